@@ -1,0 +1,107 @@
+"""One exception root for the whole builder.
+
+The library raises; only the CLI (``builder.__main__``) turns a :class:`BuilderError`
+into a line on stderr and an exit code.  Every message is built before the raise and
+names the file it is about and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class BuilderError(Exception):
+    """Root of every error the builder reports to a user."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _where(path: Path | str | None) -> str:
+    return f"{path}: " if path is not None else ""
+
+
+class ConfigError(BuilderError):
+    """A profile, recipe or lockfile input is wrong."""
+
+    def __init__(self, path: Path | str | None, problem: str) -> None:
+        super().__init__(f"{_where(path)}{problem}")
+        self.path = path
+        self.problem = problem
+
+
+class InterpreterNotFound(BuilderError):
+    """No target interpreter of the profile's Python version could be found."""
+
+    exit_code = 3
+
+
+class LockError(BuilderError):
+    """Resolving or reading the lockfile failed."""
+
+
+class ProvidedConflict(LockError):
+    """A requirement conflicts with a package the target runtime already provides."""
+
+    def __init__(self, path: Path | str, requirement: str, provided: str, profile: str) -> None:
+        super().__init__(
+            f"{path}: requirement '{requirement}' conflicts with '{provided}' "
+            f"that the target profile '{profile}' already imports (a vendored copy would be "
+            "shadowed); relax the requirement or use another profile"
+        )
+        self.requirement = requirement
+        self.provided = provided
+
+
+class PipError(BuilderError):
+    """A pip or pip-tools subprocess failed."""
+
+
+class WheelError(BuilderError):
+    """A wheel is missing, has the wrong hash, or does not fit the target."""
+
+
+class ModelError(BuilderError):
+    """The GGUF weights are missing or invalid."""
+
+
+class ArchiveError(BuilderError):
+    """Writing or reading the submission archive failed."""
+
+
+class VerifyError(BuilderError):
+    """``verify`` found a failing level (raised only by the CLI path that wants an exception)."""
+
+
+class ProblemsError(BuilderError):
+    """Several problems of one check, collected and reported together.
+
+    The message's first line names the subject and the number of problems; the
+    following lines list them, so the one-line summary stays readable on a terminal.
+    """
+
+    def __init__(self, subject: Path | str, problems: Iterable[str], base: str = "") -> None:
+        self.problems = tuple(problems)
+        self.subject = subject
+        head = f"{subject}: {base or 'check failed'} ({len(self.problems)} problem"
+        head += "s)" if len(self.problems) != 1 else ")"
+        if len(self.problems) == 1:
+            message = f"{subject}: {self.problems[0]}"
+        else:
+            message = head + "".join(f"\n  - {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class WheelProblems(ProblemsError, WheelError):
+    """Collected wheel problems."""
+
+
+class ModelProblems(ProblemsError, ModelError):
+    """Collected GGUF problems."""
