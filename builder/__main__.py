@@ -105,6 +105,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    for line in run_bench(args.root, profile_name=args.profile, size_mib=args.size_mib,
+                          parts=args.only.split(",") if args.only else None, log=_log):
+        print(line, flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -139,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
     p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("bench", help="measure archive, rebuild, verify and agent speed against baselines")
+    common(p)
+    p.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
+    p.add_argument("--only", default="", help="comma list of parts: archive,levels,rebuild,verify,agent")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
