@@ -253,8 +253,12 @@ def write_archive(
         tmp_manifest.unlink(missing_ok=True)
         raise
     return ArchiveResult(
-        path=out, manifest_path=manifest_out, size=size, sha256=digest,
-        files=tuple(records), manifest=manifest,
+        path=out,
+        manifest_path=manifest_out,
+        size=size,
+        sha256=digest,
+        files=tuple(records),
+        manifest=manifest,
     )
 
 

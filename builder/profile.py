@@ -203,9 +203,7 @@ def load_profile(path: Path) -> Profile:
         version = item.opt("version", str)
         if version is not None:
             _version_str(path, f"provided '{raw}' version", version, 1)
-        provided.append(
-            ProvidedPackage(name=pname, version=version, source=item.get("source", str, ""))
-        )
+        provided.append(ProvidedPackage(name=pname, version=version, source=item.get("source", str, "")))
         item.done()
     doc.done()
     return Profile(

@@ -25,7 +25,6 @@ _DEV_DIRS = {"cmake", "pkgconfig", "include"}
 _DEV_SUFFIXES = (".cmake", ".pc", ".h", ".hpp", ".pyc", ".pyo")
 
 
-
 def plan_pruning(zf: zipfile.ZipFile) -> dict[str, str]:
     """Map of wheel path -> reason, for every file of the wheel that is not vendored."""
     names = [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -86,5 +85,3 @@ def _duplicate_libraries(zf: zipfile.ZipFile, names: Sequence[str]) -> dict[str,
             if m not in keep:
                 prune[m] = f"duplicate of {keep[0].rsplit('/', 1)[-1]} (neither ctypes-loaded nor NEEDED)"
     return prune
-
-

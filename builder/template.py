@@ -77,11 +77,13 @@ def merge_settings(
     merged = dict(defaults)
     for key, value in overrides.items():
         if defaults and key not in defaults:
-            raise ConfigError(source, f"unknown agent setting '{key}' (template {template} knows: "
-                              f"{', '.join(sorted(defaults))})")
+            raise ConfigError(
+                source, f"unknown agent setting '{key}' (template {template} knows: {', '.join(sorted(defaults))})"
+            )
         if key in defaults and not _same_kind(defaults[key], value):
-            raise ConfigError(source, f"agent setting '{key}' must be {type(defaults[key]).__name__}, "
-                              f"got {type(value).__name__}")
+            raise ConfigError(
+                source, f"agent setting '{key}' must be {type(defaults[key]).__name__}, got {type(value).__name__}"
+            )
         merged[key] = value
     merged["model_file"] = model_file
     return merged

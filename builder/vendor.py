@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -37,6 +38,7 @@ from .prune import plan_pruning
 from .wheels import CheckedWheel
 
 _KEEP_SCHEMES = ("purelib", "platlib")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pruned:
@@ -65,13 +67,14 @@ class _PruningDestination(SchemeDictionaryDestination):
         schemes = {s: str(lib) for s in _KEEP_SCHEMES}
         for s in ("headers", "scripts", "data"):
             schemes[s] = str(scratch / s)
-        super().__init__(schemes, interpreter="/usr/bin/python3", script_kind="posix",
-                         bytecode_optimization_levels=())
+        super().__init__(schemes, interpreter="/usr/bin/python3", script_kind="posix", bytecode_optimization_levels=())
         self.prune = prune
         self.pruned: list[Pruned] = []
         self.kept: set[str] = set()
 
-    def write_file(self, scheme: Scheme, path: str | Path, stream: BinaryIO, is_executable: bool) -> RecordEntry:
+    def write_file(
+        self, scheme: Scheme, path: str | os.PathLike[str], stream: BinaryIO, is_executable: bool
+    ) -> RecordEntry:
         p = str(path)
         if scheme not in _KEEP_SCHEMES:
             size = _drain(stream)
@@ -89,10 +92,14 @@ class _PruningDestination(SchemeDictionaryDestination):
         return RecordEntry(f"../bin/{name}", None, None)
 
     def finalize_installation(
-        self, scheme: Scheme, record_file_path: str,
+        self,
+        scheme: Scheme,
+        record_file_path: str,
         records: Iterable[tuple[Scheme, RecordEntry]],
     ) -> None:
-        kept = [(s, r) for s, r in records if s in _KEEP_SCHEMES and (r.path in self.kept or r.path == record_file_path)]
+        kept = [
+            (s, r) for s, r in records if s in _KEEP_SCHEMES and (r.path in self.kept or r.path == record_file_path)
+        ]
         super().finalize_installation(scheme, record_file_path, kept)
 
 
@@ -126,12 +133,21 @@ def vendor(
             with WheelFile.open(w.path) as source:
                 install(source, dest, additional_metadata={"INSTALLER": b"gguf-submission-builder\n"})
             size = sum(_size(lib / p) for p in dest.kept)
-            out.append(VendoredDist(
-                name=str(w.entry.name), version=w.entry.version, wheel=w.path.name,
-                wheel_sha256=w.sha256, files=len(dest.kept), size=size, pruned=tuple(dest.pruned),
-            ))
-            log(f"vendor: {w.entry.pin}: {len(dest.kept)} files, {size / 1e6:.1f} MB "
-                f"({sum(p.size for p in dest.pruned) / 1e6:.1f} MB pruned)")
+            out.append(
+                VendoredDist(
+                    name=str(w.entry.name),
+                    version=w.entry.version,
+                    wheel=w.path.name,
+                    wheel_sha256=w.sha256,
+                    files=len(dest.kept),
+                    size=size,
+                    pruned=tuple(dest.pruned),
+                )
+            )
+            log(
+                f"vendor: {w.entry.pin}: {len(dest.kept)} files, {size / 1e6:.1f} MB "
+                f"({sum(p.size for p in dest.pruned) / 1e6:.1f} MB pruned)"
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return tuple(out)

@@ -300,7 +300,7 @@ def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
                 st.elfs.append(read_elf(path, fh))
         elif source is not None:
             source.seek(0)
-            st.elfs.append(read_elf(path, source))  # type: ignore[arg-type]
+            st.elfs.append(read_elf(path, source))
     except (ValueError, OSError, Exception) as exc:  # pyelftools raises assorted errors
         st.elf_problems.append(f"{path}: unreadable ELF file ({exc})")
 

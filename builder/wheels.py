@@ -109,8 +109,7 @@ def check_wheel(path: Path, entry: LockEntry, profile: Profile, *, trusted_hash:
     digest = sha256_file(path)
     if not trusted_hash and digest not in entry.hashes:
         problems.append(
-            f"sha256 {digest} is not in the lock for {entry.pin}; "
-            "run `make lock` after putting a wheel into wheels/"
+            f"sha256 {digest} is not in the lock for {entry.pin}; run `make lock` after putting a wheel into wheels/"
         )
     problems += tag_problems(path, profile)
     problems += elf_problems(path, profile)
@@ -190,8 +189,13 @@ def _one(
         built = build(entry)
         if built is not None:
             digest = check_wheel(built, entry, profile, trusted_hash=True)
-            return CheckedWheel(entry=entry, path=built, sha256=digest, origin="built",
-                                note="built here from the locked sdist; CPU only")
+            return CheckedWheel(
+                entry=entry,
+                path=built,
+                sha256=digest,
+                origin="built",
+                note="built here from the locked sdist; CPU only",
+            )
     dl_dir = cache / "wheels" / entry.name / entry.version
     for cand in _candidates(dl_dir, entry):
         if not tag_problems(cand, profile) and sha256_file(cand) in entry.hashes:
@@ -212,9 +216,20 @@ def _one(
 
 def download_args(entry: LockEntry, profile: Profile, dest: Path) -> list[str]:
     """``pip download`` argv for one wheel of the target's tags, hash-checked."""
-    args = ["download", "--no-deps", "--only-binary", ":all:", "--dest", str(dest),
-            "--python-version", profile.python_version, "--implementation", profile.implementation,
-            "--abi", f"cp{profile.python_tuple[0]}{profile.python_tuple[1]}"]
+    args = [
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--dest",
+        str(dest),
+        "--python-version",
+        profile.python_version,
+        "--implementation",
+        profile.implementation,
+        "--abi",
+        f"cp{profile.python_tuple[0]}{profile.python_tuple[1]}",
+    ]
     for plat in profile.platforms():
         args += ["--platform", plat]
     req = entry.pin + "".join(f" --hash=sha256:{h}" for h in entry.hashes)

@@ -42,9 +42,7 @@ def make_wheel(
     for script, body in (scripts or {}).items():
         files[f"{norm}-{version}.data/scripts/{script}"] = body
     files[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    files[f"{dist}/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
-    )
+    files[f"{dist}/WHEEL"] = f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
     record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in files.items()) + f"{dist}/RECORD,,\n"
     files[f"{dist}/RECORD"] = record.encode()
     path = folder / f"{norm}-{version}-{tag}.whl"
@@ -78,8 +76,7 @@ def mini_project(root: Path, *, with_model: bool = True) -> dict[str, Path]:
     (root / "lockfiles" / "kaggle-2024.in").write_text("tinypkg==1.0\n")
     wheel = make_wheel(root / "wheels")
     lock = write_lock(root, {"tinypkg": ("1.0", [sha256(wheel)])})
-    shutil.copytree(ROOT / "template", root / "template",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(ROOT / "template", root / "template", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = {"root": root, "wheel": wheel, "lock": lock, "template": root / "template"}
     if with_model:
         out["model"] = write_tiny_gguf(root / "tiny-chat.gguf")

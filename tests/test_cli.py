@@ -105,8 +105,9 @@ def test_conflicting_provided_pin(proj: dict[str, Path], capsys: pytest.CaptureF
     assert (proj["root"] / "submission.tar.gz").read_bytes() == before
 
 
-def test_missing_target_interpreter(proj: dict[str, Path], capsys: pytest.CaptureFixture[str],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_target_interpreter(
+    proj: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _previous(proj)
     monkeypatch.setenv("TARGET_PYTHON", str(proj["root"] / "no-python3.10"))
     assert _build(proj) == 3
@@ -114,8 +115,9 @@ def test_missing_target_interpreter(proj: dict[str, Path], capsys: pytest.Captur
     assert (proj["root"] / "submission.tar.gz").read_bytes() == before
 
 
-def test_output_directory_not_writable(proj: dict[str, Path], capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
+def test_output_directory_not_writable(
+    proj: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     before = _previous(proj)
     blocker = tmp_path / "out"
     blocker.write_text("a file where a folder should be")
@@ -124,8 +126,9 @@ def test_output_directory_not_writable(proj: dict[str, Path], capsys: pytest.Cap
     assert (proj["root"] / "submission.tar.gz").read_bytes() == before
 
 
-def test_interrupt_during_archiving(proj: dict[str, Path], capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_during_archiving(
+    proj: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = _previous(proj)
     manifest_before = (proj["root"] / "submission.manifest.json").read_bytes()
     real_read = archive._HashingReader.read

@@ -36,7 +36,11 @@ def test_committed_lock_is_current_and_split() -> None:
     lock = load_lock(ROOT, profile)
     assert {e.name for e in lock.vendored} == {"llama-cpp-python", "diskcache"}
     assert {e.pin for e in lock.provided} == {
-        "numpy==1.26.4", "jinja2==3.1.4", "markupsafe==2.1.5", "typing-extensions==4.12.2"}
+        "numpy==1.26.4",
+        "jinja2==3.1.4",
+        "markupsafe==2.1.5",
+        "typing-extensions==4.12.2",
+    }
     assert all(e.hashes for e in lock.entries)
     text = lock.path.read_text()
     assert text.count(PROVIDED_MARK) == 4 and text.count(VENDORED_MARK) == 2
@@ -93,8 +97,14 @@ def test_conflict_is_found_before_any_pip(project: Path) -> None:
         raise AssertionError("pip must not run")
 
     with pytest.raises(ProvidedConflict, match=r"'jinja2<3' conflicts with 'jinja2==3\.1\.4'"):
-        compile_lock(project, profile, target_python=Path("/nonexistent"), cache=project / "c",
-                     wheels_dir=project / "wheels", pip_factory=no_pip)
+        compile_lock(
+            project,
+            profile,
+            target_python=Path("/nonexistent"),
+            cache=project / "c",
+            wheels_dir=project / "wheels",
+            pip_factory=no_pip,
+        )
 
 
 def test_bad_requirements_file(project: Path) -> None:
@@ -108,12 +118,22 @@ def test_bad_requirements_file(project: Path) -> None:
 
 
 def test_pip_env_is_scrubbed() -> None:
-    env = scrubbed_env(base={"PIP_FIND_LINKS": "/opt/wheels", "PIP_CONSTRAINT": "/etc/c.txt",
-                             "PIP_INDEX_URL": "file:///x", "PYTHONPATH": "/x", "HOME": "/root",
-                             "SSL_CERT_FILE": "/etc/ssl/certs/ca.crt"})
+    env = scrubbed_env(
+        base={
+            "PIP_FIND_LINKS": "/opt/wheels",
+            "PIP_CONSTRAINT": "/etc/c.txt",
+            "PIP_INDEX_URL": "file:///x",
+            "PYTHONPATH": "/x",
+            "HOME": "/root",
+            "SSL_CERT_FILE": "/etc/ssl/certs/ca.crt",
+        }
+    )
     assert env["PIP_CONFIG_FILE"] == "/dev/null"
-    assert not {k for k in env if k.startswith("PIP_")} - {"PIP_CONFIG_FILE", "PIP_DISABLE_PIP_VERSION_CHECK",
-                                                            "PIP_NO_INPUT"}
+    assert not {k for k in env if k.startswith("PIP_")} - {
+        "PIP_CONFIG_FILE",
+        "PIP_DISABLE_PIP_VERSION_CHECK",
+        "PIP_NO_INPUT",
+    }
     assert "PYTHONPATH" not in env and env["HOME"] == "/root" and env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca.crt"
 
 
@@ -125,8 +145,13 @@ def test_pip_compile_argv(tmp_path: Path) -> None:
         return subprocess.CompletedProcess(list(argv), 0, "", "")
 
     Pip(Path("/venv/bin/python"), runner).compile(
-        tmp_path / "a.in", tmp_path / "a.txt", find_links=[tmp_path / "wheels"],
-        constraints=tmp_path / "c.txt", cwd=tmp_path, what="x")
+        tmp_path / "a.in",
+        tmp_path / "a.txt",
+        find_links=[tmp_path / "wheels"],
+        constraints=tmp_path / "c.txt",
+        cwd=tmp_path,
+        what="x",
+    )
     argv, env = calls[0]
     assert argv[:4] == ["/venv/bin/python", "-m", "piptools", "compile"]
     for flag in ("--generate-hashes", "--allow-unsafe", "--no-emit-index-url", "--no-emit-find-links"):
@@ -140,7 +165,7 @@ def test_pip_failure_is_one_readable_error() -> None:
     def runner(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(list(argv), 1, "", "noise\nERROR: No matching distribution found for x\n")
 
-    with pytest.raises(PipError, match="downloading x failed .*No matching distribution found for x"):
+    with pytest.raises(PipError, match=r"downloading x failed .*No matching distribution found for x"):
         Pip(Path("/p"), runner).run("download", "x", what="downloading x")
 
 

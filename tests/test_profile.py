@@ -14,7 +14,12 @@ SHIPPED = ROOT / "lockfiles" / "profiles" / "kaggle-2024.toml"
 def test_shipped_profile_values() -> None:
     p = load_profile(SHIPPED)
     assert (p.name, p.python_version, p.machine, p.glibc, p.glibcxx) == (
-        "kaggle-2024", "3.10", "x86_64", "2.31", "3.4.28")
+        "kaggle-2024",
+        "3.10",
+        "x86_64",
+        "2.31",
+        "3.4.28",
+    )
     assert p.provided_by_name("NumPy") is not None and p.provided_by_name("numpy").version == "1.26.4"  # type: ignore[union-attr]
     assert {"numpy", "jinja2", "markupsafe", "typing-extensions", "torch", "transformers"} <= p.provided_names
     assert "libcuda.so.1" in p.gpu_libraries and "libcuda.so.1" in p.system_libraries
@@ -52,5 +57,5 @@ def test_wrong_type_names_key_and_file(tmp_path: Path) -> None:
 
 
 def test_unknown_profile_lists_known(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such profile 'nope' .*kaggle-2024"):
+    with pytest.raises(ConfigError, match=r"no such profile 'nope' .*kaggle-2024"):
         find_profile(ROOT, "nope")

@@ -25,25 +25,40 @@ def _record(lib: Path) -> dict[str, str]:
 
 
 def test_prunes_what_the_runtime_never_uses(tmp_path: Path) -> None:
-    wheel = make_wheel(tmp_path / "w", "pkg", files={
-        "pkg/__init__.py": b"X = 1\n",
-        "pkg/stale.pyc": b"junk",
-        "pkg/lib/cmake/pkg-config.cmake": b"cmake",
-        "pkg/lib/pkgconfig/pkg.pc": b"pc",
-        "pkg/include/pkg.h": b"/* h */",
-        "lib/libstray.so": b"stray",
-        "include/stray.h": b"stray",
-    }, scripts={"pkg-cli": b"#!python\nprint(1)\n"})
+    wheel = make_wheel(
+        tmp_path / "w",
+        "pkg",
+        files={
+            "pkg/__init__.py": b"X = 1\n",
+            "pkg/stale.pyc": b"junk",
+            "pkg/lib/cmake/pkg-config.cmake": b"cmake",
+            "pkg/lib/pkgconfig/pkg.pc": b"pc",
+            "pkg/include/pkg.h": b"/* h */",
+            "lib/libstray.so": b"stray",
+            "include/stray.h": b"stray",
+        },
+        scripts={"pkg-cli": b"#!python\nprint(1)\n"},
+    )
     lib = tmp_path / "submission" / "lib"
     (dist,) = vendor([_checked(wheel, "pkg")], lib)
     files = sorted(p.relative_to(lib).as_posix() for p in lib.rglob("*") if p.is_file())
-    assert files == ["pkg-1.0.dist-info/INSTALLER", "pkg-1.0.dist-info/METADATA", "pkg-1.0.dist-info/RECORD",
-                     "pkg-1.0.dist-info/WHEEL", "pkg/__init__.py"]
+    assert files == [
+        "pkg-1.0.dist-info/INSTALLER",
+        "pkg-1.0.dist-info/METADATA",
+        "pkg-1.0.dist-info/RECORD",
+        "pkg-1.0.dist-info/WHEEL",
+        "pkg/__init__.py",
+    ]
     pruned = {p.path: p.reason for p in dist.pruned}
     assert "top-level folder 'lib/'" in pruned["lib/libstray.so"]
     assert "top-level folder 'include/'" in pruned["include/stray.h"]
-    assert {"pkg/stale.pyc", "pkg/lib/cmake/pkg-config.cmake", "pkg/lib/pkgconfig/pkg.pc",
-            "pkg/include/pkg.h", "scripts/pkg-cli"} <= set(pruned)
+    assert {
+        "pkg/stale.pyc",
+        "pkg/lib/cmake/pkg-config.cmake",
+        "pkg/lib/pkgconfig/pkg.pc",
+        "pkg/include/pkg.h",
+        "scripts/pkg-cli",
+    } <= set(pruned)
     assert not list(lib.rglob("*.pyc")) and not (tmp_path / "submission" / "bin").exists()
     # RECORD lists exactly what is there, with correct hashes
     record = _record(lib)
@@ -64,13 +79,25 @@ def test_fresh_lib_each_time(tmp_path: Path) -> None:
 def test_triplicated_shared_libraries_reduced_to_loader_and_soname_chain(tmp_path: Path) -> None:
     base = build_so(tmp_path, "libbase.so", "int b(void){return 1;}\n", soname="libbase.so.0")
     (tmp_path / "libbase.so.0").write_bytes(base)
-    top = build_so(tmp_path, "libtop.so", "int b(void); int t(void){return b();}\n", soname="libtop.so.0",
-                   libs=[])
+    top = build_so(tmp_path, "libtop.so", "int b(void); int t(void){return b();}\n", soname="libtop.so.0", libs=[])
     # link libtop against libbase by SONAME
     import subprocess
 
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(tmp_path / "libtop.so"), str(tmp_path / "libtop.so.c"),
-                    f"-L{tmp_path}", "-l:libbase.so.0", "-Wl,-soname,libtop.so.0", "-Wl,-rpath,$ORIGIN"], check=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(tmp_path / "libtop.so"),
+            str(tmp_path / "libtop.so.c"),
+            f"-L{tmp_path}",
+            "-l:libbase.so.0",
+            "-Wl,-soname,libtop.so.0",
+            "-Wl,-rpath,$ORIGIN",
+        ],
+        check=True,
+    )
     top = (tmp_path / "libtop.so").read_bytes()
     files = {"pkg/__init__.py": b"", "pkg/loader.py": b'lib = load_shared_library("top", base)\n'}
     for name, data in (("libbase", base), ("libtop", top)):
