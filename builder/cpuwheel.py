@@ -23,6 +23,7 @@ PyPI download instead of a 300 MB root, and the glibc target is one flag (README
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -198,11 +199,31 @@ def build_cpu_wheel(
     if found is not None:
         return found
     pip = Pip(target_python)
+    built_dir(cache).mkdir(parents=True, exist_ok=True)
+    # One build per machine: a second builder (another terminal, a test session) waits
+    # for the first one and then takes its wheel from the cache.
+    with (built_dir(cache) / ".lock").open("w") as lock_fh:
+        fcntl.flock(lock_fh, fcntl.LOCK_EX)
+        found = find_built(entry, profile, cache)
+        if found is not None:
+            return found
+        return _build_locked(entry, profile, pip, target_python=target_python, cache=cache, log=log, jobs=jobs)
+
+
+def _build_locked(
+    entry: LockEntry,
+    profile: Profile,
+    pip: Pip,
+    *,
+    target_python: Path,
+    cache: Path,
+    log: Callable[[str], None],
+    jobs: int | None,
+) -> Path:
     sdist, sdist_sha = _sdist(entry, pip, cache, log)
     key = build_key(entry, sdist_sha, profile)
     final_dir = built_dir(cache) / key
     zig_python = _zig_python(target_python, cache, log)
-    built_dir(cache).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=built_dir(cache)))
     try:
         cc, cxx = _write_wrappers(work, zig_python, zig_target(profile))
