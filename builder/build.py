@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ from .lock import Lock, LockEntry, load_lock
 from .model import DEFAULT_MODEL, GGUFInfo, fetch_packaged_model, read_gguf
 from .pip_runner import Pip
 from .profile import Profile, find_profile, load_profile
+from .progress import CompileProgress, ProgressFactory, no_progress
+from .report import make_report, report_path_for, write_report
 from .target import cache_dir, find_target_python
 from .template import merge_settings, render
 from .vendor import VendoredDist, lib_files, vendor
@@ -52,6 +54,8 @@ class BuildOptions:
     weights_compresslevel: int = DEFAULT_WEIGHTS_COMPRESSLEVEL
     build_wheels: bool = True
     cache: Path | None = None
+    requirements: Path | None = None  # None: lockfiles/<profile>.in (a recipe may name its own)
+    lock: Path | None = None  # None: lockfiles/<profile>.txt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +68,7 @@ class BuildResult:
     settings: Mapping[str, Any]
     archive: ArchiveResult
     timings: Mapping[str, float]
+    report: Path | None = None  # the JSON build report beside the archive
 
 
 def _paths(o: BuildOptions) -> tuple[Path, Path, Path, Path, Path]:
@@ -83,25 +88,27 @@ def resolve_profile(root: Path, name: str) -> Profile:
 
 def prepare_wheels(
     root: Path, profile: Profile, lock: Lock, *, target_python: Path, wheels_dir: Path,
-    cache: Path, build_wheels: bool, log: Log,
+    cache: Path, build_wheels: bool, log: Log, progress: ProgressFactory = no_progress,
 ) -> tuple[CheckedWheel, ...]:
     """Checked wheels for the lock's vendored entries, building llama-cpp-python if needed."""
 
     def hook(entry: LockEntry) -> Path | None:
         if entry.name != LLAMA_CPP_PYTHON or not build_wheels:
             return None
-        return build_cpu_wheel(entry, profile, target_python=target_python, cache=cache, log=log)
+        with CompileProgress(log, progress) as compile_log:
+            return build_cpu_wheel(entry, profile, target_python=target_python, cache=cache, log=compile_log)
 
     return collect_wheels(lock, profile, wheels_dir=wheels_dir, cache=cache,
                           pip=Pip(target_python), build=hook, log=log)
 
 
-def build(options: BuildOptions, log: Log = lambda _m: None) -> BuildResult:
+def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressFactory = no_progress) -> BuildResult:
+    """Build the archive; ``progress`` shows the long steps (the CPU wheel build, the weights)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     template, output, wheels_dir, stage, cache = _paths(options)
     profile = resolve_profile(options.root, options.profile)
-    lock = load_lock(options.root, profile)
+    lock = load_lock(options.root, profile, src=options.requirements, out=options.lock)
     if options.model is not None:
         model = read_gguf(options.model)  # validated before anything is written
     target_python = find_target_python(profile.python_version)
@@ -121,7 +128,8 @@ def build(options: BuildOptions, log: Log = lambda _m: None) -> BuildResult:
 
     t = time.perf_counter()
     wheels = prepare_wheels(options.root, profile, lock, target_python=target_python,
-                            wheels_dir=wheels_dir, cache=cache, build_wheels=options.build_wheels, log=log)
+                            wheels_dir=wheels_dir, cache=cache, build_wheels=options.build_wheels, log=log,
+                            progress=progress)
     timings["wheels"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -142,10 +150,13 @@ def build(options: BuildOptions, log: Log = lambda _m: None) -> BuildResult:
     }
     t = time.perf_counter()
     log(f"archive: writing {output.name} ({len(members)} files)")
-    result = write_archive(output, members, meta=meta, mtime=mtime, compresslevel=options.compresslevel,
-                           weights_compresslevel=options.weights_compresslevel)
+    with progress(f"archive: hashing and writing {model_file}", model.size, "B") as task:
+        result = write_archive(output, members, meta=meta, mtime=mtime, compresslevel=options.compresslevel,
+                               weights_compresslevel=options.weights_compresslevel, progress=task.advance)
     timings["archive"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log(f"archive: {result.path} {result.size / 1e6:.1f} MB sha256 {result.sha256}")
-    return BuildResult(profile=profile, lock=lock, model=model, wheels=wheels, vendored=vendored,
-                       settings=settings, archive=result, timings=timings)
+    built = BuildResult(profile=profile, lock=lock, model=model, wheels=wheels, vendored=vendored,
+                        settings=settings, archive=result, timings=timings)
+    report = write_report(make_report(built), report_path_for(output))
+    return replace(built, report=report)

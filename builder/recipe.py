@@ -1,0 +1,213 @@
+"""Recipes: what to build, as data.
+
+A recipe is a TOML file: ``submission.toml`` at the project root is the default one
+(``make submission``), ``--recipe FILE`` (``make submission RECIPE=FILE``) picks another,
+and a project may keep its recipe in the ``[tool.builder]`` table of its ``pyproject.toml``.
+Command-line options override the recipe; the recipe overrides the built-in defaults.
+
+Keys (all optional)::
+
+    name = "extra-package"              # default: the file's stem (pyproject: [project].name)
+    profile = "kaggle-2024"             # lockfiles/profiles/<profile>.toml
+    model = "models/my-model.gguf"      # default: SmolLM2-135M-Instruct Q4_1 from PyPI
+    template = "template"               # the agent template folder
+    requirements = "extra-package.in"   # default: lockfiles/<profile>.in
+    lock = "../lockfiles/extra-package.txt"  # default with requirements: lockfiles/<name>.txt
+    output = "submission.tar.gz"
+
+    [agent]                             # keys of the template's agent_settings.json
+    n_ctx = 4096
+    n_gpu_layers = -1
+    temperature_ask = 0.7
+
+    [archive]
+    compresslevel = 6
+    weights_compresslevel = 0
+
+Relative paths are relative to the recipe's folder (the default lock of a recipe with
+its own ``requirements`` is ``<root>/lockfiles/<name>.txt``).  Unknown keys and wrong
+types are errors that name the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _toml
+from .archive import DEFAULT_COMPRESSLEVEL, DEFAULT_WEIGHTS_COMPRESSLEVEL
+from .errors import ConfigError
+
+DEFAULT_RECIPE = "submission.toml"
+DEFAULT_PROFILE = "kaggle-2024"
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipe:
+    """A parsed recipe; ``None`` means "not set here" (a default or the command line decides)."""
+
+    path: Path | None  # None: no recipe file (built-in defaults only)
+    name: str
+    profile: str | None = None
+    model: Path | None = None
+    template: Path | None = None
+    requirements: Path | None = None
+    lock: Path | None = None
+    output: Path | None = None
+    agent: Mapping[str, Any] = field(default_factory=dict)
+    compresslevel: int | None = None
+    weights_compresslevel: int | None = None
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path is not None else "built-in defaults"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Overrides:
+    """What the command line sets; ``None`` means "not given"."""
+
+    profile: str | None = None
+    model: Path | None = None
+    template: Path | None = None
+    output: Path | None = None
+    agent: Mapping[str, Any] = field(default_factory=dict)
+    compresslevel: int | None = None
+    weights_compresslevel: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolved:
+    """A recipe with the command line applied and every default filled in."""
+
+    recipe: Recipe
+    profile: str
+    model: Path | None
+    template: Path
+    requirements: Path | None
+    lock: Path | None
+    output: Path
+    agent: Mapping[str, Any]
+    agent_source: str
+    compresslevel: int
+    weights_compresslevel: int
+
+
+def find_recipe(root: Path, explicit: Path | None) -> Path | None:
+    """``explicit``, else ``<root>/submission.toml``, else a ``pyproject.toml`` with ``[tool.builder]``."""
+    if explicit is not None:
+        if explicit.is_dir():
+            for name in (DEFAULT_RECIPE, PYPROJECT):
+                if (explicit / name).is_file():
+                    return explicit / name
+            raise ConfigError(explicit, f"no {DEFAULT_RECIPE} or {PYPROJECT} in this folder")
+        if not explicit.is_file():
+            raise ConfigError(explicit, "recipe file not found")
+        return explicit
+    default = root / DEFAULT_RECIPE
+    if default.is_file():
+        return default
+    pyproject = root / PYPROJECT
+    if pyproject.is_file() and "builder" in _toml.load(pyproject).get("tool", {}):
+        return pyproject
+    return None
+
+
+def load_recipe(path: Path | None, *, root: Path) -> Recipe:
+    """Parse the recipe at ``path`` (``None``: an empty recipe)."""
+    if path is None:
+        return Recipe(path=None, name="default")
+    data = _toml.load(path)
+    if path.name == PYPROJECT:
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict) or "builder" not in tool:
+            raise ConfigError(path, "has no [tool.builder] table")
+        project = data.get("project", {})
+        default_name = project.get("name") if isinstance(project, dict) else None
+        table = _toml.Table(tool["builder"], path, "tool.builder.")
+        if not isinstance(table.data, dict):
+            raise ConfigError(path, "key 'tool.builder' must be a table")
+        if not isinstance(default_name, str):
+            default_name = path.resolve().parent.name
+    else:
+        table = _toml.Table(data, path)
+        default_name = path.stem
+    return _parse(table, path, root, default_name)
+
+
+def _parse(t: _toml.Table, path: Path, root: Path, default_name: str) -> Recipe:
+    base = path.parent
+
+    def rel(key: str) -> Path | None:
+        value = t.opt(key, str)
+        if value is None:
+            return None
+        if not value:
+            raise ConfigError(path, f"key '{t.prefix}{key}' must not be empty")
+        return Path(os.path.normpath(base / value))
+
+    name = t.get("name", str, default_name)
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise ConfigError(path, f"key '{t.prefix}name' must be a plain name, got {name!r}")
+    profile = t.opt("profile", str)
+    model, template, requirements, lock, output = (rel(k) for k in
+                                                  ("model", "template", "requirements", "lock", "output"))
+    if lock is not None and requirements is None:
+        raise ConfigError(path, f"key '{t.prefix}lock' needs '{t.prefix}requirements' (the file it locks)")
+    if requirements is not None and lock is None:
+        lock = root / "lockfiles" / f"{name}.txt"
+    agent = t.table("agent")
+    settings = dict(agent.data)
+    for key in settings:
+        agent.get(key, object)  # every key is the template's to judge (types checked at build)
+    archive = t.table("archive")
+    compresslevel = _level(archive, "compresslevel")
+    weights_compresslevel = _level(archive, "weights_compresslevel")
+    archive.done()
+    t.done()
+    return Recipe(
+        path=path, name=name, profile=profile, model=model, template=template,
+        requirements=requirements, lock=lock, output=output, agent=settings,
+        compresslevel=compresslevel, weights_compresslevel=weights_compresslevel,
+    )
+
+
+def _level(t: _toml.Table, key: str) -> int | None:
+    value = t.opt(key, int)
+    if value is not None and not 0 <= value <= 9:
+        raise ConfigError(t.path, f"key '{t.prefix}{key}' must be 0..9, got {value}")
+    return value
+
+
+def resolve(recipe: Recipe, cli: Overrides, *, root: Path) -> Resolved:
+    """The command line wins over the recipe, the recipe over the built-in defaults."""
+    agent = dict(recipe.agent)
+    agent.update(cli.agent)
+    if cli.agent and recipe.agent:
+        agent_source = f"{recipe.source} [agent] or --set"
+    elif cli.agent:
+        agent_source = "--set"
+    else:
+        agent_source = f"{recipe.source} [agent]"
+
+    def pick(a: int | None, b: int | None, default: int) -> int:
+        return a if a is not None else b if b is not None else default
+
+    return Resolved(
+        recipe=recipe,
+        profile=cli.profile or recipe.profile or DEFAULT_PROFILE,
+        model=cli.model or recipe.model,
+        template=cli.template or recipe.template or root / "template",
+        requirements=recipe.requirements,
+        lock=recipe.lock,
+        output=cli.output or recipe.output or root / "submission.tar.gz",
+        agent=agent,
+        agent_source=agent_source,
+        compresslevel=pick(cli.compresslevel, recipe.compresslevel, DEFAULT_COMPRESSLEVEL),
+        weights_compresslevel=pick(cli.weights_compresslevel, recipe.weights_compresslevel,
+                                   DEFAULT_WEIGHTS_COMPRESSLEVEL),
+    )

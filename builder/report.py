@@ -1,0 +1,212 @@
+"""The build report: what went into the archive, what the target provides instead,
+what was pruned and what that saved, the model, and the archive's size and hash.
+
+:func:`make_report` turns a :class:`~builder.build.BuildResult` into plain data;
+:func:`format_report` renders it as a short table for the CLI, and
+:func:`write_report` writes the same data as JSON beside the archive
+(``submission.report.json`` next to ``submission.tar.gz``), atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+
+REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VendoredRow:
+    name: str
+    version: str
+    size: int
+    files: int
+    wheel: str
+    origin: str
+    pruned_files: int
+    pruned_size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProvidedRow:
+    name: str
+    version: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrunedRow:
+    reason: str
+    files: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildReport:
+    profile: str
+    vendored: tuple[VendoredRow, ...]
+    provided: tuple[ProvidedRow, ...]
+    pruned: tuple[PrunedRow, ...]
+    model: Mapping[str, Any]
+    archive: Mapping[str, Any]
+    timings: Mapping[str, float]
+
+    @property
+    def vendored_size(self) -> int:
+        return sum(v.size for v in self.vendored)
+
+    @property
+    def pruned_size(self) -> int:
+        return sum(p.size for p in self.pruned)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "profile": self.profile,
+            "vendored": [_row(v) for v in self.vendored],
+            "vendored_size": self.vendored_size,
+            "provided": [_row(p) for p in self.provided],
+            "pruned": [_row(p) for p in self.pruned],
+            "pruned_size": self.pruned_size,
+            "model": dict(self.model),
+            "archive": dict(self.archive),
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__slots__}
+
+
+def report_path_for(archive: Path) -> Path:
+    """``submission.tar.gz`` → ``submission.report.json`` (same folder)."""
+    name = archive.name
+    for suffix in (".tar.gz", ".tgz"):
+        if name.endswith(suffix):
+            return archive.with_name(name[: -len(suffix)] + ".report.json")
+    return archive.with_name(name + ".report.json")
+
+
+def _reason_group(reason: str) -> str:
+    """Pruning reasons name files ("duplicate of libllama.so"); group them by their kind."""
+    head = reason.split(":", 1)[0]
+    for word in (" of ", " for ", " ("):
+        head = head.split(word, 1)[0]
+    return head.strip() or reason
+
+
+def make_report(result: BuildResult) -> BuildReport:
+    origins = {str(w.entry.name): w.origin for w in result.wheels}
+    vendored = tuple(
+        VendoredRow(name=v.name, version=v.version, size=v.size, files=v.files, wheel=v.wheel,
+                    origin=origins.get(v.name, "?"), pruned_files=len(v.pruned), pruned_size=v.pruned_size)
+        for v in result.vendored
+    )
+    provided = []
+    for e in result.lock.provided:
+        pkg = result.profile.provided_by_name(e.name)
+        provided.append(ProvidedRow(name=str(e.name), version=e.version, source=pkg.source if pkg else ""))
+    groups: dict[str, list[int]] = {}
+    for v in result.vendored:
+        for p in v.pruned:
+            g = groups.setdefault(_reason_group(p.reason), [0, 0])
+            g[0] += 1
+            g[1] += p.size
+    pruned = tuple(PrunedRow(reason=r, files=n, size=s)
+                   for r, (n, s) in sorted(groups.items(), key=lambda kv: (-kv[1][1], kv[0])))
+    m = result.model
+    model_file = m.path.name
+    record = next((f for f in result.archive.files if f.path == model_file), None)
+    model = {
+        "file": model_file,
+        "architecture": m.architecture,
+        "name": m.name,
+        "quantization": m.file_type,
+        "parameters": m.n_parameters,
+        "size": m.size,
+        "sha256": record.sha256 if record else None,
+        "context_length": m.context_length,
+        "chat_template": m.has_chat_template,
+    }
+    archive = {
+        "file": result.archive.path.name,
+        "size": result.archive.size,
+        "sha256": result.archive.sha256,
+        "files": len(result.archive.files),
+        "manifest": result.archive.manifest_path.name,
+    }
+    return BuildReport(profile=result.profile.name, vendored=vendored, provided=tuple(provided),
+                       pruned=pruned, model=model, archive=archive, timings=dict(result.timings))
+
+
+def write_report(report: BuildReport, path: Path) -> Path:
+    """Write ``report`` as JSON to ``path`` atomically (temp file + ``os.replace``)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(size) < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def params(n: int) -> str:
+    """A parameter count for people: ``8.03 B``, ``135 M``, ``121,024``."""
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.2f} B"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f} M"
+    return f"{n:,}"
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+    return [line(headers), line(tuple("-" * w for w in widths)), *(line(r) for r in rows)]
+
+
+def format_report(report: BuildReport) -> str:
+    out: list[str] = [f"Build report (profile {report.profile})", ""]
+    n = len(report.vendored)
+    out.append(f"Vendored into lib/: {n} package{'s' if n != 1 else ''}, {human(report.vendored_size)}")
+    out += _table(("package", "version", "size", "files", "pruned", "wheel (origin)"), [
+        (v.name, v.version, human(v.size), str(v.files), human(v.pruned_size), f"{v.wheel} ({v.origin})")
+        for v in report.vendored
+    ])
+    out.append("")
+    out.append(f"Provided by the target (never vendored): {len(report.provided)}")
+    if report.provided:
+        out += _table(("package", "version", "source"), [(p.name, p.version, p.source) for p in report.provided])
+    out.append("")
+    out.append(f"Pruned: {sum(p.files for p in report.pruned)} files, saved {human(report.pruned_size)}")
+    if report.pruned:
+        out += _table(("reason", "files", "saved"), [(p.reason, str(p.files), human(p.size)) for p in report.pruned])
+    out.append("")
+    m = report.model
+    out.append(f"Model:   {m['file']}  {m['architecture']} {m['quantization'] or '?'}, "
+               f"{params(m['parameters'])} params, {human(m['size'])}, "
+               f"chat template {'yes' if m['chat_template'] else 'no'}")
+    if m["sha256"]:
+        out.append(f"         sha256 {m['sha256']}")
+    a = report.archive
+    out.append(f"Archive: {a['file']}  {human(a['size'])}, {a['files']} files")
+    out.append(f"         sha256 {a['sha256']}")
+    return "\n".join(out)

@@ -1,0 +1,108 @@
+"""The build report: from a small real build (a tiny wheel with prunable files, a provided
+pin in the lock, a tiny GGUF), as JSON beside the archive and as the CLI's table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from project_factory import make_wheel, mini_project, sha256, write_lock
+
+from builder.__main__ import main
+from builder.build import BuildOptions, BuildResult, build
+from builder.report import format_report, make_report, report_path_for
+
+
+def _project(tmp_path: Path) -> dict[str, Path]:
+    p = mini_project(tmp_path / "proj")
+    p["wheel"].unlink()
+    p["wheel"] = make_wheel(
+        p["root"] / "wheels",
+        files={
+            "tinypkg/__init__.py": b"VALUE = 42\n",      # 11 bytes, kept
+            "tinypkg/api.h": b"h" * 100,                 # a C header inside the package
+            "include/tiny.h": b"i" * 50,                 # a top-level folder with no Python code
+        },
+        scripts={"tinytool": b"#!/bin/sh\necho hi\n"},  # 18 bytes, a scripts-scheme file
+    )
+    write_lock(p["root"], {"tinypkg": ("1.0", [sha256(p["wheel"])]), "numpy": ("1.26.4", ["0" * 64])})
+    return p
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> tuple[dict[str, Path], BuildResult]:
+    p = _project(tmp_path)
+    result = build(BuildOptions(root=p["root"], model=p["model"]))
+    return p, result
+
+
+def test_report_json_beside_the_archive(built: tuple[dict[str, Path], BuildResult]) -> None:
+    p, result = built
+    archive = p["root"] / "submission.tar.gz"
+    assert result.report == p["root"] / "submission.report.json" == report_path_for(archive)
+    doc = json.loads(result.report.read_text())
+    assert not [f for f in p["root"].iterdir() if f.name.endswith(".tmp")]
+
+    [vendored] = doc["vendored"]
+    assert vendored["name"] == "tinypkg" and vendored["version"] == "1.0"
+    assert vendored["wheel"] == p["wheel"].name and vendored["origin"] == "wheels-dir"
+    assert vendored["pruned_files"] == 3 and vendored["pruned_size"] == 100 + 50 + 18
+    assert doc["vendored_size"] == vendored["size"] > 11  # __init__.py + dist-info files
+
+    assert doc["provided"] == [{"name": "numpy", "version": "1.26.4",
+                                "source": "best known: TensorFlow 2.15 pins numpy<2; 1.26.4 is the last 1.x"}]
+    pruned = {row["reason"]: (row["files"], row["size"]) for row in doc["pruned"]}
+    assert pruned == {
+        "build/dev file": (1, 100),
+        "top-level folder 'include/' holds no Python code": (1, 50),
+        "'scripts' scheme file": (1, 18),
+    }
+    assert doc["pruned_size"] == 168
+
+    model = doc["model"]
+    data = p["model"].read_bytes()
+    assert model["file"] == "tiny-chat.gguf" and model["sha256"] == hashlib.sha256(data).hexdigest()
+    assert (model["size"], model["architecture"], model["parameters"], model["quantization"]) == (
+        len(data), "llama", 121_024, "F16")
+    assert model["chat_template"] is True
+
+    assert doc["archive"]["file"] == "submission.tar.gz"
+    assert doc["archive"]["size"] == archive.stat().st_size
+    assert doc["archive"]["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert doc["archive"]["files"] == len(result.archive.files)
+    assert set(doc["timings_s"]) >= {"check", "wheels", "vendor", "archive", "total"}
+
+
+def test_report_table(built: tuple[dict[str, Path], BuildResult]) -> None:
+    _p, result = built
+    text = format_report(make_report(result))
+    lines = text.splitlines()
+    assert lines[0] == "Build report (profile kaggle-2024)"
+    assert any(ln.startswith("tinypkg ") and "1.0" in ln and "(wheels-dir)" in ln for ln in lines), text
+    assert any(ln.startswith("numpy ") and "1.26.4" in ln for ln in lines), text
+    assert "Pruned: 3 files, saved 168 B" in text
+    assert "Model:   tiny-chat.gguf  llama F16, 121,024 params" in text
+    assert f"sha256 {result.archive.sha256}" in text
+
+
+def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    p = _project(tmp_path)
+    assert main(["--root", str(p["root"]), "build", "--model", str(p["model"])]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == str(p["root"] / "submission.tar.gz")
+    assert "Build report (profile kaggle-2024)" in err and "Provided by the target (never vendored): 1" in err
+    assert f"* report: {p['root'] / 'submission.report.json'}" in err
+
+
+def test_params() -> None:
+    from builder.report import params
+
+    assert (params(8_030_000_000), params(134_515_008), params(121_024)) == ("8.03 B", "135 M", "121,024")
+
+
+def test_report_path_for() -> None:
+    assert report_path_for(Path("a/sub.tar.gz")) == Path("a/sub.report.json")
+    assert report_path_for(Path("x.tgz")) == Path("x.report.json")
+    assert report_path_for(Path("x.bin")) == Path("x.bin.report.json")
