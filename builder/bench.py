@@ -86,6 +86,9 @@ def _median(values: Sequence[float]) -> float:
 
 
 def _warm(path: Path) -> None:
+    """Same start for every timed run: the input in the page cache, no dirty pages
+    left from the previous run's output (writeback throttling would bill the next run)."""
+    os.sync()
     with path.open("rb") as fh:
         while fh.read(1 << 24):
             pass
@@ -109,13 +112,17 @@ def bench_levels(model: Path) -> Iterator[str]:
 
 
 _CHILD_BUILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from builder.build import BuildOptions, build
 o = json.loads(sys.argv[1])
 r = build(BuildOptions(root=Path(o["root"]), model=Path(o["model"]) if o["model"] else None,
           template=Path(o["template"]) if o["template"] else None, output=Path(o["output"])))
-print(json.dumps(dict(r.timings)))
+t = dict(r.timings)
+# VmHWM belongs to this process image; ru_maxrss would also count the parent's RSS at fork
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
+t["peak_rss"] = float(hwm[0].split()[1]) * 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
+print(json.dumps(t))
 """
 
 
@@ -130,9 +137,9 @@ def _child_build(
             "output": str(output),
         }
     )
-    _wall, rss = _run([sys.executable, "-c", _CHILD_BUILD, arg], cwd=root)
+    _run([sys.executable, "-c", _CHILD_BUILD, arg], cwd=root)
     timings = json.loads(_run.last_stdout.decode().strip().splitlines()[-1])  # type: ignore[attr-defined]
-    return timings, rss
+    return timings, int(timings.pop("peak_rss"))
 
 
 def _tree_for_tar(stage_lib: Path, template: Path, model: Path, tree: Path) -> None:
@@ -148,13 +155,15 @@ def bench_archive(root: Path, work: Path, size: int, fill: Path | None, rounds: 
     big = write_gguf_like(work / "bench-weights.gguf", size, fill)
     yield f"archive: {big.stat().st_size / 2**30:.2f} GiB GGUF-like weights (bytes of the default model, cycled)"
     out = work / "bench.tar.gz"
+    _child_build(root, out, model=big)  # warm-up: imports, cached wheel and lib
     ours: list[float] = []
-    rss = 0
+    peaks: list[int] = []
     for _ in range(rounds):
         _warm(big)
         timings, peak = _child_build(root, out, model=big)
         ours.append(timings["archive"])
-        rss = max(rss, peak)
+        peaks.append(peak)
+    rss = max(peaks)
     tree = work / "tree"
     _tree_for_tar(root / "build" / "kaggle-2024" / "lib", root / "template", big, tree)
     plain: list[float] = []
@@ -188,7 +197,9 @@ def bench_archive(root: Path, work: Path, size: int, fill: Path | None, rounds: 
         yield f"archive:   pigz --fast {(work / 'pigz.tar.gz').stat().st_size / 1e6:.0f} MB"
     else:
         yield "archive: pigz baseline skipped: pigz is not installed (apt-get install pigz)"
-    yield f"archive: builder peak memory (whole build process): {rss / 2**20:.0f} MiB (target <= 200 MiB)"
+    shown = ", ".join(f"{p / 2**20:.0f}" for p in peaks)
+    yield f"archive: builder peak memory (the build process's max RSS): {rss / 2**20:.0f} MiB (runs: {shown}) "
+    yield "archive:   (target <= 200 MiB)"
     (work / "plain.tar").unlink(missing_ok=True)
     (work / "pigz.tar.gz").unlink(missing_ok=True)
 

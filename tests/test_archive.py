@@ -94,6 +94,11 @@ def test_two_levels_one_valid_gzip_stream(tmp_path: Path) -> None:
     with gzip.open(tmp_path / "s.tar.gz") as a, gzip.open(tmp_path / "z.tar.gz") as b:
         assert a.read() == b.read()  # same tar, different deflate
     assert squeezed.sha256 != stored.sha256
+    allstored = write_archive(tmp_path / "0.tar.gz", members, meta={}, compresslevel=0, weights_compresslevel=0)
+    assert subprocess.run(["gzip", "-t", str(tmp_path / "0.tar.gz")]).returncode == 0
+    with gzip.open(tmp_path / "0.tar.gz") as c, gzip.open(tmp_path / "s.tar.gz") as a:
+        assert c.read() == a.read()
+    assert allstored.size > stored.size
 
 
 def test_weights_read_once_with_progress(tmp_path: Path) -> None:
