@@ -166,7 +166,7 @@ def test_fallback_banks_exhausted(mod: Any, tmp_path: Path) -> None:
 
 
 def test_struct_observation_and_missing_cfg(mod: Any, tmp_path: Path) -> None:
-    class Struct(dict):  # kaggle_environments.utils.Structure: a dict with attribute access
+    class Struct(dict[str, Any]):  # kaggle_environments.utils.Structure: a dict with attribute access
         def __getattr__(self, name: str) -> Any:
             return self[name]
 
@@ -211,14 +211,10 @@ def mod_q0() -> str:
     return str(import_agent_module(None).QUESTION_BANK[0])
 
 
-def _target_python() -> str | None:
-    return os.environ.get("TARGET_PYTHON")
-
-
 def test_template_compiles_and_falls_back_under_target_python(tmp_path: Path) -> None:
-    python = _target_python()
-    if not python or not Path(python).exists():
-        pytest.skip("TARGET_PYTHON (CPython 3.10 of the target) is not set")
+    from builder.target import find_target_python
+
+    python = str(find_target_python("3.10"))  # TARGET_PYTHON, PATH or pyenv; an error if none
     out = subprocess.run(
         [python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=True
     )
@@ -422,11 +418,13 @@ def test_kaggle_loader_with_tiny_model(tiny_models: dict[str, Path], llama_lib: 
 
 
 @pytest.fixture(scope="session")
-def real_model() -> Path:
+def real_model(request: pytest.FixtureRequest) -> Path:
+    """$AGENT_TEST_GGUF if set, else the builder's ``default_model`` (SmolLM2-135M Q4_1)."""
     value = os.environ.get("AGENT_TEST_GGUF")
-    if not value or not Path(value).is_file():
-        pytest.skip("AGENT_TEST_GGUF is not set (e.g. SmolLM2-135M-Instruct.Q4_1.gguf)")
-    return Path(value)
+    if value:
+        assert Path(value).is_file(), f"AGENT_TEST_GGUF={value} is not a file"
+        return Path(value)
+    return Path(request.getfixturevalue("default_model"))
 
 
 @pytest.mark.slow
