@@ -1,0 +1,101 @@
+"""The portable CPU wheel of llama-cpp-python (built once per machine by the builder)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from project_factory import PROFILE, make_wheel
+
+from builder.cpuwheel import CMAKE_FLAGS, _BuildProgress, build_key, find_built, retag, zig_target
+from builder.elf import check_elf, is_elf, newest_needed, read_elf
+from builder.lock import LockEntry
+from builder.profile import load_profile
+from builder.prune import plan_pruning
+from builder.wheels import sha256_file, wheel_tags
+
+PROF = load_profile(PROFILE)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
+    return LockEntry(name="llama-cpp-python", version="0.3.36", hashes=hashes, provided=False, via=())  # type: ignore[arg-type]
+
+
+def test_build_key_covers_inputs() -> None:
+    base = build_key(_entry(), "a" * 64, PROF)
+    assert build_key(_entry(), "b" * 64, PROF) != base  # another sdist
+    other = load_profile(PROFILE).__class__(**{**{f: getattr(PROF, f) for f in PROF.__slots__}, "glibc": "2.28"})
+    assert build_key(_entry(), "a" * 64, other) != base  # another glibc target
+    assert zig_target(PROF) == "x86_64-linux-gnu.2.31"
+    assert "-DGGML_NATIVE=OFF" in CMAKE_FLAGS and "-DGGML_OPENMP=OFF" in CMAKE_FLAGS
+
+
+def test_find_built_needs_a_locked_sdist_hash(tmp_path: Path) -> None:
+    folder = tmp_path / "built" / build_key(_entry(), "a" * 64, PROF)
+    folder.mkdir(parents=True)
+    wheel = make_wheel(folder, "llama-cpp-python", "0.3.36", tag="py3-none-manylinux_2_31_x86_64")
+    (folder / "build.json").write_text(json.dumps({"wheel": wheel.name}))
+    assert find_built(_entry(("a" * 64,)), PROF, tmp_path) == wheel
+    assert find_built(_entry(("c" * 64,)), PROF, tmp_path) is None  # the lock moved to another sdist
+
+
+def test_retag_rewrites_wheel_and_record(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path, "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64")
+    out = retag(wheel, "manylinux_2_31_x86_64")
+    assert out.name == "llama_cpp_python-0.3.36-py3-none-manylinux_2_31_x86_64.whl" and not wheel.exists()
+    with zipfile.ZipFile(out) as zf:
+        text = zf.read("llama_cpp_python-0.3.36.dist-info/WHEEL").decode()
+        record = zf.read("llama_cpp_python-0.3.36.dist-info/RECORD").decode()
+    assert "Tag: py3-none-manylinux_2_31_x86_64" in text and "linux_x86_64\n" not in text.replace("manylinux_2_31_", "")
+    assert "dist-info/WHEEL,sha256=" in record and "," + str(len(text.encode())) in record
+    assert {str(t) for t in wheel_tags(out)[2]} == {"py3-none-manylinux_2_31_x86_64"}
+
+
+def test_build_progress_lines() -> None:
+    lines: list[str] = []
+    progress = _BuildProgress(lines.append)
+    for i in range(1, 141):
+        progress(f"  [{i}/140] zig c++ -c foo.cpp")
+    progress("*** Configuring CMake...")
+    assert lines[0].startswith("wheels: compiling") and lines[-2] == "wheels: compiling 140/140 (100%)"
+    assert 10 <= len(lines) <= 13 and lines[-1] == "wheels: Configuring CMake..."
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_portable_wheel_fits_the_profile(llama_lib: Path) -> None:
+    """Every .so of the cached portable wheel needs no GLIBC/GLIBCXX newer than the profile,
+    no libstdc++ or libgomp; every vendored one passes verify's full ELF check."""
+    from builder.build import prepare_wheels, resolve_profile
+    from builder.lock import load_lock
+    from builder.target import cache_dir, find_target_python
+
+    profile = resolve_profile(ROOT, "kaggle-2024")
+    lock = load_lock(ROOT, profile)
+    wheels = prepare_wheels(ROOT, profile, lock, target_python=find_target_python("3.10"),
+                            wheels_dir=ROOT / "wheels", cache=cache_dir(), build_wheels=True, log=lambda _m: None)
+    built = next(w for w in wheels if w.entry.name == "llama-cpp-python")
+    assert {str(t) for t in wheel_tags(built.path)[2]} == {"py3-none-manylinux_2_31_x86_64"}
+    record = json.loads((built.path.parent / "build.json").read_text())
+    assert record["sdist_sha256"] in lock.get("llama-cpp-python").hashes  # type: ignore[union-attr]
+    assert record["sha256"] == sha256_file(built.path) and record["target"] == "x86_64-linux-gnu.2.31"
+    with zipfile.ZipFile(built.path) as zf:
+        pruned = plan_pruning(zf)
+        names = [n for n in zf.namelist() if ".so" in n.rsplit("/", 1)[-1]]
+        infos = [read_elf(n, zf.read(n)) for n in names if is_elf(zf.read(n)[:4])]
+        kept = [i for i in infos if i.path not in pruned]
+        available: dict[str, set[str]] = {}
+        for i in kept:
+            d, _, base = i.path.rpartition("/")
+            available.setdefault(d, set()).add(base)
+    assert len(infos) >= 12 and len(kept) == 5
+    for info in infos:
+        glibc = newest_needed(info, "GLIBC_")
+        assert glibc is not None and tuple(map(int, glibc[6:].split("."))) <= (2, 31), (info.path, glibc)
+        assert newest_needed(info, "GLIBCXX_") is None, info.path  # libc++ linked statically
+        assert not {"libstdc++.so.6", "libgomp.so.1"} & set(info.needed), info.path
+    for info in kept:
+        assert check_elf(info, profile, available) == [], info.path
