@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", type=Path, default=None, help="agent template folder (default: template/)")
     p.add_argument("--output", "-o", type=Path, default=None, help="archive path (default: submission.tar.gz)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="agent setting (JSON value)")
-    p.add_argument("--compresslevel", type=int, default=None, help="gzip level of code and libraries (default 6)")
+    p.add_argument("--compresslevel", type=int, default=None, help="gzip level of code and libraries (default 1)")
     p.add_argument("--weights-compresslevel", type=int, default=None,
                    help="gzip level of the weights (default 0: see make bench)")
     p.set_defaults(func=_cmd_build)

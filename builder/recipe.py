@@ -21,7 +21,7 @@ Keys (all optional)::
     temperature_ask = 0.7
 
     [archive]
-    compresslevel = 6
+    compresslevel = 1
     weights_compresslevel = 0
 
 Relative paths are relative to the recipe's folder (the default lock of a recipe with

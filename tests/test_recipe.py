@@ -108,7 +108,7 @@ compresslevel = 9
     assert (r.compresslevel, r.weights_compresslevel) == (9, 3)
     empty = resolve(load_recipe(None, root=tmp_path), Overrides(), root=tmp_path)
     assert (empty.profile, empty.output, empty.compresslevel, empty.weights_compresslevel) == (
-        "kaggle-2024", tmp_path / "submission.tar.gz", 6, 0)
+        "kaggle-2024", tmp_path / "submission.tar.gz", 1, 0)
 
 
 def test_shipped_recipes_parse_and_the_template_knows_their_settings() -> None:
