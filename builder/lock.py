@@ -229,7 +229,7 @@ def parse_lock(path: Path, profile: Profile) -> Lock:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LockError(f"{path}: lockfile not found; run `make lock PROFILE={profile.name}`") from None
+        raise LockError(f"{path}: lockfile not found; run `make lock` (PROFILE=/RECIPE= as for the build)") from None
     if not text.startswith(LOCK_HEADER):
         raise LockError(f"{path}: not written by `make lock` (missing builder header)")
     m = re.search(r"^# profile: (\S+)", text, re.M)
@@ -288,6 +288,6 @@ def load_lock(root: Path, profile: Profile, *, src: Path | None = None, out: Pat
     if inputs_sha256(src_text, profile) != lock.inputs_sha256:
         raise LockError(
             f"{out}: stale: {src.name} or the profile's provided pins changed since it was written; "
-            f"run `make lock PROFILE={profile.name}`"
+            "run `make lock` (PROFILE=/RECIPE= as for the build)"
         )
     return lock
