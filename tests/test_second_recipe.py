@@ -1,0 +1,35 @@
+"""Issue 6: the shipped second recipe builds a submission from a different GGUF file than
+the default (here a tiny random-weight chat model written by the test) and it passes every
+level of verify, play included."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from tiny_gguf import write_tiny_gguf
+
+from builder.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.e2e]
+
+
+def test_tiny_model_recipe_builds_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = write_tiny_gguf(tmp_path / "other-model.gguf")
+    out = tmp_path / "tiny-model.tar.gz"
+    recipe = ["--root", str(ROOT), "build", "--recipe", str(ROOT / "recipes" / "tiny-model.toml"),
+              "--model", str(model), "--output", str(out)]
+    assert main(recipe) == 0
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+        settings = json.loads(tar.extractfile("agent_settings.json").read())  # type: ignore[union-attr]
+    assert "other-model.gguf" in names and "SmolLM2-135M-Instruct.Q4_1.gguf" not in names
+    assert settings["model_file"] == "other-model.gguf" and settings["n_ctx"] == 2048  # the recipe's [agent]
+    capsys.readouterr()
+    assert main(["--root", str(ROOT), "verify", str(out), "--json", "--episodes", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [lv["status"] for lv in report["levels"]] == ["passed", "passed", "passed", "passed"], report
