@@ -763,79 +763,59 @@ class Agent:
     def _ask(
         self, questions: list[str], answers: list[str], guesses: list[str], deadline: Deadline, info: dict[str, Any]
     ) -> str:
-        eng = self._engine(info)
-        deadline.check()
-        s = self.settings
-        key = f"{self.name}/guesser"
-        n = len(questions)
-        _text, tokens = self._fit(
-            key,
-            lambda st: self._guesser_messages(st, questions, answers, guesses, "ask"),
-            n,
-            int(s["max_tokens_ask"]) + 8,
-            deadline,
-        )
-        info["prompt_tokens"] = len(tokens)
-        seen = {normalize(q) for q in questions}
-        result = ""
-        for attempt in range(max(1, int(s["attempts_ask"]))):
-            out, n_eval, n_gen = eng.generate(
-                key,
-                tokens,
-                max_tokens=int(s["max_tokens_ask"]),
-                temperature=float(s["temperature_ask"]),
-                top_p=float(s["top_p"]),
-                top_k=int(s["top_k"]),
-                rng=self._rng(n * 8 + attempt),
-                deadline=deadline,
-            )
-            info["prompt_tokens_evaluated"] += n_eval
-            info["generated_tokens"] += n_gen
-            q = clean_question(out)
-            if q and normalize(q) not in seen:
-                result = q
-                break
-            info["fallback"] = "repeat" if q else "empty"
-        if result:
-            info["fallback"] = ""
-        return result
+        return self._guesser_turn("ask", questions, answers, guesses, deadline, info)
 
     def _guess(
         self, questions: list[str], answers: list[str], guesses: list[str], deadline: Deadline, info: dict[str, Any]
     ) -> str:
+        return self._guesser_turn("guess", questions, answers, guesses, deadline, info)
+
+    def _guesser_turn(
+        self,
+        turn: str,
+        questions: list[str],
+        answers: list[str],
+        guesses: list[str],
+        deadline: Deadline,
+        info: dict[str, Any],
+    ) -> str:
+        """A new question (``ask``) or keyword (``guess``): sampled from the guesser's
+        conversation, cleaned, and never a repeat of an earlier one ("" if none came)."""
         eng = self._engine(info)
         deadline.check()
         s = self.settings
         key = f"{self.name}/guesser"
         n = len(questions)
+        clean = clean_question if turn == "ask" else clean_guess
+        earlier = questions if turn == "ask" else guesses
         _text, tokens = self._fit(
             key,
-            lambda st: self._guesser_messages(st, questions, answers, guesses, "guess"),
+            lambda st: self._guesser_messages(st, questions, answers, guesses, turn),
             n,
-            int(s["max_tokens_guess"]) + 8,
+            int(s[f"max_tokens_{turn}"]) + 8,
             deadline,
         )
         info["prompt_tokens"] = len(tokens)
-        seen = {normalize(g) for g in guesses}
+        seen = {normalize(x) for x in earlier}
         result = ""
-        for attempt in range(max(1, int(s["attempts_guess"]))):
+        for attempt in range(max(1, int(s[f"attempts_{turn}"]))):
             out, n_eval, n_gen = eng.generate(
                 key,
                 tokens,
-                max_tokens=int(s["max_tokens_guess"]),
-                temperature=float(s["temperature_guess"]),
+                max_tokens=int(s[f"max_tokens_{turn}"]),
+                temperature=float(s[f"temperature_{turn}"]),
                 top_p=float(s["top_p"]),
                 top_k=int(s["top_k"]),
-                rng=self._rng(n * 8 + 4 + attempt),
+                rng=self._rng(n * 8 + (0 if turn == "ask" else 4) + attempt),
                 deadline=deadline,
             )
             info["prompt_tokens_evaluated"] += n_eval
             info["generated_tokens"] += n_gen
-            g = clean_guess(out)
-            if g and normalize(g) not in seen:
-                result = g
+            text = clean(out)
+            if text and normalize(text) not in seen:
+                result = text
                 break
-            info["fallback"] = "repeat" if g else "empty"
+            info["fallback"] = "repeat" if text else "empty"
         if result:
             info["fallback"] = ""
         return result
