@@ -192,7 +192,7 @@ def bench_archive(root: Path, work: Path, size: int, fill: Path | None, rounds: 
     yield (f"archive: builder archive step (sha256 of every file + archive, gzip 1/0): {o:6.2f} s "
            f"(best of {rounds}; "
            f"median {_median(ours):.2f})")
-    yield f"archive: plain `tar -cf` of the same tree:                            {p:6.2f} s (median {_median(plain):.2f})"
+    yield f"archive: plain `tar -cf` of the same tree:      {p:6.2f} s (median {_median(plain):.2f})"
     yield f"archive: ratio builder / plain tar: {o / p:.2f}x best-of-{rounds} (target <= 1.3x); medians: "
     yield f"archive:   {_median(ours) / _median(plain):.2f}x"
     if pigz:
