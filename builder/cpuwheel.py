@@ -16,8 +16,9 @@ This module builds one that runs on the profile's older glibc:
 * when every library passes the profile's ELF check the wheel is re-tagged
   ``manylinux_<glibc>_x86_64``: the tag says what the wheel promises.
 
-Why zig rather than a Debian bullseye chroot (debootstrap): no root, no mount, a 50 MB
-PyPI download instead of a 300 MB root, and the glibc target is one flag (README).
+Why zig rather than a Debian bullseye chroot (debootstrap, also measured): no root, no
+mounts, a 50 MB PyPI download instead of a ~700 MB root with build-essential, no libstdc++
+needed at run time, and the glibc target is one flag (README).
 """
 
 from __future__ import annotations
