@@ -7,6 +7,7 @@ first byte is written, and writes the archive last, atomically.
 
 from __future__ import annotations
 
+import fcntl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -132,27 +133,32 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
                             progress=progress)
     timings["wheels"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    lib = stage / "lib"
-    vendored = vendor(wheels, lib, log=log)
-    rendered = render(template, stage, settings)
-    timings["vendor"] = time.perf_counter() - t
+    # Two builds of one profile at once (a terminal and a test run) take turns on the
+    # staging folder; the archive itself is written to a temp file and renamed.
+    stage.mkdir(parents=True, exist_ok=True)
+    with (stage / ".lock").open("w") as stage_lock:
+        fcntl.flock(stage_lock, fcntl.LOCK_EX)
+        t = time.perf_counter()
+        lib = stage / "lib"
+        vendored = vendor(wheels, lib, log=log)
+        rendered = render(template, stage, settings)
+        timings["vendor"] = time.perf_counter() - t
 
-    members = [Member(arcname=name, source=src) for name, src in rendered.files]
-    members += [Member(arcname=f"lib/{p.relative_to(lib).as_posix()}", source=p) for p in lib_files(lib)]
-    if any(m.arcname == model_file for m in members):
-        raise ConfigError(model.path, f"model file name '{model_file}' clashes with a template file")
-    members.append(Member(arcname=model_file, source=model.path, weights=True))
-    meta = {
-        "generator": f"gguf-submission-builder {__version__}",
-        "profile": profile.name,
-        "model_file": model_file,
-    }
-    t = time.perf_counter()
-    log(f"archive: writing {output.name} ({len(members)} files)")
-    with progress(f"archive: hashing and writing {model_file}", model.size, "B") as task:
-        result = write_archive(output, members, meta=meta, mtime=mtime, compresslevel=options.compresslevel,
-                               weights_compresslevel=options.weights_compresslevel, progress=task.advance)
+        members = [Member(arcname=name, source=src) for name, src in rendered.files]
+        members += [Member(arcname=f"lib/{p.relative_to(lib).as_posix()}", source=p) for p in lib_files(lib)]
+        if any(m.arcname == model_file for m in members):
+            raise ConfigError(model.path, f"model file name '{model_file}' clashes with a template file")
+        members.append(Member(arcname=model_file, source=model.path, weights=True))
+        meta = {
+            "generator": f"gguf-submission-builder {__version__}",
+            "profile": profile.name,
+            "model_file": model_file,
+        }
+        t = time.perf_counter()
+        log(f"archive: writing {output.name} ({len(members)} files)")
+        with progress(f"archive: hashing and writing {model_file}", model.size, "B") as task:
+            result = write_archive(output, members, meta=meta, mtime=mtime, compresslevel=options.compresslevel,
+                                   weights_compresslevel=options.weights_compresslevel, progress=task.advance)
     timings["archive"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     log(f"archive: {result.path} {result.size / 1e6:.1f} MB sha256 {result.sha256}")

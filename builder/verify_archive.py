@@ -34,6 +34,9 @@ from typing import IO, BinaryIO
 
 from .elf import ElfInfo, is_elf, read_elf
 
+#: Free space left untouched when unpacking: a member that would eat into it is refused
+#: (a decompression bomb or a too-small temp folder fails as a problem, not a full disk).
+DISK_RESERVE = 256 << 20
 CHUNK = 1 << 20
 MANIFEST_NAME = "MANIFEST.json"
 #: Largest file kept in memory for the static level (main.py, metadata files).
@@ -415,6 +418,14 @@ def scan_archive(archive: Path, *, extract_to: Path | None = None, log: Log | No
                 elif m.issym():
                     st.symlinks[path] = m.linkname
                 elif m.isreg():
+                    if st.writing and extract_to is not None:
+                        free = shutil.disk_usage(extract_to).free
+                        if m.size + DISK_RESERVE > free:
+                            st.problems.append(
+                                f"{path}: needs {m.size} bytes to unpack, only {free} are free under "
+                                f"{extract_to} (keeping {DISK_RESERVE} in reserve); nothing more is written"
+                            )
+                            st.writing = False
                     data = tf.extractfile(m)
                     if data is None:  # pragma: no cover - isreg always has data
                         continue

@@ -163,3 +163,30 @@ def test_template_edit_changes_only_main(proj: dict[str, Path]) -> None:
     assert changed == {"main.py"}
     assert out.exists()
     shutil.rmtree(proj["root"] / "build")
+
+
+def test_reader_leaving_the_pipe_is_quiet(proj: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m builder inspect --json | head`: no traceback, exit 141 like a shell pipe."""
+    import os
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+
+    class Gone:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            return None
+
+        def fileno(self) -> int:
+            return write_end
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    try:
+        assert main(["--root", str(proj["root"]), "inspect", str(proj["model"]), "--json"]) == 141
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in capsys.readouterr().err

@@ -218,3 +218,21 @@ def test_refused_archive_skips_later_levels(tmp_path: Path, profile: Profile) ->
 )
 def test_check_name(name: str, ok: bool) -> None:
     assert (check_name(name) is None) is ok
+
+
+def test_unpacking_never_fills_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member bigger than the free space (less a reserve) is refused, not written: a
+    decompression bomb or a too-small temp folder is a problem, never a full disk."""
+    import shutil as _shutil
+
+    import builder.verify_archive as va
+
+    archive = build_archive(tmp_path / "s.tar.gz", good_files())
+    dest = tmp_path / "agent"
+    dest.mkdir()
+    usage = _shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(va.shutil, "disk_usage", lambda _p: usage._replace(free=va.DISK_RESERVE + 10))
+    scan = scan_archive(archive, extract_to=dest)
+    assert not scan.ok
+    assert any("bytes to unpack, only" in p and "nothing more is written" in p for p in scan.problems), scan.problems
+    assert not any(p.is_file() for p in dest.rglob("*"))
