@@ -260,9 +260,6 @@ def bench_agent(root: Path, model: Path, lib: Path) -> Iterator[str]:
     if not script.exists():
         yield "agent: skipped: tests/agent_bench.py is missing"
         return
-    from .target import find_target_python
-
-    python = find_target_python("3.10")
     proc = subprocess.run(
         [sys.executable, str(script), str(model), "--lib", str(lib)],
         capture_output=True,
@@ -270,7 +267,6 @@ def bench_agent(root: Path, model: Path, lib: Path) -> Iterator[str]:
         check=False,
         env={**os.environ, "PYTHONPATH": ""},
     )
-    del python
     if proc.returncode != 0:
         raise BuilderError(f"bench: agent benchmark failed: {proc.stderr[-600:]}")
     for line in proc.stdout.splitlines():

@@ -155,7 +155,7 @@ class _Reader:
         raw = self.read(n)
         return raw.decode("utf-8", errors="replace")
 
-    def value(self, vtype: int, *, keep: bool) -> Any:
+    def value(self, vtype: int) -> Any:
         if vtype in _SCALARS:
             return self.unpack(_SCALARS[vtype])
         if vtype == _STRING:
@@ -236,7 +236,7 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
     for _ in range(n_kv):
         key = r.string()
         vtype = r.unpack("<I")
-        metadata[key] = r.value(vtype, keep=True)
+        metadata[key] = r.value(vtype)
     tensors: list[TensorInfo] = []
     for _ in range(n_tensors):
         name = r.string()

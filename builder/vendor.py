@@ -17,12 +17,10 @@ RECORD is rewritten to list exactly what is in ``lib/``.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -159,7 +157,3 @@ def _size(path: Path) -> int:
 
 def lib_files(lib: Path) -> list[Path]:
     return sorted(p for p in lib.rglob("*") if p.is_file())
-
-
-def record_paths(record: bytes) -> Collection[str]:
-    return [row[0] for row in csv.reader(io.StringIO(record.decode())) if row]

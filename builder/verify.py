@@ -17,6 +17,7 @@ becoming a verdict about the archive.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -417,16 +418,7 @@ def _run_level3(
 
 
 def _with_seconds(r: LevelResult, seconds: float) -> LevelResult:
-    return LevelResult(
-        level=r.level,
-        name=r.name,
-        status=r.status,
-        problems=r.problems,
-        reason=r.reason,
-        notes=r.notes,
-        seconds=seconds,
-        details=r.details,
-    )
+    return dataclasses.replace(r, seconds=seconds)
 
 
 def _report(

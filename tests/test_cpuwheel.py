@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -27,7 +28,7 @@ def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
 def test_build_key_covers_inputs() -> None:
     base = build_key(_entry(), "a" * 64, PROF)
     assert build_key(_entry(), "b" * 64, PROF) != base  # another sdist
-    other = load_profile(PROFILE).__class__(**{**{f: getattr(PROF, f) for f in PROF.__slots__}, "glibc": "2.28"})
+    other = dataclasses.replace(PROF, glibc="2.28")
     assert build_key(_entry(), "a" * 64, other) != base  # another glibc target
     assert zig_target(PROF) == "x86_64-linux-gnu.2.31"
     assert "-DGGML_NATIVE=OFF" in CMAKE_FLAGS and "-DGGML_OPENMP=OFF" in CMAKE_FLAGS
