@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from builder import archive
 from builder.archive import (
     DEFAULT_MTIME,
     MANIFEST_NAME,
@@ -150,3 +154,84 @@ def test_unclean_and_duplicate_names(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="listed twice"):
         write_archive(tmp_path / "x.tar.gz", [members[1], members[1]], meta={})
     assert not (tmp_path / "x.tar.gz").exists()
+
+
+def _members_match(archive: Path, members: list[Member]) -> None:
+    with tarfile.open(archive) as tar:
+        for m in members:
+            assert tar.extractfile(m.arcname).read() == m.source.read_bytes()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("chunk", [70_000, 65_535, 4096])
+def test_ring_reuse_and_odd_chunk_sizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Small chunks cycle the buffer ring hundreds of times and put stored-block edges
+    everywhere; the archive must still be one valid stream with the right bytes."""
+    members = _tree(tmp_path)
+    reference = write_archive(tmp_path / "ref.tar.gz", members, meta={})
+    monkeypatch.setattr(archive, "CHUNK", chunk)
+    res = write_archive(tmp_path / "small.tar.gz", members, meta={})
+    assert subprocess.run(["gzip", "-t", str(tmp_path / "small.tar.gz")]).returncode == 0
+    _members_match(tmp_path / "small.tar.gz", members)
+    assert hashlib.sha256((tmp_path / "small.tar.gz").read_bytes()).hexdigest() == res.sha256
+    assert res.files == reference.files  # same member hashes, whatever the chunking
+
+
+class _Trickle(io.RawIOBase):
+    """A file that returns at most 1000 bytes per read, like a pipe or a network file system."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        n = min(1000, len(buf), len(self._data) - self._pos)
+        buf[:n] = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+def test_short_reads_fill_the_chunk() -> None:
+    data = os.urandom(10_000)
+    buf = bytearray(8192)
+    assert archive._read_full(_Trickle(data), memoryview(buf)) == 8192
+    assert bytes(buf) == data[:8192]
+    src = _Trickle(data)
+    archive._read_full(src, memoryview(bytearray(8192)))
+    rest = bytearray(8192)
+    assert archive._read_full(src, memoryview(rest)) == 10_000 - 8192  # the end of the file
+    assert bytes(rest[: 10_000 - 8192]) == data[8192:]
+
+
+_FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from builder.archive import Member, write_archive
+from builder.errors import ArchiveError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+src = Path(sys.argv[1])
+try:
+    write_archive(Path(sys.argv[2]), [Member(arcname="model.gguf", source=src, weights=True)], meta={})
+except ArchiveError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+def test_write_error_is_one_line_and_keeps_previous(tmp_path: Path) -> None:
+    """A real failing write (the file size limit: EFBIG, as a full disk gives ENOSPC) on
+    the background writer thread comes back as one ArchiveError naming the output."""
+    weights = tmp_path / "model.gguf"
+    weights.write_bytes(os.urandom(3 << 20))
+    out = tmp_path / "submission.tar.gz"
+    out.write_bytes(b"previous")
+    proc = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(weights), str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout.strip() == f"{out}: cannot write (File too large)"
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.gguf", "submission.tar.gz"]
