@@ -137,6 +137,7 @@ _STORED_HEADER = struct.Struct("<BHH")
 #: write cost 1.4-1.9 s of CPU per GiB once the host had reclaimed free memory, 128 KiB
 #: writes 0.36-0.39 s (see README, "Measured").
 _WRITE = 128 << 10
+_BETWEEN_BLOCKS = -1  # a level no member has: set_level always starts a compressor
 _RING = 4  # chunks in flight: 2 x CHUNK bytes of buffers each
 
 
@@ -145,15 +146,32 @@ def _framed_size(n: int) -> int:
 
 
 def _frame_into(data: memoryview, out: bytearray) -> memoryview:
-    """``data`` as deflate stored blocks (RFC 1951 3.2.4), written into ``out``."""
+    """``data`` as deflate stored blocks (RFC 1951 3.2.4), copied into ``out``."""
+    framed, pieces = _stored_layout(out, len(data))
+    i = 0
+    for piece in pieces:
+        piece[:] = data[i : i + len(piece)]
+        i += len(piece)
+    return framed
+
+
+def _stored_layout(out: bytearray, n: int) -> tuple[memoryview, list[memoryview]]:
+    """Write the stored-block headers for ``n`` bytes into ``out``; return the framed
+    bytes and the views where the data goes (a file is read straight into them)."""
     view = memoryview(out)
-    n, o = len(data), 0
+    pieces: list[memoryview] = []
+    o = 0
     for i in range(0, n, _STORED_MAX):
         k = min(_STORED_MAX, n - i)
         _STORED_HEADER.pack_into(out, o, 0, k, k ^ 0xFFFF)
-        view[o + 5 : o + 5 + k] = data[i : i + k]
+        pieces.append(view[o + 5 : o + 5 + k])
         o += 5 + k
-    return view[:o]
+    return view[:o], pieces
+
+
+def _update_all(digest: Any, pieces: Sequence[memoryview]) -> None:
+    for piece in pieces:
+        digest.update(piece)
 
 
 @dataclass(slots=True)
@@ -170,16 +188,21 @@ class _Slot:
         self.busy.clear()
 
 
-def _read_full(fh: io.RawIOBase, view: memoryview) -> int:
-    """Fill ``view`` unless the file ends: chunk boundaries (and so the bytes of the
-    archive) must not depend on how the kernel splits reads."""
-    got = 0
-    while got < len(view):
-        n = fh.readinto(view[got:])
+def _read_full(fd: int, pieces: Sequence[memoryview]) -> int:
+    """Fill ``pieces`` in order (one readv when the kernel allows) unless the file ends:
+    chunk boundaries, and so the archive's bytes, must not depend on how reads split."""
+    total = 0
+    rest = list(pieces)
+    while rest:
+        n = os.readv(fd, rest)
         if not n:
             break
-        got += n
-    return got
+        total += n
+        while rest and n >= len(rest[0]):
+            n -= len(rest.pop(0))
+        if n:
+            rest[0] = rest[0][n:]
+    return total
 
 
 class _DeflateWriter:
@@ -245,41 +268,61 @@ class _DeflateWriter:
         slot.wait()
         return slot
 
-    def _deflate(self, data: memoryview, slot: _Slot | None) -> list[Future[None]]:
+    def write(self, data: bytes) -> None:
+        """Small pieces (tar headers, padding, the manifest): copied, no ring slot."""
+        if not data:
+            return
         self._crc = zlib_ng.crc32(data, self._crc)
         self._size += len(data)
         if self._comp is not None:
-            return self._emit(self._comp.compress(data))
-        if slot is None:
-            return self._emit(_frame_into(data, bytearray(_framed_size(len(data)))))
-        return self._emit(_frame_into(data, slot.framed))
-
-    def write(self, data: bytes) -> None:
-        """Small pieces (tar headers, padding, the manifest): copied, no ring slot."""
-        if data:
-            self._deflate(memoryview(data), None)
+            self._emit(self._comp.compress(data))
+        else:
+            self._emit(_frame_into(memoryview(data), bytearray(_framed_size(len(data)))))
 
     def copy_file(self, fh: io.FileIO, size: int, progress: Progress | None = None) -> tuple[int, str]:
-        """Stream up to ``size`` bytes of ``fh``; return the bytes read and their sha256."""
+        """Stream ``size`` bytes of ``fh``; return the bytes read and their sha256.
+
+        At level 0 the file is read straight into the stored blocks' data slots (one copy
+        into user memory, none for framing); otherwise into a plain buffer for zlib."""
         member = hashlib.sha256()
         done = 0
         while done < size:
             slot = self._take_slot()
-            view = memoryview(slot.data)[: min(CHUNK, size - done)]
+            want = min(CHUNK, size - done)
+            if self._comp is None:
+                framed, pieces = _stored_layout(slot.framed, want)
+            else:
+                pieces = [memoryview(slot.data)[:want]]
             try:
-                n = _read_full(fh, view)
+                got = _read_full(fh.fileno(), pieces)
             except OSError as exc:
                 raise ArchiveError(f"{fh.name}: cannot read ({exc.strerror or exc})") from None
-            if not n:
-                break
-            chunk = view[:n]
-            slot.busy.append(self._member_pipe.submit(member.update, chunk))
-            slot.busy.extend(self._deflate(chunk, slot))
-            done += n
+            if got != want:
+                break  # shrank: the caller reports it
+            slot.busy.append(self._member_pipe.submit(_update_all, member, pieces))
+            for piece in pieces:
+                self._crc = zlib_ng.crc32(piece, self._crc)
+            self._size += want
+            if self._comp is None:
+                slot.busy.extend(self._emit(framed))
+            else:
+                slot.busy.extend(self._emit(self._comp.compress(pieces[0])))
+            done += want
             if progress is not None:
-                progress(n)
+                progress(want)
         self._member_pipe.drain()
         return done, member.hexdigest()
+
+    def splice(self, segment: bytes, raw_size: int, raw_crc: int) -> None:
+        """Emit a run of members deflated ahead (see :func:`_deflate_ahead`).  The stream
+        is then between blocks: the next :meth:`set_level` starts a fresh compressor."""
+        if self._comp is not None:
+            self._emit(self._comp.flush(zlib.Z_SYNC_FLUSH))
+        self._emit(segment)
+        self._crc = zlib_ng.crc32_combine(self._crc, raw_crc, raw_size)
+        self._size += raw_size
+        self._level = _BETWEEN_BLOCKS
+        self._comp = None
 
     def finish(self) -> tuple[int, str]:
         if self._comp is not None:
@@ -309,7 +352,7 @@ class _TarWriter:
         self.offset += len(data)
 
     def header(self, info: tarfile.TarInfo) -> None:
-        self._put(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+        self._put(_header_bytes(info))
 
     def data(self, chunk: bytes) -> None:
         self._put(chunk)
@@ -329,6 +372,10 @@ class _TarWriter:
         rest = -self.offset % tarfile.RECORDSIZE
         if rest:
             self._put(b"\0" * rest)
+
+
+def _header_bytes(info: tarfile.TarInfo) -> bytes:
+    return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
 def _sort_key(name: str) -> tuple[str, ...]:
@@ -442,6 +489,79 @@ def _manifest(meta: Mapping[str, Any], records: Sequence[FileRecord]) -> dict[st
     return doc
 
 
+#: Runs of code/library members up to this many bytes in all are deflated ahead on a
+#: worker thread while the weights stream (their zlib time would otherwise be serial).
+AHEAD_MAX = 64 << 20
+
+_Entry = tuple[tuple[str, ...], Member]  # new parent directories, then the member
+
+
+def _entries(planned: Sequence[Member]) -> list[_Entry]:
+    dirs_done: set[str] = set()
+    out: list[_Entry] = []
+    for m in planned:
+        parts = m.arcname.split("/")
+        new: list[str] = []
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d not in dirs_done:
+                dirs_done.add(d)
+                new.append(d)
+        out.append((tuple(new), m))
+    return out
+
+
+def _runs(entries: Sequence[_Entry]) -> list[list[_Entry]]:
+    """Consecutive entries with the same ``weights`` flag (and so the same level)."""
+    runs: list[list[_Entry]] = []
+    for entry in entries:
+        if runs and runs[-1][-1][1].weights == entry[1].weights:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    return runs
+
+
+def _file_info(m: Member, size: int, mtime: int) -> tarfile.TarInfo:
+    info = _normalise(tarfile.TarInfo(m.arcname), mtime)
+    info.size = size
+    info.mode = 0o755 if m.executable else 0o644
+    return info
+
+
+def _deflate_ahead(run: Sequence[_Entry], level: int, mtime: int) -> tuple[int, int, bytes, list[FileRecord]]:
+    """One run's tar bytes deflated by a fresh compressor and ended by a sync flush (a
+    byte-aligned, non-final block edge, so it splices into the stream anywhere):
+    (raw size, raw CRC-32, deflated bytes, records)."""
+    raw = bytearray()
+    records: list[FileRecord] = []
+    for dirs, m in run:
+        for d in dirs:
+            raw += _header_bytes(_dir_info(d, mtime))
+        try:
+            with m.source.open("rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                data = fh.read(size + 1)
+        except OSError as exc:
+            raise ArchiveError(f"{m.source}: cannot read ({exc.strerror})") from None
+        if len(data) != size:
+            raise ArchiveError(f"{m.source}: changed size while being archived")
+        raw += _header_bytes(_file_info(m, size, mtime))
+        raw += data
+        raw += b"\0" * (-size % tarfile.BLOCKSIZE)
+        records.append(FileRecord(path=m.arcname, size=size, sha256=hashlib.sha256(data).hexdigest()))
+    comp = _DeflateWriter._new(level)
+    segment = comp.compress(raw) + comp.flush(zlib.Z_SYNC_FLUSH)
+    return len(raw), zlib_ng.crc32(raw), segment, records
+
+
+def _ahead_size(run: Sequence[_Entry]) -> int | None:
+    try:
+        return sum(m.source.stat().st_size for _dirs, m in run)
+    except OSError:
+        return None  # streamed, which reports the problem with the file's name
+
+
 def _write_tar(
     gz: _DeflateWriter,
     planned: Sequence[Member],
@@ -452,31 +572,32 @@ def _write_tar(
     progress: Progress | None,
 ) -> list[FileRecord]:
     records: list[FileRecord] = []
-    dirs_done: set[str] = set()
     tar = _TarWriter(gz)
-    for m in planned:
-        parts = m.arcname.split("/")
-        for i in range(1, len(parts)):
-            d = "/".join(parts[:i])
-            if d not in dirs_done:
-                dirs_done.add(d)
-                tar.header(_dir_info(d, mtime))
-        try:
-            fh = m.source.open("rb", buffering=0)
-            size = os.fstat(fh.fileno()).st_size
-        except OSError as exc:
-            raise ArchiveError(f"{m.source}: cannot read ({exc.strerror})") from None
-        with fh:
-            info = _normalise(tarfile.TarInfo(m.arcname), mtime)
-            info.size = size
-            info.mode = 0o755 if m.executable else 0o644
-            gz.set_level(weights_level if m.weights else level)
-            tar.header(info)
-            done, digest = tar.file(fh, size, progress if m.weights else None)
-            if done != size or fh.read(1):
-                raise ArchiveError(f"{m.source}: changed size while being archived")
-            tar.pad()
-        records.append(FileRecord(path=m.arcname, size=size, sha256=digest))
+    runs = _runs(_entries(planned))
+    ahead = ThreadPoolExecutor(max_workers=1)
+    try:
+        jobs: dict[int, Future[tuple[int, int, bytes, list[FileRecord]]]] = {}
+        budget = AHEAD_MAX
+        for i, run in enumerate(runs):
+            size = _ahead_size(run)
+            if level > 0 and not run[0][1].weights and size is not None and size <= budget:
+                jobs[i] = ahead.submit(_deflate_ahead, run, level, mtime)
+                budget -= size
+        for i, run in enumerate(runs):
+            job = jobs.get(i)
+            if job is not None:
+                raw_size, raw_crc, segment, done = job.result()
+                gz.splice(segment, raw_size, raw_crc)
+                tar.offset += raw_size
+                records += done
+                continue
+            for dirs, m in run:
+                gz.set_level(weights_level if m.weights else level)
+                for d in dirs:
+                    tar.header(_dir_info(d, mtime))
+                records.append(_stream_member(tar, m, mtime, progress if m.weights else None))
+    finally:
+        ahead.shutdown(wait=True, cancel_futures=True)
     gz.set_level(level)
     body = json.dumps(_manifest(meta, records), indent=2, sort_keys=True).encode() + b"\n"
     info = _normalise(tarfile.TarInfo(MANIFEST_NAME), mtime)
@@ -487,3 +608,18 @@ def _write_tar(
     tar.pad()
     tar.close()
     return records
+
+
+def _stream_member(tar: _TarWriter, m: Member, mtime: int, progress: Progress | None) -> FileRecord:
+    try:
+        fh = m.source.open("rb", buffering=0)
+        size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        raise ArchiveError(f"{m.source}: cannot read ({exc.strerror})") from None
+    with fh:
+        tar.header(_file_info(m, size, mtime))
+        done, digest = tar.file(fh, size, progress)
+        if done != size or fh.read(1):
+            raise ArchiveError(f"{m.source}: changed size while being archived")
+        tar.pad()
+    return FileRecord(path=m.arcname, size=size, sha256=digest)

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
 import tarfile
+import threading
+import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -176,33 +176,30 @@ def test_ring_reuse_and_odd_chunk_sizes(tmp_path: Path, monkeypatch: pytest.Monk
     assert res.files == reference.files  # same member hashes, whatever the chunking
 
 
-class _Trickle(io.RawIOBase):
-    """A file that returns at most 1000 bytes per read, like a pipe or a network file system."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: Any) -> int:
-        n = min(1000, len(buf), len(self._data) - self._pos)
-        buf[:n] = self._data[self._pos : self._pos + n]
-        self._pos += n
-        return n
-
-
 def test_short_reads_fill_the_chunk() -> None:
+    """A pipe returns what has been written so far: reads come back short, and the
+    pieces must still be filled in order (chunk edges decide the archive's bytes)."""
     data = os.urandom(10_000)
-    buf = bytearray(8192)
-    assert archive._read_full(_Trickle(data), memoryview(buf)) == 8192
-    assert bytes(buf) == data[:8192]
-    src = _Trickle(data)
-    archive._read_full(src, memoryview(bytearray(8192)))
-    rest = bytearray(8192)
-    assert archive._read_full(src, memoryview(rest)) == 10_000 - 8192  # the end of the file
-    assert bytes(rest[: 10_000 - 8192]) == data[8192:]
+    r, w = os.pipe()
+
+    def trickle() -> None:
+        for i in range(0, len(data), 1000):
+            os.write(w, data[i : i + 1000])
+            time.sleep(0.002)
+        os.close(w)
+
+    writer = threading.Thread(target=trickle)
+    writer.start()
+    try:
+        first = [memoryview(bytearray(3000)), memoryview(bytearray(65)), memoryview(bytearray(5127))]
+        assert archive._read_full(r, first) == 8192
+        assert b"".join(bytes(p) for p in first) == data[:8192]
+        rest = memoryview(bytearray(8192))
+        assert archive._read_full(r, [rest]) == 10_000 - 8192  # the end of the file
+        assert bytes(rest[: 10_000 - 8192]) == data[8192:]
+    finally:
+        writer.join()
+        os.close(r)
 
 
 _FULL_DISK = """
@@ -235,3 +232,30 @@ def test_write_error_is_one_line_and_keeps_previous(tmp_path: Path) -> None:
     assert proc.stdout.strip() == f"{out}: cannot write (File too large)"
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.gguf", "submission.tar.gz"]
+
+
+def test_code_deflated_ahead_or_streamed_is_the_same_tar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of code members are deflated on a worker while the weights stream; over the
+    budget they are streamed on the main thread. Same tar, same records, both valid."""
+    members = _tree(tmp_path)
+    ahead = write_archive(tmp_path / "ahead.tar.gz", members, meta={})
+    monkeypatch.setattr(archive, "AHEAD_MAX", 0)
+    streamed = write_archive(tmp_path / "streamed.tar.gz", members, meta={})
+    for name in ("ahead.tar.gz", "streamed.tar.gz"):
+        assert subprocess.run(["gzip", "-t", str(tmp_path / name)]).returncode == 0
+    with gzip.open(tmp_path / "ahead.tar.gz") as a, gzip.open(tmp_path / "streamed.tar.gz") as b:
+        assert a.read() == b.read()
+    assert ahead.files == streamed.files
+    assert ahead.sha256 != streamed.sha256  # the runs were cut into segments differently
+    _members_match(tmp_path / "ahead.tar.gz", members)
+
+
+def test_unreadable_code_member_named(tmp_path: Path) -> None:
+    members = _tree(tmp_path)
+    odd = tmp_path / "src" / "lib" / "adir"
+    odd.mkdir()
+    members.append(Member(arcname="lib/zz.py", source=odd))
+    out = tmp_path / "submission.tar.gz"
+    with pytest.raises(ArchiveError, match=r"adir: cannot read \(Is a directory\)"):
+        write_archive(out, members, meta={})
+    assert not out.exists()
