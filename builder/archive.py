@@ -10,13 +10,22 @@
   shows gzip -1 saves ~6 % of a Q4 GGUF at a tenth of the speed), everything else at
   ``compresslevel``.  Switching is a sync flush and a fresh compressor; the deflate
   stream stays one valid stream.
-* Each byte of the weights is read once: hashed while it is written.
+* Each byte of the weights is read once: hashed while it is written.  The step is CPU
+  bound (two sha256 passes over the weights, the kernel's copy, CRC-32), so the work is
+  spread over threads: the main thread reads each 4 MiB chunk (one ``readv`` straight
+  into the data slots of its stored blocks) and takes its CRC-32 (zlib-ng); ordered
+  background threads hash the member, hash the archive and write it in 128 KiB pieces;
+  runs of code members are deflated ahead on a worker and spliced in at a block edge.
+  Buffers are a ring reused chunk after chunk: memory stays bounded (~40 MiB).
 * The archive and the manifest are written to temp files beside the output and renamed
   only on success, so a failed or interrupted build leaves the previous ones untouched.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import hashlib
 import io
 import json
@@ -431,6 +440,46 @@ def check_output_dir(out: Path) -> None:
         raise ArchiveError(f"{out}: output path is a directory")
 
 
+_FALLOC_FL_KEEP_SIZE = 1
+
+
+@functools.cache
+def _fallocate_call() -> Callable[[int, int, int, int], int] | None:
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).fallocate
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def _preallocate(fd: int, size: int) -> None:
+    """Reserve the archive's blocks before writing (fallocate(2), keeping the file's size):
+    a full disk fails here, before any work, and ext4 then skips its per-page block
+    reservation while writing (0.25 -> 0.18 s of CPU per GiB measured).  Best effort:
+    where the call or the file system's support is missing, nothing happens (not
+    posix_fallocate, whose fallback writes a byte into every block)."""
+    fn = _fallocate_call()
+    if fn is None or size <= 0:
+        return
+    if fn(fd, _FALLOC_FL_KEEP_SIZE, 0, size) != 0:
+        err = ctypes.get_errno()
+        if err in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise OSError(err, os.strerror(err))
+
+
+def _size_bound(planned: Sequence[Member]) -> int:
+    """An upper bound of the archive's size: data, stored-block framing, tar headers."""
+    total = 0
+    for m in planned:
+        try:
+            total += m.source.stat().st_size
+        except OSError:
+            return 0  # the write reports it, with the file's name
+    return total + _STORED_HEADER.size * (total // _STORED_MAX + 1) + 2048 * (len(planned) + 8) + (1 << 16)
+
+
 def write_archive(
     out: Path,
     members: Sequence[Member],
@@ -453,6 +502,7 @@ def write_archive(
     try:
         try:
             with tmp.open("wb", buffering=0) as raw:
+                _preallocate(raw.fileno(), _size_bound(planned))
                 gz = _DeflateWriter(raw.fileno(), compresslevel)
                 try:
                     records = _write_tar(gz, planned, mtime, compresslevel, weights_compresslevel, meta, progress)
@@ -460,6 +510,7 @@ def write_archive(
                 except BaseException:
                     gz.abort()
                     raise
+                os.ftruncate(raw.fileno(), size)  # gives back the blocks reserved past the end
             manifest = _manifest(meta, records)
             beside = dict(manifest)
             beside["archive"] = {"name": out.name, "size": size, "sha256": digest}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ctypes
+import errno
 import gzip
 import hashlib
 import json
@@ -259,3 +261,29 @@ def test_unreadable_code_member_named(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match=r"adir: cannot read \(Is a directory\)"):
         write_archive(out, members, meta={})
     assert not out.exists()
+
+
+def test_full_disk_fails_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The archive's blocks are reserved first: a disk without room fails at once, with
+    the output's name, and the previous archive stays."""
+    members = _tree(tmp_path)
+    out = tmp_path / "submission.tar.gz"
+    out.write_bytes(b"previous")
+
+    def full(_fd: int, _mode: int, _offset: int, _size: int) -> int:
+        ctypes.set_errno(errno.ENOSPC)
+        return -1
+
+    monkeypatch.setattr(archive, "_fallocate_call", lambda: full)
+    with pytest.raises(ArchiveError, match=r"submission.tar.gz: cannot write \(No space left on device\)$"):
+        write_archive(out, members, meta={})
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src", "submission.tar.gz"]
+
+
+def test_reserved_blocks_given_back(tmp_path: Path) -> None:
+    members = _tree(tmp_path)
+    res = write_archive(tmp_path / "a.tar.gz", members, meta={})
+    st = os.stat(res.path)
+    assert st.st_size == res.size
+    assert st.st_blocks * 512 < res.size + 8192  # the reserved tail (~90 KB here) was given back
