@@ -134,7 +134,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     report = verify(
         args.archive or r.output, profile,
         runtime_requirements=[e.pin for e in lock.provided],
-        levels=levels, episodes=args.episodes, log=None if args.json else _log,
+        levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))

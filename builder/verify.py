@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from .elf import needs_gpu_driver
 from .profile import Profile
+from .progress import ProgressFactory, no_progress
 from .target import find_target_python
 from .verify_archive import ArchiveScan, scan_archive
 from .verify_runtime import ChildRun, Runtime, ensure_runtime, missing_gpu_libraries, run_child
@@ -285,6 +286,7 @@ def verify(
     play_timeout_s: float | None = None,
     seed: int = 0,
     workdir: Path | None = None,
+    progress: ProgressFactory = no_progress,
 ) -> VerifyReport:
     """Verify ``archive`` for ``profile``; see the module docstring.
 
@@ -292,7 +294,8 @@ def verify(
     import (from the lock), e.g. ``("numpy==1.26.4", "jinja2==3.1.4", ...)``.
     ``python`` defaults to ``find_target_python(profile.python_version)``; ``cache`` to
     ``cache_dir()``; ``gpu_probe(python, libs)`` returns the libraries this machine lacks.
-    ``workdir`` (default: a new temp folder) is removed at the end.
+    ``workdir`` (default: a new temp folder) is removed at the end.  ``progress`` shows
+    level 1's pass over the archive (bytes read).
     """
     say: Log = log or (lambda _msg: None)
     wanted = set(levels)
@@ -316,7 +319,13 @@ def verify(
             extract_to = agent_dir
         say(f"level 1: reading {archive.name}" + (" and unpacking it" if extract_to else ""))
         t0 = time.perf_counter()
-        scan = scan_archive(archive, extract_to=extract_to, log=say)
+        try:
+            size: int | None = archive.stat().st_size
+        except OSError:
+            size = None  # scan_archive reports it
+        what = "unpacking" if extract_to else "reading"
+        with progress(f"level 1: {what} {archive.name}", size, "B") as task:
+            scan = scan_archive(archive, extract_to=extract_to, log=say, progress=task.advance)
         timings["level1"] = time.perf_counter() - t0
         results[1] = _level1(scan, timings["level1"])
         say(f"level 1: {results[1].summary}")

@@ -89,8 +89,9 @@ class ArchiveScan:
 class _GzipReader(io.RawIOBase):
     """Inflate exactly one gzip stream; hash and count the compressed bytes."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
         self._raw = raw
+        self._progress = progress
         self._z = zlib.decompressobj(wbits=31)  # gzip header required
         self._pending = b""
         self.compressed = 0
@@ -127,6 +128,8 @@ class _GzipReader(io.RawIOBase):
                 raise zlib.error("not a gzip file (no gzip magic)")
         self.compressed += len(data)
         self.sha256.update(data)
+        if self._progress is not None and data:
+            self._progress(len(data))
         return data
 
     def _check_trailing(self) -> None:
@@ -382,8 +385,15 @@ def _check_sidecar(archive: Path, size: int, sha: str, st: _State) -> None:
         st.notes.append(f"archive hash matches {sidecar.name}")
 
 
-def scan_archive(archive: Path, *, extract_to: Path | None = None, log: Log | None = None) -> ArchiveScan:
-    """One pass over ``archive``; see the module docstring.
+def scan_archive(
+    archive: Path,
+    *,
+    extract_to: Path | None = None,
+    log: Log | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ArchiveScan:
+    """One pass over ``archive``; see the module docstring.  ``progress(n)`` hears of
+    each ``n`` compressed bytes read.
 
     ``extract_to`` must be an empty folder private to the caller.  On any problem its
     contents are removed and ``ArchiveScan.root`` is None.
@@ -396,7 +406,7 @@ def scan_archive(archive: Path, *, extract_to: Path | None = None, log: Log | No
     except OSError as exc:
         st.problems.append(f"{archive}: cannot open ({exc.strerror})")
         return _result(archive, 0, "", st, None)
-    gz = _GzipReader(raw)
+    gz = _GzipReader(raw, progress)
     try:
         reader = io.BufferedReader(gz, CHUNK)
         with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as tf:

@@ -13,6 +13,7 @@ import pytest
 from archive_factory import Member, build_archive, good_files, write_members
 
 from builder.profile import Profile, load_profile
+from builder.progress import RecordingProgress
 from builder.verify import format_table, verify
 from builder.verify_archive import check_name, scan_archive
 
@@ -236,3 +237,17 @@ def test_unpacking_never_fills_the_disk(tmp_path: Path, monkeypatch: pytest.Monk
     assert not scan.ok
     assert any("bytes to unpack, only" in p and "nothing more is written" in p for p in scan.problems), scan.problems
     assert not any(p.is_file() for p in dest.rglob("*"))
+
+
+def test_level1_reports_progress_of_every_byte(tmp_path: Path, profile: Profile) -> None:
+    """Unpacking a multi-GB archive takes seconds: level 1 reports the bytes it reads."""
+    files = good_files()
+    files["model.gguf"] = os.urandom(3 << 20)
+    archive = build_archive(tmp_path / "submission.tar.gz", files)
+    rec = RecordingProgress()
+    report = verify(archive, profile, levels=(1,), progress=rec)
+    assert report.ok, format_table(report)
+    [task] = rec.tasks
+    assert task.description == "level 1: reading submission.tar.gz"
+    assert (task.unit, task.total, task.completed) == ("B", archive.stat().st_size, archive.stat().st_size)
+    assert task.closed
