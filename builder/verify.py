@@ -195,6 +195,12 @@ def _level3(run: ChildRun, scan: ArchiveScan, agent_dir: Path, profile: Profile,
             notes.append(f"llama_cpp {info.get('version')} from lib/; GPU offload: {info.get('gpu_offload')}")
     else:
         notes.append("llama_cpp: not vendored")
+    vendored = res.get("vendored")
+    if vendored is not None:
+        problems += [f"lib/: {e}" for e in vendored.get("errors", [])]
+        details["vendored_modules"] = vendored.get("modules", {})
+        if vendored.get("modules"):
+            notes.append(f"imported from lib/: {', '.join(sorted(vendored['modules']))}")
     return _result(3, problems, notes, run.seconds, details)
 
 

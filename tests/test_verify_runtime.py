@@ -59,6 +59,8 @@ def test_stdlib_agent_passes_import(tmp_path: Path, profile: Profile, python: Pa
     r3 = report.level(3)
     assert r3.status == "passed"
     assert "llama_cpp: not vendored" in r3.notes
+    assert "imported from lib/: tinypkg" in r3.notes
+    assert r3.details["vendored_modules"]["tinypkg"].endswith("/kaggle_simulations/agent/lib/tinypkg/__init__.py")
     assert r3.details["agent"] == "agent"
     assert report.level(4).summary == "skipped: not requested"
     assert "level3" in report.timings
@@ -84,6 +86,21 @@ def test_vendored_llama_cpp_is_imported_from_lib(tmp_path: Path, profile: Profil
     assert info["version"] == "0.0+fake"
     assert info["gpu_offload"] is False
     assert "/kaggle_simulations/agent/lib/llama_cpp/" in info["file"]
+
+
+@pytest.mark.slow
+def test_vendored_package_that_cannot_import_fails(tmp_path: Path, profile: Profile, python: Path) -> None:
+    """Every module vendored into lib/ is imported on the target interpreter: one that
+    breaks there (a wrong ABI, a missing dependency) is caught before the upload."""
+    files = good_files()
+    files.update(dist_info("brokenpkg", "1.0", {"brokenpkg/__init__.py": b"import not_on_kaggle_anywhere\n"}))
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    r3 = report.level(3)
+    assert r3.status == "failed", format_table(report)
+    assert list(r3.problems) == [
+        "lib/: brokenpkg: import brokenpkg failed: ModuleNotFoundError(\"No module named 'not_on_kaggle_anywhere'\")"
+    ]
+    assert "tinypkg" in r3.details["vendored_modules"]  # the others were still imported
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ reads RESULT.json; this script never decides pass/fail, it reports what happened
 - ``import``: import the modules the target preloads, then load ``main.py`` exactly like
   kaggle-environments' ``agent.py`` (read, compile, ``sys.path.append(dir)``,
   ``exec(code, {})``, ``sys.path.pop()``, last callable), then ``import llama_cpp`` when
-  ``lib/`` vendors it.
+  ``lib/`` vendors it, then every top-level module of every distribution in ``lib/``.
 - ``play``: ``env.run([main, main, main, main])`` of ``llm_20_questions`` per episode and
   a per-agent account of every turn.
 """
@@ -30,7 +30,10 @@ def _tail(text: str, limit: int = 1500) -> str:
 
 
 def _import_names(dist: str) -> list[str]:
-    d = importlib.metadata.distribution(dist)
+    return _top_names(importlib.metadata.distribution(dist))
+
+
+def _top_names(d: importlib.metadata.Distribution) -> list[str]:
     top = d.read_text("top_level.txt")
     if top:
         names = [n.strip() for n in top.splitlines() if n.strip()]
@@ -63,6 +66,26 @@ def preload(dists: list[str], agent_dir: str) -> dict[str, Any]:
             out["modules"][name] = where
             if where.startswith(agent_dir + os.sep):
                 out["errors"].append(f"{name} was imported from the archive ({where}), not the runtime")
+    return out
+
+
+def import_vendored(lib: str) -> dict[str, Any]:
+    """Import each top-level module of each distribution in ``lib`` (on sys.path by now,
+    put there by main.py) and say where it came from."""
+    out: dict[str, Any] = {"modules": {}, "errors": []}
+    dists = sorted(importlib.metadata.distributions(path=[lib]), key=lambda d: d.metadata["Name"] or "")
+    for d in dists:
+        dist = d.metadata["Name"] or "?"
+        for name in _top_names(d):
+            try:
+                mod = importlib.import_module(name)
+            except BaseException as exc:
+                out["errors"].append(f"{dist}: import {name} failed: {exc!r}")
+                continue
+            where = getattr(mod, "__file__", None) or ""
+            out["modules"][name] = where
+            if not where.startswith(lib + os.sep):
+                out["errors"].append(f"{dist}: {name} was imported from {where or '?'}, not from lib/")
     return out
 
 
@@ -106,6 +129,9 @@ def do_import(req: dict[str, Any]) -> dict[str, Any]:
             }
         except BaseException:
             res["llama_cpp_error"] = _tail(traceback.format_exc())
+    lib = os.path.join(agent_dir, "lib")
+    if "load_error" not in res and os.path.isdir(lib):
+        res["vendored"] = import_vendored(lib)
     return res
 
 
