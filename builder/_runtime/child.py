@@ -48,6 +48,21 @@ def _top_names(d: importlib.metadata.Distribution) -> list[str]:
     return [n for n in names if not n.startswith("_")] or names
 
 
+def _import_each(dist: str, names: list[str], out: dict[str, Any]) -> list[tuple[str, str]]:
+    """Import ``names`` of ``dist``; record each module's file (or the error) in ``out``."""
+    done: list[tuple[str, str]] = []
+    for name in names:
+        try:
+            mod = importlib.import_module(name)
+        except BaseException as exc:
+            out["errors"].append(f"{dist}: import {name} failed: {exc!r}")
+            continue
+        where = getattr(mod, "__file__", None) or ""
+        out["modules"][name] = where
+        done.append((name, where))
+    return done
+
+
 def preload(dists: list[str], agent_dir: str) -> dict[str, Any]:
     out: dict[str, Any] = {"modules": {}, "errors": []}
     for dist in dists:
@@ -56,14 +71,7 @@ def preload(dists: list[str], agent_dir: str) -> dict[str, Any]:
         except importlib.metadata.PackageNotFoundError:
             out["errors"].append(f"{dist}: not installed in the runtime venv")
             continue
-        for name in names:
-            try:
-                mod = importlib.import_module(name)
-            except Exception as exc:
-                out["errors"].append(f"{dist}: import {name} failed: {exc!r}")
-                continue
-            where = getattr(mod, "__file__", None) or ""
-            out["modules"][name] = where
+        for name, where in _import_each(dist, names, out):
             if where.startswith(agent_dir + os.sep):
                 out["errors"].append(f"{name} was imported from the archive ({where}), not the runtime")
     return out
@@ -73,17 +81,9 @@ def import_vendored(lib: str) -> dict[str, Any]:
     """Import each top-level module of each distribution in ``lib`` (on sys.path by now,
     put there by main.py) and say where it came from."""
     out: dict[str, Any] = {"modules": {}, "errors": []}
-    dists = sorted(importlib.metadata.distributions(path=[lib]), key=lambda d: d.metadata["Name"] or "")
-    for d in dists:
+    for d in sorted(importlib.metadata.distributions(path=[lib]), key=lambda d: d.metadata["Name"] or ""):
         dist = d.metadata["Name"] or "?"
-        for name in _top_names(d):
-            try:
-                mod = importlib.import_module(name)
-            except BaseException as exc:
-                out["errors"].append(f"{dist}: import {name} failed: {exc!r}")
-                continue
-            where = getattr(mod, "__file__", None) or ""
-            out["modules"][name] = where
+        for name, where in _import_each(dist, _top_names(d), out):
             if not where.startswith(lib + os.sep):
                 out["errors"].append(f"{dist}: {name} was imported from {where or '?'}, not from lib/")
     return out
