@@ -224,8 +224,9 @@ class _DeflateWriter:
 
     Files are streamed through a ring of reusable buffers (:meth:`copy_file`): no
     allocation per chunk, and each byte is read from the file once.  On the main thread:
-    read, CRC-32 (zlib-ng, ~20 GB/s) and framing; on three background threads, each in
-    order: the member's sha256, the archive's sha256, and the write.
+    the read (at level 0 straight into the stored blocks) and CRC-32 (zlib-ng, ~20 GB/s);
+    on three background threads, each in order: the member's sha256, the archive's
+    sha256, and the write.
     """
 
     def __init__(self, fd: int, level: int) -> None:
