@@ -9,10 +9,14 @@ This module builds one that runs on the profile's older glibc:
 * ``-DGGML_NATIVE=OFF`` with the x86-64-v3 features (AVX2, FMA, F16C, BMI2) spelled out
   (an implicit default depends on ``SOURCE_DATE_EPOCH``), OpenMP off (no libgomp);
   tests, examples, tools and the server are not built;
+* the build runs in a cached venv of the target interpreter holding exactly
+  :data:`BUILD_REQUIREMENTS` (pip, the scikit-build-core backend with its dependencies,
+  cmake, ninja, zig), without build isolation: a build next year, or on a machine with
+  no cmake, uses the same toolchain instead of whatever PyPI or the OS has then;
 * the sdist is hash-checked against the lock; the wheel is built in a temp folder and
   moved into the cache only when complete; the cache key is llama-cpp-python's version,
-  the sdist hash, the target glibc, the flags and the compiler, so it is built once per
-  machine;
+  the sdist hash, the target glibc, the flags and the build requirements, so it is built
+  once per machine;
 * when every library passes the profile's ELF check the wheel is re-tagged
   ``manylinux_<glibc>_x86_64``: the tag says what the wheel promises.
 
@@ -44,7 +48,22 @@ from .wheels import elf_problems, sha256_file
 
 LLAMA_CPP_PYTHON = canonicalize_name("llama-cpp-python")
 ZIG_REQUIREMENT = "ziglang==0.17.0"
-BUILD_FORMAT = 1
+#: The whole build toolchain, pinned (llama-cpp-python 0.3.36 asks for
+#: scikit-build-core>=0.9.2; the rest are its dependencies on Python 3.10, as pip resolved
+#: them on 2026-11-27).  Changing any of them changes the build key: a rebuild.
+BUILD_REQUIREMENTS = (
+    "pip==25.1.1",
+    "scikit-build-core==1.1.2",
+    "exceptiongroup==1.3.2",
+    "packaging==26.4",
+    "pathspec==1.1.1",
+    "tomli==2.5.0",
+    "typing-extensions==4.16.0",
+    "cmake==3.31.10",
+    "ninja==1.13.2",
+    ZIG_REQUIREMENT,
+)
+BUILD_FORMAT = 2
 
 #: CMake options of the portable CPU build (x86-64-v3 baseline, no OpenMP, library only).
 CMAKE_FLAGS = (
@@ -77,7 +96,7 @@ def build_key(entry: LockEntry, sdist_sha256: str, profile: Profile) -> str:
         "sdist_sha256": sdist_sha256,
         "target": zig_target(profile),
         "flags": CMAKE_FLAGS,
-        "compiler": ZIG_REQUIREMENT,
+        "toolchain": BUILD_REQUIREMENTS,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -130,11 +149,13 @@ def _sdist(entry: LockEntry, pip: Pip, cache: Path, log: Callable[[str], None]) 
     raise WheelError(f"{entry.pin}: pip downloaded no sdist whose sha256 is in the lock into {dest}")
 
 
-def _zig_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
-    venv = cache / "tools" / f"zig-{ZIG_REQUIREMENT.split('==')[1]}"
+def _build_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
+    """The cached venv holding the pinned toolchain (its folder is named by its pins)."""
+    digest = hashlib.sha256("\n".join(BUILD_REQUIREMENTS).encode()).hexdigest()[:12]
+    venv = cache / "tools" / f"build-{digest}"
     if not (venv / ".complete").exists():
-        log(f"wheels: installing {ZIG_REQUIREMENT} (the C/C++ compiler for an older glibc)")
-    python, _ = tool_venv(target_python, venv, [ZIG_REQUIREMENT], what=f"installing {ZIG_REQUIREMENT}")
+        log("wheels: installing the pinned build toolchain (scikit-build-core, cmake, ninja, zig)")
+    python, _ = tool_venv(target_python, venv, BUILD_REQUIREMENTS, what="installing the build toolchain")
     return python
 
 
@@ -219,10 +240,10 @@ def _build_locked(
     sdist, sdist_sha = _sdist(entry, pip, cache, log)
     key = build_key(entry, sdist_sha, profile)
     final_dir = built_dir(cache) / key
-    zig_python = _zig_python(target_python, cache, log)
+    build_python = _build_python(target_python, cache, log)
     work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=built_dir(cache)))
     try:
-        cc, cxx = _write_wrappers(work, zig_python, zig_target(profile))
+        cc, cxx = _write_wrappers(work, build_python, zig_target(profile))
         out = work / "dist"
         log(
             f"wheels: building {entry.pin} for CPU only with zig ({zig_target(profile)}); "
@@ -237,9 +258,10 @@ def _build_locked(
             "ZIG_LOCAL_CACHE_DIR": str(work / "zig-local"),
         }
         progress = _BuildProgress(log)
-        pip.run_streaming(
+        Pip(build_python).run_streaming(
             "wheel",
             "--no-deps",
+            "--no-build-isolation",  # the venv's pinned backend, cmake and ninja
             "--no-cache-dir",
             "--verbose",
             "--wheel-dir",
@@ -269,6 +291,7 @@ def _build_locked(
                     "sdist": sdist.name,
                     "sdist_sha256": sdist_sha,
                     "compiler": ZIG_REQUIREMENT,
+                    "toolchain": list(BUILD_REQUIREMENTS),
                     "target": zig_target(profile),
                     "cmake_flags": list(CMAKE_FLAGS),
                     "profile": profile.name,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from project_factory import PROFILE, make_wheel
 
+from builder import cpuwheel
 from builder.cpuwheel import CMAKE_FLAGS, _BuildProgress, build_key, find_built, retag, zig_target
 from builder.elf import check_elf, is_elf, newest_needed, read_elf
 from builder.lock import LockEntry
@@ -25,8 +26,13 @@ def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
     return LockEntry(name="llama-cpp-python", version="0.3.36", hashes=hashes, provided=False, via=())  # type: ignore[arg-type]
 
 
-def test_build_key_covers_inputs() -> None:
+def test_build_key_covers_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
     base = build_key(_entry(), "a" * 64, PROF)
+    with monkeypatch.context() as m:  # another pinned toolchain (a newer cmake) is a rebuild
+        newer = tuple("cmake==4.0.0" if r.startswith("cmake==") else r for r in cpuwheel.BUILD_REQUIREMENTS)
+        m.setattr(cpuwheel, "BUILD_REQUIREMENTS", newer)
+        assert build_key(_entry(), "a" * 64, PROF) != base
+    assert build_key(_entry(), "a" * 64, PROF) == base
     assert build_key(_entry(), "b" * 64, PROF) != base  # another sdist
     other = dataclasses.replace(PROF, glibc="2.28")
     assert build_key(_entry(), "a" * 64, other) != base  # another glibc target
