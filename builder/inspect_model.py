@@ -9,8 +9,9 @@ GPU memory that llama.cpp needs at the recipe's context size:
 * **KV cache** (f16 K and V): ``n_layers × n_ctx × n_kv_heads × (key_length +
   value_length) × 2 bytes``, i.e. ``2 × n_layers × n_ctx × n_kv_heads × head_dim × 2``
   when keys and values have the same width.  ``n_kv_heads`` is ``{arch}.attention.head_count_kv``
-  (else ``head_count``); the widths are ``{arch}.attention.key_length`` / ``value_length``
-  (else ``embedding_length / head_count``);
+  (else ``head_count``); where the model gives it per layer (an array, as OpenELM does) the
+  sum over the layers replaces ``n_layers × n_kv_heads``; the widths are
+  ``{arch}.attention.key_length`` / ``value_length`` (else ``embedding_length / head_count``);
 * **overhead**: a fixed :data:`OVERHEAD_BYTES` = 1 GiB for the CUDA context and cuBLAS
   workspace (~0.3-0.5 GiB on a T4) plus llama.cpp's compute buffers (~0.25-0.5 GiB at
   ``n_batch`` 512 for 7-8 B models).
@@ -41,9 +42,17 @@ Verdict = Literal["fits", "partial", "does not fit", "no gpu"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KVShape:
     n_layers: int
-    n_kv_heads: int
+    n_kv_heads: int  # the largest, where it varies by layer
     key_length: int
     value_length: int
+    kv_heads_per_layer: tuple[int, ...] | None = None  # when the model varies it by layer
+
+    @property
+    def total_kv_heads(self) -> int:
+        """KV heads summed over the layers."""
+        if self.kv_heads_per_layer is not None:
+            return sum(self.kv_heads_per_layer)
+        return self.n_layers * self.n_kv_heads
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,7 +85,7 @@ class FitEstimate:
 
 def kv_cache_bytes(shape: KVShape, n_ctx: int) -> int:
     """f16 K and V for every layer and position."""
-    return shape.n_layers * n_ctx * shape.n_kv_heads * (shape.key_length + shape.value_length) * KV_BYTES_PER_ELEMENT
+    return n_ctx * shape.total_kv_heads * (shape.key_length + shape.value_length) * KV_BYTES_PER_ELEMENT
 
 
 def estimate_fit(
@@ -117,13 +126,29 @@ def kv_shape(info: GGUFInfo) -> KVShape:
             raise ModelError(f"{info.path}: metadata has no '{arch}.{key}': cannot estimate the KV cache")
         return value
 
+    def per_layer(key: str) -> tuple[int, ...] | None:
+        items = info.meta_ints(f"{arch}.{key}")
+        if items is not None and (len(items) != n_layers or min(items, default=0) < 0):
+            raise ModelError(
+                f"{info.path}: '{arch}.{key}' has {len(items)} per-layer values for {n_layers} layers"
+                if len(items) != n_layers
+                else f"{info.path}: '{arch}.{key}' has a negative value"
+            )
+        return items
+
     n_layers = need("block_count")
-    n_head = need("attention.head_count")
-    n_kv = info.meta_int(f"{arch}.attention.head_count_kv") or n_head
+    heads = per_layer("attention.head_count")
+    n_head = max(heads) if heads else need("attention.head_count")
+    kv_heads = per_layer("attention.head_count_kv")
+    if kv_heads is None and info.meta_int(f"{arch}.attention.head_count_kv") is None:
+        kv_heads = heads  # no KV count: as many as the query heads, layer by layer
+    n_kv = max(kv_heads) if kv_heads else (info.meta_int(f"{arch}.attention.head_count_kv") or n_head)
+    if n_head <= 0:
+        raise ModelError(f"{info.path}: metadata has no '{arch}.attention.head_count': cannot estimate the KV cache")
     head_dim = need("embedding_length") // n_head
     k = info.meta_int(f"{arch}.attention.key_length") or head_dim
     v = info.meta_int(f"{arch}.attention.value_length") or head_dim
-    return KVShape(n_layers=n_layers, n_kv_heads=n_kv, key_length=k, value_length=v)
+    return KVShape(n_layers=n_layers, n_kv_heads=n_kv, key_length=k, value_length=v, kv_heads_per_layer=kv_heads)
 
 
 def layer_weights(info: GGUFInfo) -> int:
@@ -151,6 +176,7 @@ class ModelReport:
             "context_length": i.context_length,
             "chat_template": i.has_chat_template,
             "kv": {"n_layers": self.shape.n_layers, "n_kv_heads": self.shape.n_kv_heads,
+                   "kv_heads_per_layer": list(self.shape.kv_heads_per_layer or []) or None,
                    "key_length": self.shape.key_length, "value_length": self.shape.value_length},
             "estimate": {
                 "profile": self.profile,
@@ -187,6 +213,13 @@ def inspect_model(info: GGUFInfo, profile: Profile, *, n_ctx: int) -> ModelRepor
                        profile=profile.name, notes=tuple(notes))
 
 
+def _kv_heads(s: KVShape) -> str:
+    per = s.kv_heads_per_layer
+    if per is None or len(set(per)) == 1:
+        return str(s.n_kv_heads)
+    return f"{min(per)}-{max(per)} by layer ({sum(per)} in all)"
+
+
 def _gib(n: int) -> str:
     return f"{n / GIB:.2f} GiB"
 
@@ -200,7 +233,7 @@ def format_model_report(r: ModelReport) -> str:
         ("quantization", i.file_type or "?"),
         ("context length", str(i.context_length) if i.context_length else "?"),
         ("chat template", "yes" if i.has_chat_template else "no"),
-        ("layers / KV heads", f"{s.n_layers} / {s.n_kv_heads} × {s.key_length}"
+        ("layers / KV heads", f"{s.n_layers} / {_kv_heads(s)} × {s.key_length}"
          + (f"+{s.value_length}" if s.value_length != s.key_length else "")),
         ("", ""),
         (f"GPU memory at n_ctx {f.n_ctx}", ""),

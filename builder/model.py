@@ -14,7 +14,7 @@ import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ MAX_TENSORS = 1 << 20
 MAX_KV = 1 << 16
 MAX_STRING = 1 << 26  # 64 MiB: a chat template or a long vocabulary string, never more
 MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
+SMALL_ARRAY = 4096  # numeric arrays up to this long are kept (per-layer values)
 MAX_DIMS = 8
 
 # GGUF value types (gguf spec): id -> struct format (None for string/array)
@@ -118,10 +119,17 @@ class GGUFInfo:
     n_parameters: int
     metadata: dict[str, Any]  # scalar and string values; arrays as their length
     tensors: tuple[TensorInfo, ...]
+    #: the items of small numeric arrays (per-layer values such as OpenELM's head counts)
+    arrays: dict[str, tuple[int | float, ...]] = field(default_factory=dict)
 
     @property
     def has_chat_template(self) -> bool:
         return bool(self.chat_template)
+
+    def meta_ints(self, key: str) -> tuple[int, ...] | None:
+        """A per-layer integer array's items (None when the key is a scalar or absent)."""
+        items = self.arrays.get(key)
+        return tuple(int(x) for x in items) if items is not None else None
 
     def meta_int(self, key: str) -> int | None:
         value = self.metadata.get(key)
@@ -166,9 +174,11 @@ class _Reader:
             if count > MAX_ARRAY:
                 raise ModelError(f"array of {count} items at byte {self.pos} is not plausible")
             if itype in _SCALARS:
-                width = struct.calcsize(_SCALARS[itype])
-                self.read(width * count)  # skipped: arrays are not needed past their length
-                return count
+                fmt = _SCALARS[itype]
+                raw = self.read(struct.calcsize(fmt) * count)
+                if count <= SMALL_ARRAY and fmt != "<?":
+                    return _Array(count, struct.unpack(f"<{count}{fmt[1:]}", raw))
+                return count  # long arrays are not needed past their length
             if itype == _STRING:
                 for _ in range(count):
                     n = self.unpack("<Q")
@@ -178,6 +188,12 @@ class _Reader:
                 return count
             raise ModelError(f"array of unsupported type {itype} at byte {self.pos}")
         raise ModelError(f"unknown value type {vtype} at byte {self.pos}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Array:
+    count: int
+    items: tuple[int | float, ...]
 
 
 def _tensor_nbytes(ggml_type: int, shape: tuple[int, ...]) -> int:
@@ -233,10 +249,15 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
     if n_kv > MAX_KV:
         raise ModelError(f"implausible key/value count {n_kv}")
     metadata: dict[str, Any] = {}
+    arrays: dict[str, tuple[int | float, ...]] = {}
     for _ in range(n_kv):
         key = r.string()
         vtype = r.unpack("<I")
-        metadata[key] = r.value(vtype)
+        value = r.value(vtype)
+        if isinstance(value, _Array):
+            arrays[key] = value.items
+            value = value.count
+        metadata[key] = value
     tensors: list[TensorInfo] = []
     for _ in range(n_tensors):
         name = r.string()
@@ -295,6 +316,7 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
         n_parameters=sum(t.n_elements for t in tensors),
         metadata=metadata,
         tensors=tuple(tensors),
+        arrays=arrays,
     )
 
 

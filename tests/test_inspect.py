@@ -12,7 +12,16 @@ from tiny_gguf import write_tiny_gguf
 
 from builder.__main__ import main
 from builder.errors import ModelError
-from builder.inspect_model import GIB, OVERHEAD_BYTES, KVShape, estimate_fit, inspect_model, kv_cache_bytes
+from builder.inspect_model import (
+    GIB,
+    OVERHEAD_BYTES,
+    KVShape,
+    estimate_fit,
+    format_model_report,
+    inspect_model,
+    kv_cache_bytes,
+    kv_shape,
+)
 from builder.model import read_gguf
 from builder.profile import load_profile
 
@@ -106,6 +115,41 @@ def test_missing_geometry_is_an_error(tmp_path: Path) -> None:
     w.close()
     with pytest.raises(ModelError, match=r"nogeo.gguf: metadata has no 'llama.block_count'"):
         inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=4096)
+
+
+def _per_layer_gguf(path: Path, kv_heads: list[int], heads: list[int], n_layers: int | None = None) -> Path:
+    """An OpenELM-like header: head counts given per layer, as arrays."""
+    import gguf
+    import numpy as np
+
+    w = gguf.GGUFWriter(str(path), "openelm")
+    w.add_block_count(len(heads) if n_layers is None else n_layers)
+    w.add_embedding_length(64)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_key_length(16)
+    w.add_value_length(16)
+    w.add_tensor("blk.0.attn_q.weight", np.zeros((4, 32), dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path
+
+
+def test_kv_heads_per_layer(tmp_path: Path) -> None:
+    """Per-layer KV head counts are summed layer by layer (they were once read as the
+    array's length: 3 heads for every layer here, whatever the values)."""
+    path = _per_layer_gguf(tmp_path / "elm.gguf", kv_heads=[1, 2, 5], heads=[4, 4, 8])
+    report = inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=1000)
+    assert report.shape == KVShape(
+        n_layers=3, n_kv_heads=5, key_length=16, value_length=16, kv_heads_per_layer=(1, 2, 5)
+    )
+    assert report.fit.kv_bytes == 1000 * (1 + 2 + 5) * (16 + 16) * 2 == 512_000
+    assert "1-5 by layer (8 in all)" in format_model_report(report)
+    bad = _per_layer_gguf(tmp_path / "bad.gguf", kv_heads=[1, 2], heads=[4, 4, 4])
+    with pytest.raises(ModelError, match=r"bad.gguf: 'openelm.attention.head_count_kv' has 2 per-layer values for 3"):
+        kv_shape(read_gguf(bad))
 
 
 def test_cli_inspect(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
