@@ -25,7 +25,7 @@ from builder.inspect_model import (
 from builder.model import read_gguf
 from builder.profile import load_profile
 
-T4 = 16 * GIB  # 17,179,869,184 bytes: the kaggle-2024 profile's GPU
+T4 = 15 * GIB  # 16,106,127,360 bytes: the kaggle-2024 profile's GPU (nvidia-smi: 15,360 MiB)
 
 # Llama 3 8B Q8_0: 8.03 B parameters at 34 bytes per block of 32 (Q8_0), 32 layers,
 # 8 KV heads of 128 (GQA; 32 query heads), n_ctx 4096.

@@ -23,7 +23,7 @@ def test_shipped_profile_values() -> None:
     assert p.provided_by_name("NumPy") is not None and p.provided_by_name("numpy").version == "1.26.4"  # type: ignore[union-attr]
     assert {"numpy", "jinja2", "markupsafe", "typing-extensions", "torch", "transformers"} <= p.provided_names
     assert "libcuda.so.1" in p.gpu_libraries and "libcuda.so.1" in p.system_libraries
-    assert p.gpu is not None and p.gpu.memory_gib == 16.0
+    assert p.gpu is not None and p.gpu.memory_gib == 15.0
 
 
 def test_every_value_says_where_it_came_from() -> None:
