@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure archive, rebuild, verify and agent speed against baselines")
     common(p, recipe=False)
     p.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
-    p.add_argument("--only", default="", help="comma list of parts: archive,levels,rebuild,verify,agent")
+    p.add_argument("--only", default="", help="comma list of parts: levels,archive,biglib,rebuild,verify,agent")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")

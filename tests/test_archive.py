@@ -287,3 +287,24 @@ def test_reserved_blocks_given_back(tmp_path: Path) -> None:
     st = os.stat(res.path)
     assert st.st_size == res.size
     assert st.st_blocks * 512 < res.size + 8192  # the reserved tail (~90 KB here) was given back
+
+
+def test_compressed_chunks_deflate_side_by_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a level above 0 each chunk is deflated on a worker as its own blocks (pigz's
+    scheme): many chunks, code streamed rather than deflated ahead, weights compressed;
+    one valid stream, the same tar, the same bytes on a rebuild, and smaller than stored."""
+    members = _tree(tmp_path)
+    weights = tmp_path / "src" / "model.gguf"
+    weights.write_bytes(bytes(range(256)) * (3 << 12) + os.urandom(1 << 20))  # half compressible
+    stored = write_archive(tmp_path / "stored.tar.gz", members, meta={}, weights_compresslevel=0)
+    monkeypatch.setattr(archive, "CHUNK", 70_000)
+    monkeypatch.setattr(archive, "AHEAD_MAX", 0)
+    a = write_archive(tmp_path / "a.tar.gz", members, meta={}, weights_compresslevel=1)
+    b = write_archive(tmp_path / "b.tar.gz", members, meta={}, weights_compresslevel=1)
+    assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
+    assert subprocess.run(["gzip", "-t", str(tmp_path / "a.tar.gz")]).returncode == 0
+    with gzip.open(tmp_path / "a.tar.gz") as x, gzip.open(tmp_path / "stored.tar.gz") as y:
+        assert x.read() == y.read()
+    _members_match(tmp_path / "a.tar.gz", members)
+    assert a.files == stored.files and a.sha256 == b.sha256
+    assert a.size < stored.size - (1 << 20)  # the compressible half was compressed
