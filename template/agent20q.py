@@ -572,7 +572,10 @@ def clean_question(text: str) -> str:
     for line in text.strip().splitlines():
         line = line.strip().strip("*\"'`").strip()
         line = re.sub(r"^(question\s*\d*\s*[:.)-]|q\s*\d*\s*[:.)-]|\d+\s*[:.)-])\s*", "", line, flags=re.I)
+        line = re.sub(r"^[A-Za-z]+\s*:\s*", "", line)  # a label such as 'Is:' or 'Ask:'
         line = line.strip().strip("*\"'`").strip()
+        if line.count('"') % 2:
+            line = line.replace('"', "")  # an unbalanced quote left from the model's wrapping
         if not line:
             continue
         match = _YES_NO_QUESTION.search(line)

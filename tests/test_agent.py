@@ -114,6 +114,9 @@ def test_load_settings_overlays_and_ignores_unknown(mod: Any, tmp_path: Path) ->
         ("is: no. Now guess the keyword.", ""),
         ("Okay! Is it a place? I think so", "Is it a place?"),
         ("It is a place!", ""),
+        ('Is: "What\'s the capital of France?', ""),  # SmolLM2 wrote this: a wh-question under a label
+        ('Ask: "Is it a city?"', "Is it a city?"),
+        ('Is it a "big" city?', 'Is it a "big" city?'),
     ],
 )
 def test_clean_question(mod: Any, raw: str, want: str | None) -> None:
