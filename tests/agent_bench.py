@@ -14,6 +14,7 @@ reuse each turn evaluates only its new tokens and the ratio stays near 1.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -28,9 +29,7 @@ def _import_agent_module(agent_dir: Path, lib: str | None) -> Any:
     for p in (str(agent_dir), lib):
         if p and p not in sys.path:
             sys.path.insert(0, p)
-    import agent20q
-
-    return agent20q
+    return importlib.import_module("agent20q")  # template/agent20q.py, put on sys.path above
 
 
 def play_game(

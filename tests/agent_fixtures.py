@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -119,6 +120,4 @@ def import_agent_module(lib: Path | None) -> Any:
     for p in (str(TEMPLATE), str(lib) if lib else None):
         if p and p not in sys.path:
             sys.path.insert(0, p)
-    import agent20q
-
-    return agent20q
+    return importlib.import_module("agent20q")  # template/agent20q.py, put on sys.path above

@@ -232,7 +232,7 @@ def test_unpacking_never_fills_the_disk(tmp_path: Path, monkeypatch: pytest.Monk
     dest = tmp_path / "agent"
     dest.mkdir()
     usage = _shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(va.shutil, "disk_usage", lambda _p: usage._replace(free=va.DISK_RESERVE + 10))
+    monkeypatch.setattr(_shutil, "disk_usage", lambda _p: usage._replace(free=va.DISK_RESERVE + 10))
     scan = scan_archive(archive, extract_to=dest)
     assert not scan.ok
     assert any("bytes to unpack, only" in p and "nothing more is written" in p for p in scan.problems), scan.problems
