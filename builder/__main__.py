@@ -108,6 +108,14 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .target import cache_dir, find_target_python
 
+    if args.lock_toolchain:
+        from .cpuwheel import TOOLCHAIN_LOCK, lock_toolchain
+
+        profile = resolve_profile(args.root, _resolve(args).profile)
+        pins = lock_toolchain(find_target_python(profile.python_version), cache_dir(), log=_log)
+        _log(f"wheels: build toolchain {', '.join(pins)}")
+        print(TOOLCHAIN_LOCK)
+        return 0
     r = _resolve(args)
     profile = resolve_profile(args.root, r.profile)
     lock = load_lock(args.root, profile, src=r.requirements, out=r.lock)
@@ -234,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("wheels", help="check (and build, if missing) the wheels of the lock")
     common(p)
+    p.add_argument("--lock-toolchain", action="store_true",
+                   help="re-resolve builder/toolchain.in into the hash-pinned builder/toolchain.txt (needs PyPI)")
     p.set_defaults(func=_cmd_wheels)
 
     p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")

@@ -9,10 +9,10 @@ This module builds one that runs on the profile's older glibc:
 * ``-DGGML_NATIVE=OFF`` with the x86-64-v3 features (AVX2, FMA, F16C, BMI2) spelled out
   (an implicit default depends on ``SOURCE_DATE_EPOCH``), OpenMP off (no libgomp);
   tests, examples, tools and the server are not built;
-* the build runs in a cached venv of the target interpreter holding exactly
-  :data:`BUILD_REQUIREMENTS` (pip, the scikit-build-core backend with its dependencies,
-  cmake, ninja, zig), without build isolation: a build next year, or on a machine with
-  no cmake, uses the same toolchain instead of whatever PyPI or the OS has then;
+* the build runs in a cached venv of the target interpreter holding exactly the
+  hash-pinned ``builder/toolchain.txt`` (pip, the scikit-build-core backend with its
+  dependencies, cmake, ninja, zig), without build isolation: a build next year, or on a
+  machine with no cmake, uses the same toolchain instead of whatever PyPI or the OS has;
 * the sdist is hash-checked against the lock; the wheel is built in a temp folder and
   moved into the cache only when complete; the cache key is llama-cpp-python's version,
   the sdist hash, the target glibc, the flags and the build requirements, so it is built
@@ -32,6 +32,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -41,28 +42,35 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .errors import WheelError
-from .lock import LockEntry
+from .lock import LockEntry, tools_python
 from .pip_runner import Pip, tool_venv
 from .profile import Profile
 from .wheels import elf_problems, sha256_file
 
 LLAMA_CPP_PYTHON = canonicalize_name("llama-cpp-python")
 ZIG_REQUIREMENT = "ziglang==0.17.0"
-#: The whole build toolchain, pinned (llama-cpp-python 0.3.36 asks for
-#: scikit-build-core>=0.9.2; the rest are its dependencies on Python 3.10, as pip resolved
-#: them on 2026-11-27).  Changing any of them changes the build key: a rebuild.
-BUILD_REQUIREMENTS = (
-    "pip==25.1.1",
-    "scikit-build-core==1.1.2",
-    "exceptiongroup==1.3.2",
-    "packaging==26.4",
-    "pathspec==1.1.1",
-    "tomli==2.5.0",
-    "typing-extensions==4.16.0",
-    "cmake==3.31.10",
-    "ninja==1.13.2",
-    ZIG_REQUIREMENT,
-)
+#: The hash-pinned lock of the whole build toolchain (pip, the scikit-build-core backend
+#: with its dependencies, cmake, ninja, zig), made from ``toolchain.in`` beside it by
+#: ``python -m builder wheels --lock-toolchain``; installed with ``--require-hashes``.
+TOOLCHAIN_IN = Path(__file__).with_name("toolchain.in")
+TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
+
+
+def toolchain_pins(lock: Path = TOOLCHAIN_LOCK) -> tuple[str, ...]:
+    """The ``name==version`` lines of a pip-compile lock (its ``--hash`` lines aside)."""
+    try:
+        lines = lock.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise WheelError(f"{lock}: cannot read the build toolchain lock ({exc.strerror})") from None
+    pins = tuple(f"{m[1]}=={m[2]}" for line in lines if (m := _PIN.match(line)))
+    if not pins:
+        raise WheelError(f"{lock}: no pinned requirement in the build toolchain lock")
+    return pins
+
+
+#: Part of the build key: changing any pin means a rebuild.
+BUILD_REQUIREMENTS = toolchain_pins()
 BUILD_FORMAT = 2
 
 #: CMake options of the portable CPU build (x86-64-v3 baseline, no OpenMP, library only).
@@ -96,7 +104,7 @@ def build_key(entry: LockEntry, sdist_sha256: str, profile: Profile) -> str:
         "sdist_sha256": sdist_sha256,
         "target": zig_target(profile),
         "flags": CMAKE_FLAGS,
-        "toolchain": BUILD_REQUIREMENTS,
+        "toolchain": sorted(BUILD_REQUIREMENTS),
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -151,12 +159,40 @@ def _sdist(entry: LockEntry, pip: Pip, cache: Path, log: Callable[[str], None]) 
 
 def _build_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
     """The cached venv holding the pinned toolchain (its folder is named by its pins)."""
-    digest = hashlib.sha256("\n".join(BUILD_REQUIREMENTS).encode()).hexdigest()[:12]
+    digest = hashlib.sha256("\n".join(sorted(BUILD_REQUIREMENTS)).encode()).hexdigest()[:12]
     venv = cache / "tools" / f"build-{digest}"
     if not (venv / ".complete").exists():
         log("wheels: installing the pinned build toolchain (scikit-build-core, cmake, ninja, zig)")
-    python, _ = tool_venv(target_python, venv, BUILD_REQUIREMENTS, what="installing the build toolchain")
+    python, _ = tool_venv(
+        target_python, venv, ["--require-hashes", "-r", str(TOOLCHAIN_LOCK)], what="installing the build toolchain"
+    )
     return python
+
+
+def lock_toolchain(
+    target_python: Path, cache: Path, *, out: Path = TOOLCHAIN_LOCK, log: Callable[[str], None] = lambda _m: None
+) -> tuple[str, ...]:
+    """Resolve :data:`TOOLCHAIN_IN` for the target interpreter into a hash-pinned lock."""
+    pip = Pip(tools_python(target_python, cache, log))
+    log(f"wheels: pip-compile {TOOLCHAIN_IN.name} -> {out}")
+    with tempfile.TemporaryDirectory(prefix="toolchain-") as tmp:
+        # run beside a copy: the lock's "via" lines name no machine path, and pip-compile's
+        # working directory must not be builder/ (its build.py would shadow `build`)
+        src = Path(tmp) / TOOLCHAIN_IN.name
+        shutil.copy(TOOLCHAIN_IN, src)
+        raw = Path(tmp) / "toolchain.txt"
+        pip.compile(Path(src.name), raw, find_links=[], constraints=None, cwd=Path(tmp),
+                    what=f"pip-compile of {TOOLCHAIN_IN}")
+        body = raw.read_text(encoding="utf-8")
+    head = (
+        "# The build toolchain of the portable CPU wheel, hash-pinned. Generated from toolchain.in by\n"
+        "#     python -m builder wheels --lock-toolchain\n"
+        "# Do not edit; a change of any pin changes the wheel's build key (a rebuild).\n"
+    )
+    tmp_out = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp_out.write_text(head + body, encoding="utf-8")
+    os.replace(tmp_out, out)
+    return toolchain_pins(out)
 
 
 def _write_wrappers(folder: Path, zig_python: Path, target: str) -> tuple[Path, Path]:

@@ -131,23 +131,6 @@ class Pip:
             if hashes:
                 (dest / ".requirement.txt").unlink(missing_ok=True)
 
-    def wheel_from_sdist(
-        self, sdist: Path, dest: Path, *, cmake_args: str, env: Mapping[str, str], what: str
-    ) -> subprocess.CompletedProcess[str]:
-        """Build one wheel from a local, already hash-checked sdist (build isolation on)."""
-        extra = dict(env)
-        extra["CMAKE_ARGS"] = cmake_args
-        return self.run(
-            "wheel",
-            "--no-deps",
-            "--no-cache-dir",
-            "--wheel-dir",
-            str(dest),
-            str(sdist),
-            what=what,
-            extra_env=extra,
-        )
-
     def compile(
         self,
         src: Path,

@@ -13,6 +13,7 @@ from project_factory import PROFILE, make_wheel
 from builder import cpuwheel
 from builder.cpuwheel import CMAKE_FLAGS, _BuildProgress, build_key, find_built, retag, zig_target
 from builder.elf import check_elf, is_elf, newest_needed, read_elf
+from builder.errors import WheelError
 from builder.lock import LockEntry
 from builder.profile import load_profile
 from builder.prune import plan_pruning
@@ -106,3 +107,27 @@ def test_portable_wheel_fits_the_profile(llama_lib: Path) -> None:
         assert not {"libstdc++.so.6", "libgomp.so.1"} & set(info.needed), info.path
     for info in kept:
         assert check_elf(info, profile, available) == [], info.path
+
+
+def test_toolchain_lock_is_hash_pinned() -> None:
+    """builder/toolchain.txt pins every tool of the build with hashes, agrees with
+    toolchain.in, and names no path of the machine that made it."""
+    text = cpuwheel.TOOLCHAIN_LOCK.read_text()
+    blocks = [b for b in text.split("\n") if b and not b.startswith((" ", "#"))]
+    assert len(blocks) == len(cpuwheel.BUILD_REQUIREMENTS) >= 5
+    for pin in cpuwheel.BUILD_REQUIREMENTS:
+        after = text.split(pin + " \\\n", 1)[1]
+        assert after.lstrip().startswith("--hash=sha256:"), pin
+    wanted = {ln.strip() for ln in cpuwheel.TOOLCHAIN_IN.read_text().splitlines() if ln and not ln.startswith("#")}
+    assert wanted <= set(cpuwheel.BUILD_REQUIREMENTS)
+    assert {"pip", "scikit-build-core", "cmake", "ninja", "ziglang"} <= {p.split("==")[0] for p in wanted}
+    assert not any(root in text for root in ("/root", "/home", "/tmp", "/work"))
+
+
+def test_toolchain_lock_missing_is_named(tmp_path: Path) -> None:
+    with pytest.raises(WheelError, match=r"nothere.txt: cannot read the build toolchain lock"):
+        cpuwheel.toolchain_pins(tmp_path / "nothere.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing\n")
+    with pytest.raises(WheelError, match=r"empty.txt: no pinned requirement"):
+        cpuwheel.toolchain_pins(empty)
