@@ -308,3 +308,26 @@ def test_compressed_chunks_deflate_side_by_side(tmp_path: Path, monkeypatch: pyt
     _members_match(tmp_path / "a.tar.gz", members)
     assert a.files == stored.files and a.sha256 == b.sha256
     assert a.size < stored.size - (1 << 20)  # the compressible half was compressed
+
+
+@pytest.mark.parametrize(("level", "ahead"), [(0, 0), (1, 0), (1, archive.AHEAD_MAX)])
+def test_empty_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: int, ahead: int) -> None:
+    """Empty files (an empty __init__.py, an empty weights file) on every path: stored,
+    deflated on the main thread, deflated ahead."""
+    monkeypatch.setattr(archive, "AHEAD_MAX", ahead)
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("main.py", "empty.py", "w.gguf"):
+        (src / name).write_bytes(b"" if name != "main.py" else b"def agent(o, c):\n    return 'yes'\n")
+    members = [
+        Member(arcname="lib/empty.py", source=src / "empty.py"),
+        Member(arcname="main.py", source=src / "main.py"),
+        Member(arcname="w.gguf", source=src / "w.gguf", weights=True),
+    ]
+    res = write_archive(tmp_path / "e.tar.gz", members, meta={}, compresslevel=level, weights_compresslevel=level)
+    assert subprocess.run(["gzip", "-t", str(tmp_path / "e.tar.gz")]).returncode == 0
+    _members_match(tmp_path / "e.tar.gz", members)
+    empty = hashlib.sha256(b"").hexdigest()
+    assert [(f.path, f.size, f.sha256 == empty) for f in res.files] == [
+        ("lib/empty.py", 0, True), ("main.py", 34, False), ("w.gguf", 0, True)
+    ]
