@@ -89,12 +89,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_lock(args: argparse.Namespace) -> int:
     from .build import resolve_profile
-    from .lock import compile_lock
+    from .lock import TOOLS_IN, TOOLS_LOCK, compile_hashed, compile_lock
     from .target import cache_dir, find_target_python
 
     r = _resolve(args)
     profile = resolve_profile(args.root, r.profile)
     python = find_target_python(profile.python_version)
+    if args.lock_tools:
+        pins = compile_hashed(TOOLS_IN, TOOLS_LOCK, target_python=python, cache=cache_dir(),
+                              regenerate="python -m builder lock --lock-tools", log=_log)
+        _log(f"lock: pip-tools venv {', '.join(pins)}")
+        print(TOOLS_LOCK)
+        return 0
     lock = compile_lock(args.root, profile, target_python=python, cache=cache_dir(),
                         wheels_dir=args.root / "wheels", log=_log, src=r.requirements, out=r.lock)
     for e in lock.entries:
@@ -238,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in (or the recipe's requirements) into its lock")
     common(p)
+    p.add_argument("--lock-tools", action="store_true",
+                   help="re-resolve builder/tools.in (the pip-tools venv) into the hash-pinned builder/tools.txt")
     p.set_defaults(func=_cmd_lock)
 
     p = sub.add_parser("wheels", help="check (and build, if missing) the wheels of the lock")

@@ -32,7 +32,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import zipfile
@@ -41,8 +40,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from .errors import WheelError
-from .lock import LockEntry, tools_python
+from .errors import LockError, WheelError
+from .lock import LockEntry, compile_hashed, hashed_pins
 from .pip_runner import Pip, tool_venv
 from .profile import Profile
 from .wheels import elf_problems, sha256_file
@@ -54,19 +53,13 @@ ZIG_REQUIREMENT = "ziglang==0.17.0"
 #: ``python -m builder wheels --lock-toolchain``; installed with ``--require-hashes``.
 TOOLCHAIN_IN = Path(__file__).with_name("toolchain.in")
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
-
-
 def toolchain_pins(lock: Path = TOOLCHAIN_LOCK) -> tuple[str, ...]:
-    """The ``name==version`` lines of a pip-compile lock (its ``--hash`` lines aside)."""
+    """The toolchain's ``name==version`` pins (a :class:`WheelError` naming the file when
+    the lock is missing or empty)."""
     try:
-        lines = lock.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise WheelError(f"{lock}: cannot read the build toolchain lock ({exc.strerror})") from None
-    pins = tuple(f"{m[1]}=={m[2]}" for line in lines if (m := _PIN.match(line)))
-    if not pins:
-        raise WheelError(f"{lock}: no pinned requirement in the build toolchain lock")
-    return pins
+        return hashed_pins(lock, "build toolchain")
+    except LockError as exc:
+        raise WheelError(str(exc)) from None
 
 
 #: Part of the build key: changing any pin means a rebuild.
@@ -173,26 +166,8 @@ def lock_toolchain(
     target_python: Path, cache: Path, *, out: Path = TOOLCHAIN_LOCK, log: Callable[[str], None] = lambda _m: None
 ) -> tuple[str, ...]:
     """Resolve :data:`TOOLCHAIN_IN` for the target interpreter into a hash-pinned lock."""
-    pip = Pip(tools_python(target_python, cache, log))
-    log(f"wheels: pip-compile {TOOLCHAIN_IN.name} -> {out}")
-    with tempfile.TemporaryDirectory(prefix="toolchain-") as tmp:
-        # run beside a copy: the lock's "via" lines name no machine path, and pip-compile's
-        # working directory must not be builder/ (its build.py would shadow `build`)
-        src = Path(tmp) / TOOLCHAIN_IN.name
-        shutil.copy(TOOLCHAIN_IN, src)
-        raw = Path(tmp) / "toolchain.txt"
-        pip.compile(Path(src.name), raw, find_links=[], constraints=None, cwd=Path(tmp),
-                    what=f"pip-compile of {TOOLCHAIN_IN}")
-        body = raw.read_text(encoding="utf-8")
-    head = (
-        "# The build toolchain of the portable CPU wheel, hash-pinned. Generated from toolchain.in by\n"
-        "#     python -m builder wheels --lock-toolchain\n"
-        "# Do not edit; a change of any pin changes the wheel's build key (a rebuild).\n"
-    )
-    tmp_out = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp_out.write_text(head + body, encoding="utf-8")
-    os.replace(tmp_out, out)
-    return toolchain_pins(out)
+    return compile_hashed(TOOLCHAIN_IN, out, target_python=target_python, cache=cache,
+                          regenerate="python -m builder wheels --lock-toolchain", log=log)
 
 
 def _write_wrappers(folder: Path, zig_python: Path, target: str) -> tuple[Path, Path]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -116,14 +117,62 @@ def inputs_sha256(src_text: str, profile: Profile) -> str:
     return h.hexdigest()
 
 
+#: The hash-pinned lock of the pip-tools venv: ``TOOLS_REQUIREMENTS`` and their dependencies.
+TOOLS_IN = Path(__file__).with_name("tools.in")
+TOOLS_LOCK = Path(__file__).with_name("tools.txt")
+
+
 def tools_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
-    """The isolated venv (from the target interpreter) that runs pip-compile."""
+    """The isolated venv (from the target interpreter) that runs pip-compile, installed
+    with ``--require-hashes`` from :data:`TOOLS_LOCK`."""
     key = hashlib.sha256((str(target_python) + "|" + "|".join(TOOLS_REQUIREMENTS)).encode()).hexdigest()[:12]
     venv = cache / "tools" / f"pip-tools-{key}"
     if not (venv / ".complete").exists():
         log(f"lock: creating the pip-tools venv ({', '.join(TOOLS_REQUIREMENTS)})")
-    python, _ = tool_venv(target_python, venv, TOOLS_REQUIREMENTS, what="installing pip-tools into the tools venv")
+    hashed = ["--require-hashes", "-r", str(TOOLS_LOCK)]
+    python, _ = tool_venv(target_python, venv, hashed, what="installing pip-tools into the tools venv")
     return python
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
+
+
+def hashed_pins(lock: Path, what: str) -> tuple[str, ...]:
+    """The ``name==version`` lines of a pip-compile lock (its ``--hash`` lines aside)."""
+    try:
+        lines = lock.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise LockError(f"{lock}: cannot read the {what} lock ({exc.strerror})") from None
+    pins = tuple(f"{m[1]}=={m[2]}" for line in lines if (m := _PIN.match(line)))
+    if not pins:
+        raise LockError(f"{lock}: no pinned requirement in the {what} lock")
+    return pins
+
+
+def compile_hashed(
+    src: Path, out: Path, *, target_python: Path, cache: Path, regenerate: str, log: Callable[[str], None]
+) -> tuple[str, ...]:
+    """Resolve the builder's own tool requirements ``src`` (a ``.in`` beside this module)
+    for the target interpreter into the hash-pinned ``out``; return its pins."""
+    pip = Pip(tools_python(target_python, cache, log))
+    log(f"lock: pip-compile {src.name} -> {out}")
+    with tempfile.TemporaryDirectory(prefix="tool-lock-") as tmp:
+        # run beside a copy: the lock's "via" lines name no machine path, and pip-compile's
+        # working directory must not be builder/ (its build.py would shadow `build`)
+        copy = Path(tmp) / src.name
+        shutil.copy(src, copy)
+        raw = Path(tmp) / "out.txt"
+        pip.compile(Path(copy.name), raw, find_links=[], constraints=None, cwd=Path(tmp), what=f"pip-compile of {src}")
+        body = raw.read_text(encoding="utf-8")
+    head = (
+        f"# Hash-pinned, generated from {src.name} by\n"
+        f"#     {regenerate}\n"
+        "# Do not edit.\n"
+    )
+    tmp_out = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp_out.write_text(head + body, encoding="utf-8")
+    os.replace(tmp_out, out)
+    return hashed_pins(out, src.stem)
 
 
 _CONFLICT_RE = re.compile(r"(Cannot install|conflict|ResolutionImpossible|Could not find a version)", re.I)

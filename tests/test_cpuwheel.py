@@ -14,7 +14,8 @@ from builder import cpuwheel
 from builder.cpuwheel import CMAKE_FLAGS, _BuildProgress, build_key, find_built, retag, zig_target
 from builder.elf import check_elf, is_elf, newest_needed, read_elf
 from builder.errors import WheelError
-from builder.lock import LockEntry
+from builder.lock import TOOLS_IN, TOOLS_LOCK, LockEntry, hashed_pins
+from builder.pip_runner import TOOLS_REQUIREMENTS
 from builder.profile import load_profile
 from builder.prune import plan_pruning
 from builder.wheels import sha256_file, wheel_tags
@@ -109,19 +110,32 @@ def test_portable_wheel_fits_the_profile(llama_lib: Path) -> None:
         assert check_elf(info, profile, available) == [], info.path
 
 
-def test_toolchain_lock_is_hash_pinned() -> None:
-    """builder/toolchain.txt pins every tool of the build with hashes, agrees with
-    toolchain.in, and names no path of the machine that made it."""
-    text = cpuwheel.TOOLCHAIN_LOCK.read_text()
-    blocks = [b for b in text.split("\n") if b and not b.startswith((" ", "#"))]
-    assert len(blocks) == len(cpuwheel.BUILD_REQUIREMENTS) >= 5
-    for pin in cpuwheel.BUILD_REQUIREMENTS:
+@pytest.mark.parametrize(
+    ("src", "lock", "names"),
+    [
+        (cpuwheel.TOOLCHAIN_IN, cpuwheel.TOOLCHAIN_LOCK, {"pip", "scikit-build-core", "cmake", "ninja", "ziglang"}),
+        (TOOLS_IN, TOOLS_LOCK, {"pip", "pip-tools"}),
+    ],
+)
+def test_tool_locks_are_hash_pinned(src: Path, lock: Path, names: set[str]) -> None:
+    """The builder's own tool venvs install from hash-pinned locks that agree with their
+    .in files and name no path of the machine that made them."""
+    text = lock.read_text()
+    pins = hashed_pins(lock, lock.stem)
+    assert len([ln for ln in text.splitlines() if ln and not ln.startswith((" ", "#"))]) == len(pins)
+    for pin in pins:
         after = text.split(pin + " \\\n", 1)[1]
         assert after.lstrip().startswith("--hash=sha256:"), pin
-    wanted = {ln.strip() for ln in cpuwheel.TOOLCHAIN_IN.read_text().splitlines() if ln and not ln.startswith("#")}
-    assert wanted <= set(cpuwheel.BUILD_REQUIREMENTS)
-    assert {"pip", "scikit-build-core", "cmake", "ninja", "ziglang"} <= {p.split("==")[0] for p in wanted}
+    wanted = {ln.strip() for ln in src.read_text().splitlines() if ln and not ln.startswith("#")}
+    assert wanted <= set(pins)
+    assert names == {p.split("==")[0] for p in wanted}
     assert not any(root in text for root in ("/root", "/home", "/tmp", "/work"))
+
+
+def test_tools_lock_matches_the_venv_key() -> None:
+    wanted = {ln.strip() for ln in TOOLS_IN.read_text().splitlines() if ln and not ln.startswith("#")}
+    assert wanted == set(TOOLS_REQUIREMENTS)  # the venv's cache key and the locks' input hash use these
+    assert set(cpuwheel.BUILD_REQUIREMENTS) == set(hashed_pins(cpuwheel.TOOLCHAIN_LOCK, "toolchain"))
 
 
 def test_toolchain_lock_missing_is_named(tmp_path: Path) -> None:

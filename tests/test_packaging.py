@@ -35,6 +35,6 @@ def test_wheel_has_every_module(tmp_path: Path) -> None:
     [wheel] = out.glob("gguf_submission_builder-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "builder").rglob("*.py")}
-    sources |= {"builder/toolchain.in", "builder/toolchain.txt"}  # data the CPU wheel build reads
+    sources |= {f"builder/{n}" for n in ("toolchain.in", "toolchain.txt", "tools.in", "tools.txt")}  # tool locks
     assert "builder/_runtime/child.py" in sources
     assert sources <= names, sorted(sources - names)
