@@ -124,8 +124,10 @@ TOOLS_LOCK = Path(__file__).with_name("tools.txt")
 
 def tools_python(target_python: Path, cache: Path, log: Callable[[str], None]) -> Path:
     """The isolated venv (from the target interpreter) that runs pip-compile, installed
-    with ``--require-hashes`` from :data:`TOOLS_LOCK`."""
-    key = hashlib.sha256((str(target_python) + "|" + "|".join(TOOLS_REQUIREMENTS)).encode()).hexdigest()[:12]
+    with ``--require-hashes`` from :data:`TOOLS_LOCK`; keyed by every pin of that lock, so a
+    re-resolved dependency (not only pip or pip-tools) gets a fresh venv."""
+    pins = sorted(hashed_pins(TOOLS_LOCK, "pip-tools venv"))
+    key = hashlib.sha256((str(target_python) + "|" + "|".join(pins)).encode()).hexdigest()[:12]
     venv = cache / "tools" / f"pip-tools-{key}"
     if not (venv / ".complete").exists():
         log(f"lock: creating the pip-tools venv ({', '.join(TOOLS_REQUIREMENTS)})")

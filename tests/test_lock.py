@@ -186,3 +186,26 @@ def test_compile_lock_with_local_wheels(project: Path) -> None:
     text = lock.path.read_text()
     assert "--find-links" not in text and "/opt/" not in text and "index-url" not in text
     assert load_lock(project, profile).inputs_sha256 == lock.inputs_sha256
+
+
+def test_tools_venv_is_keyed_by_every_pin_of_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-resolved dependency of pip-tools (here click) must not reuse a venv made from
+    the old lock: the venv's folder is named by every pin."""
+    from builder import lock as lock_mod
+
+    made: list[Path] = []
+
+    def fake_tool_venv(_py: Path, venv: Path, _reqs: object, *, what: str) -> tuple[Path, bool]:
+        made.append(venv)
+        return venv / "bin" / "python", True
+
+    monkeypatch.setattr(lock_mod, "tool_venv", fake_tool_venv)
+    first = tmp_path / "tools.txt"
+    first.write_text(
+        f"click==8.1.0 \\\n    --hash=sha256:{'a' * 64}\npip-tools==7.5.0 \\\n    --hash=sha256:{'b' * 64}\n"
+    )
+    monkeypatch.setattr(lock_mod, "TOOLS_LOCK", first)
+    lock_mod.tools_python(Path("/usr/bin/python3.10"), tmp_path, lambda _m: None)
+    first.write_text(first.read_text().replace("click==8.1.0", "click==8.2.0"))
+    lock_mod.tools_python(Path("/usr/bin/python3.10"), tmp_path, lambda _m: None)
+    assert len(made) == 2 and made[0] != made[1]
