@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import BuilderError, ConfigError
+from .layout import DEFAULT_PROFILE, Project
 from .progress import TerminalProgress
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ def _resolve(args: argparse.Namespace) -> Resolved:
     """The recipe (``--recipe``, else the project's default one) with the command line applied."""
     from .recipe import Overrides, find_recipe, load_recipe, resolve
 
-    path = find_recipe(args.root, getattr(args, "recipe", None))
-    recipe = load_recipe(path, root=args.root)
+    project = Project(args.root)
+    path = find_recipe(project, getattr(args, "recipe", None))
+    recipe = load_recipe(path, project=project)
     if path is not None:
         _log(f"recipe: {path}")
     cli = Overrides(
@@ -58,16 +60,16 @@ def _resolve(args: argparse.Namespace) -> Resolved:
         compresslevel=getattr(args, "compresslevel", None),
         weights_compresslevel=getattr(args, "weights_compresslevel", None),
     )
-    return resolve(recipe, cli, root=args.root)
+    return resolve(recipe, cli, project=project)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildOptions, build
+    from .pipeline import BuildOptions, build
     from .report import format_report, make_report
 
     r = _resolve(args)
     opts = BuildOptions(
-        root=args.root,
+        project=Project(args.root),
         profile=r.profile,
         model=r.model,
         template=r.template,
@@ -88,12 +90,25 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
-    from .build import resolve_profile
-    from .lock import TOOLS_IN, TOOLS_LOCK, compile_hashed, compile_lock
-    from .target import cache_dir, find_target_python
+    from .layout import cache_dir
+    from .lock import compile_lock
+    from .lock.tools import TOOLS_IN, TOOLS_LOCK, compile_hashed
+    from .profile import resolve_profile
+    from .util.interpreter import find_target_python
 
+    if args.lock_dev is not None:
+        from .lock.tools import compile_dev
+        from .util.interpreter import probe
+
+        found = probe(args.lock_dev)
+        if found is None:
+            raise ConfigError(args.lock_dev, "does not run as a Python interpreter")
+        major, minor = (int(x) for x in found[0].split(".")[:2])
+        print(compile_dev(args.root, args.lock_dev, (major, minor), cache=cache_dir(), log=_log))
+        return 0
     r = _resolve(args)
-    profile = resolve_profile(args.root, r.profile)
+    project = Project(args.root)
+    profile = resolve_profile(project, r.profile)
     python = find_target_python(profile.python_version)
     if args.lock_tools:
         pins = compile_hashed(TOOLS_IN, TOOLS_LOCK, target_python=python, cache=cache_dir(),
@@ -101,8 +116,8 @@ def _cmd_lock(args: argparse.Namespace) -> int:
         _log(f"lock: pip-tools venv {', '.join(pins)}")
         print(TOOLS_LOCK)
         return 0
-    lock = compile_lock(args.root, profile, target_python=python, cache=cache_dir(),
-                        wheels_dir=args.root / "wheels", log=_log, src=r.requirements, out=r.lock)
+    lock = compile_lock(project, profile, target_python=python, cache=cache_dir(),
+                        wheels_dir=project.wheels_dir, log=_log, src=r.requirements, out=r.lock)
     for e in lock.entries:
         _log(f"lock: {e.pin:<32} {'provided by the target' if e.provided else 'vendored'}")
     print(lock.path)
@@ -110,24 +125,27 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _cmd_wheels(args: argparse.Namespace) -> int:
-    from .build import prepare_wheels, resolve_profile
+    from .layout import cache_dir
     from .lock import load_lock
-    from .target import cache_dir, find_target_python
+    from .pipeline import prepare_wheels
+    from .profile import resolve_profile
+    from .util.interpreter import find_target_python
 
+    project = Project(args.root)
     if args.lock_toolchain:
-        from .cpuwheel import TOOLCHAIN_LOCK, lock_toolchain
+        from .wheels.toolchain import TOOLCHAIN_LOCK, lock_toolchain
 
-        profile = resolve_profile(args.root, _resolve(args).profile)
+        profile = resolve_profile(project, _resolve(args).profile)
         pins = lock_toolchain(find_target_python(profile.python_version), cache_dir(), log=_log)
         _log(f"wheels: build toolchain {', '.join(pins)}")
         print(TOOLCHAIN_LOCK)
         return 0
     r = _resolve(args)
-    profile = resolve_profile(args.root, r.profile)
-    lock = load_lock(args.root, profile, src=r.requirements, out=r.lock)
+    profile = resolve_profile(project, r.profile)
+    lock = load_lock(project, profile, src=r.requirements, out=r.lock)
     python = find_target_python(profile.python_version)
-    wheels = prepare_wheels(args.root, profile, lock, target_python=python, wheels_dir=args.root / "wheels",
-                            cache=cache_dir(), build_wheels=True, log=_log, progress=_TERMINAL)
+    wheels = prepare_wheels(project, profile, lock, target_python=python, cache=cache_dir(), build_wheels=True,
+                            log=_log, progress=_TERMINAL)
     for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
@@ -135,13 +153,14 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .build import resolve_profile
     from .lock import load_lock
+    from .profile import resolve_profile
     from .verify import format_table, verify
 
     r = _resolve(args)
-    profile = resolve_profile(args.root, r.profile)
-    lock = load_lock(args.root, profile, src=r.requirements, out=r.lock)
+    project = Project(args.root)
+    profile = resolve_profile(project, r.profile)
+    lock = load_lock(project, profile, src=r.requirements, out=r.lock)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
@@ -157,25 +176,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_bench
-
-    for line in run_bench(args.root, profile_name=args.profile or "kaggle-2024", size_mib=args.size_mib,
-                          parts=args.only.split(",") if args.only else None, log=_log):
-        print(line, flush=True)
-    return 0
-
-
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from .build import resolve_profile
-    from .inspect_model import format_model_report, inspect_model
+    from .layout import cache_dir
+    from .lock.pip import Pip
     from .model import DEFAULT_MODEL, fetch_packaged_model, read_gguf
-    from .pip_runner import Pip
-    from .target import cache_dir, find_target_python
+    from .model.fit import format_model_report, inspect_model
+    from .profile import resolve_profile
     from .template import load_defaults
+    from .util.interpreter import find_target_python
 
     r = _resolve(args)
-    profile = resolve_profile(args.root, r.profile)
+    profile = resolve_profile(Project(args.root), r.profile)
     model = r.model
     if model is None:
         python = find_target_python(profile.python_version)
@@ -196,7 +207,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_profile_capture(args: argparse.Namespace) -> int:
-    from .profile_capture import capture_snippet
+    from .profile.capture import capture_snippet
 
     print(capture_snippet(), end="")
     return 0
@@ -205,11 +216,11 @@ def _cmd_profile_capture(args: argparse.Namespace) -> int:
 def _cmd_profile_import(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from .profile_capture import import_profile
+    from .profile.capture import import_profile
 
     name = args.name or f"captured-{date.today():%Y%m%d}"
     base = None if args.base == "none" else args.base
-    done = import_profile(args.capture, root=args.root, name=name, base=base, force=args.force)
+    done = import_profile(args.capture, project=Project(args.root), name=name, base=base, force=args.force)
     for note in done.notes:
         _log(f"profile: {note}")
     _log(f"profile: '{done.profile.name}': Python {done.profile.python_version}, glibc {done.profile.glibc}, "
@@ -226,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser, recipe: bool = True) -> None:
         p.add_argument("--profile", default=None,
-                       help="target profile (lockfiles/profiles/NAME.toml; default: the recipe's, else kaggle-2024)")
+                       help="target profile (lockfiles/profiles/NAME.toml; default: the recipe's, "
+                            f"else {DEFAULT_PROFILE})")
         if recipe:
             p.add_argument("--recipe", type=Path, default=None,
-                           help="recipe TOML (default: submission.toml, else [tool.builder] in pyproject.toml)")
+                           help="recipe: a TOML file or the name of one in recipes/ (default: submission.toml, "
+                                "else [tool.builder] in pyproject.toml, else the packaged default)")
 
     p = sub.add_parser("build", help="build submission.tar.gz (from the recipe; options override it)")
     common(p)
@@ -245,13 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in (or the recipe's requirements) into its lock")
     common(p)
     p.add_argument("--lock-tools", action="store_true",
-                   help="re-resolve builder/tools.in (the pip-tools venv) into the hash-pinned builder/tools.txt")
+                   help="re-resolve builder/lock/tools.in (the pip-tools venv) into the hash-pinned tools.txt")
+    p.add_argument("--lock-dev", type=Path, default=None, metavar="PYTHON",
+                   help="re-resolve the developer venv (pyproject [test]) for PYTHON into requirements/dev-pyXY.txt")
     p.set_defaults(func=_cmd_lock)
 
     p = sub.add_parser("wheels", help="check (and build, if missing) the wheels of the lock")
     common(p)
     p.add_argument("--lock-toolchain", action="store_true",
-                   help="re-resolve builder/toolchain.in into the hash-pinned builder/toolchain.txt (needs PyPI)")
+                   help="re-resolve builder/wheels/toolchain.in into the hash-pinned toolchain.txt (needs PyPI)")
     p.set_defaults(func=_cmd_wheels)
 
     p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")
@@ -262,12 +277,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
     p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
     p.set_defaults(func=_cmd_verify)
-
-    p = sub.add_parser("bench", help="measure archive, rebuild, verify and agent speed against baselines")
-    common(p, recipe=False)
-    p.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
-    p.add_argument("--only", default="", help="comma list of parts: levels,archive,biglib,rebuild,verify,agent")
-    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")
     common(p)
@@ -285,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = psub.add_parser("import", help="turn runtime-profile.json into lockfiles/profiles/NAME.toml")
     q.add_argument("capture", type=Path, help="the JSON the capture cell wrote")
     q.add_argument("--name", default=None, help="profile name (default: captured-YYYYMMDD)")
-    q.add_argument("--base", default="kaggle-2024",
+    q.add_argument("--base", default=DEFAULT_PROFILE,
                    help="profile for what a notebook cannot observe (agent folder, timeouts); 'none' for defaults")
     q.add_argument("--force", action="store_true", help="replace an existing profile of that name")
     q.set_defaults(func=_cmd_profile_import)

@@ -1,9 +1,11 @@
 """Recipes: what to build, as data.
 
 A recipe is a TOML file: ``submission.toml`` at the project root is the default one
-(``make submission``), ``--recipe FILE`` (``make submission RECIPE=FILE``) picks another,
-and a project may keep its recipe in the ``[tool.builder]`` table of its ``pyproject.toml``.
-Command-line options override the recipe; the recipe overrides the built-in defaults.
+(``make submission``), ``--recipe FILE`` (``make submission RECIPE=FILE``) picks another
+(``--recipe NAME``: ``recipes/NAME.toml`` of the project, else a packaged recipe), and a
+project may keep its recipe in the ``[tool.builder]`` table of its ``pyproject.toml``.
+Command-line options override the recipe; the recipe overrides the built-in defaults
+(:mod:`builder.layout`).
 
 Keys (all optional)::
 
@@ -25,8 +27,9 @@ Keys (all optional)::
     weights_compresslevel = 0
 
 Relative paths are relative to the recipe's folder (the default lock of a recipe with
-its own ``requirements`` is ``<root>/lockfiles/<name>.txt``).  Unknown keys and wrong
-types are errors that name the key and the file.
+its own ``requirements`` is ``<root>/lockfiles/<name>.txt``); ``model`` and ``output`` of
+a packaged recipe are relative to the project root, never to the installed package.  Unknown keys
+and wrong types are errors that name the key and the file.
 """
 
 from __future__ import annotations
@@ -37,13 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _toml
 from .archive import DEFAULT_COMPRESSLEVEL, DEFAULT_WEIGHTS_COMPRESSLEVEL
 from .errors import ConfigError
-
-DEFAULT_RECIPE = "submission.toml"
-DEFAULT_PROFILE = "kaggle-2024"
-PYPROJECT = "pyproject.toml"
+from .layout import DEFAULT_PROFILE, PYPROJECT, RECIPE_FILE, Project
+from .util import toml as _toml
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,27 +97,35 @@ class Resolved:
     weights_compresslevel: int
 
 
-def find_recipe(root: Path, explicit: Path | None) -> Path | None:
-    """``explicit``, else ``<root>/submission.toml``, else a ``pyproject.toml`` with ``[tool.builder]``."""
+def find_recipe(project: Project, explicit: Path | None) -> Path | None:
+    """``explicit`` (a file, a folder holding one, or the name of a recipe in ``recipes/``),
+    else ``<root>/submission.toml``, else a ``pyproject.toml`` with ``[tool.builder]``, else
+    the packaged default recipe."""
+    root = project.root
     if explicit is not None:
         if explicit.is_dir():
-            for name in (DEFAULT_RECIPE, PYPROJECT):
+            for name in (RECIPE_FILE, PYPROJECT):
                 if (explicit / name).is_file():
                     return explicit / name
-            raise ConfigError(explicit, f"no {DEFAULT_RECIPE} or {PYPROJECT} in this folder")
-        if not explicit.is_file():
-            raise ConfigError(explicit, "recipe file not found")
-        return explicit
-    default = root / DEFAULT_RECIPE
+            raise ConfigError(explicit, f"no {RECIPE_FILE} or {PYPROJECT} in this folder")
+        if explicit.is_file():
+            return explicit
+        named = project.named_recipe(str(explicit))
+        if explicit.suffix == "" and "/" not in str(explicit) and named.is_file():
+            return named
+        known = ", ".join(project.recipe_names()) or "none"
+        raise ConfigError(explicit, f"recipe file not found (named recipes: {known})")
+    default = root / RECIPE_FILE
     if default.is_file():
         return default
     pyproject = root / PYPROJECT
     if pyproject.is_file() and "builder" in _toml.load(pyproject).get("tool", {}):
         return pyproject
-    return None
+    packaged = project.defaults / RECIPE_FILE
+    return packaged if packaged.is_file() else None
 
 
-def load_recipe(path: Path | None, *, root: Path) -> Recipe:
+def load_recipe(path: Path | None, *, project: Project) -> Recipe:
     """Parse the recipe at ``path`` (``None``: an empty recipe)."""
     if path is None:
         return Recipe(path=None, name="default")
@@ -126,8 +134,8 @@ def load_recipe(path: Path | None, *, root: Path) -> Recipe:
         tool = data.get("tool", {})
         if not isinstance(tool, dict) or "builder" not in tool:
             raise ConfigError(path, "has no [tool.builder] table")
-        project = data.get("project", {})
-        default_name = project.get("name") if isinstance(project, dict) else None
+        meta = data.get("project", {})
+        default_name = meta.get("name") if isinstance(meta, dict) else None
         table = _toml.Table(tool["builder"], path, "tool.builder.")
         if not isinstance(table.data, dict):
             raise ConfigError(path, "key 'tool.builder' must be a table")
@@ -136,30 +144,32 @@ def load_recipe(path: Path | None, *, root: Path) -> Recipe:
     else:
         table = _toml.Table(data, path)
         default_name = path.stem
-    return _parse(table, path, root, default_name)
+    return _parse(table, path, project, default_name)
 
 
-def _parse(t: _toml.Table, path: Path, root: Path, default_name: str) -> Recipe:
+def _parse(t: _toml.Table, path: Path, project: Project, default_name: str) -> Recipe:
     base = path.parent
+    packaged = project.defaults in path.resolve().parents
 
-    def rel(key: str) -> Path | None:
+    def rel(key: str, *, user_file: bool = False) -> Path | None:
         value = t.opt(key, str)
         if value is None:
             return None
         if not value:
             raise ConfigError(path, f"key '{t.prefix}{key}' must not be empty")
-        return Path(os.path.normpath(base / value))
+        # a packaged recipe's model and output are the user's files: relative to the project
+        return Path(os.path.normpath((project.root if user_file and packaged else base) / value))
 
     name = t.get("name", str, default_name)
     if not name or any(c in name for c in "/\\") or name.startswith("."):
         raise ConfigError(path, f"key '{t.prefix}name' must be a plain name, got {name!r}")
     profile = t.opt("profile", str)
-    model, template, requirements, lock, output = (rel(k) for k in
-                                                  ("model", "template", "requirements", "lock", "output"))
+    template, requirements, lock = (rel(k) for k in ("template", "requirements", "lock"))
+    model, output = rel("model", user_file=True), rel("output", user_file=True)
     if lock is not None and requirements is None:
         raise ConfigError(path, f"key '{t.prefix}lock' needs '{t.prefix}requirements' (the file it locks)")
     if requirements is not None and lock is None:
-        lock = root / "lockfiles" / f"{name}.txt"
+        lock = project.recipe_lock(name)
     agent = t.table("agent")
     settings = dict(agent.data)
     for key in settings:
@@ -183,7 +193,7 @@ def _level(t: _toml.Table, key: str) -> int | None:
     return value
 
 
-def resolve(recipe: Recipe, cli: Overrides, *, root: Path) -> Resolved:
+def resolve(recipe: Recipe, cli: Overrides, *, project: Project) -> Resolved:
     """The command line wins over the recipe, the recipe over the built-in defaults."""
     agent = dict(recipe.agent)
     agent.update(cli.agent)
@@ -201,10 +211,10 @@ def resolve(recipe: Recipe, cli: Overrides, *, root: Path) -> Resolved:
         recipe=recipe,
         profile=cli.profile or recipe.profile or DEFAULT_PROFILE,
         model=cli.model or recipe.model,
-        template=cli.template or recipe.template or root / "template",
+        template=cli.template or recipe.template or project.template,
         requirements=recipe.requirements,
         lock=recipe.lock,
-        output=cli.output or recipe.output or root / "submission.tar.gz",
+        output=cli.output or recipe.output or project.default_output,
         agent=agent,
         agent_source=agent_source,
         compresslevel=pick(cli.compresslevel, recipe.compresslevel, DEFAULT_COMPRESSLEVEL),

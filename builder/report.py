@@ -1,7 +1,7 @@
 """The build report: what went into the archive, what the target provides instead,
 what was pruned and what that saved, the model, and the archive's size and hash.
 
-:func:`make_report` turns a :class:`~builder.build.BuildResult` into plain data;
+:func:`make_report` turns a :class:`BuildResult` into plain data;
 :func:`format_report` renders it as a short table for the CLI, and
 :func:`write_report` writes the same data as JSON beside the archive
 (``submission.report.json`` next to ``submission.tar.gz``), atomically.
@@ -10,16 +10,36 @@ what was pruned and what that saved, the model, and the archive's size and hash.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .build import BuildResult
+from .archive import ArchiveResult
+from .lock import Lock
+from .model import GGUFInfo
+from .profile import Profile
+from .util.fs import write_text_atomic
+from .util.units import human, params
+from .vendor import VendoredDist
+from .wheels import CheckedWheel
 
 REPORT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """What a build produced (:func:`builder.pipeline.build` returns it; the report is made from it)."""
+
+    profile: Profile
+    lock: Lock
+    model: GGUFInfo
+    wheels: tuple[CheckedWheel, ...]
+    vendored: tuple[VendoredDist, ...]
+    settings: Mapping[str, Any]
+    archive: ArchiveResult
+    timings: Mapping[str, float]
+    report: Path | None = None  # the JSON build report beside the archive
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,15 +105,6 @@ def _row(obj: Any) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in obj.__slots__}
 
 
-def report_path_for(archive: Path) -> Path:
-    """``submission.tar.gz`` → ``submission.report.json`` (same folder)."""
-    name = archive.name
-    for suffix in (".tar.gz", ".tgz"):
-        if name.endswith(suffix):
-            return archive.with_name(name[: -len(suffix)] + ".report.json")
-    return archive.with_name(name + ".report.json")
-
-
 def _reason_group(reason: str) -> str:
     """Pruning reasons name files ("duplicate of libllama.so"); group them by their kind."""
     head = reason.split(":", 1)[0]
@@ -148,32 +159,7 @@ def make_report(result: BuildResult) -> BuildReport:
 
 def write_report(report: BuildReport, path: Path) -> Path:
     """Write ``report`` as JSON to ``path`` atomically (temp file + ``os.replace``)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(size) < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"  # pragma: no cover - the loop always returns
-
-
-def params(n: int) -> str:
-    """A parameter count for people: ``8.03 B``, ``135 M``, ``121,024``."""
-    if n >= 1_000_000_000:
-        return f"{n / 1e9:.2f} B"
-    if n >= 1_000_000:
-        return f"{n / 1e6:.0f} M"
-    return f"{n:,}"
+    return write_text_atomic(path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

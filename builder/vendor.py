@@ -32,8 +32,8 @@ from installer.sources import WheelFile
 from installer.utils import Scheme
 
 from .errors import WheelError
-from .prune import plan_pruning
-from .wheels import CheckedWheel
+from .wheels.check import CheckedWheel
+from .wheels.prune import plan_pruning
 
 _KEEP_SCHEMES = ("purelib", "platlib")
 

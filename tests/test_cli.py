@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from project_factory import make_wheel, mini_project, sha256, write_lock
+from factories.projects import make_wheel, mini_project, sha256, write_lock
 
-from builder import archive
 from builder.__main__ import main
+from builder.archive import tar as archive_tar
 
 
 @pytest.fixture()
@@ -52,29 +53,39 @@ def test_good_build(proj: dict[str, Path], capsys: pytest.CaptureFixture[str]) -
     assert out.read_bytes() == first  # reproducible
 
 
-def test_missing_model(proj: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    before = _previous(proj)
-    assert _build(proj, model=proj["root"] / "nope.gguf") != 0
-    _one_line_error(capsys.readouterr().err, "nope.gguf", "model file not found")
-    assert (proj["root"] / "submission.tar.gz").read_bytes() == before
+def _missing(root: Path, _good: Path) -> Path:
+    return root / "nope.gguf"
 
 
-def test_non_gguf(proj: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    before = _previous(proj)
-    bad = proj["root"] / "weights.gguf"
+def _html(root: Path, _good: Path) -> Path:
+    bad = root / "weights.gguf"
     bad.write_bytes(b"<html>not found</html>" * 10)
-    assert _build(proj, model=bad) != 0
-    _one_line_error(capsys.readouterr().err, "weights.gguf", "not a GGUF file")
-    assert (proj["root"] / "submission.tar.gz").read_bytes() == before
+    return bad
 
 
-def test_truncated_gguf(proj: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    before = _previous(proj)
-    cut = proj["root"] / "cut.gguf"
-    data = proj["model"].read_bytes()
+def _cut(root: Path, good: Path) -> Path:
+    cut = root / "cut.gguf"
+    data = good.read_bytes()
     cut.write_bytes(data[: len(data) // 2])
-    assert _build(proj, model=cut) != 0
-    _one_line_error(capsys.readouterr().err, "cut.gguf", "truncated")
+    return cut
+
+
+@pytest.mark.parametrize(
+    ("make", "needles"),
+    [
+        (_missing, ("nope.gguf", "model file not found")),
+        (_html, ("weights.gguf", "not a GGUF file")),
+        (_cut, ("cut.gguf", "truncated")),
+    ],
+    ids=["missing", "not-gguf", "truncated"],
+)
+def test_bad_model(
+    proj: dict[str, Path], capsys: pytest.CaptureFixture[str], make: Callable[[Path, Path], Path],
+    needles: tuple[str, ...],
+) -> None:
+    before = _previous(proj)
+    assert _build(proj, model=make(proj["root"], proj["model"])) != 0
+    _one_line_error(capsys.readouterr().err, *needles)
     assert (proj["root"] / "submission.tar.gz").read_bytes() == before
 
 
@@ -131,14 +142,14 @@ def test_interrupt_during_archiving(
 ) -> None:
     before = _previous(proj)
     manifest_before = (proj["root"] / "submission.manifest.json").read_bytes()
-    real_header = archive._TarWriter.header
+    real_header = archive_tar.TarWriter.header
 
-    def header(self: archive._TarWriter, info: tarfile.TarInfo) -> None:
+    def header(self: archive_tar.TarWriter, info: tarfile.TarInfo) -> None:
         real_header(self, info)
         if info.name.endswith(".gguf"):
             raise KeyboardInterrupt  # Ctrl-C while the weights are being written
 
-    monkeypatch.setattr(archive._TarWriter, "header", header)
+    monkeypatch.setattr(archive_tar.TarWriter, "header", header)
     assert _build(proj, "--set", "n_ctx=2048") == 130
     _one_line_error(capsys.readouterr().err, "interrupted")
     assert (proj["root"] / "submission.tar.gz").read_bytes() == before

@@ -7,17 +7,18 @@ import io
 from pathlib import Path
 
 import pytest
-from project_factory import mini_project
+from factories.projects import mini_project
 
 from builder.__main__ import main
-from builder.build import BuildOptions, build
+from builder.layout import Project
+from builder.pipeline import BuildOptions, build
 from builder.progress import CompileProgress, RecordingProgress, TerminalProgress, no_progress
 
 
 def test_build_reports_the_weights_bytes(tmp_path: Path) -> None:
     p = mini_project(tmp_path / "proj")
     rec = RecordingProgress()
-    build(BuildOptions(root=p["root"], model=p["model"]), progress=rec)
+    build(BuildOptions(project=Project(p["root"]), model=p["model"]), progress=rec)
     [task] = rec.tasks
     size = p["model"].stat().st_size
     assert task.description == "archive: hashing and writing tiny-chat.gguf"
@@ -39,10 +40,12 @@ def test_compile_lines_drive_a_task_and_pass_through() -> None:
     assert len(seen) == 4  # every line still reaches the log
 
 
-def test_no_progress_accepts_everything() -> None:
+def test_no_progress_is_silent(capsys: pytest.CaptureFixture[str]) -> None:
+    """The library's default progress draws nothing: a library never prints."""
     with no_progress("x", None, "B") as task:
         task.advance(5)
         task.update(3, 10)
+    assert capsys.readouterr() == ("", "")
 
 
 def test_terminal_progress_is_quiet_off_a_terminal() -> None:

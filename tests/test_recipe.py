@@ -8,10 +8,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from project_factory import PROFILE, ROOT, mini_project
+from factories.projects import PROFILE, ROOT, mini_project
 
 from builder.__main__ import main
 from builder.errors import ConfigError
+from builder.layout import PACKAGED, Project
 from builder.lock import load_lock
 from builder.profile import load_profile
 from builder.recipe import Overrides, find_recipe, load_recipe, resolve
@@ -38,7 +39,7 @@ temperature_ask = 0.3
 compresslevel = 9
 weights_compresslevel = 1
 """)
-    r = load_recipe(recipe, root=tmp_path)
+    r = load_recipe(recipe, project=Project(tmp_path))
     assert r.name == "mine"
     assert r.model == tmp_path / "models" / "m.gguf"
     assert r.template == tmp_path / "recipes" / "tpl"
@@ -65,7 +66,7 @@ weights_compresslevel = 1
 def test_recipe_errors_name_key_and_file(tmp_path: Path, body: str, key: str, problem: str) -> None:
     recipe = _write(tmp_path / "bad.toml", body)
     with pytest.raises(ConfigError) as info:
-        load_recipe(recipe, root=tmp_path)
+        load_recipe(recipe, project=Project(tmp_path))
     message = str(info.value)
     assert message.startswith(f"{recipe}: "), message
     assert f"'{key}'" in message and problem in message, message
@@ -73,23 +74,24 @@ def test_recipe_errors_name_key_and_file(tmp_path: Path, body: str, key: str, pr
 
 def test_pyproject_tool_builder(tmp_path: Path) -> None:
     py = _write(tmp_path / "pyproject.toml", '[project]\nname = "my-agent"\n[tool.builder]\nmodel = "w.gguf"\n')
-    assert find_recipe(tmp_path, None) == py
-    r = load_recipe(py, root=tmp_path)
+    assert find_recipe(Project(tmp_path), None) == py
+    r = load_recipe(py, project=Project(tmp_path))
     assert (r.name, r.model) == ("my-agent", tmp_path / "w.gguf")
     _write(py, '[tool.builder]\nmodle = "w.gguf"\n')
     with pytest.raises(ConfigError, match=r"pyproject.toml: unknown key 'tool.builder.modle'"):
-        load_recipe(py, root=tmp_path)
+        load_recipe(py, project=Project(tmp_path))
 
 
 def test_find_recipe(tmp_path: Path) -> None:
-    assert find_recipe(tmp_path, None) is None
+    packaged = PACKAGED / "submission.toml"
+    assert find_recipe(Project(tmp_path), None) == packaged
     _write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')  # no [tool.builder]: not a recipe
-    assert find_recipe(tmp_path, None) is None
+    assert find_recipe(Project(tmp_path), None) == packaged
     default = _write(tmp_path / "submission.toml", "")
-    assert find_recipe(tmp_path, None) == default
-    assert find_recipe(tmp_path, tmp_path) == default
+    assert find_recipe(Project(tmp_path), None) == default
+    assert find_recipe(Project(tmp_path), tmp_path) == default
     with pytest.raises(ConfigError, match=r"nope\.toml: recipe file not found"):
-        find_recipe(tmp_path, tmp_path / "nope.toml")
+        find_recipe(Project(tmp_path), tmp_path / "nope.toml")
 
 
 def test_command_line_wins_over_recipe(tmp_path: Path) -> None:
@@ -101,26 +103,27 @@ n_ctx = 1024
 top_k = 5
 [archive]
 compresslevel = 9
-"""), root=tmp_path)
-    r = resolve(recipe, Overrides(profile="p2", agent={"n_ctx": 2048}, weights_compresslevel=3), root=tmp_path)
+"""), project=Project(tmp_path))
+    cli = Overrides(profile="p2", agent={"n_ctx": 2048}, weights_compresslevel=3)
+    r = resolve(recipe, cli, project=Project(tmp_path))
     assert r.profile == "p2" and r.output == tmp_path / "a.tar.gz"
     assert dict(r.agent) == {"n_ctx": 2048, "top_k": 5}
     assert (r.compresslevel, r.weights_compresslevel) == (9, 3)
-    empty = resolve(load_recipe(None, root=tmp_path), Overrides(), root=tmp_path)
+    empty = resolve(load_recipe(None, project=Project(tmp_path)), Overrides(), project=Project(tmp_path))
     assert (empty.profile, empty.output, empty.compresslevel, empty.weights_compresslevel) == (
         "kaggle-2024", tmp_path / "submission.tar.gz", 1, 0)
 
 
 def test_shipped_recipes_parse_and_the_template_knows_their_settings() -> None:
-    for path in [ROOT / "submission.toml", *sorted((ROOT / "recipes").glob("*.toml"))]:
-        r = resolve(load_recipe(path, root=ROOT), Overrides(), root=ROOT)
-        assert r.template.resolve() == (ROOT / "template").resolve(), path
+    for path in [PACKAGED / "submission.toml", *sorted((PACKAGED / "recipes").glob("*.toml"))]:
+        r = resolve(load_recipe(path, project=Project(ROOT)), Overrides(), project=Project(ROOT))
+        assert r.template.resolve() == (PACKAGED / "template").resolve(), path
         merge_settings(r.template, r.agent, model_file="m.gguf", source=str(path))
-    extra = load_recipe(ROOT / "recipes" / "extra-package.toml", root=ROOT)
-    assert extra.requirements == ROOT / "recipes" / "extra-package.in"
-    assert extra.lock == ROOT / "lockfiles" / "extra-package.txt"
+    extra = load_recipe(PACKAGED / "recipes" / "extra-package.toml", project=Project(ROOT))
+    assert extra.requirements == PACKAGED / "recipes" / "extra-package.in"
+    assert extra.lock == PACKAGED / "lockfiles" / "extra-package.txt"
     # the committed lock is current for its requirements and vendors the extra package
-    lock = load_lock(ROOT, load_profile(PROFILE), src=extra.requirements, out=extra.lock)
+    lock = load_lock(Project(ROOT), load_profile(PROFILE), src=extra.requirements, out=extra.lock)
     assert {e.name for e in lock.vendored} == {"llama-cpp-python", "diskcache", "unidecode"}
 
 

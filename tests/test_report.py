@@ -8,11 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from project_factory import make_wheel, mini_project, sha256, write_lock
+from factories.projects import make_wheel, mini_project, sha256, write_lock
 
 from builder.__main__ import main
-from builder.build import BuildOptions, BuildResult, build
-from builder.report import format_report, make_report, report_path_for
+from builder.archive import report_path as report_path_for
+from builder.layout import Project
+from builder.pipeline import BuildOptions, build
+from builder.report import BuildResult, format_report, make_report
 
 
 def _project(tmp_path: Path) -> dict[str, Path]:
@@ -34,7 +36,7 @@ def _project(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture()
 def built(tmp_path: Path) -> tuple[dict[str, Path], BuildResult]:
     p = _project(tmp_path)
-    result = build(BuildOptions(root=p["root"], model=p["model"]))
+    result = build(BuildOptions(project=Project(p["root"]), model=p["model"]))
     return p, result
 
 
@@ -97,7 +99,7 @@ def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_params() -> None:
-    from builder.report import params
+    from builder.util.units import params
 
     assert (params(8_030_000_000), params(134_515_008), params(121_024)) == ("8.03 B", "135 M", "121,024")
 

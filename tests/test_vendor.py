@@ -6,12 +6,12 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from archive_factory import build_so, gcc
-from project_factory import make_wheel, sha256
+from factories.archives import build_so, gcc
+from factories.projects import make_wheel, sha256
 
 from builder.lock import LockEntry
 from builder.vendor import vendor
-from builder.wheels import CheckedWheel
+from builder.wheels.check import CheckedWheel
 
 
 def _checked(wheel: Path, name: str, version: str = "1.0") -> CheckedWheel:

@@ -1,0 +1,92 @@
+"""``make bench``: speed and memory of the builder against baselines measured in the same run.
+
+A developer tool beside the package (not shipped in the builder's wheel):
+``python -m bench [--only PART,...] [--size-mib N] [--profile NAME]`` from a checkout.
+
+Parts:
+
+* ``levels``: deflate speed and savings of the real default model (a Q4 GGUF) at gzip
+  levels 0, 1 and 6 — the measurement behind the weights' default level;
+* ``archive``: a ~1 GiB GGUF-like file built into a submission by a child builder
+  process; its archive step against plain ``tar -cf`` and the starter notebook's
+  ``tar --use-compress-program='pigz --fast'`` of the same tree (reported as missing when
+  pigz is not installed), plus the builder's peak memory (targets: <= 1.3x plain tar,
+  <= 200 MiB);
+* ``biglib``: the archive step on the ~1 GiB weights plus a 256 MiB library made of the
+  default build's ``.so`` bytes (a CUDA build's ``libggml-cuda.so`` is that large), deflated
+  at the code level on one worker thread vs the default number;
+* ``rebuild``: a warm rebuild of the default submission after editing only the template
+  (target: <= 5 s);
+* ``verify``: ``verify`` levels 1-3 on the ~1 GiB submission against ``tar -xzf`` of it
+  (target: <= 2x);
+* ``agent``: a 20-round game of the template agent with the default model on CPU:
+  per-turn latency and prompt tokens evaluated at round 2 vs round 20 (target <= 1.2x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from builder.errors import BuilderError
+from builder.layout import DEFAULT_PROFILE, Project
+from builder.pipeline import BuildOptions, build
+
+from .agent import bench_agent
+from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
+from .verify import bench_verify
+
+PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent")
+
+
+def _log(message: str) -> None:
+    print(f"* {message}", file=sys.stderr, flush=True)
+
+
+def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequence[str]) -> Iterator[str]:
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        raise BuilderError(f"bench: unknown part '{unknown[0]}' (known: {', '.join(PARTS)})")
+    _log("bench: building the default submission first (cached wheel and model)")
+    base = build(BuildOptions(project=project, profile=profile_name,
+                              output=project.root / "build" / "bench-default.tar.gz"), _log)
+    model = base.model.path
+    lib = project.stage_dir(profile_name) / "lib"
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=project.root / "build") as tmp:
+        work = Path(tmp)
+        if "levels" in parts:
+            yield from bench_levels(model)
+        if "archive" in parts or "verify" in parts:
+            yield from bench_archive(project, work, size_mib << 20, model)
+        if "verify" in parts:
+            yield from bench_verify(project, work)
+        if "biglib" in parts:
+            yield from bench_biglib(project, work, size_mib << 20, model)
+        if "rebuild" in parts:
+            yield from bench_rebuild(project, work)
+        if "agent" in parts:
+            yield from bench_agent(project.root, model, lib)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
+    ap.add_argument("--profile", default=DEFAULT_PROFILE)
+    ap.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
+    ap.add_argument("--only", default="", help=f"comma list of parts: {','.join(PARTS)}")
+    args = ap.parse_args(argv)
+    parts = [p for p in args.only.split(",") if p] or list(PARTS)
+    try:
+        for line in run_bench(Project(args.root), profile_name=args.profile, size_mib=args.size_mib, parts=parts):
+            print(line, flush=True)
+    except BuilderError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Settings: every setting with its default, ``agent_settings.json``, the model file."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+SETTINGS_FILE = "agent_settings.json"
+
+#: Every setting with its default.  ``agent_settings.json`` (written by the builder) holds
+#: the same keys; keys missing there take these values, unknown keys are ignored.
+DEFAULTS: dict[str, Any] = {
+    "model_file": "",
+    "n_ctx": 4096,
+    "n_gpu_layers": -1,
+    "n_threads": None,
+    "n_batch": 512,
+    "seed": 42,
+    "flash_attn": False,
+    "temperature_ask": 0.7,
+    "temperature_guess": 0.5,
+    "top_p": 0.9,
+    "top_k": 40,
+    "max_tokens_ask": 48,
+    "max_tokens_guess": 12,
+    "attempts_ask": 2,
+    "attempts_guess": 2,
+    "answer_history": True,
+    "fallback_answer": "no",
+    "kv_swap": True,
+    "time_margin_s": 5.0,
+    "overage_reserve_s": 30.0,
+    "min_turn_s": 2.0,
+    "guesser_system": (
+        "You are the guesser in a game of 20 Questions. The secret keyword is a thing or a place. "
+        "Ask short yes-or-no questions that split the remaining possibilities in half, and use "
+        "every answer. When asked to guess, reply with the keyword only. Never repeat a question "
+        "or a guess."
+    ),
+    "answerer_system": (
+        'You are the answerer in a game of 20 Questions. The secret keyword is "{keyword}" '
+        "(category: {category}). Answer each question about the keyword truthfully with one "
+        "word: yes or no."
+    ),
+    "log": True,
+    "verbose": False,
+}
+
+
+def load_settings(agent_dir: str) -> dict[str, Any]:
+    """DEFAULTS overlaid with ``agent_dir/agent_settings.json`` (missing or bad file: defaults)."""
+    settings = dict(DEFAULTS)
+    path = os.path.join(agent_dir, SETTINGS_FILE)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return settings
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in settings:
+                settings[key] = value
+    return settings
+
+
+def find_model(agent_dir: str, model_file: str) -> str:
+    """The model path: ``model_file`` (relative to ``agent_dir``) or the first ``*.gguf`` there."""
+    if model_file:
+        path = model_file if os.path.isabs(model_file) else os.path.join(agent_dir, model_file)
+        if os.path.isfile(path):
+            return path
+        raise FileNotFoundError(f"model_file {model_file!r} not found in {agent_dir}")
+    names = sorted(n for n in os.listdir(agent_dir) if n.lower().endswith(".gguf"))
+    if not names:
+        raise FileNotFoundError(f"no .gguf model in {agent_dir}")
+    return os.path.join(agent_dir, names[0])

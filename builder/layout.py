@@ -1,0 +1,110 @@
+"""The project layout and the builder's defaults: the one owner of every file name, folder
+and default value a stage would otherwise spell for itself.
+
+A *project* is a folder (``--root``, default ``.``) that may hold its own
+
+    submission.toml            the default recipe (or [tool.builder] in pyproject.toml)
+    lockfiles/profiles/NAME.toml   target profiles
+    lockfiles/NAME.in / NAME.txt   what the agent needs / its hash-pinned lock
+    template/                  the agent template (main.py, agent20q/, agent_settings.json)
+    recipes/NAME.toml          further recipes
+    wheels/                    hand-placed prebuilt wheels
+    build/PROFILE/             the staging folder of a build (written by the builder)
+
+Everything except ``wheels/`` and ``build/`` also ships inside the package
+(``builder/defaults/``, laid out the same way): a file or folder the project has overrides
+the packaged one, so an installed builder builds from an empty folder, and a checkout of
+this repository is just a project that overrides nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The packaged default project (package data).
+PACKAGED = Path(__file__).resolve().parent / "defaults"
+
+DEFAULT_PROFILE = "kaggle-2024"
+RECIPE_FILE = "submission.toml"
+PYPROJECT = "pyproject.toml"
+DEFAULT_OUTPUT = "submission.tar.gz"
+TEMPLATE = "template"
+LOCKFILES = "lockfiles"
+PROFILES = "lockfiles/profiles"
+RECIPES = "recipes"
+WHEELS = "wheels"
+BUILD = "build"
+#: The cache's name under ``$XDG_CACHE_HOME`` (or ``~/.cache``).
+CACHE_NAME = "gguf-submission-builder"
+
+
+def cache_dir() -> Path:
+    """``$BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/gguf-submission-builder``, else ``~/.cache/…``."""
+    explicit = os.environ.get("BUILDER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / CACHE_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Paths of one project, each resolved against the packaged defaults."""
+
+    root: Path
+    defaults: Path = PACKAGED
+
+    def find(self, rel: str) -> Path:
+        """``root/rel`` when the project has it, else the packaged ``rel`` (which may not exist either)."""
+        own = self.root / rel
+        return own if own.exists() else self.defaults / rel
+
+    @property
+    def template(self) -> Path:
+        return self.find(TEMPLATE)
+
+    @property
+    def wheels_dir(self) -> Path:
+        return self.root / WHEELS
+
+    @property
+    def default_output(self) -> Path:
+        return self.root / DEFAULT_OUTPUT
+
+    def stage_dir(self, profile: str) -> Path:
+        return self.root / BUILD / profile
+
+    def profile_file(self, name: str) -> Path:
+        return self.find(f"{PROFILES}/{name}.toml")
+
+    def profile_names(self) -> list[str]:
+        names = {p.stem for base in (self.root, self.defaults) for p in (base / PROFILES).glob("*.toml")}
+        return sorted(names)
+
+    def own_profiles_dir(self) -> Path:
+        """Where ``profile import`` writes: always the project's own folder."""
+        return self.root / PROFILES
+
+    def requirements(self, profile: str) -> Path:
+        """``lockfiles/PROFILE.in``: what the agent needs on that profile."""
+        return self.find(f"{LOCKFILES}/{profile}.in")
+
+    def recipe_lock(self, recipe_name: str) -> Path:
+        """The lock of a recipe that names its own requirements but no lock."""
+        return self.root / LOCKFILES / f"{recipe_name}.txt"
+
+    def named_recipe(self, name: str) -> Path:
+        """``recipes/NAME.toml`` of the project, else the packaged one."""
+        return self.find(f"{RECIPES}/{name}.toml")
+
+    def recipe_names(self) -> list[str]:
+        names = {p.stem for base in (self.root, self.defaults) for p in (base / RECIPES).glob("*.toml")}
+        return sorted(names)
+
+
+def lock_beside(requirements: Path) -> Path:
+    """The lock written for ``NAME.in``: ``NAME.txt`` in the same folder."""
+    return requirements.with_suffix(".txt")

@@ -1,0 +1,337 @@
+"""GGUF weights validated from their header, before anything is written.
+
+Only the header is read (typed key/values and tensor infos): a multi-GB file is checked
+in milliseconds, and the weights' bytes are read exactly once later, by the archive
+stage, which hashes them while writing.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+from ..errors import ModelError, ModelProblems
+
+GGUF_MAGIC = b"GGUF"
+SUPPORTED_VERSIONS = (2, 3)
+MAX_TENSORS = 1 << 20
+MAX_KV = 1 << 16
+MAX_STRING = 1 << 26  # 64 MiB: a chat template or a long vocabulary string, never more
+MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
+SMALL_ARRAY = 4096  # numeric arrays up to this long are kept (per-layer values)
+MAX_DIMS = 8
+
+# GGUF value types (gguf spec): id -> struct format (None for string/array)
+_SCALARS: dict[int, str] = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+_STRING, _ARRAY = 8, 9
+
+#: File types (``general.file_type``, llama_ftype) by name, for reports.
+FILE_TYPES = {
+    0: "F32",
+    1: "F16",
+    2: "Q4_0",
+    3: "Q4_1",
+    7: "Q8_0",
+    8: "Q5_0",
+    9: "Q5_1",
+    10: "Q2_K",
+    11: "Q3_K_S",
+    12: "Q3_K_M",
+    13: "Q3_K_L",
+    14: "Q4_K_S",
+    15: "Q4_K_M",
+    16: "Q5_K_S",
+    17: "Q5_K_M",
+    18: "Q6_K",
+    19: "IQ2_XXS",
+    20: "IQ2_XS",
+    21: "Q2_K_S",
+    22: "IQ3_XS",
+    23: "IQ3_XXS",
+    24: "IQ1_S",
+    25: "IQ4_NL",
+    26: "IQ3_S",
+    27: "IQ3_M",
+    28: "IQ2_S",
+    29: "IQ2_M",
+    30: "IQ4_XS",
+    31: "IQ1_M",
+    32: "BF16",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TensorInfo:
+    name: str
+    shape: tuple[int, ...]
+    ggml_type: int
+    offset: int
+    nbytes: int
+
+    @property
+    def n_elements(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GGUFInfo:
+    """What the builder knows about a GGUF file after reading its header."""
+
+    path: Path
+    size: int
+    version: int
+    architecture: str
+    name: str | None
+    file_type: str | None
+    context_length: int | None
+    chat_template: str | None
+    alignment: int
+    data_offset: int
+    data_end: int
+    n_tensors: int
+    n_parameters: int
+    metadata: dict[str, Any]  # scalar and string values; arrays as their length
+    tensors: tuple[TensorInfo, ...]
+    #: the items of small numeric arrays (per-layer values such as OpenELM's head counts)
+    arrays: dict[str, tuple[int | float, ...]] = field(default_factory=dict)
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(self.chat_template)
+
+    def meta_ints(self, key: str) -> tuple[int, ...] | None:
+        """A per-layer integer array's items (None when the key is a scalar or absent)."""
+        items = self.arrays.get(key)
+        return tuple(int(x) for x in items) if items is not None else None
+
+    def meta_int(self, key: str) -> int | None:
+        value = self.metadata.get(key)
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class _Reader:
+    """Little-endian reads from a stream, with the offset kept for error messages."""
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self.fh = fh
+        self.size = size
+        self.pos = 0
+
+    def read(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > self.size:
+            raise ModelError(f"header truncated at byte {self.pos} (wanted {n} more bytes)")
+        data = self.fh.read(n)
+        if len(data) != n:
+            raise ModelError(f"header truncated at byte {self.pos}")
+        self.pos += n
+        return data
+
+    def unpack(self, fmt: str) -> Any:
+        return struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
+
+    def string(self) -> str:
+        n = self.unpack("<Q")
+        if n > MAX_STRING:
+            raise ModelError(f"string of {n} bytes at byte {self.pos} is not plausible")
+        raw = self.read(n)
+        return raw.decode("utf-8", errors="replace")
+
+    def value(self, vtype: int) -> Any:
+        if vtype in _SCALARS:
+            return self.unpack(_SCALARS[vtype])
+        if vtype == _STRING:
+            return self.string()
+        if vtype == _ARRAY:
+            itype = self.unpack("<I")
+            count = self.unpack("<Q")
+            if count > MAX_ARRAY:
+                raise ModelError(f"array of {count} items at byte {self.pos} is not plausible")
+            if itype in _SCALARS:
+                fmt = _SCALARS[itype]
+                raw = self.read(struct.calcsize(fmt) * count)
+                if count <= SMALL_ARRAY and fmt != "<?":
+                    return _Array(count, struct.unpack(f"<{count}{fmt[1:]}", raw))
+                return count  # long arrays are not needed past their length
+            if itype == _STRING:
+                for _ in range(count):
+                    n = self.unpack("<Q")
+                    if n > MAX_STRING:
+                        raise ModelError(f"string of {n} bytes at byte {self.pos} is not plausible")
+                    self.read(n)
+                return count
+            raise ModelError(f"array of unsupported type {itype} at byte {self.pos}")
+        raise ModelError(f"unknown value type {vtype} at byte {self.pos}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Array:
+    count: int
+    items: tuple[int | float, ...]
+
+
+def _tensor_nbytes(ggml_type: int, shape: tuple[int, ...]) -> int:
+    try:
+        block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(ggml_type)]
+    except (ValueError, KeyError):
+        raise ModelError(f"unknown tensor type {ggml_type}") from None
+    n = 1
+    for d in shape:
+        n *= d
+    if shape and shape[0] % block:
+        raise ModelError(f"first dimension {shape[0]} is not a multiple of the block size {block}")
+    return n // block * type_size
+
+
+def read_gguf(path: Path) -> GGUFInfo:
+    """Read and validate the header of one GGUF file.
+
+    Every problem found is reported together, as one :class:`ModelProblems`, naming the file.
+    """
+    try:
+        size = path.stat().st_size
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise ModelError(f"{path}: model file not found") from None
+    except IsADirectoryError:
+        raise ModelError(f"{path}: is a directory, not a GGUF file") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read model: {exc.strerror}") from None
+    with fh:
+        try:
+            return _parse(path, fh, size)
+        except ModelProblems:
+            raise
+        except ModelError as exc:
+            raise ModelProblems(path, [str(exc)], "not a valid GGUF file") from None
+
+
+def _read_head(r: _Reader, fh: IO[bytes]) -> tuple[int, int, int]:
+    """Magic, version and the two counts, each checked before anything is read past them."""
+    magic = fh.read(4)
+    r.pos = len(magic)
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"not a GGUF file (magic {magic!r}, expected b'GGUF')")
+    version = r.unpack("<I")
+    if version not in SUPPORTED_VERSIONS:
+        raise ModelError(f"unsupported GGUF version {version} (supported: 2, 3)")
+    n_tensors = r.unpack("<Q")
+    n_kv = r.unpack("<Q")
+    if n_tensors > MAX_TENSORS or n_tensors == 0:
+        raise ModelError(f"implausible tensor count {n_tensors}")
+    if n_kv > MAX_KV:
+        raise ModelError(f"implausible key/value count {n_kv}")
+    return version, n_tensors, n_kv
+
+
+def _read_kv(r: _Reader, n_kv: int) -> tuple[dict[str, Any], dict[str, tuple[int | float, ...]]]:
+    """The typed key/values; small numeric arrays keep their items, others their length."""
+    metadata: dict[str, Any] = {}
+    arrays: dict[str, tuple[int | float, ...]] = {}
+    for _ in range(n_kv):
+        key = r.string()
+        vtype = r.unpack("<I")
+        value = r.value(vtype)
+        if isinstance(value, _Array):
+            arrays[key] = value.items
+            value = value.count
+        metadata[key] = value
+    return metadata, arrays
+
+
+def _read_tensors(r: _Reader, n_tensors: int, problems: list[str]) -> list[TensorInfo]:
+    tensors: list[TensorInfo] = []
+    for _ in range(n_tensors):
+        name = r.string()
+        n_dims = r.unpack("<I")
+        if n_dims == 0 or n_dims > MAX_DIMS:
+            raise ModelError(f"tensor {name!r} has {n_dims} dimensions")
+        shape = tuple(r.unpack("<Q") for _ in range(n_dims))
+        ggml_type = r.unpack("<I")
+        offset = r.unpack("<Q")
+        try:
+            nbytes = _tensor_nbytes(ggml_type, shape)
+        except ModelError as exc:
+            problems.append(f"tensor {name!r}: {exc}")
+            nbytes = 0
+        tensors.append(TensorInfo(name=name, shape=shape, ggml_type=ggml_type, offset=offset, nbytes=nbytes))
+    return tensors
+
+
+def _layout(
+    header_end: int, size: int, metadata: dict[str, Any], tensors: list[TensorInfo], problems: list[str]
+) -> tuple[int, int, int]:
+    """(alignment, data offset, data end): every tensor aligned and inside the file."""
+    alignment = metadata.get("general.alignment", 32)
+    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+        problems.append(f"general.alignment {alignment!r} is not a power of two")
+        alignment = 32
+    data_offset = (header_end + alignment - 1) // alignment * alignment
+    data_end = data_offset
+    for t in tensors:
+        if t.offset % alignment:
+            problems.append(f"tensor {t.name!r} offset {t.offset} is not aligned to {alignment}")
+        data_end = max(data_end, data_offset + t.offset + t.nbytes)
+    if size < data_end:
+        problems.append(
+            f"file is truncated: {size} bytes, but its tensor data needs {data_end} ({data_end - size} bytes missing)"
+        )
+    return alignment, data_offset, data_end
+
+
+def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
+    r = _Reader(fh, size)
+    version, n_tensors, n_kv = _read_head(r, fh)
+    metadata, arrays = _read_kv(r, n_kv)
+    problems: list[str] = []
+    tensors = _read_tensors(r, n_tensors, problems)
+    alignment, data_offset, data_end = _layout(r.pos, size, metadata, tensors, problems)
+    raw_arch = metadata.get("general.architecture")
+    arch = raw_arch if isinstance(raw_arch, str) else ""
+    if not arch:
+        problems.append("metadata has no 'general.architecture'")
+    template = metadata.get("tokenizer.chat_template")
+    if template is not None and not isinstance(template, str):
+        problems.append("'tokenizer.chat_template' is not a string")
+        template = None
+    if problems:
+        raise ModelProblems(path, problems, "not a valid GGUF file")
+    ftype = metadata.get("general.file_type")
+    ctx = metadata.get(f"{arch}.context_length")
+    model_name = metadata.get("general.name")
+    return GGUFInfo(
+        path=path,
+        size=size,
+        version=version,
+        architecture=arch,
+        name=model_name if isinstance(model_name, str) else None,
+        file_type=FILE_TYPES.get(ftype, str(ftype)) if isinstance(ftype, int) else None,
+        context_length=ctx if isinstance(ctx, int) else None,
+        chat_template=template,
+        alignment=alignment,
+        data_offset=data_offset,
+        data_end=data_end,
+        n_tensors=n_tensors,
+        n_parameters=sum(t.n_elements for t in tensors),
+        metadata=metadata,
+        tensors=tuple(tensors),
+        arrays=arrays,
+    )

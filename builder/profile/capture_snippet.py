@@ -1,0 +1,240 @@
+# Runtime-profile capture for gguf-submission-builder (`python -m builder profile capture`).
+# Paste this cell into a Kaggle notebook with the competition's settings (GPU T4, internet off)
+# and run it.  It writes OUTPUT (a JSON runtime profile); download it and run
+#     python -m builder profile import runtime-profile.json --name NAME
+# Standard library only.  It reads; it installs and changes nothing.
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import sysconfig
+from typing import Any
+
+OUTPUT = "runtime-profile.json"
+FORMAT = 1
+BASE_LIBRARIES = [
+    "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "ld-linux-x86-64.so.2",
+    "libstdc++.so.6", "libgcc_s.so.1", "libgomp.so.1",
+]
+CUDA_LIBRARIES = ["cudart", "cublas", "cublasLt", "cuda"]
+CUDA_DIRS = ["/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/x86_64-linux-gnu",
+             "/usr/local/nvidia/lib64", "/usr/lib64"]
+
+
+def _run(argv: list[str], timeout: float = 60) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _ldconfig() -> dict[str, str]:
+    found: dict[str, str] = {}
+    text = _run(["ldconfig", "-p"]) or _run(["/sbin/ldconfig", "-p"])
+    for line in text.splitlines():
+        m = re.match(r"\s*(\S+) \(([^)]*)\) => (\S+)", line)
+        if m and "x86-64" in m.group(2):
+            found.setdefault(m.group(1), m.group(3))
+    return found
+
+
+def _loaded_path(name: str) -> str | None:
+    """The file the dynamic loader picks for ``name`` (read back from /proc/self/maps)."""
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return None
+    try:
+        with open("/proc/self/maps") as fh:
+            for line in fh:
+                fields = line.split()
+                path = fields[-1] if len(fields) >= 6 else ""
+                if os.path.basename(path).startswith(name.split(".so")[0] + ".so"):
+                    return os.path.realpath(path)
+    except OSError:
+        pass
+    return name
+
+
+def python_info() -> dict[str, Any]:
+    tags: list[str] = []
+    try:  # optional: packaging is not stdlib, but nearly always installed
+        from packaging import tags as ptags  # type: ignore[import-not-found, unused-ignore]
+        tags = [str(t) for t in list(ptags.sys_tags())[:40]]
+    except Exception:
+        pass
+    return {
+        "version": ".".join(str(n) for n in sys.version_info[:3]),
+        "implementation": sys.implementation.name,
+        "cache_tag": sys.implementation.cache_tag,
+        "soabi": sysconfig.get_config_var("SOABI"),
+        "platform": sysconfig.get_platform(),
+        "executable": sys.executable,
+        "tags": tags,
+    }
+
+
+def glibc_version() -> str | None:
+    try:
+        text = os.confstr("CS_GNU_LIBC_VERSION") or ""
+        if text.startswith("glibc "):
+            return text.split()[1]
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        fn = ctypes.CDLL("libc.so.6").gnu_get_libc_version
+        fn.restype = ctypes.c_char_p
+        return str(fn().decode())
+    except (OSError, AttributeError):
+        return None
+
+
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+def glibcxx_versions() -> list[dict[str, Any]]:
+    """Every libstdc++ found (loaded one first) with the GLIBCXX_ versions it defines."""
+    paths: list[str] = []
+    loaded = _loaded_path("libstdc++.so.6")
+    if loaded and os.path.isfile(loaded):
+        paths.append(loaded)
+    ld = _ldconfig().get("libstdc++.so.6")
+    for p in [ld, *glob.glob(os.path.join(sys.prefix, "lib", "libstdc++.so.6*"))]:
+        if p and os.path.isfile(p) and os.path.realpath(p) not in paths:
+            paths.append(os.path.realpath(p))
+    out: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        found = {m.decode() for m in re.findall(rb"GLIBCXX_(\d+\.\d+(?:\.\d+)?)\x00", data)}
+        versions = sorted(found, key=_vkey)
+        out.append({"path": path, "loaded": path == loaded, "max": versions[-1] if versions else None,
+                    "versions": versions})
+    return out
+
+
+def libraries() -> tuple[dict[str, str], dict[str, str]]:
+    cache = _ldconfig()
+    base: dict[str, str] = {}
+    for name in BASE_LIBRARIES:
+        path = cache.get(name) or _loaded_path(name)
+        if path:
+            base[name] = path
+    cuda: dict[str, str] = {}
+    for short in CUDA_LIBRARIES:
+        prefix = f"lib{short}.so."
+        for soname, path in cache.items():
+            if soname.startswith(prefix) and soname.count(".") == 2:
+                cuda.setdefault(soname, path)
+        for d in CUDA_DIRS:
+            for path in sorted(glob.glob(os.path.join(d, prefix + "*"))):
+                soname = os.path.basename(path)
+                if soname.count(".") == 2 and soname.split(".")[-1].isdigit():
+                    cuda.setdefault(soname, path)
+        found = ctypes.util.find_library(short)
+        if found and found.startswith(prefix):
+            cuda.setdefault(found, cache.get(found, found))
+    return base, cuda
+
+
+def gpu() -> list[dict[str, Any]]:
+    out = _run(["nvidia-smi", "--query-gpu=name,memory.total,compute_cap,driver_version",
+                "--format=csv,noheader,nounits"])
+    gpus: list[dict[str, Any]] = []
+    for line in out.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) >= 2 and parts[1].isdigit():
+            gpus.append({"name": parts[0], "memory_mib": int(parts[1]),
+                         "compute_capability": parts[2] if len(parts) > 2 else "",
+                         "driver": parts[3] if len(parts) > 3 else ""})
+    return gpus
+
+
+def cpu_flags() -> list[str]:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return sorted(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return []
+
+
+_IMPORTED = (
+    "import json, sys\n"
+    "before = set(sys.modules)\n"
+    "import kaggle_environments\n"
+    "from importlib.metadata import packages_distributions\n"
+    "names = sorted({m.split('.')[0] for m in set(sys.modules) - before})\n"
+    "dists = packages_distributions()\n"
+    "std = set(getattr(sys, 'stdlib_module_names', ()))\n"
+    "found = sorted({d for n in names if n not in std for d in dists.get(n, [])})\n"
+    "print(json.dumps({'modules': names, 'dists': found}))\n"
+)
+
+
+def imported() -> dict[str, Any]:
+    """What a fresh ``import kaggle_environments`` imports (run in a child: the notebook's own
+    modules must not count)."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", _IMPORTED], capture_output=True, text=True, timeout=300,
+                              check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {"ok": False, "error": str(exc), "modules": [], "dists": []}
+    if proc.returncode != 0:
+        return {"ok": False, "error": proc.stderr.strip().splitlines()[-1:] or ["failed"],
+                "modules": [], "dists": []}
+    doc: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    doc["ok"] = True
+    return doc
+
+
+def installed() -> dict[str, str]:
+    from importlib.metadata import distributions
+
+    out: dict[str, str] = {}
+    for d in distributions():
+        name = d.metadata["Name"]
+        if name:
+            out.setdefault(name, d.version)
+    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+def capture() -> dict[str, Any]:
+    base, cuda = libraries()
+    return {
+        "format": FORMAT,
+        "captured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "python": python_info(),
+        "machine": platform.machine(),
+        "glibc": glibc_version(),
+        "libstdcxx": glibcxx_versions(),
+        "libraries": base,
+        "cuda_libraries": cuda,
+        "gpus": gpu(),
+        "cpu_flags": cpu_flags(),
+        "imported": imported(),
+        "installed": installed(),
+    }
+
+
+_doc = capture()
+with open(OUTPUT, "w") as _fh:
+    json.dump(_doc, _fh, indent=2, sort_keys=True)
+_gpu = _doc["gpus"][0]["name"] if _doc["gpus"] else "none"
+print(f"wrote {os.path.abspath(OUTPUT)}: Python {_doc['python']['version']}, glibc {_doc['glibc']}, "
+      f"{len(_doc['cuda_libraries'])} CUDA libraries, GPU {_gpu}, "
+      f"{len(_doc['imported']['dists'])} packages imported by kaggle_environments")

@@ -1,0 +1,217 @@
+"""``make verify``: check a submission archive the way Kaggle will meet it.
+
+Levels (each "passed", "FAILED: ..." with every problem of the level, or "skipped: why"):
+
+1. archive: read without trusting it (:mod:`.scan`);
+2. static: main.py, lib/ and ELF files against the profile, nothing run (:mod:`.static`);
+3. import: unpacked into ``…/kaggle_simulations/agent``, main.py loaded by a clean target
+   interpreter exactly like kaggle-environments does (:mod:`.runtime`, :mod:`.child`);
+4. play: real ``llm_20_questions`` episodes with four copies of the agent.
+
+Which level needs which (:data:`NEEDS`): every level needs level 1 to have passed
+(nothing else touches an untrusted archive); level 4 needs level 3 (run for it when not
+asked for).  The verdicts are made in :mod:`.levels`, the report in :mod:`.report`.
+Problems with this machine (no target interpreter, pip failing) raise
+:class:`~builder.errors.BuilderError` instead of becoming a verdict about the archive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..profile import Profile
+from ..progress import ProgressFactory, no_progress
+from ..util.interpreter import find_target_python
+from ..wheels.elf import needs_gpu_driver
+from .levels import level1, level3, level4
+from .report import ALL_LEVELS, LevelResult, VerifyReport, format_table, judged, skipped
+from .runtime import Runtime, ensure_runtime, missing_gpu_libraries, run_child
+from .scan import ArchiveScan, scan_archive
+from .static import check_static
+
+__all__ = ["ALL_LEVELS", "LevelResult", "VerifyReport", "format_table", "verify"]
+
+Log = Callable[[str], None]
+GpuProbe = Callable[[Path, Sequence[str]], Sequence[str]]
+
+#: level -> the levels that must have passed before it runs (1 always runs first).
+NEEDS: Mapping[int, tuple[int, ...]] = {2: (1,), 3: (1,), 4: (1, 3)}
+
+
+@dataclass(slots=True)
+class _Run:
+    """One verify run: its options, its folders, and the results so far."""
+
+    archive: Path
+    profile: Profile
+    wanted: frozenset[int]
+    say: Log
+    tmp: Path
+    results: dict[int, LevelResult] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def agent_dir(self) -> Path:
+        return self.tmp / "kaggle_simulations" / "agent"
+
+    @property
+    def runs_code(self) -> bool:
+        return bool(self.wanted & {3, 4})
+
+    def record(self, result: LevelResult, seconds: float) -> LevelResult:
+        result = dataclasses.replace(result, seconds=seconds)
+        self.results[result.level] = result
+        self.timings[f"level{result.level}"] = seconds
+        self.say(f"level {result.level}: {result.summary}")
+        return result
+
+    def skip_rest(self, levels: Iterable[int], reason: str) -> None:
+        for n in levels:
+            self.results.setdefault(n, skipped(n, reason if n in self.wanted else "not requested"))
+
+
+def verify(
+    archive: Path,
+    profile: Profile,
+    *,
+    runtime_requirements: Sequence[str] = (),
+    levels: Iterable[int] = ALL_LEVELS,
+    episodes: int = 1,
+    log: Log | None = None,
+    python: Path | None = None,
+    cache: Path | None = None,
+    gpu_probe: GpuProbe | None = None,
+    play_timeout_s: float | None = None,
+    seed: int = 0,
+    workdir: Path | None = None,
+    progress: ProgressFactory = no_progress,
+) -> VerifyReport:
+    """Verify ``archive`` for ``profile``; see the module docstring.
+
+    ``runtime_requirements`` pins what the target provides that the vendored packages
+    import (from the lock), e.g. ``("numpy==1.26.4", "jinja2==3.1.4", ...)``.
+    ``python`` defaults to ``find_target_python(profile.python_version)``; ``cache`` to
+    ``cache_dir()``; ``gpu_probe(python, libs)`` returns the libraries this machine lacks.
+    ``workdir`` (default: a new temp folder) is removed at the end.  ``progress`` shows
+    level 1's pass over the archive (bytes read).
+    """
+    wanted = frozenset(levels)
+    if not wanted <= set(ALL_LEVELS):
+        raise ValueError(f"levels must be within {ALL_LEVELS}, got {sorted(wanted)}")
+    if episodes < 1 and 4 in wanted:
+        raise ValueError("episodes must be >= 1")
+    if wanted & {3, 4} and python is None:
+        python = find_target_python(profile.python_version)
+    t_total = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="verify-")) if workdir is None else workdir
+    run = _Run(archive=archive, profile=profile, wanted=wanted, say=log or (lambda _m: None), tmp=tmp)
+    try:
+        scan = _run_level1(run, progress)
+        if scan.ok:
+            gpu = _run_level2(run, scan)
+            if python is not None and run.runs_code and not _gpu_missing(run, python, gpu, gpu_probe):
+                runtime = ensure_runtime(python, profile, runtime_requirements, play=4 in wanted, cache=cache,
+                                         log=run.say)
+                _run_level3(run, runtime, scan)
+                if 4 in wanted and run.results[3].status != "failed":
+                    _run_level4(run, runtime, episodes=episodes, seed=seed, timeout_s=play_timeout_s)
+                run.skip_rest((4,), "level 3 failed")
+        run.skip_rest((2, 3, 4), "the archive was refused at level 1" if not scan.ok else "not requested")
+        run.timings["total"] = time.perf_counter() - t_total
+        ordered = tuple(run.results[n] for n in ALL_LEVELS)
+        return VerifyReport(archive=archive, profile=profile.name, levels=ordered, timings=dict(run.timings))
+    finally:
+        if workdir is None:
+            _rmtree(tmp)
+
+
+def _run_level1(run: _Run, progress: ProgressFactory) -> ArchiveScan:
+    extract_to: Path | None = None
+    if run.runs_code:
+        run.agent_dir.mkdir(parents=True, mode=0o700)
+        extract_to = run.agent_dir
+    what = "unpacking" if extract_to else "reading"
+    run.say(f"level 1: reading {run.archive.name}" + (" and unpacking it" if extract_to else ""))
+    t0 = time.perf_counter()
+    try:
+        size: int | None = run.archive.stat().st_size
+    except OSError:
+        size = None  # scan_archive reports it
+    with progress(f"level 1: {what} {run.archive.name}", size, "B") as task:
+        scan = scan_archive(run.archive, extract_to=extract_to, log=run.say, progress=task.advance)
+    run.record(level1(scan, 0.0), time.perf_counter() - t0)
+    return scan
+
+
+def _run_level2(run: _Run, scan: ArchiveScan) -> tuple[str, ...]:
+    """Level 2 when asked for; either way, the GPU-only libraries the archive needs."""
+    if 2 not in run.wanted:
+        return needs_gpu_driver(scan.elfs, run.profile)
+    t0 = time.perf_counter()
+    found = check_static(scan, run.profile)
+    run.record(judged(2, found.problems, found.notes, 0.0, found.details), time.perf_counter() - t0)
+    return found.gpu_libraries
+
+
+def _gpu_missing(run: _Run, python: Path, gpu: Sequence[str], probe: GpuProbe | None) -> bool:
+    """Skip levels 3-4 (and say why) when this machine lacks a GPU library the archive needs."""
+    if not gpu:
+        return False
+    missing = tuple((probe or missing_gpu_libraries)(python, gpu))
+    if missing:
+        run.skip_rest((3, 4), f"needs {', '.join(missing)} (a GPU build; this machine has no NVIDIA driver "
+                              "or CUDA runtime); level 2 stands")
+    return bool(missing)
+
+
+def _run_level3(run: _Run, runtime: Runtime, scan: ArchiveScan) -> None:
+    llama = (run.agent_dir / "lib" / "llama_cpp").is_dir()
+    req: dict[str, Any] = {
+        "agent_dir": str(run.agent_dir),
+        "main": str(run.agent_dir / "main.py"),
+        "preload": list(runtime.preload),
+        "llama_cpp": llama,
+    }
+    limit = run.profile.timeouts.act_timeout_s + run.profile.timeouts.overage_s + 60
+    t0 = time.perf_counter()
+    child = run_child(runtime, "import", req, run.tmp / "run", timeout_s=limit)
+    result = level3(child, scan, run.agent_dir, run.profile, llama)
+    if 3 not in run.wanted:
+        result = dataclasses.replace(result, notes=(*result.notes, "run because level 4 needs it"))
+    run.record(result, time.perf_counter() - t0)
+
+
+def _run_level4(run: _Run, runtime: Runtime, *, episodes: int, seed: int, timeout_s: float | None) -> None:
+    t = run.profile.timeouts
+    limit = timeout_s or episodes * (61 * t.act_timeout_s + 4 * t.overage_s)
+    run.say(f"level 4: playing {episodes} episode(s) of llm_20_questions")
+    req: dict[str, Any] = {
+        "agent_dir": str(run.agent_dir),
+        "main": str(run.agent_dir / "main.py"),
+        "preload": list(runtime.preload),
+        "shims": str(runtime.shims),
+        "episodes": episodes,
+        "seed": seed,
+    }
+    t0 = time.perf_counter()
+    child = run_child(runtime, "play", req, run.tmp / "run", timeout_s=limit)
+    run.record(level4(child, run.profile), time.perf_counter() - t0)
+
+
+def _rmtree(path: Path) -> None:
+    """Remove ``path`` even where the agent made read-only folders."""
+    for root, dirs, _files in os.walk(path):
+        for d in dirs:
+            try:
+                os.chmod(os.path.join(root, d), 0o700, follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,50 @@
+"""Verify levels 3 and 4, inside the target interpreter (stdlib only, Python 3.10).
+
+Run as ``python -I -B .../verify/child {import|play} REQUEST.json RESULT.json`` (a folder:
+Python puts it first on ``sys.path`` even with ``-I``).  The builder reads RESULT.json;
+this process never decides pass/fail, it reports what happened (shapes:
+``verify_protocol``).  Its own folder is taken off ``sys.path`` before any code of the
+archive runs, and its modules have names no agent uses.
+
+- ``import`` (:mod:`verify_import`): import the modules the target preloads, load
+  ``main.py`` exactly like kaggle-environments' ``agent.py`` (:mod:`kaggle_loader`), then
+  ``import llama_cpp`` when ``lib/`` vendors it, then every top-level module of every
+  distribution in ``lib/``.
+- ``play`` (:mod:`verify_play`): ``env.run([main, main, main, main])`` of
+  ``llm_20_questions`` per episode and a per-agent account of every turn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+_HERE = sys.path[0]  # this folder (Python put it first)
+from verify_common import tail  # noqa: E402
+from verify_import import do_import  # noqa: E402
+from verify_play import do_play  # noqa: E402
+
+sys.path.remove(_HERE)  # nothing more of the verifier is importable by the agent
+
+
+def main(argv: list[str]) -> int:
+    mode, req_path, res_path = argv[1:4]
+    with open(req_path, encoding="utf-8") as fh:
+        req = json.load(fh)
+    res: Any
+    try:
+        res = do_import(req) if mode == "import" else do_play(req)
+    except BaseException:
+        res = {"crash": tail(traceback.format_exc())}
+    tmp = res_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(res, fh)
+    os.replace(tmp, res_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

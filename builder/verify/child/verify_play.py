@@ -1,0 +1,109 @@
+"""Level 4 in the target interpreter: real llm_20_questions episodes, four copies of the
+agent (the path of main.py, exactly as Kaggle runs a file agent), and an account of every turn."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+from verify_common import preload, tail
+from verify_protocol import AgentReport, EpisodeReport, PlayRequest, PlayResult
+
+
+def _str(x: Any) -> str:
+    return x if isinstance(x, str) else repr(x)
+
+
+def _account(env: Any) -> EpisodeReport:
+    steps = env.steps
+    # every reset() appends an (empty) entry to env.logs without clearing it, and
+    # make() + run() reset twice: align the tail of logs with steps
+    logs = env.logs[len(env.logs) - len(steps) :] if len(env.logs) >= len(steps) else env.logs
+    agents: list[AgentReport] = []
+    violations: list[str] = []
+    for i in range(len(steps[0])):
+        durations: list[float] = []
+        for k in range(1, len(steps)):
+            prev, cur = steps[k - 1][i], steps[k][i]
+            if prev["status"] != "ACTIVE":
+                continue
+            log = logs[k][i] if k < len(logs) and i < len(logs[k]) and logs[k][i] else {}
+            if "duration" in log:
+                durations.append(float(log["duration"]))
+            turn = prev["observation"]["turnType"]
+            action = cur["action"]
+            if cur["status"] in ("ERROR", "TIMEOUT", "INVALID"):
+                continue  # reported by status
+            where = f"agent {i} step {k} ({turn})"
+            if turn == "answer":
+                if action not in ("yes", "no"):
+                    violations.append(f"{where}: answer {_str(action)[:60]!r} is not exactly 'yes' or 'no'")
+            elif turn in ("ask", "guess"):
+                limit = 750 if turn == "ask" else 100
+                if not isinstance(action, str) or not action.strip():
+                    violations.append(f"{where}: empty {turn}")
+                elif len(action) > limit:
+                    violations.append(f"{where}: {turn} is {len(action)} chars (limit {limit})")
+        last = steps[-1][i]
+        stderr = ""
+        for k in range(len(logs) - 1, 0, -1):
+            log = logs[k][i] if k < len(logs) and i < len(logs[k]) and logs[k][i] else {}
+            if log.get("stderr"):
+                stderr = log["stderr"]
+                break
+        agents.append(
+            {
+                "status": last["status"],
+                "reward": last["reward"],
+                "role": last["observation"]["role"],
+                "durations": durations,
+                "overage_left": last["observation"]["remainingOverageTime"],
+                "stderr": tail(stderr, 800) if last["status"] != "DONE" else "",
+            }
+        )
+    return {"agents": agents, "violations": violations, "steps": len(steps)}
+
+
+def do_play(req: PlayRequest) -> PlayResult:
+    if req.get("shims"):
+        sys.path.append(req["shims"])  # after site-packages: a real torch/transformers wins
+    res: PlayResult = {"preload": preload(req["preload"], req["agent_dir"])}
+    import kaggle_environments
+    from kaggle_environments.envs.llm_20_questions import (
+        llm_20_questions as game,
+    )
+
+    res["kaggle_environments"] = kaggle_environments.__version__
+    episodes: list[EpisodeReport] = []
+    path = req["main"]
+    for n in range(int(req["episodes"])):
+        rng = random.Random(int(req.get("seed", 0)) + n)
+        cat = rng.choice(game.keywords_list)
+        word = rng.choice(cat["words"])
+        game.category, game.keyword, game.alts = cat["category"], word["keyword"], word["alts"]
+        env = kaggle_environments.make("llm_20_questions", debug=False)
+        start = time.perf_counter()
+        env.run([path, path, path, path])
+        ep = _account(env)
+        ep["keyword"], ep["category"] = game.keyword, game.category
+        ep["seconds"] = time.perf_counter() - start
+        episodes.append(ep)
+    res["episodes"] = episodes
+    llama = sys.modules.get("llama_cpp")
+    if llama is not None:
+        try:
+            res["gpu_offload"] = bool(llama.llama_supports_gpu_offload())
+        except Exception as exc:
+            res["gpu_offload_error"] = repr(exc)
+    turns = [d for ep in episodes for a in ep["agents"] for d in a["durations"][1:]]
+    firsts = [a["durations"][0] for ep in episodes for a in ep["agents"] if a["durations"]]
+    res["latency"] = {
+        "first_step_max_s": max(firsts) if firsts else None,
+        "turn_median_s": statistics.median(turns) if turns else None,
+        "turn_max_s": max(turns) if turns else None,
+        "turns": len(turns),
+    }
+    return res

@@ -1,0 +1,115 @@
+"""The verify report: one result per level, and its terminal table.
+
+Each level is ``passed``, ``failed`` (with every problem of the level) or ``skipped``
+(with the reason); the report is OK only when no level failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "skipped"]
+LevelName = Literal["archive", "static", "import", "play"]
+Level = Literal[1, 2, 3, 4]
+LEVEL_NAMES: Mapping[int, LevelName] = {1: "archive", 2: "static", 3: "import", 4: "play"}
+ALL_LEVELS: tuple[Level, ...] = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelResult:
+    level: int
+    name: LevelName
+    status: Status
+    problems: tuple[str, ...] = ()
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        if self.status == "passed":
+            return "passed"
+        if self.status == "skipped":
+            return f"skipped: {self.reason}"
+        first = self.problems[0] if self.problems else self.reason
+        more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return f"FAILED: {first}{more}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "problems": list(self.problems),
+            "reason": self.reason,
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 3),
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyReport:
+    archive: Path
+    profile: str
+    levels: tuple[LevelResult, ...]
+    #: wall-clock seconds: "level1".."level4", "runtime" (venv), "total"
+    timings: Mapping[str, float]
+
+    @property
+    def ok(self) -> bool:
+        """True when no level failed (skipped levels do not fail)."""
+        return all(r.status != "failed" for r in self.levels)
+
+    def level(self, n: int) -> LevelResult:
+        return next(r for r in self.levels if r.level == n)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "archive": str(self.archive),
+            "profile": self.profile,
+            "ok": self.ok,
+            "levels": [r.to_json() for r in self.levels],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def format_table(report: VerifyReport) -> str:
+    """A terminal table: one row per level, then every problem and note indented."""
+    lines = [f"verify {report.archive.name} against profile '{report.profile}'", ""]
+    lines.append(f"{'level':<6}{'check':<9}{'time':>8}  result")
+    for r in report.levels:
+        t = f"{r.seconds:.1f}s" if r.status != "skipped" else "-"
+        lines.append(f"{r.level:<6}{r.name:<9}{t:>8}  {r.summary}")
+        for p in r.problems[1:] if r.status == "failed" else ():
+            lines.append(f"{'':<25}- {p}")
+        for n in r.notes:
+            lines.append(f"{'':<25}· {n}")
+    lines.append("")
+    lines.append("OK" if report.ok else "FAILED")
+    return "\n".join(lines)
+
+
+def skipped(n: int, reason: str) -> LevelResult:
+    return LevelResult(level=n, name=LEVEL_NAMES[n], status="skipped", reason=reason)
+
+
+def judged(
+    n: int, problems: Iterable[str], notes: Iterable[str], seconds: float, details: Mapping[str, Any]
+) -> LevelResult:
+    """A level that ran: failed when it found any problem."""
+    probs = tuple(problems)
+    return LevelResult(
+        level=n,
+        name=LEVEL_NAMES[n],
+        status="failed" if probs else "passed",
+        problems=probs,
+        notes=tuple(notes),
+        seconds=seconds,
+        details=details,
+    )

@@ -1,0 +1,499 @@
+"""Verify level 1: read a submission archive without trusting it.
+
+The archive is streamed once: gzip is inflated with :mod:`zlib` (a single stream, no
+trailing data), tar headers are parsed by :mod:`tarfile` in stream mode, and every
+regular member is hashed while it is read.  Each member's header is checked before any
+byte of it is written (``filter="data"`` semantics, stricter): only regular files,
+directories and symlinks that stay inside; no absolute or ``..`` paths, no devices,
+fifos, hard links, sparse files, setuid/setgid/sticky bits, duplicates, or paths through
+a symlink.  After the first such problem nothing more is written, the scan goes on to
+collect every problem, and whatever was written is removed.
+
+With ``extract_to`` the same pass writes the members into that (private, empty) folder;
+without it nothing is written except ELF files, which are spooled to anonymous temporary
+files to read their dynamic section.  Memory stays bounded: data moves in 1 MiB chunks
+and only small metadata files are kept (for level 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import shutil
+import stat
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from ..archive.contract import MANIFEST_NAME, read_manifest_files, sidecar_path
+from ..wheels.elf import ElfInfo, is_elf, read_elf
+
+#: Free space left untouched when unpacking: a member that would eat into it is refused
+#: (a decompression bomb or a too-small temp folder fails as a problem, not a full disk).
+DISK_RESERVE = 256 << 20
+CHUNK = 1 << 20
+#: Largest file kept in memory for the static level (main.py, metadata files).
+TEXT_LIMIT = 16 << 20
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberFile:
+    """One regular file of the archive, as read (not as claimed)."""
+
+    path: str
+    size: int
+    sha256: str
+    executable: bool
+    head: bytes  # first bytes (file magic)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveScan:
+    """What level 1 learnt from one pass over the archive."""
+
+    archive: Path
+    archive_size: int
+    archive_sha256: str
+    files: Mapping[str, MemberFile]
+    dirs: frozenset[str]
+    symlinks: Mapping[str, str]
+    members: int
+    manifest: Mapping[str, object] | None
+    problems: tuple[str, ...]
+    notes: tuple[str, ...]
+    #: small files kept for level 2: root ``*.py`` / ``*.json`` and dist-info metadata
+    texts: Mapping[str, bytes]
+    elfs: tuple[ElfInfo, ...]
+    elf_problems: tuple[str, ...]
+    #: the folder holding the unpacked members (``extract_to``), None when not extracted
+    root: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def payload_bytes(self) -> int:
+        return sum(f.size for f in self.files.values())
+
+
+class _GzipReader(io.RawIOBase):
+    """Inflate exactly one gzip stream; hash and count the compressed bytes."""
+
+    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
+        self._raw = raw
+        self._progress = progress
+        self._z = zlib.decompressobj(wbits=31)  # gzip header required
+        self._pending = b""
+        self.compressed = 0
+        self.sha256 = hashlib.sha256()
+        self.trailing: str | None = None
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: memoryview | bytearray) -> int:  # type: ignore[override]
+        want = len(buf)
+        while True:
+            if self._pending:
+                n = min(want, len(self._pending))
+                buf[:n] = self._pending[:n]
+                self._pending = self._pending[n:]
+                return n
+            if self._z.eof:
+                self._check_trailing()
+                return 0
+            data = self._z.unconsumed_tail or self._read_raw()
+            if not data:
+                if not self._z.eof:
+                    raise EOFError("the gzip stream ends early (truncated archive)")
+                return 0
+            self._pending = self._z.decompress(data, max(want, CHUNK))
+
+    def _read_raw(self) -> bytes:
+        data = self._raw.read(CHUNK)
+        if self._first:
+            self._first = False
+            if data[:2] != b"\x1f\x8b":
+                raise zlib.error("not a gzip file (no gzip magic)")
+        self.compressed += len(data)
+        self.sha256.update(data)
+        if self._progress is not None and data:
+            self._progress(len(data))
+        return data
+
+    def _check_trailing(self) -> None:
+        if self.trailing is not None:
+            return
+        rest = self._z.unused_data
+        more = self._raw.read(CHUNK)
+        while more:
+            self.compressed += len(more)
+            self.sha256.update(more)
+            if len(rest) < 4:
+                rest += more
+            more = self._raw.read(CHUNK)
+        if not rest:
+            self.trailing = ""
+        elif rest[:2] == b"\x1f\x8b":
+            self.trailing = "the file holds more than one gzip stream (the contract is a single stream)"
+        else:
+            self.trailing = "the file has data after the gzip stream"
+
+    def drain(self) -> None:
+        """Read to the end (after tar's end-of-archive blocks) to check and hash the rest."""
+        while self.readinto(bytearray(CHUNK)):
+            pass
+
+
+def check_name(name: str) -> str | None:
+    """Why a member name is refused, or None."""
+    if not name or "\x00" in name:
+        return "empty or NUL in name"
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    stripped = name[:-1] if name.endswith("/") else name
+    parts = stripped.split("/")
+    if ".." in parts:
+        return "path with '..'"
+    if any(p in ("", ".") for p in parts):
+        return "path is not normalised (empty or '.' component)"
+    if "\\" in name:
+        return "backslash in path"
+    return None
+
+
+def _symlink_problem(path: str, target: str) -> str | None:
+    if not target or target.startswith("/"):
+        return f"symlink to absolute path {target!r}"
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    if resolved == ".." or resolved.startswith("../") or resolved.startswith("/"):
+        return f"symlink escapes the archive ({target!r})"
+    return None
+
+
+def _keep_text(path: str) -> bool:
+    """Kept for level 2: the agent's own modules (every ``.py`` outside ``lib/``), the root
+    JSON files, and the wheel metadata of ``lib/``."""
+    if "/" not in path:
+        return path.endswith((".py", ".json"))
+    if not path.startswith("lib/"):
+        return path.endswith(".py")
+    parts = path.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] == "lib"
+        and parts[1].endswith(".dist-info")
+        and parts[2] in ("METADATA", "WHEEL", "RECORD", "top_level.txt")
+    )
+
+
+@dataclass(slots=True)
+class _State:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, MemberFile] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    symlinks: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, bytes] = field(default_factory=dict)
+    elfs: list[ElfInfo] = field(default_factory=list)
+    elf_problems: list[str] = field(default_factory=list)
+    manifest_raw: bytes | None = None
+    last_name: str = ""
+    members: int = 0
+    writing: bool = False
+
+
+def _header_problems(m: tarfile.TarInfo, st: _State) -> list[str]:
+    name = m.name
+    out: list[str] = []
+    why = check_name(name)
+    if why:
+        return [f"{name!r}: {why}"]
+    path = name.rstrip("/")
+    if m.issym():
+        why = _symlink_problem(path, m.linkname)
+        if why:
+            out.append(f"{path}: {why}")
+    elif m.islnk():
+        target = m.linkname
+        where = "outside the archive" if check_name(target) else f"to {target}"
+        out.append(f"{path}: hard link {where} (the contract has no links)")
+    elif m.isdev() or m.isfifo():
+        out.append(f"{path}: device or fifo member")
+    elif m.issparse():
+        out.append(f"{path}: sparse file member")
+    elif not (m.isreg() or m.isdir()):
+        out.append(f"{path}: unsupported member type {m.type!r}")
+    if m.mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX):
+        out.append(f"{path}: setuid/setgid/sticky mode {oct(m.mode)}")
+    if path in st.files or path in st.symlinks or (path in st.dirs and not m.isdir()):
+        out.append(f"{path}: member appears twice")
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        anc = "/".join(parts[:i])
+        if anc in st.symlinks:
+            out.append(f"{path}: path goes through the symlink {anc}")
+            break
+        if anc in st.files:
+            out.append(f"{path}: parent {anc} is a file")
+            break
+    return out
+
+
+def _copy_member(
+    data: IO[bytes],
+    m: tarfile.TarInfo,
+    st: _State,
+    dest: Path | None,
+) -> MemberFile:
+    path = m.name
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    keep = _keep_text(path) and m.size <= TEXT_LIMIT
+    kept: list[bytes] = []
+    out: IO[bytes] | None = None
+    spool: IO[bytes] | None = None
+    elf = False
+    try:
+        if dest is not None:
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            out = open(target, "xb")
+        while True:
+            chunk = data.read(CHUNK)
+            if not chunk:
+                break
+            if size == 0:
+                head = chunk[:8]
+                elf = is_elf(chunk)
+                if elf and out is None:
+                    spool = tempfile.TemporaryFile()
+            size += len(chunk)
+            digest.update(chunk)
+            if out is not None:
+                out.write(chunk)
+            if spool is not None:
+                spool.write(chunk)
+            if keep:
+                kept.append(chunk)
+        if out is not None:
+            out.close()
+            os.chmod(dest / path, 0o755 if m.mode & 0o111 else 0o644)  # type: ignore[operator]
+        if keep:
+            st.texts[path] = b"".join(kept)
+        if elf:
+            _read_elf(path, dest / path if out is not None else spool, st)  # type: ignore[operator]
+    finally:
+        if out is not None and not out.closed:
+            out.close()
+        if spool is not None:
+            spool.close()
+    return MemberFile(path=path, size=size, sha256=digest.hexdigest(), executable=bool(m.mode & 0o111), head=head)
+
+
+def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
+    try:
+        if isinstance(source, Path):
+            with open(source, "rb") as fh:
+                st.elfs.append(read_elf(path, fh))
+        elif source is not None:
+            source.seek(0)
+            st.elfs.append(read_elf(path, source))
+    except (ValueError, OSError, Exception) as exc:  # pyelftools raises assorted errors
+        st.elf_problems.append(f"{path}: unreadable ELF file ({exc})")
+
+
+def _check_manifest(st: _State) -> Mapping[str, object] | None:
+    if st.manifest_raw is None:
+        st.problems.append(f"no {MANIFEST_NAME} at the archive root; was the archive made by 'make submission'?")
+        return None
+    if st.last_name != MANIFEST_NAME:
+        st.problems.append(f"{MANIFEST_NAME} is not the last member (last is {st.last_name})")
+    try:
+        doc = json.loads(st.manifest_raw)
+    except ValueError as exc:
+        st.problems.append(f"{MANIFEST_NAME}: not valid JSON ({exc})")
+        return None
+    found = read_manifest_files(doc)
+    st.problems.extend(found.problems)
+    if not isinstance(doc, dict):
+        return None
+    if not found.files and found.problems:
+        return doc
+    listed = found.files
+    actual = {p: f for p, f in st.files.items() if p != MANIFEST_NAME}
+    for p in sorted(set(listed) - set(actual)):
+        st.problems.append(f"{p}: listed in {MANIFEST_NAME} but missing from the archive")
+    for p in sorted(set(actual) - set(listed)):
+        st.problems.append(f"{p}: in the archive but not listed in {MANIFEST_NAME} (extra member)")
+    for p in sorted(set(actual) & set(listed)):
+        want, got = listed[p], actual[p]
+        if want.size != got.size:
+            st.problems.append(f"{p}: size {got.size} differs from {MANIFEST_NAME} ({want.size})")
+        elif want.sha256 != got.sha256:
+            st.problems.append(f"{p}: sha256 {got.sha256[:16]}… differs from {MANIFEST_NAME} ({want.sha256[:16]}…)")
+    return doc
+
+
+def _check_sidecar(archive: Path, size: int, sha: str, st: _State) -> None:
+    sidecar = sidecar_path(archive)
+    if not sidecar.is_file():
+        st.notes.append(f"no {sidecar.name} beside the archive (archive hash not cross-checked)")
+        return
+    try:
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+        info = doc["archive"]
+        want_size, want_sha = int(info["size"]), str(info["sha256"]).lower()
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        st.problems.append(f"{sidecar.name}: unreadable ({exc!r:.100})")
+        return
+    if want_size != size or want_sha != sha:
+        st.problems.append(
+            f"{archive.name}: size/sha256 ({size}, {sha[:16]}…) differ from {sidecar.name} "
+            f"({want_size}, {want_sha[:16]}…): the archive changed after it was built"
+        )
+    else:
+        st.notes.append(f"archive hash matches {sidecar.name}")
+
+
+def scan_archive(
+    archive: Path,
+    *,
+    extract_to: Path | None = None,
+    log: Log | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ArchiveScan:
+    """One pass over ``archive``; see the module docstring.  ``progress(n)`` hears of
+    each ``n`` compressed bytes read.
+
+    ``extract_to`` must be an empty folder private to the caller.  On any problem its
+    contents are removed and ``ArchiveScan.root`` is None.
+    """
+    st = _State(writing=extract_to is not None)
+    if extract_to is not None and any(extract_to.iterdir()):
+        raise ValueError(f"{extract_to}: extraction folder is not empty")
+    try:
+        raw = open(archive, "rb")
+    except OSError as exc:
+        st.problems.append(f"{archive}: cannot open ({exc.strerror})")
+        return _result(archive, 0, "", st, None)
+    gz = _GzipReader(raw, progress)
+    try:
+        reader = io.BufferedReader(gz, CHUNK)
+        with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as tf:
+            for m in tf:
+                st.members += 1
+                bad = _header_problems(m, st)
+                path = m.name.rstrip("/")
+                st.last_name = path
+                if bad:
+                    st.problems.extend(bad)
+                    if st.writing and log:
+                        log("archive: refused a member header; nothing more is written")
+                    st.writing = False
+                    continue
+                if m.isdir():
+                    st.dirs.add(path)
+                    if st.writing and extract_to is not None:
+                        (extract_to / path).mkdir(parents=True, exist_ok=True)
+                elif m.issym():
+                    st.symlinks[path] = m.linkname
+                elif m.isreg():
+                    if st.writing and extract_to is not None:
+                        free = shutil.disk_usage(extract_to).free
+                        if m.size + DISK_RESERVE > free:
+                            st.problems.append(
+                                f"{path}: needs {m.size} bytes to unpack, only {free} are free under "
+                                f"{extract_to} (keeping {DISK_RESERVE} in reserve); nothing more is written"
+                            )
+                            st.writing = False
+                    data = tf.extractfile(m)
+                    if data is None:  # pragma: no cover - isreg always has data
+                        continue
+                    try:
+                        with data:
+                            rec = _copy_member(data, m, st, extract_to if st.writing else None)
+                    except OSError as exc:
+                        st.problems.append(f"{path}: cannot be written ({exc.strerror})")
+                        st.writing = False
+                        continue
+                    if rec.size != m.size:
+                        st.problems.append(f"{path}: truncated member ({rec.size} of {m.size} bytes)")
+                    st.files[path] = rec
+                    if path == MANIFEST_NAME:
+                        st.manifest_raw = st.texts.get(path)
+        gz.drain()
+    except (tarfile.TarError, zlib.error, EOFError, OSError, ValueError) as exc:
+        st.problems.append(f"{archive.name}: corrupt archive ({type(exc).__name__}: {exc})")
+    finally:
+        raw.close()
+    if gz.trailing:
+        st.problems.append(f"{archive.name}: {gz.trailing}")
+    sha = gz.sha256.hexdigest()
+    if st.members == 0 and not st.problems:
+        st.problems.append(f"{archive.name}: empty archive")
+    if "main.py" not in st.files:
+        st.problems.append("main.py: not at the archive root (Kaggle runs /kaggle_simulations/agent/main.py)")
+    manifest = _check_manifest(st) if st.members else None
+    _check_sidecar(archive, gz.compressed, sha, st)
+    root: Path | None = None
+    if extract_to is not None:
+        if st.problems:
+            _empty(extract_to)
+        else:
+            for link, target in sorted(st.symlinks.items()):
+                try:
+                    os.symlink(target, extract_to / link)
+                except OSError as exc:
+                    st.problems.append(f"{link}: symlink cannot be made ({exc.strerror})")
+            if st.problems:
+                _empty(extract_to)
+            else:
+                root = extract_to
+    return _result(archive, gz.compressed, sha, st, manifest, root)
+
+
+def _empty(folder: Path) -> None:
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+def _result(
+    archive: Path,
+    size: int,
+    sha: str,
+    st: _State,
+    manifest: Mapping[str, object] | None,
+    root: Path | None = None,
+) -> ArchiveScan:
+    return ArchiveScan(
+        archive=archive,
+        archive_size=size,
+        archive_sha256=sha,
+        files=dict(st.files),
+        dirs=frozenset(st.dirs),
+        symlinks=dict(st.symlinks),
+        members=st.members,
+        manifest=manifest,
+        problems=tuple(st.problems),
+        notes=tuple(st.notes),
+        texts=dict(st.texts),
+        elfs=tuple(st.elfs),
+        elf_problems=tuple(st.elf_problems),
+        root=root,
+    )

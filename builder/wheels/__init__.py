@@ -1,0 +1,9 @@
+"""The wheels stage, by concern: :mod:`.collect` (one checked wheel per vendored lock entry),
+:mod:`.check` (hash, tags, native libraries), :mod:`.elf` (reading ELF files),
+:mod:`.prune` (what of a wheel is never vendored), :mod:`.cpu` (the portable CPU build of
+llama-cpp-python and its pinned toolchain)."""
+
+from .check import CheckedWheel, check_wheel
+from .collect import collect_wheels
+
+__all__ = ["CheckedWheel", "check_wheel", "collect_wheels"]

@@ -1,0 +1,1 @@
+"""Builders of small real inputs for the tests: GGUF files, archives, projects, agents."""

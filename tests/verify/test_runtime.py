@@ -1,0 +1,182 @@
+"""Verify levels 3 (import) and 4 (play) with fake stdlib-only agents.
+
+Level 3 with no runtime requirements builds its venv offline (``slow``); level 4 installs
+kaggle-environments 1.14.15 and pandas/numpy/jsonschema/requests from PyPI once into the
+cached runtime venv (``network``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
+
+from builder.profile import Profile
+from builder.verify import VerifyReport, format_table, verify
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FAKE_LLAMA = b'__version__ = "0.0+fake"\n\n\ndef llama_supports_gpu_offload():\n    return False\n'
+
+
+@pytest.fixture(scope="module")
+def python(target_python: Path) -> Path:
+    return target_python  # a missing target interpreter is an error of the setup, never a skip
+
+
+def _verify(
+    tmp_path: Path, profile: Profile, python: Path, files: dict[str, bytes], levels: tuple[int, ...]
+) -> VerifyReport:
+    archive = build_archive(tmp_path / "submission.tar.gz", files)
+    return verify(archive, profile, levels=levels, python=python, play_timeout_s=300)
+
+
+def _agent(body: str, head: str = "") -> dict[str, bytes]:
+    """A main.py whose agent is ``body`` (indented under ``def agent(obs, cfg):``)."""
+    src = GOOD_MAIN.split("def agent(obs, cfg):")[0] + head + "def agent(obs, cfg):\n"
+    src += "".join(f"    {line}\n" for line in body.strip().splitlines())
+    return good_files(src)
+
+
+# ------------------------------------------------------------------ level 3 (offline)
+
+
+@pytest.mark.slow
+def test_stdlib_agent_passes_import(tmp_path: Path, profile: Profile, python: Path) -> None:
+    report = _verify(tmp_path, profile, python, good_files(), (1, 2, 3))
+    assert report.ok, format_table(report)
+    r3 = report.level(3)
+    assert r3.status == "passed"
+    assert "llama_cpp: not vendored" in r3.notes
+    assert "imported from lib/: tinypkg" in r3.notes
+    assert r3.details["vendored_modules"]["tinypkg"].endswith("/kaggle_simulations/agent/lib/tinypkg/__init__.py")
+    assert r3.details["agent"] == "agent"
+    assert report.level(4).summary == "skipped: not requested"
+    assert "level3" in report.timings
+
+
+@pytest.mark.slow
+def test_main_raising_at_load_fails_import(tmp_path: Path, profile: Profile, python: Path) -> None:
+    files = good_files(GOOD_MAIN + "\nraise RuntimeError('boom at load')\n")
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    r3 = report.level(3)
+    assert r3.status == "failed", format_table(report)
+    assert "RuntimeError: boom at load" in r3.problems[0]
+    assert not report.ok
+
+
+@pytest.mark.slow
+def test_vendored_llama_cpp_is_imported_from_lib(tmp_path: Path, profile: Profile, python: Path) -> None:
+    files = good_files()
+    files.update(dist_info("llama_cpp_python", "0.0", {"llama_cpp/__init__.py": FAKE_LLAMA}))
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    assert report.ok, format_table(report)
+    info = report.level(3).details["llama_cpp"]
+    assert info["version"] == "0.0+fake"
+    assert info["gpu_offload"] is False
+    assert "/kaggle_simulations/agent/lib/llama_cpp/" in info["file"]
+
+
+@pytest.mark.slow
+def test_vendored_package_that_cannot_import_fails(tmp_path: Path, profile: Profile, python: Path) -> None:
+    """Every module vendored into lib/ is imported on the target interpreter: one that
+    breaks there (a wrong ABI, a missing dependency) is caught before the upload."""
+    files = good_files()
+    files.update(dist_info("brokenpkg", "1.0", {"brokenpkg/__init__.py": b"import not_on_kaggle_anywhere\n"}))
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    r3 = report.level(3)
+    assert r3.status == "failed", format_table(report)
+    assert list(r3.problems) == [
+        "lib/: brokenpkg: import brokenpkg failed: ModuleNotFoundError(\"No module named 'not_on_kaggle_anywhere'\")"
+    ]
+    assert "tinypkg" in r3.details["vendored_modules"]  # the others were still imported
+
+
+@pytest.mark.slow
+def test_vendored_llama_cpp_not_on_path_fails(tmp_path: Path, profile: Profile, python: Path) -> None:
+    main = GOOD_MAIN.replace('sys.path.insert(0, os.path.join(_HERE, "lib"))', "")
+    files = good_files(main)
+    files.update(dist_info("llama_cpp_python", "0.0", {"llama_cpp/__init__.py": FAKE_LLAMA}))
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    assert "lib/ is never put on sys.path" in report.level(2).problems[0]
+    assert "ModuleNotFoundError: No module named 'llama_cpp'" in report.level(3).problems[0]
+
+
+@pytest.mark.slow
+def test_main_using_file_fails_at_import_too(tmp_path: Path, profile: Profile, python: Path) -> None:
+    files = good_files(GOOD_MAIN + "\nHERE = __file__\n")
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3))
+    assert "NameError: name '__file__' is not defined" in report.level(3).problems[0]
+
+
+# -------------------------------------------------------------------- level 4 (PyPI)
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_good_agent_plays(tmp_path: Path, profile: Profile, python: Path) -> None:
+    report = _verify(tmp_path, profile, python, good_files(), (1, 2, 3, 4))
+    assert report.ok, format_table(report)
+    d = report.level(4).details
+    assert d["kaggle_environments"] == "1.14.15"
+    assert d["episodes"][0]["statuses"] == ["DONE"] * 4
+    assert d["episodes"][0]["steps"] == 61
+    assert d["act_timeout_s"] == 60.0
+    assert d["overage_left_min_s"] == 300.0
+    assert d["gpu_offload"] is None  # no llama_cpp imported
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_first_step_carries_the_load_time(tmp_path: Path, profile: Profile, python: Path) -> None:
+    head = "import time\ntime.sleep(0.4)\n\n\n"
+    report = _verify(
+        tmp_path, profile, python, _agent("return 'no' if obs.turnType == 'answer' else 'a thing?'", head), (1, 2, 3, 4)
+    )
+    d = report.level(4).details
+    assert report.ok, format_table(report)
+    assert d["model_load_s"] >= 0.4
+    assert d["turn_max_s"] < 0.4
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_answer_maybe_fails_play(tmp_path: Path, profile: Profile, python: Path) -> None:
+    body = "if obs.turnType == 'answer':\n    return 'maybe'\nreturn 'Is it a place?'"
+    report = _verify(tmp_path, profile, python, _agent(body), (1, 2, 3, 4))
+    r4 = report.level(4)
+    assert report.level(3).status == "passed"
+    assert r4.status == "failed", format_table(report)
+    assert any("agent 1 (answerer) ended ERROR" in p for p in r4.problems)
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_answer_yes_with_punctuation_is_a_violation(tmp_path: Path, profile: Profile, python: Path) -> None:
+    body = "if obs.turnType == 'answer':\n    return 'Yes.'\n"
+    body += "return 'Is it a place?' if obs.turnType == 'ask' else 'x' * 101"
+    r4 = _verify(tmp_path, profile, python, _agent(body), (1, 2, 3, 4)).level(4)
+    text = "\n".join(r4.problems)
+    assert "answer 'Yes.' is not exactly 'yes' or 'no'" in text
+    assert "guess is 101 chars (limit 100)" in text
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_agent_raising_on_call_fails_play(tmp_path: Path, profile: Profile, python: Path) -> None:
+    report = _verify(tmp_path, profile, python, _agent("raise ValueError('no model')"), (1, 2, 3, 4))
+    r4 = report.level(4)
+    assert report.level(3).status == "passed"
+    assert r4.status == "failed"
+    assert "ended ERROR" in r4.problems[0]
+    assert "ValueError: no model" in r4.problems[0]
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_level3_failure_skips_play(tmp_path: Path, profile: Profile, python: Path) -> None:
+    files = good_files(GOOD_MAIN + "\nraise SystemExit(3)\n")
+    report = _verify(tmp_path, profile, python, files, (1, 2, 3, 4))
+    assert report.level(3).status == "failed"
+    assert report.level(4).summary == "skipped: level 3 failed"
