@@ -24,6 +24,15 @@ class BuilderError(Exception):
         return self.message
 
 
+#: The longest problem line shown: names from untrusted input are cut to fit.
+LINE_LIMIT = 500
+
+
+def clip(text: str, limit: int = LINE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters (``…`` and the count of the rest)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
 def _where(path: Path | str | None) -> str:
     return f"{path}: " if path is not None else ""
 
@@ -87,15 +96,20 @@ class ProblemsError(BuilderError):
     following lines list them, so the one-line summary stays readable on a terminal.
     """
 
+    #: at most this many problems are listed; the rest are counted ("… and 29,990 more")
+    SHOWN = 20
+
     def __init__(self, subject: Path | str, problems: Iterable[str], base: str = "") -> None:
         self.problems = tuple(problems)
         self.subject = subject
         head = f"{subject}: {base or 'check failed'} ({len(self.problems)} problem"
         head += "s)" if len(self.problems) != 1 else ")"
         if len(self.problems) == 1:
-            message = f"{subject}: {self.problems[0]}"
+            message = f"{subject}: {clip(self.problems[0])}"
         else:
-            message = head + "".join(f"\n  - {p}" for p in self.problems)
+            message = head + "".join(f"\n  - {clip(p)}" for p in self.problems[: self.SHOWN])
+            if len(self.problems) > self.SHOWN:
+                message += f"\n  … and {len(self.problems) - self.SHOWN:,} more"
         super().__init__(message)
 
 

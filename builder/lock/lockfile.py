@@ -84,13 +84,20 @@ def inputs_sha256(src_text: str, profile: Profile) -> str:
     return h.hexdigest()
 
 
+def body_sha256(text: str) -> str:
+    """The sha256 of a lock's entries: every line after the header (a hand edit changes it)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    return hashlib.sha256("\n".join(lines[start:]).encode()).hexdigest()
+
+
 def annotate(body: str, profile: Profile, digest: str) -> str:
-    """Add the builder's header and mark each entry provided / vendored."""
+    """Add the builder's header and mark each entry provided / vendored; the header ends
+    with the entries' own hash, so a hand edit of any line is detected."""
     out = [
         LOCK_HEADER,
         f"# profile: {profile.name} (Python {profile.python_version}, {profile.machine}, glibc {profile.glibc})",
         f"# input-sha256: {digest}",
-        "#",
     ]
     provided = profile.provided_names
     pending_name: str | None = None
@@ -105,7 +112,9 @@ def annotate(body: str, profile: Profile, digest: str) -> str:
         if pending_name and not line.rstrip().endswith("\\"):
             out.append(f"    {PROVIDED_MARK if pending_name in provided else VENDORED_MARK}")
             pending_name = None
-    return "\n".join(out).rstrip("\n") + "\n"
+    head, entries = out[:3], out[3:]
+    text = "\n".join([*head, "#", *entries]).rstrip("\n") + "\n"
+    return "\n".join([*head, f"# lock-sha256: {body_sha256(text)}", "#", *entries]).rstrip("\n") + "\n"
 
 
 def parse_lock(path: Path, profile: Profile) -> Lock:
@@ -118,8 +127,12 @@ def parse_lock(path: Path, profile: Profile) -> Lock:
         raise LockError(f"{path}: not written by `make lock` (missing builder header)")
     m = re.search(r"^# profile: (\S+)", text, re.M)
     d = re.search(r"^# input-sha256: ([0-9a-f]{64})", text, re.M)
-    if not m or not d:
-        raise LockError(f"{path}: header lacks the profile or input hash; run `make lock`")
+    own = re.search(r"^# lock-sha256: ([0-9a-f]{64})", text, re.M)
+    if not m or not d or not own:
+        raise LockError(f"{path}: header lacks the profile, input or lock hash; run `make lock`")
+    if own.group(1) != body_sha256(text):
+        raise LockError(f"{path}: edited by hand since `make lock` wrote it (its entries no longer match its "
+                        "lock-sha256); run `make lock` (PROFILE=/RECIPE= as for the build) instead of editing it")
     if m.group(1) != profile.name:
         raise LockError(f"{path}: locked for profile '{m.group(1)}', not '{profile.name}'")
     entries: list[LockEntry] = []

@@ -7,6 +7,7 @@ stage, which hashes them while writing.
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,11 @@ GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
 MAX_TENSORS = 1 << 20
 MAX_KV = 1 << 16
-MAX_STRING = 1 << 26  # 64 MiB: a chat template or a long vocabulary string, never more
+#: Bounds of every size read from the header, checked before anything is allocated.
+MAX_STRING = 1 << 24  # 16 MiB: any string value (a chat template is ~10-100 KB)
+MAX_KEPT_STRING = 1 << 20  # string values kept in memory up to 1 MiB; longer ones are skipped, their length kept
+MAX_KEY = 1 << 10  # 1 KiB: metadata keys are short dotted names
+MAX_TENSOR_NAME = 63  # llama.cpp refuses names of GGML_MAX_NAME (64) bytes or more
 MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
 SMALL_ARRAY = 4096  # numeric arrays up to this long are kept (per-layer values)
 MAX_DIMS = 8
@@ -124,8 +129,11 @@ class GGUFInfo:
         return tuple(int(x) for x in items) if items is not None else None
 
     def meta_int(self, key: str) -> int | None:
+        """An integer value (a float one truncated); None when absent, not a number, or not finite."""
         value = self.metadata.get(key)
-        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return int(value) if math.isfinite(value) else None
 
 
 class _Reader:
@@ -148,18 +156,34 @@ class _Reader:
     def unpack(self, fmt: str) -> Any:
         return struct.unpack(fmt, self.read(struct.calcsize(fmt)))[0]
 
-    def string(self) -> str:
-        n = self.unpack("<Q")
-        if n > MAX_STRING:
-            raise ModelError(f"string of {n} bytes at byte {self.pos} is not plausible")
-        raw = self.read(n)
-        return raw.decode("utf-8", errors="replace")
+    def skip(self, n: int) -> None:
+        if n < 0 or self.pos + n > self.size:
+            raise ModelError(f"header truncated at byte {self.pos} (wanted {n} more bytes)")
+        self.fh.seek(n, 1)
+        self.pos += n
+
+    def string(self, limit: int = MAX_STRING, what: str = "string", keep: int | None = None) -> str | int:
+        """A string of at most ``limit`` bytes (longer: a ModelError before anything is read);
+        one longer than ``keep`` is skipped and its length returned instead."""
+        at = self.pos
+        n = int(self.unpack("<Q"))
+        if n > limit:
+            raise ModelError(f"{what} of {n} bytes at byte {at} (at most {limit} are accepted)")
+        if keep is not None and n > keep:
+            self.skip(n)
+            return n
+        return self.read(n).decode("utf-8", errors="replace")
+
+    def name(self, limit: int, what: str) -> str:
+        text = self.string(limit, what)
+        assert isinstance(text, str)
+        return text
 
     def value(self, vtype: int) -> Any:
         if vtype in _SCALARS:
             return self.unpack(_SCALARS[vtype])
         if vtype == _STRING:
-            return self.string()
+            return self.string(keep=MAX_KEPT_STRING)
         if vtype == _ARRAY:
             itype = self.unpack("<I")
             count = self.unpack("<Q")
@@ -173,10 +197,11 @@ class _Reader:
                 return count  # long arrays are not needed past their length
             if itype == _STRING:
                 for _ in range(count):
+                    at = self.pos
                     n = self.unpack("<Q")
                     if n > MAX_STRING:
-                        raise ModelError(f"string of {n} bytes at byte {self.pos} is not plausible")
-                    self.read(n)
+                        raise ModelError(f"string of {n} bytes at byte {at} (at most {MAX_STRING} are accepted)")
+                    self.skip(n)
                 return count
             raise ModelError(f"array of unsupported type {itype} at byte {self.pos}")
         raise ModelError(f"unknown value type {vtype} at byte {self.pos}")
@@ -247,7 +272,7 @@ def _read_kv(r: _Reader, n_kv: int) -> tuple[dict[str, Any], dict[str, tuple[int
     metadata: dict[str, Any] = {}
     arrays: dict[str, tuple[int | float, ...]] = {}
     for _ in range(n_kv):
-        key = r.string()
+        key = r.name(MAX_KEY, "metadata key")
         vtype = r.unpack("<I")
         value = r.value(vtype)
         if isinstance(value, _Array):
@@ -260,7 +285,7 @@ def _read_kv(r: _Reader, n_kv: int) -> tuple[dict[str, Any], dict[str, tuple[int
 def _read_tensors(r: _Reader, n_tensors: int, problems: list[str]) -> list[TensorInfo]:
     tensors: list[TensorInfo] = []
     for _ in range(n_tensors):
-        name = r.string()
+        name = r.name(MAX_TENSOR_NAME, "tensor name")
         n_dims = r.unpack("<I")
         if n_dims == 0 or n_dims > MAX_DIMS:
             raise ModelError(f"tensor {name!r} has {n_dims} dimensions")

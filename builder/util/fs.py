@@ -68,3 +68,23 @@ def build_folder_once(final: Path, make: Callable[[Path], None]) -> Path:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+@contextmanager
+def exclusive(lock_file: Path, *, waiting: Callable[[str], None], what: str) -> Iterator[None]:
+    """Hold an exclusive flock on ``lock_file`` (made if missing) for the ``with`` body; when
+    another process holds it, say so through ``waiting`` (naming its pid) and wait."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            owner = fh.read(32).strip() or "?"
+            waiting(f"waiting for {what} of another process (pid {owner}) to finish ({lock_file})")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield

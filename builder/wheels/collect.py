@@ -17,6 +17,7 @@ from ..lock.pip import Pip
 from ..profile import Profile
 from ..util.hashing import sha256_file, write_pinned
 from .check import CheckedWheel, check_wheel, tag_problems, wheel_tags
+from .source import built_backend
 
 
 def _candidates(directory: Path, entry: LockEntry) -> list[Path]:
@@ -56,7 +57,7 @@ def collect_wheels(
     problems: list[str] = []
     for entry in lock.vendored:
         try:
-            out.append(_one(entry, profile, wheels_dir, cache, pip, build, log))
+            out.append(_one(entry, profile, wheels_dir, cache, pip, build, log, lock.path))
         except WheelProblems as exc:
             problems += [f"{exc.subject}: {p}" for p in exc.problems]
         except WheelError as exc:
@@ -76,6 +77,7 @@ def _one(
     pip: Pip | None,
     build: BuildHook | None,
     log: Callable[[str], None],
+    lock_path: Path,
 ) -> CheckedWheel:
     local = _candidates(wheels_dir, entry)
     fitting = [p for p in local if not tag_problems(p, profile)]
@@ -95,7 +97,7 @@ def _one(
                 path=built,
                 sha256=digest,
                 origin="built",
-                note="built here from the locked sdist; CPU only",
+                note=f"built here from the locked sdist; {built_backend(built)}",
             )
     dl_dir = cache / "wheels" / entry.name / entry.version
     for cand in _candidates(dl_dir, entry):
@@ -108,7 +110,12 @@ def _one(
     try:
         pip.run(*download_args(entry, profile, dl_dir), what=f"downloading a wheel of {entry.pin}")
     except PipError as exc:
-        raise WheelError(f"{entry.pin}: no wheel for the target on PyPI ({exc})") from None
+        if "match the hashes" in str(exc).lower() or "hash mismatch" in str(exc).lower():
+            raise WheelError(
+                f"{lock_path}: {entry.name} {entry.version}: the wheel PyPI serves does not match the sha256 "
+                f"pinned in this lockfile (edited by hand, or the release changed): run `make lock` ({exc})"
+            ) from None
+        raise WheelError(f"{lock_path}: {entry.pin}: no wheel for the target on PyPI ({exc})") from None
     for cand in _candidates(dl_dir, entry):
         digest = check_wheel(cand, entry, profile, trusted_hash=False)
         return CheckedWheel(entry=entry, path=cand, sha256=digest, origin="downloaded")

@@ -20,7 +20,6 @@ environment (compilers), and the checks and fixes after the build.
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
 import os
@@ -39,6 +38,7 @@ from ..errors import WheelError
 from ..lock import LockEntry
 from ..lock.pip import Pip
 from ..profile import Profile
+from ..util.fs import exclusive
 from ..util.hashing import sha256_file, write_pinned
 from .frontend import ConfigSettings, build_wheel, check_requirements
 from .toolchain import toolchain_pins, toolchain_python
@@ -46,6 +46,7 @@ from .toolchain import toolchain_pins, toolchain_python
 LLAMA_CPP_PYTHON = canonicalize_name("llama-cpp-python")
 BUILD_FORMAT = 2
 Backend = Literal["cpu", "cuda"]
+BACKENDS: tuple[Backend, ...] = ("cpu", "cuda")
 Log = Callable[[str], None]
 
 
@@ -104,6 +105,17 @@ def find_built(entry: LockEntry, profile: Profile, cache: Path, recipe: Recipe) 
             if wheel.exists():
                 return wheel
     return None
+
+
+def built_backend(wheel: Path) -> str:
+    """What ``build.json`` beside a built wheel says it is: ``CPU only`` or ``CUDA 12.4.1, sm_75``."""
+    try:
+        record = json.loads((wheel.parent / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "CPU only"
+    if record.get("backend") == "cuda":
+        return f"CUDA {record.get('cuda', '?')}, sm_{record.get('architectures', '?')}"
+    return "CPU only"
 
 
 def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log) -> tuple[Path, str]:
@@ -236,11 +248,9 @@ def build_from_sdist(
     found = find_built(entry, profile, cache, recipe)
     if found is not None:
         return found
-    built_dir(cache).mkdir(parents=True, exist_ok=True)
     # One build per machine: a second builder (another terminal, a test session) waits
     # for the first one and then takes its wheel from the cache.
-    with (built_dir(cache) / ".lock").open("w") as lock_fh:
-        fcntl.flock(lock_fh, fcntl.LOCK_EX)
+    with exclusive(built_dir(cache) / ".lock", waiting=log, what=f"the wheel build of {entry.pin}"):
         found = find_built(entry, profile, cache, recipe)
         if found is not None:
             return found

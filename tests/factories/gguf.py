@@ -148,3 +148,31 @@ def write_tiny_gguf(
     writer.write_tensors_to_file()
     writer.close()
     return out
+
+
+def raw_gguf(
+    path: Path,
+    *,
+    kv: list[tuple[str, int, bytes]] | None = None,
+    tensors: list[tuple[bytes, tuple[int, ...], int]] | None = None,
+    pad_data: int = 128,
+) -> Path:
+    """A GGUF written byte by byte (hostile inputs the ``gguf`` writer would refuse):
+    ``kv`` = (key, value type, packed value); ``tensors`` = (name, shape, ggml type), all at
+    offset 0 followed by ``pad_data`` zero bytes."""
+    import struct
+
+    def s(raw: bytes) -> bytes:
+        return struct.pack("<Q", len(raw)) + raw
+
+    items = kv if kv is not None else [("general.architecture", 8, s(b"llama"))]
+    tens = tensors if tensors is not None else [(b"t", (32,), 0)]
+    out = bytearray(b"GGUF" + struct.pack("<IQQ", 3, len(tens), len(items)))
+    for key, vtype, value in items:
+        out += s(key.encode()) + struct.pack("<I", vtype) + value
+    for name, shape, ggml_type in tens:
+        out += s(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape)
+        out += struct.pack("<IQ", ggml_type, 0)
+    out += b"\0" * (-len(out) % 32) + b"\0" * pad_data
+    path.write_bytes(bytes(out))
+    return path

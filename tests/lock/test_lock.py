@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,33 @@ def test_lock_marks_must_match_profile(project: Path) -> None:
     out = write_lock(project, {"numpy": ("1.26.4", ["b" * 64])})
     profile = load_profile(project / "lockfiles" / "profiles" / "kaggle-2024.toml")
     assert parse_lock(out, profile).get("numpy").provided  # type: ignore[union-attr]
-    out.write_text(out.read_text().replace(PROVIDED_MARK, VENDORED_MARK))
-    with pytest.raises(LockError, match="numpy is marked vendored but profile 'kaggle-2024' says otherwise"):
+    assert PROVIDED_MARK in out.read_text() and VENDORED_MARK not in out.read_text()
+    without = dataclasses.replace(profile, provided=tuple(p for p in profile.provided if p.name != "numpy"))
+    with pytest.raises(LockError, match="numpy is marked provided but profile 'kaggle-2024' says otherwise"):
+        parse_lock(out, without)
+
+
+@pytest.mark.parametrize(
+    ("edit", "what"),
+    [
+        (lambda t: t.replace("--hash=sha256:" + "b" * 64, "--hash=sha256:" + "c" * 64), "a provided entry's hash"),
+        (lambda t: t.replace("--hash=sha256:" + "a" * 64, "--hash=sha256:" + "d" * 64), "a vendored entry's hash"),
+        (lambda t: t.replace(PROVIDED_MARK, VENDORED_MARK), "a mark"),
+        (lambda t: t + "# a comment at the end\n", "a line added"),
+        (lambda t: t.replace("    # via -r lockfiles/x.in\n", "", 1), "a comment line removed"),
+    ],
+    ids=["provided-hash", "vendored-hash", "mark", "added", "removed"],
+)
+def test_a_hand_edit_of_any_line_is_refused(project: Path, edit: Callable[[str], str], what: str) -> None:
+    """A lock whose hash was edited on an unused or provided entry was accepted silently."""
+    out = write_lock(project, {"numpy": ("1.26.4", ["b" * 64]), "tinypkg": ("1.0", ["a" * 64])})
+    profile = load_profile(project / "lockfiles" / "profiles" / "kaggle-2024.toml")
+    parse_lock(out, profile)
+    text = out.read_text()
+    edited = edit(text)
+    assert edited != text, what
+    out.write_text(edited)
+    with pytest.raises(LockError, match=r"kaggle-2024\.txt: edited by hand"):
         parse_lock(out, profile)
 
 

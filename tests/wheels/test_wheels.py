@@ -132,3 +132,31 @@ def test_native_library_needing_unprovided_lib(tmp_path: Path) -> None:
     )
     with pytest.raises(WheelProblems, match=r"needs libz\.so\.1, which is neither in the archive"):
         check_wheel(wheel, _entry(hashes=(sha256(wheel),)), PROF, trusted_hash=False)
+
+
+_MISMATCH = (
+    "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have updated the "
+    "package versions, please update the hashes.\n    tinypkg==1.0 from https://x/tinypkg-1.0-py3-none-any.whl:\n"
+    "        Expected sha256 aaaa\n             Got        bbbb\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("stderr", "expected"),
+    [
+        (_MISMATCH, r"lock\.txt: tinypkg 1\.0: the wheel PyPI serves does not match the sha256 pinned in this lockfile"),
+        ("ERROR: No matching distribution found for tinypkg==1.0\n", r"lock\.txt: tinypkg==1\.0: no wheel for the "),
+    ],
+    ids=["hash-mismatch", "no-wheel"],
+)
+def test_a_failed_download_names_the_lockfile(tmp_path: Path, stderr: str, expected: str) -> None:
+    import subprocess
+
+    from builder.lock.pip import Pip
+
+    def runner(argv: object, env: object, cwd: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(args=[], returncode=1, stdout="", stderr=stderr)
+
+    with pytest.raises(WheelError, match=expected):
+        collect_wheels(_lock(tmp_path, _entry(hashes=("a" * 64,))), PROF, wheels_dir=tmp_path / "w",
+                       cache=tmp_path / "c", pip=Pip(Path("/no/python"), runner=runner))  # type: ignore[arg-type]
