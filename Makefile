@@ -13,6 +13,7 @@ MODEL    ?=
 RECIPE   ?=
 BACKEND  ?=
 EPISODES ?= 1
+PYTEST_ARGS ?=
 MODEL_ARG   := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG  := $(if $(RECIPE),--recipe $(RECIPE),)
 BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
@@ -49,7 +50,7 @@ profile-capture: setup
 	$(PY) -m builder profile capture
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check builder tests bench && $(PY) -m ruff check --target-version py310 $(TEMPLATE) $(CHILD) && $(PY) -m mypy && MYPYPATH=$(TEMPLATE) $(PY) -m mypy --python-version 3.10 --explicit-package-bases $(TEMPLATE)/main.py $(TEMPLATE)/agent20q/*.py && MYPYPATH=$(CHILD) $(PY) -m mypy --python-version 3.10 --explicit-package-bases $(CHILD)/*.py

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +61,7 @@ def _resolve(args: argparse.Namespace) -> Resolved:
         agent=dict(_parse_setting(s) for s in getattr(args, "set", None) or []),
         compresslevel=getattr(args, "compresslevel", None),
         weights_compresslevel=getattr(args, "weights_compresslevel", None),
+        backend=getattr(args, "backend", None),
     )
     return resolve(recipe, cli, project=project)
 
@@ -80,6 +83,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         weights_compresslevel=r.weights_compresslevel,
         requirements=r.requirements,
         lock=r.lock,
+        backend=r.backend,
     )
     result = build(opts, _log, progress=_TERMINAL)
     print(format_report(make_report(result)), file=sys.stderr)
@@ -132,6 +136,14 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
     from .util.interpreter import find_target_python
 
     project = Project(args.root)
+    if args.lock_cuda:
+        from .wheels.cuda.relock import relock
+
+        done = relock()
+        _log(f"wheels: {done.signature}")
+        _log(f"wheels: {len(done.changed)} pin(s) resolved to other files: {', '.join(done.changed) or 'none'}")
+        print(done.path)
+        return 0
     if args.lock_toolchain:
         from .wheels.toolchain import TOOLCHAIN_LOCK, lock_toolchain
 
@@ -145,7 +157,7 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
     lock = load_lock(project, profile, src=r.requirements, out=r.lock)
     python = find_target_python(profile.python_version)
     wheels = prepare_wheels(project, profile, lock, target_python=python, cache=cache_dir(), build_wheels=True,
-                            log=_log, progress=_TERMINAL)
+                            log=_log, progress=_TERMINAL, backend=r.backend)
     for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
@@ -206,6 +218,17 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .starter import init_project
+
+    dest = args.dir if args.dir is not None else args.root
+    done = init_project(dest, profile=args.profile or DEFAULT_PROFILE)
+    for f in done.files:
+        _log(f"init: {f.relative_to(done.root)}")
+    print(done.root)
+    return 0
+
+
 def _cmd_profile_capture(args: argparse.Namespace) -> int:
     from .profile.capture import capture_snippet
 
@@ -244,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="recipe: a TOML file or the name of one in recipes/ (default: submission.toml, "
                                 "else [tool.builder] in pyproject.toml, else the packaged default)")
 
+    def backend_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--backend", choices=("cpu", "cuda"), default=None,
+                       help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
+                            "(recipe key 'backend'; ~20-40 minutes once, then cached)")
+
     p = sub.add_parser("build", help="build submission.tar.gz (from the recipe; options override it)")
     common(p)
     p.add_argument("--model", type=Path, default=None, help="GGUF weights (default: the packaged SmolLM2-135M)")
@@ -253,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compresslevel", type=int, default=None, help="gzip level of code and libraries (default 1)")
     p.add_argument("--weights-compresslevel", type=int, default=None,
                    help="gzip level of the weights (default 0: see make bench)")
+    backend_option(p)
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in (or the recipe's requirements) into its lock")
@@ -265,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("wheels", help="check (and build, if missing) the wheels of the lock")
     common(p)
+    backend_option(p)
+    p.add_argument("--lock-cuda", action="store_true",
+                   help="re-resolve builder/wheels/cuda/toolkit.lock.toml's pins to files and hashes (PyPI, Debian)")
     p.add_argument("--lock-toolchain", action="store_true",
                    help="re-resolve builder/wheels/toolchain.in into the hash-pinned toolchain.txt (needs PyPI)")
     p.set_defaults(func=_cmd_wheels)
@@ -287,6 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_cmd_inspect)
 
+    p = sub.add_parser("init", help="create a starter project (recipe, lock inputs, a copy of the template)")
+    p.add_argument("dir", nargs="?", type=Path, default=None, help="the project folder (default: --root)")
+    p.add_argument("--profile", default=None, help=f"target profile (default {DEFAULT_PROFILE})")
+    p.set_defaults(func=_cmd_init)
+
     p = sub.add_parser("profile", help="capture a target runtime profile in a notebook, and import it")
     psub = p.add_subparsers(dest="profile_command", required=True)
     q = psub.add_parser("capture", help="print a stdlib-only notebook cell that writes runtime-profile.json")
@@ -301,9 +338,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt: every ``finally``
+    of the library runs (temp files removed, the previous archive kept)."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
         return int(args.func(args))
     except BuilderError as exc:
@@ -312,11 +360,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ERROR interrupted; nothing was replaced", file=sys.stderr)
         return 130
+    except Terminated:
+        print("ERROR terminated (SIGTERM); nothing was replaced", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         # `python -m builder inspect --json | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

