@@ -236,6 +236,22 @@ def _cmd_profile_capture(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profile_exports(args: argparse.Namespace) -> int:
+    from .layout import cache_dir
+    from .lock.pip import Pip
+    from .profile import resolve_profile
+    from .profile.natives import refresh_exports
+    from .util.interpreter import find_target_python
+
+    project = Project(args.root)
+    profile = resolve_profile(project, args.profile or DEFAULT_PROFILE)
+    done = refresh_exports(profile, pip=Pip(find_target_python(profile.python_version)), cache=cache_dir(), log=_log)
+    _log(f"profile: '{profile.name}': {sum(done.counts.values())} symbols of {len(done.counts)} libraries "
+         f"from {', '.join(done.packages)}; {done.size:,} bytes")
+    print(done.path)
+    return 0
+
+
 def _cmd_profile_import(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -328,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     psub = p.add_subparsers(dest="profile_command", required=True)
     q = psub.add_parser("capture", help="print a stdlib-only notebook cell that writes runtime-profile.json")
     q.set_defaults(func=_cmd_profile_capture)
+    q = psub.add_parser("exports", help="read the export lists of the profile's [[native]] libraries from their "
+                                        "pinned packages into its system.exports file")
+    q.add_argument("--profile", default=None, help=f"the profile (default: {DEFAULT_PROFILE})")
+    q.set_defaults(func=_cmd_profile_exports)
     q = psub.add_parser("import", help="turn runtime-profile.json into lockfiles/profiles/NAME.toml")
     q.add_argument("capture", type=Path, help="the JSON the capture cell wrote")
     q.add_argument("--name", default=None, help="profile name (default: captured-YYYYMMDD)")

@@ -10,7 +10,10 @@ CUDA libraries and their paths, the GPU, the CPU flags, what a fresh
 ``lockfiles/profiles/NAME.toml`` (:func:`import_profile`), in the schema that
 :func:`builder.profile.load_profile` reads; every captured value's ``source`` says
 ``captured on <date>``.  What a notebook cannot observe (the agent folder, the game's
-timeouts) is taken from a base profile and says so.
+timeouts) is taken from a base profile and says so.  The export lists the snippet read
+from the image's libraries (its own stdlib ELF reader) become the profile's
+``[[native]]`` tables (``captured = <path on the image>``) and ``NAME.exports.json.gz``
+beside it, so the symbol checks and verify's stubs follow the real image.
 """
 
 from __future__ import annotations
@@ -27,12 +30,15 @@ from packaging.version import InvalidVersion, Version
 
 from ..errors import ConfigError
 from ..layout import DEFAULT_PROFILE, Project
-from ..util.fs import atomic_path
-from .io import DEFAULT_AGENT_DIR, dump_profile, find_profile, load_profile
-from .model import GpuSpec, Profile, ProvidedPackage, Timeouts
+from ..util.fs import atomic_path, write_bytes_atomic
+from .exports import ExportData, LibraryExports, decode_exports, encode_exports, library_from_document
+from .io import DEFAULT_AGENT_DIR, EXPORTS_SUFFIX, dump_profile, find_profile, load_profile
+from .model import GpuSpec, NativeLibrary, Profile, ProvidedPackage, Timeouts
 
 SNIPPET = Path(__file__).with_name("capture_snippet.py")
 CAPTURE_FORMAT = 1
+#: A capture file larger than this is not one the snippet wrote (export lists included: ~1 MB).
+MAX_CAPTURE_BYTES = 256 << 20
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LEVELS = (
     ("x86-64-v4", {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}),
@@ -151,6 +157,47 @@ def _provided(c: _Capture, notes: list[str]) -> tuple[ProvidedPackage, ...]:
     return tuple(out.values())
 
 
+def captured_exports(
+    doc: Mapping[str, Any], *, libraries: tuple[str, ...], path: Path, notes: list[str]
+) -> ExportData | None:
+    """The export lists the snippet read on the image (its ``exports``), for ``libraries``."""
+    found = doc.get("exports")
+    if not isinstance(found, dict):
+        notes.append("the capture has no export lists (an older snippet?): the profile has no [[native]] "
+                     "libraries, so their symbols are not checked")
+        return None
+    problems: list[str] = []
+    libs: dict[str, LibraryExports] = {}
+    for soname, entry in sorted(found.items()):
+        if soname not in libraries or not isinstance(entry, dict):
+            continue
+        if "error" in entry or not isinstance(entry.get("path"), str) or not isinstance(entry.get("sha256"), str):
+            notes.append(f"{soname}: no export list captured ({entry.get('error', 'no path or sha256')})")
+            continue
+        if entry.get("soname") != soname:
+            notes.append(f"{soname}: {entry['path']} has SONAME {entry.get('soname')}: left out")
+            continue
+        lib_doc = {"package": {"kind": "captured", "ref": entry["path"], "sha256": entry["sha256"], "member": ""},
+                   "file_sha256": entry["sha256"], "versions": entry.get("versions"), "data": entry.get("data", {}),
+                   "tls": entry.get("tls", {})}
+        lib = library_from_document(soname, lib_doc, problems)
+        if lib is not None:
+            libs[soname] = lib
+    if problems:
+        raise ConfigError(path, "malformed export lists:\n  - " + "\n  - ".join(problems))
+    return ExportData(libraries=libs) if libs else None
+
+
+def _natives(data: ExportData | None, c: _Capture) -> tuple[NativeLibrary, ...]:
+    if data is None:
+        return ()
+    return tuple(
+        NativeLibrary(soname=s, kind="captured", ref=lib.package.ref, sha256=lib.package.sha256, member="",
+                      source=f"{c.cap}: {lib.package.ref}")
+        for s, lib in sorted(data.libraries.items())
+    )
+
+
 def captured_profile(
     doc: Mapping[str, Any], *, name: str, base: Profile | None, path: Path
 ) -> tuple[Profile, list[str]]:
@@ -176,6 +223,8 @@ def captured_profile(
     where = ", ".join(f"{k} at {v}" for k, v in sorted(cuda.items())) or "none found"
     sources["libraries"] = f"{c.cap}: ldconfig -p and the loader; CUDA: {where}"
     gpu = _gpu(c, notes)
+    system_libraries = tuple(sorted(base_libs) + sorted(k for k in cuda if k not in base_libs))
+    natives = _natives(captured_exports(doc, libraries=system_libraries, path=path, notes=notes), c)
     sources["agent_dir"] = f"from profile {base.name}" if base else "built-in default"
     sources["timeouts"] = f"from profile {base.name}: not observable in a notebook" if base else "built-in defaults"
     profile = Profile(
@@ -190,19 +239,19 @@ def captured_profile(
         glibc=glibc,
         glibcxx=glibcxx,
         cpu_baseline=cpu,
-        system_libraries=tuple(sorted(base_libs) + sorted(k for k in cuda if k not in base_libs)),
+        system_libraries=system_libraries,
         gpu_libraries=tuple(sorted(cuda)),
         provided=_provided(c, notes),
         gpu=gpu,
         timeouts=base.timeouts if base else Timeouts(act_timeout_s=60.0, overage_s=300.0, run_timeout_s=9600.0),
         sources=sources,
+        natives=natives,
+        exports=f"{name}{EXPORTS_SUFFIX}" if natives else "",
     )
     return profile, notes
 
 
-def profile_toml(doc: Mapping[str, Any], *, name: str, base: Profile | None, path: Path) -> tuple[str, list[str]]:
-    """The profile TOML for a captured ``doc`` (written by ``tomli-w``), and notes for the user."""
-    profile, notes = captured_profile(doc, name=name, base=base, path=path)
+def _header(doc: Mapping[str, Any], profile: Profile, base: Profile | None) -> list[str]:
     header = [
         f"Target runtime captured with `python -m builder profile capture` on {doc['captured']}.",
         "Generated by `python -m builder profile import`; values not observable in a notebook",
@@ -210,7 +259,13 @@ def profile_toml(doc: Mapping[str, Any], *, name: str, base: Profile | None, pat
     ]
     if not profile.provided:
         header.append("No provided packages: `import kaggle_environments` failed where this was captured.")
-    return dump_profile(profile, header), notes
+    return header
+
+
+def profile_toml(doc: Mapping[str, Any], *, name: str, base: Profile | None, path: Path) -> tuple[str, list[str]]:
+    """The profile TOML for a captured ``doc`` (written by ``tomli-w``), and notes for the user."""
+    profile, notes = captured_profile(doc, name=name, base=base, path=path)
+    return dump_profile(profile, _header(doc, profile, base)), notes
 
 
 def import_profile(
@@ -220,6 +275,8 @@ def import_profile(
     if not _NAME_RE.match(name):
         raise ConfigError("--name", f"a profile name is letters, digits, '.', '_' and '-': {name!r}")
     try:
+        if capture.stat().st_size > MAX_CAPTURE_BYTES:
+            raise ConfigError(capture, f"larger than {MAX_CAPTURE_BYTES} bytes: not written by the capture snippet")
         doc = json.loads(capture.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(capture, "capture file not found") from None
@@ -231,9 +288,20 @@ def import_profile(
     out = project.own_profiles_dir() / f"{name}.toml"
     if out.exists() and not force:
         raise ConfigError(out, "profile exists; pass --force to replace it or choose another --name")
-    text, notes = profile_toml(doc, name=name, base=base_profile, path=capture)
+    profile, notes = captured_profile(doc, name=name, base=base_profile, path=capture)
+    text = dump_profile(profile, _header(doc, profile, base_profile))
+    data = captured_exports(doc, libraries=profile.system_libraries, path=capture, notes=[])
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
         load_profile(tmp)  # never leave a profile that the builder cannot read
-    return ImportedProfile(path=out, profile=load_profile(out), notes=tuple(notes))
+        if profile.exports and data is not None:
+            raw = encode_exports(data)
+            decode_exports(raw, out.with_name(profile.exports))  # nor export lists it cannot read
+            write_bytes_atomic(out.with_name(profile.exports), raw)
+    imported = load_profile(out)
+    if imported.natives:
+        from .exports import profile_exports
+
+        profile_exports(imported)  # the two files agree
+    return ImportedProfile(path=out, profile=imported, notes=tuple(notes))

@@ -9,10 +9,12 @@ import ctypes
 import ctypes.util
 import datetime
 import glob
+import hashlib
 import json
 import os
 import platform
 import re
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -149,6 +151,119 @@ def libraries() -> tuple[dict[str, str], dict[str, str]]:
     return base, cuda
 
 
+# --- export lists: a small ELF reader (.dynsym + .gnu.version + .gnu.version_d), bounded
+MAX_SYMBOLS = 2_000_000
+MAX_SECTION = 256 << 20
+SHT_DYNAMIC, SHT_DYNSYM, SHT_VERDEF, SHT_VERSYM = 6, 11, 0x6FFFFFFD, 0x6FFFFFFF
+
+
+def _section(fh: Any, sh: tuple[int, ...], size_limit: int = MAX_SECTION) -> bytes:
+    offset, size = sh[4], sh[5]
+    if size > size_limit:
+        raise ValueError(f"section of {size} bytes")
+    fh.seek(offset)
+    data: bytes = fh.read(size)
+    if len(data) != size:
+        raise ValueError("truncated section")
+    return data
+
+
+def _cstr(table: bytes, at: int) -> str:
+    end = table.find(b"\0", at)
+    return table[at:end if end >= 0 else len(table)].decode("utf-8", "replace")
+
+
+def elf_exports(path: str) -> dict[str, Any]:
+    """The dynamic symbols a 64-bit little-endian shared library defines, by version node
+    ("" = unversioned), with the sizes of its data and TLS symbols: what
+    `python -m builder profile exports` reads from a package, read here from the image."""
+    with open(path, "rb") as fh:
+        ident = fh.read(64)
+        if ident[:4] != b"\x7fELF" or ident[4] != 2 or ident[5] != 1:
+            raise ValueError("not a 64-bit little-endian ELF file")
+        shoff, = struct.unpack_from("<Q", ident, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", ident, 0x3A)
+        if shentsize != 64 or shnum > 65535:
+            raise ValueError("unexpected section headers")
+        fh.seek(shoff)
+        raw = fh.read(64 * shnum)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", raw, 64 * i) for i in range(len(raw) // 64)]
+        by_type: dict[int, tuple[int, ...]] = {}
+        for sh in sections:
+            by_type.setdefault(sh[1], sh)
+        dynsym = by_type.get(SHT_DYNSYM)
+        if dynsym is None:
+            raise ValueError("no .dynsym")
+        strtab = _section(fh, sections[dynsym[6]])
+        syms = _section(fh, dynsym)
+        count = len(syms) // 24
+        if count > MAX_SYMBOLS:
+            raise ValueError(f"{count} symbols")
+        versym = by_type.get(SHT_VERSYM)
+        vers = struct.unpack(f"<{count}H", _section(fh, versym)[: 2 * count]) if versym else (1,) * count
+        nodes: dict[int, str] = {}
+        verdef = by_type.get(SHT_VERDEF)
+        if verdef is not None:
+            vd, vstr, at = _section(fh, verdef), _section(fh, sections[verdef[6]]), 0
+            for _ in range(verdef[7]):  # sh_info: the number of entries
+                _v, flags, ndx, cnt, _h, aux, nxt = struct.unpack_from("<HHHHIII", vd, at)
+                if cnt and not flags & 1:  # VER_FLG_BASE names the file itself
+                    nodes[ndx] = _cstr(vstr, struct.unpack_from("<I", vd, at + aux)[0])
+                if not nxt:
+                    break
+                at += nxt
+        soname = None
+        dyn = by_type.get(SHT_DYNAMIC)
+        if dyn is not None:
+            table, dstr = _section(fh, dyn), _section(fh, sections[dyn[6]])
+            for i in range(len(table) // 16):
+                tag, val = struct.unpack_from("<qQ", table, 16 * i)
+                if tag == 14:  # DT_SONAME
+                    soname = _cstr(dstr, val)
+    versions: dict[str, set[str]] = {}
+    data: dict[str, int] = {}
+    tls: dict[str, int] = {}
+    for i in range(1, count):
+        name_at, info, other, shndx, _value, size = struct.unpack_from("<IBBHQQ", syms, 24 * i)
+        bind, kind = info >> 4, info & 0xF
+        if bind == 0 or other & 3 in (1, 2) or shndx in (0, 0xFFF1):  # local, hidden/internal, UND, ABS
+            continue
+        name = _cstr(strtab, name_at)
+        ndx = vers[i] & 0x7FFF
+        if not name or ndx == 0:
+            continue
+        versions.setdefault(nodes.get(ndx, "") if ndx > 1 else "", set()).add(name)
+        if kind in (1, 5):  # OBJECT, COMMON
+            data[name] = max(size, data.get(name, 0))
+        elif kind == 6:  # TLS
+            tls[name] = max(size, tls.get(name, 0))
+    return {"soname": soname, "versions": {k: sorted(v) for k, v in sorted(versions.items())},
+            "data": dict(sorted(data.items())), "tls": dict(sorted(tls.items()))}
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def exports(base: dict[str, str], cuda: dict[str, str]) -> dict[str, Any]:
+    """The export list of every library found, by SONAME (the file the loader picks)."""
+    out: dict[str, Any] = {}
+    for soname, found in sorted({**base, **cuda}.items()):
+        path = _loaded_path(soname) if soname in base else found
+        path = os.path.realpath(path) if path and os.path.isfile(path) else os.path.realpath(found)
+        try:
+            doc = elf_exports(path)
+            doc.update(path=path, sha256=_sha256(path))
+        except (OSError, ValueError, struct.error) as exc:
+            doc = {"path": path, "error": str(exc)}
+        out[soname] = doc
+    return out
+
+
 def gpu() -> list[dict[str, Any]]:
     out = _run(["nvidia-smi", "--query-gpu=name,memory.total,compute_cap,driver_version",
                 "--format=csv,noheader,nounits"])
@@ -224,6 +339,7 @@ def capture() -> dict[str, Any]:
         "libstdcxx": glibcxx_versions(),
         "libraries": base,
         "cuda_libraries": cuda,
+        "exports": exports(base, cuda),
         "gpus": gpu(),
         "cpu_flags": cpu_flags(),
         "imported": imported(),
@@ -236,5 +352,6 @@ with open(OUTPUT, "w") as _fh:
     json.dump(_doc, _fh, indent=2, sort_keys=True)
 _gpu = _doc["gpus"][0]["name"] if _doc["gpus"] else "none"
 print(f"wrote {os.path.abspath(OUTPUT)}: Python {_doc['python']['version']}, glibc {_doc['glibc']}, "
-      f"{len(_doc['cuda_libraries'])} CUDA libraries, GPU {_gpu}, "
+      f"{len(_doc['cuda_libraries'])} CUDA libraries, "
+      f"{sum(1 for e in _doc['exports'].values() if 'versions' in e)} export lists, GPU {_gpu}, "
       f"{len(_doc['imported']['dists'])} packages imported by kaggle_environments")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import NormalizedName, canonicalize_name
@@ -26,6 +28,46 @@ class ProvidedPackage:
     @property
     def pin(self) -> str:
         return f"{self.name}=={self.version}" if self.version else str(self.name)
+
+
+NativeKind = Literal["wheel", "deb", "captured"]
+#: The keys of a ``[[native]]`` table that name where its library is read from.
+NATIVE_KINDS: tuple[NativeKind, ...] = ("wheel", "deb", "captured")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NativeLibrary:
+    """A shared library the target provides, and the package its export list is read from
+    (``python -m builder profile exports``), or the file it was captured from on the image."""
+
+    soname: str
+    kind: NativeKind
+    #: wheel: ``name==version`` on PyPI; deb: the package's URL; captured: the file's path on the image
+    ref: str
+    #: of the wheel or .deb (pinned: every downloaded byte is checked); of the file itself when captured
+    sha256: str
+    #: the library's path inside the package ("" when captured)
+    member: str
+    source: str
+    #: the .deb's size in bytes (pinned with its sha256: a download stops there); 0 otherwise
+    size: int = 0
+
+    @property
+    def package(self) -> str:
+        """What it was read from, in words: ``nvidia-cuda-runtime-cu12 12.1.105``, ``libcuda1 550.163.01-2``."""
+        if self.kind == "wheel":
+            name, _, version = self.ref.partition("==")
+            return f"{name} {version}".strip()
+        if self.kind == "deb":
+            base = unquote(self.ref.rsplit("/", 1)[-1]).removesuffix(".deb")
+            parts = base.split("_")
+            return " ".join(parts[:2]) if len(parts) >= 2 else base
+        return f"captured {self.ref}"
+
+    @property
+    def label(self) -> str:
+        """``package``, with ", best known" when the profile could not pin the target's exact library."""
+        return self.package + (", best known" if self.source.startswith("best known") else "")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +105,17 @@ class Profile:
     #: where each value came from ("documented: ...", "best known: ...", "captured on ..."),
     #: by :data:`SOURCE_KEYS`
     sources: Mapping[str, str] = field(default_factory=dict)
+    #: the provided libraries whose exported symbols the profile knows (``[[native]]``)
+    natives: tuple[NativeLibrary, ...] = ()
+    #: the file of their export lists, beside the profile ("" when it has none)
+    exports: str = ""
+
+    @property
+    def exports_path(self) -> Path | None:
+        return self.path.parent / self.exports if self.exports else None
+
+    def native(self, soname: str) -> NativeLibrary | None:
+        return next((n for n in self.natives if n.soname == soname), None)
 
     @property
     def python_tuple(self) -> tuple[int, int]:

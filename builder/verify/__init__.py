@@ -11,6 +11,13 @@ Levels (each "passed", "FAILED: ..." with every problem of the level, or "skippe
 Which level needs which (:data:`NEEDS`): every level needs level 1 to have passed
 (nothing else touches an untrusted archive); level 4 needs level 3 (run for it when not
 asked for).  The verdicts are made in :mod:`.levels`, the report in :mod:`.report`.
+
+A GPU build on a machine without the target's GPU libraries (no NVIDIA driver): levels
+3-4 load stubs of the missing ones, made from the *profile's* export lists
+(:mod:`.stubs`), so the load proves every symbol the archive imports exists on the
+target; llama.cpp then finds no device and plays on the CPU, and the verdicts say so.  A
+library the machine has is used as it is.
+
 Problems with this machine (no target interpreter, pip failing) raise
 :class:`~builder.errors.BuilderError` instead of becoming a verdict about the archive.
 """
@@ -27,7 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..layout import cache_dir
 from ..profile import Profile
+from ..profile.exports import profile_exports
 from ..progress import ProgressFactory, no_progress
 from ..util.interpreter import find_target_python
 from ..wheels.elf import needs_gpu_driver
@@ -36,6 +45,7 @@ from .report import ALL_LEVELS, LevelResult, VerifyReport, format_table, judged,
 from .runtime import Runtime, ensure_runtime, missing_gpu_libraries, run_child
 from .scan import ArchiveScan, scan_archive
 from .static import check_static
+from .stubs import NativePlan, build_stubs
 
 __all__ = ["ALL_LEVELS", "LevelResult", "VerifyReport", "format_table", "verify"]
 
@@ -55,6 +65,7 @@ class _Run:
     wanted: frozenset[int]
     say: Log
     tmp: Path
+    natives: NativePlan | None = None
     results: dict[int, LevelResult] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -89,6 +100,7 @@ def verify(
     python: Path | None = None,
     cache: Path | None = None,
     gpu_probe: GpuProbe | None = None,
+    cc: str | None = None,
     play_timeout_s: float | None = None,
     seed: int = 0,
     workdir: Path | None = None,
@@ -99,7 +111,8 @@ def verify(
     ``runtime_requirements`` pins what the target provides that the vendored packages
     import (from the lock), e.g. ``("numpy==1.26.4", "jinja2==3.1.4", ...)``.
     ``python`` defaults to ``find_target_python(profile.python_version)``; ``cache`` to
-    ``cache_dir()``; ``gpu_probe(python, libs)`` returns the libraries this machine lacks.
+    ``cache_dir()``; ``gpu_probe(python, libs)`` returns the libraries this machine lacks
+    (stubbed from the profile's export lists, compiled with ``cc``, default ``$CC``/``cc``).
     ``workdir`` (default: a new temp folder) is removed at the end.  ``progress`` shows
     level 1's pass over the archive (bytes read).
     """
@@ -117,7 +130,7 @@ def verify(
         scan = _run_level1(run, progress)
         if scan.ok:
             gpu = _run_level2(run, scan)
-            if python is not None and run.runs_code and not _gpu_missing(run, python, gpu, gpu_probe):
+            if python is not None and run.runs_code and _plan_natives(run, python, gpu, gpu_probe, cache, cc):
                 runtime = ensure_runtime(python, profile, runtime_requirements, play=4 in wanted, cache=cache,
                                          log=run.say)
                 _run_level3(run, runtime, scan)
@@ -161,15 +174,32 @@ def _run_level2(run: _Run, scan: ArchiveScan) -> tuple[str, ...]:
     return found.gpu_libraries
 
 
-def _gpu_missing(run: _Run, python: Path, gpu: Sequence[str], probe: GpuProbe | None) -> bool:
-    """Skip levels 3-4 (and say why) when this machine lacks a GPU library the archive needs."""
+def _plan_natives(
+    run: _Run, python: Path, gpu: Sequence[str], probe: GpuProbe | None, cache: Path | None, cc: str | None
+) -> bool:
+    """Decide what levels 3-4 load for the GPU libraries ``gpu`` the archive needs: the
+    machine's own, and stubs (from the profile's export lists) of those it lacks.  False
+    (levels 3-4 skipped, saying why) when a missing one has no export list to stub it."""
     if not gpu:
-        return False
+        run.natives = None
+        return True
+    order = {lib: i for i, lib in enumerate(run.profile.gpu_libraries)}
+    gpu = tuple(sorted(gpu, key=lambda lib: (order.get(lib, len(order)), lib)))  # the profile's order
     missing = tuple((probe or missing_gpu_libraries)(python, gpu))
-    if missing:
-        run.skip_rest((3, 4), f"needs {', '.join(missing)} (a GPU build; this machine has no NVIDIA driver "
-                              "or CUDA runtime); level 2 stands")
-    return bool(missing)
+    exports = profile_exports(run.profile) if missing else None
+    unlisted = [lib for lib in missing if exports is None or exports.get(lib) is None]
+    if unlisted:
+        run.skip_rest((3, 4), f"needs {', '.join(unlisted)} (a GPU build; this machine has no NVIDIA driver "
+                              f"or CUDA runtime, and profile '{run.profile.name}' has no export list to stub "
+                              "it); level 2 stands")
+        return False
+    stubs = build_stubs(run.profile, exports, missing, cache=cache or cache_dir(), cc=cc, log=run.say) \
+        if missing and exports is not None else ()
+    run.natives = NativePlan(profile=run.profile.name, needed=tuple(gpu), stubs=stubs)
+    if stubs:
+        run.say(f"verify: this machine lacks {', '.join(missing)}: levels 3-4 load stubs made from profile "
+                f"'{run.profile.name}' export lists (no GPU: llama.cpp will run on the CPU)")
+    return True
 
 
 def _run_level3(run: _Run, runtime: Runtime, scan: ArchiveScan) -> None:
@@ -179,11 +209,12 @@ def _run_level3(run: _Run, runtime: Runtime, scan: ArchiveScan) -> None:
         "main": str(run.agent_dir / "main.py"),
         "preload": list(runtime.preload),
         "llama_cpp": llama,
+        "stubs": run.natives.request() if run.natives else [],
     }
     limit = run.profile.timeouts.act_timeout_s + run.profile.timeouts.overage_s + 60
     t0 = time.perf_counter()
     child = run_child(runtime, "import", req, run.tmp / "run", timeout_s=limit)
-    result = level3(child, scan, run.agent_dir, run.profile, llama)
+    result = level3(child, scan, run.agent_dir, run.profile, llama, run.natives)
     if 3 not in run.wanted:
         result = dataclasses.replace(result, notes=(*result.notes, "run because level 4 needs it"))
     run.record(result, time.perf_counter() - t0)
@@ -200,10 +231,11 @@ def _run_level4(run: _Run, runtime: Runtime, *, episodes: int, seed: int, timeou
         "shims": str(runtime.shims),
         "episodes": episodes,
         "seed": seed,
+        "stubs": run.natives.request() if run.natives else [],
     }
     t0 = time.perf_counter()
     child = run_child(runtime, "play", req, run.tmp / "run", timeout_s=limit)
-    run.record(level4(child, run.profile), time.perf_counter() - t0)
+    run.record(level4(child, run.profile, run.natives), time.perf_counter() - t0)
 
 
 def _rmtree(path: Path) -> None:

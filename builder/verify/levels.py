@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from ..profile import Profile
-from .child.verify_protocol import ImportResult, PlayResult, PreloadReport
+from .child.verify_protocol import ImportResult, NativeReport, PlayResult, PreloadReport
 from .report import LevelResult, judged
 from .runtime import ChildRun
 from .scan import ArchiveScan
+from .stubs import NativePlan
 
 
 def level1(scan: ArchiveScan, seconds: float) -> LevelResult:
@@ -26,7 +28,79 @@ def level1(scan: ArchiveScan, seconds: float) -> LevelResult:
     return judged(1, scan.problems, scan.notes, seconds, details)
 
 
-def level3(run: ChildRun, scan: ArchiveScan, agent_dir: Path, profile: Profile, llama: bool) -> LevelResult:
+def _natives(
+    level: int, plan: NativePlan | None, report: NativeReport | None, offload: bool | None, stderr: Path,
+    *, loaded: Literal["loaded", "failed", "unused"],
+) -> tuple[list[str], list[str], dict[str, Any], str]:
+    """Problems, notes, details and the verdict's qualifier about the GPU libraries:
+    which were stubs, which real, and what that proves.  ``loaded``: whether the archive's
+    libraries were loaded at this level (``unused``: the agent never imported llama_cpp)."""
+    if plan is None or not plan.needed:
+        return [], [], {}, ""
+    got = report or NativeReport(stubs=[], real={}, errors=[])
+    problems = [f"GPU libraries: {e}" for e in got.get("errors", [])]
+    notes: list[str] = []
+    libraries: dict[str, str] = {}
+    stubbed = [s for s in plan.stubs if s.soname in got.get("stubs", [])]
+    for soname in plan.needed:
+        stub = plan.stub(soname)
+        if stub is not None and stub in stubbed:
+            libraries[soname] = f"stub from the export list of {stub.package} (profile '{plan.profile}')"
+        elif soname in got.get("real", {}):
+            libraries[soname] = f"real: {got['real'][soname]}"
+            if stub is not None:
+                notes.append(f"{soname}: the real library was found ({got['real'][soname]}); its stub was not used")
+        else:
+            libraries[soname] = "real (found by the loader)"
+    init = _stderr_line(stderr, b"ggml_cuda_init")
+    details: dict[str, Any] = {"gpu_libraries": libraries, "gpu_offload": offload}
+    if init:
+        details["ggml_cuda_init"] = init
+    if not stubbed:
+        details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
+        notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
+                     f"); llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
+        return problems, notes, details, ""
+    names = ", ".join(s.soname for s in stubbed)
+    if loaded == "failed":
+        notes.append(f"stubs of {names} (from profile '{plan.profile}' export lists) were loaded first; "
+                     "the archive's libraries did not load against them (see the problems)")
+        return problems, notes, details, ""
+    if loaded == "unused":
+        notes.append(f"stubs of {names} were loaded, but the agent never imported llama_cpp while playing: "
+                     "the CUDA build was not exercised at this level")
+        return problems, notes, details, ""
+    details["proven"] = (f"every symbol and version the archive imports from {names} is exported by the "
+                         f"target's libraries (stubs made from profile '{plan.profile}' export lists loaded)")
+    details["not_proven"] = "that the CUDA kernels run: no GPU was used, llama.cpp ran on its CPU backend"
+    which = "; ".join(f"{s.soname}: {s.package}" for s in stubbed)
+    notes.append(f"CUDA build loaded against stubs of the target's libraries ({which}), made from profile "
+                 f"'{plan.profile}' export lists: every symbol it imports from them exists there")
+    if init:
+        notes.append(f"llama.cpp: {init}")
+    notes.append("not proven: that the kernels run on the target's GPU (no GPU here; "
+                 f"llama.cpp GPU offload: {offload if offload is not None else 'not reported'})")
+    what = "llama.cpp runs on CPU" if level == 3 else "played on CPU"
+    return problems, notes, details, f"CUDA build loaded against stubs of the target's libraries; no GPU here: {what}"
+
+
+def _stderr_line(path: Path, marker: bytes) -> str | None:
+    """The last line of the child's stderr holding ``marker`` (streamed, cut to 300 chars)."""
+    found: str | None = None
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                if marker in raw:
+                    found = raw.decode("utf-8", "replace").strip()[:300]
+    except OSError:
+        return None
+    return found
+
+
+def level3(
+    run: ChildRun, scan: ArchiveScan, agent_dir: Path, profile: Profile, llama: bool,
+    native: NativePlan | None = None,
+) -> LevelResult:
     problems: list[str] = []
     notes: list[str] = []
     details: dict[str, Any] = {"child_seconds": round(run.seconds, 3)}
@@ -73,10 +147,17 @@ def level3(run: ChildRun, scan: ArchiveScan, agent_dir: Path, profile: Profile, 
         details["vendored_modules"] = vendored.get("modules", {})
         if vendored.get("modules"):
             notes.append(f"imported from lib/: {', '.join(sorted(vendored['modules']))}")
-    return judged(3, problems, notes, run.seconds, details)
+    offload = res["llama_cpp"]["gpu_offload"] if "llama_cpp" in res else None
+    failed = "llama_cpp_error" in res or bool(vendored and vendored.get("errors"))
+    nprob, nnotes, ndetails, qualifier = _natives(3, native, res.get("native"), offload, run.stderr_path,
+                                                  loaded="failed" if failed else "loaded")
+    if ndetails:
+        details["native"] = ndetails
+    result = judged(3, [*nprob, *problems], [*nnotes, *notes], run.seconds, details)
+    return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
 
 
-def level4(run: ChildRun, profile: Profile) -> LevelResult:
+def level4(run: ChildRun, profile: Profile, native: NativePlan | None = None) -> LevelResult:
     problems: list[str] = []
     notes: list[str] = []
     details: dict[str, Any] = {"child_seconds": round(run.seconds, 3)}
@@ -134,7 +215,14 @@ def level4(run: ChildRun, profile: Profile) -> LevelResult:
         notes.append(f"llama.cpp GPU offload: {res['gpu_offload']}" + (f" ({offloaded})" if offloaded else ""))
     if not episodes and not problems:
         problems.append("play: no episode was played")
-    return judged(4, problems, notes, run.seconds, details)
+    used: Literal["loaded", "failed", "unused"] = (
+        "loaded" if "gpu_offload" in res else "failed" if "gpu_offload_error" in res else "unused")
+    nprob, nnotes, ndetails, qualifier = _natives(4, native, res.get("native"), res.get("gpu_offload"),
+                                                  run.stderr_path, loaded=used)
+    if ndetails:
+        details["native"] = ndetails
+    result = judged(4, [*nprob, *problems], [*nnotes, *notes], run.seconds, details)
+    return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
 
 
 def _offload_line(path: Path) -> str | None:

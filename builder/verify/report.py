@@ -28,11 +28,13 @@ class LevelResult:
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: what a pass did not prove, said with the verdict (e.g. stubs stood in for the GPU libraries)
+    qualifier: str = ""
 
     @property
     def summary(self) -> str:
         if self.status == "passed":
-            return "passed"
+            return f"passed ({self.qualifier})" if self.qualifier else "passed"
         if self.status == "skipped":
             return f"skipped: {self.reason}"
         first = self.problems[0] if self.problems else self.reason
@@ -45,6 +47,7 @@ class LevelResult:
             "name": self.name,
             "status": self.status,
             "summary": self.summary,
+            "qualifier": self.qualifier,
             "problems": list(self.problems),
             "reason": self.reason,
             "notes": list(self.notes),

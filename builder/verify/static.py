@@ -8,8 +8,11 @@
   ``insert``.
 - Every package in ``lib/`` has wheel metadata whose tags fit the profile, its files
   match the wheel's RECORD, and none is a package the profile provides (shadowed).
-- Every ELF file resolves its NEEDED libraries inside the archive ($ORIGIN RUNPATH) or
-  from the profile's system libraries, and needs no newer glibc/libstdc++.
+- Every ELF file resolves its NEEDED libraries inside the archive ($ORIGIN RUNPATH, and
+  only $ORIGIN-relative entries) or from the profile's system libraries, needs no newer
+  glibc/libstdc++, imports only symbols (with their versions) that the provided library
+  it binds to exports (the profile's export lists), and a CUDA library carries a kernel
+  for the profile's GPU (:func:`builder.wheels.elf.check_elfs`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
 
 from ..profile import Profile
-from ..wheels.elf import check_elf, needs_gpu_driver
+from ..wheels.elf import check_elfs, needs_gpu_driver
 from .scan import ArchiveScan
 
 Kind = Literal["function", "class", "lambda", "imported", "star", "module", "value", "unknown"]
@@ -479,8 +482,9 @@ def check_static(scan: ArchiveScan, profile: Profile) -> StaticFindings:
     available: dict[str, set[str]] = {}
     for p in [*scan.files, *scan.symlinks]:
         available.setdefault(posixpath.dirname(p), set()).add(posixpath.basename(p))
-    for info in scan.elfs:
-        problems += check_elf(info, profile, available)
+    elf = check_elfs(scan.elfs, profile, available)
+    problems += elf.problems
+    notes += elf.notes
     problems += scan.elf_problems
     gpu = needs_gpu_driver(scan.elfs, profile)
     if gpu:
@@ -491,5 +495,7 @@ def check_static(scan: ArchiveScan, profile: Profile) -> StaticFindings:
         "vendored": dists,
         "elf_files": len(scan.elfs),
         "gpu_libraries": list(gpu),
+        "symbols_checked": dict(elf.bound),
+        "cuda_kernels": dict(elf.kernels),
     }
     return StaticFindings(problems=tuple(problems), notes=tuple(notes), details=details, gpu_libraries=gpu)

@@ -4,7 +4,9 @@
   or it was built here from the locked sdist, whose hash is in the lock;
 * its tags fit the target (:meth:`Profile.supported_tags`);
 * every native library in it loads on the target (:mod:`.elf`): glibc and libstdc++
-  symbol versions, NEEDED libraries inside the wheel or provided.
+  symbol versions, NEEDED libraries inside the wheel or provided, RUNPATH only
+  ``$ORIGIN``-relative, every symbol bound to a provided library in its export list,
+  and a kernel for the profile's GPU in every CUDA library.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ..errors import WheelError, WheelProblems
 from ..lock import LockEntry
 from ..profile import Profile
 from ..util.hashing import sha256_file
-from .elf import check_elf, is_elf, read_elf
+from .elf import check_elfs, read_zip_elf, zip_member_is_elf
 from .prune import plan_pruning
 
 Origin = Literal["wheels-dir", "downloaded", "built"]
@@ -57,7 +59,8 @@ def tag_problems(path: Path, profile: Profile) -> list[str]:
 
 def elf_problems(path: Path, profile: Profile) -> list[str]:
     """Native-library problems of the files of a wheel that would be vendored
-    (purelib-relative paths; what :mod:`builder.prune` drops is not checked)."""
+    (purelib-relative paths; what :mod:`builder.prune` drops is not checked).  Each
+    library is streamed to a temp file to be read, never held in memory whole."""
     problems: list[str] = []
     try:
         zf = zipfile.ZipFile(path)
@@ -70,17 +73,15 @@ def elf_problems(path: Path, profile: Profile) -> list[str]:
         for n in names:
             d, _, base = n.rpartition("/")
             available.setdefault(d, set()).add(base)
+        infos = []
         for n in names:
-            with zf.open(n) as fh:
-                head = fh.read(4)
-            if not is_elf(head):
+            if not zip_member_is_elf(zf, n):
                 continue
             try:
-                info = read_elf(n, zf.read(n))
+                infos.append(read_zip_elf(zf, n))
             except ValueError as exc:
                 problems.append(f"{n}: {exc}")
-                continue
-            problems.extend(check_elf(info, profile, available))
+        problems.extend(check_elfs(infos, profile, available).problems)
     return problems
 
 

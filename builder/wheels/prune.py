@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 
-from .elf import is_elf, read_elf
+from .elf import read_zip_elf, zip_member_is_elf
 
 _PY_LOAD_RES = (
     re.compile(r"load_shared_library\(\s*[\"']([\w.+-]+)[\"']"),
@@ -51,6 +51,14 @@ def plan_pruning(zf: zipfile.ZipFile) -> dict[str, str]:
     return prune
 
 
+def _sha256_member(zf: zipfile.ZipFile, name: str) -> str:
+    h = hashlib.sha256()
+    with zf.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _duplicate_libraries(zf: zipfile.ZipFile, names: Sequence[str]) -> dict[str, str]:
     loaded: set[str] = set()
     for n in names:
@@ -58,22 +66,24 @@ def _duplicate_libraries(zf: zipfile.ZipFile, names: Sequence[str]) -> dict[str,
             text = zf.read(n).decode("utf-8", errors="replace")
             for rx in _PY_LOAD_RES:
                 loaded.update(f"lib{m}.so" for m in rx.findall(text))
-    groups: dict[tuple[str, str], list[str]] = {}
+    candidates: dict[tuple[str, int, int], list[str]] = {}
     needed: set[str] = set()
     for n in names:
         base = n.rsplit("/", 1)[-1]
-        if ".so" not in base:
-            continue
-        data = zf.read(n)
-        if not is_elf(data[:4]):
+        if ".so" not in base or not zip_member_is_elf(zf, n):
             continue
         try:
-            info = read_elf(n, data)
+            info = read_zip_elf(zf, n, symbols=False)  # streamed: never read into memory whole
         except ValueError:
             continue
         needed.update(info.needed)
-        key = (n.rsplit("/", 1)[0] if "/" in n else "", hashlib.sha256(data).hexdigest())
-        groups.setdefault(key, []).append(n)
+        zi = zf.getinfo(n)
+        candidates.setdefault((n.rsplit("/", 1)[0] if "/" in n else "", zi.CRC, zi.file_size), []).append(n)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for (folder, _crc, _size), members in candidates.items():
+        for n in members:  # equal CRC and size: confirm by sha256 before calling them copies
+            key = (folder, _sha256_member(zf, n) if len(members) > 1 else n)
+            groups.setdefault(key, []).append(n)
     prune: dict[str, str] = {}
     for members in groups.values():
         if len(members) < 2:

@@ -19,6 +19,15 @@ from factories.gguf import write_tiny_gguf
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = PACKAGED / "lockfiles" / "profiles" / "kaggle-2024.toml"
+#: The export lists beside it (``system.exports``): a copied profile needs them too.
+EXPORTS = PROFILE.with_name("kaggle-2024.exports.json.gz")
+
+
+def copy_profile(folder: Path) -> Path:
+    """The packaged kaggle-2024 profile and its export lists, copied into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXPORTS, folder / EXPORTS.name)
+    return Path(shutil.copy(PROFILE, folder / PROFILE.name))
 
 
 def _record_hash(data: bytes) -> str:
@@ -72,7 +81,7 @@ def write_lock(root: Path, entries: Mapping[str, tuple[str, list[str]]], *, prof
 def mini_project(root: Path, *, with_model: bool = True) -> dict[str, Path]:
     """A project the builder builds offline: one tiny vendored wheel, the real template."""
     (root / "lockfiles" / "profiles").mkdir(parents=True)
-    shutil.copy(PROFILE, root / "lockfiles" / "profiles" / "kaggle-2024.toml")
+    copy_profile(root / "lockfiles" / "profiles")
     (root / "lockfiles" / "kaggle-2024.in").write_text("tinypkg==1.0\n")
     wheel = make_wheel(root / "wheels")
     lock = write_lock(root, {"tinypkg": ("1.0", [sha256(wheel)])})

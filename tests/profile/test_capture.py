@@ -8,14 +8,13 @@ import ast
 import importlib.metadata
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories.projects import PROFILE
+from factories.projects import copy_profile
 
 from builder.__main__ import main
 from builder.errors import ConfigError
@@ -27,8 +26,7 @@ from builder.profile.capture import SNIPPET, capture_snippet, cpu_level, import_
 @pytest.fixture()
 def root(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
-    (root / "lockfiles" / "profiles").mkdir(parents=True)
-    shutil.copy(PROFILE, root / "lockfiles" / "profiles" / "kaggle-2024.toml")
+    copy_profile(root / "lockfiles" / "profiles")
     return root
 
 

@@ -195,7 +195,26 @@ def test_elf_needs_newer_glibc(tmp_path: Path, profile: Profile) -> None:
 
 
 @needs_gcc
-def test_cuda_build_passes_level2_and_skips_runtime_without_driver(tmp_path: Path, profile: Profile) -> None:
+def test_cuda_build_passes_level2(tmp_path: Path, profile: Profile) -> None:
+    build_so(tmp_path, "libcuda.so", "int cuInit(void) { return 0; }\n", soname="libcuda.so.1")
+    so = _link(tmp_path, "libggml-cuda.so", ["-L", str(tmp_path), "-lcuda"], call="cuInit")
+    archive = build_archive(tmp_path / "s.tar.gz", _elf_files(tmp_path, so))
+    report = verify(archive, profile, levels=(1, 2))
+    assert report.level(2).status == "passed", format_table(report)
+    assert report.level(2).details["gpu_libraries"] == ["libcuda.so.1"]
+    assert report.level(2).details["symbols_checked"] == {"libcuda.so.1": 1}
+
+
+@needs_gcc
+def test_without_an_export_list_to_stub_the_runtime_levels_are_skipped(tmp_path: Path) -> None:
+    """A profile that lists no export lists cannot stub a missing GPU library: levels 3-4
+    are skipped, saying why (and level 2 does not check the symbols)."""
+    from builder.profile import load_profile
+
+    text = (PACKAGED / "lockfiles" / "profiles" / "kaggle-2024.toml").read_text()
+    text = text[: text.index("\n[[native]]\n")].replace('exports = "kaggle-2024.exports.json.gz"\n', "")
+    (tmp_path / "bare.toml").write_text(text)
+    bare = load_profile(tmp_path / "bare.toml")
     build_so(tmp_path, "libcuda.so", LIB_C, soname="libcuda.so.1")
     so = _link(tmp_path, "libggml-cuda.so", ["-L", str(tmp_path), "-lcuda"])
     archive = build_archive(tmp_path / "s.tar.gz", _elf_files(tmp_path, so))
@@ -205,10 +224,12 @@ def test_cuda_build_passes_level2_and_skips_runtime_without_driver(tmp_path: Pat
         probed.append(libs)
         return libs
 
-    report = verify(archive, profile, levels=(1, 2, 3, 4), python=Path(sys.executable), gpu_probe=no_driver)
+    report = verify(archive, bare, levels=(1, 2, 3, 4), python=Path(sys.executable), gpu_probe=no_driver)
     assert report.level(2).status == "passed", format_table(report)
-    assert report.level(2).details["gpu_libraries"] == ["libcuda.so.1"]
-    assert report.level(3).summary.startswith("skipped: needs libcuda.so.1")
+    assert "has no export lists: the symbols of its libraries are not checked" in "\n".join(report.level(2).notes)
+    assert report.level(3).summary.startswith("skipped: needs libcuda.so.1 (a GPU build; this machine has no NVIDIA"), \
+        format_table(report)
+    assert "profile 'kaggle-2024' has no export list to stub it" in report.level(3).summary
     assert report.level(4).status == "skipped"
     assert report.ok
     assert probed == [("libcuda.so.1",)]
@@ -220,11 +241,11 @@ def test_unreadable_elf(tmp_path: Path, profile: Profile) -> None:
     assert "unreadable ELF file" in _level2(tmp_path, profile, files)
 
 
-def _link(tmp_path: Path, name: str, args: Sequence[str]) -> bytes:
+def _link(tmp_path: Path, name: str, args: Sequence[str], call: str = "used") -> bytes:
     import subprocess
 
     src = tmp_path / f"{name}.c"
-    src.write_text("int used(void);\nint call(void) { return used(); }\n", encoding="utf-8")
+    src.write_text(f"int {call}(void);\nint call(void) {{ return {call}(); }}\n", encoding="utf-8")
     out = tmp_path / name
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True, capture_output=True)
     return out.read_bytes()

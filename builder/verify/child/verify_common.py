@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import importlib.metadata
 import os
 
-from verify_protocol import PreloadReport
+from verify_protocol import NativeReport, NativeStub, PreloadReport
+
+_RTLD_DI_LINKMAP = 2
+
+
+class _LinkMap(ctypes.Structure):
+    _fields_ = [("l_addr", ctypes.c_void_p), ("l_name", ctypes.c_char_p)]
 
 
 def tail(text: str, limit: int = 1500) -> str:
@@ -70,4 +77,64 @@ def import_vendored(lib: str) -> PreloadReport:
         for name, where in _import_each(dist, _top_names(d), out):
             if not where.startswith(lib + os.sep):
                 out["errors"].append(f"{dist}: {name} was imported from {where or '?'}, not from lib/")
+    return out
+
+
+def _loaded_file(lib: ctypes.CDLL, fallback: str) -> str:
+    """The file the dynamic loader mapped for ``lib`` (dlinfo RTLD_DI_LINKMAP)."""
+    try:
+        dl = ctypes.CDLL("libdl.so.2")
+        lm = ctypes.POINTER(_LinkMap)()
+        if dl.dlinfo(ctypes.c_void_p(lib._handle), _RTLD_DI_LINKMAP, ctypes.byref(lm)) == 0 and lm:
+            name: bytes | None = lm.contents.l_name
+            if name:
+                return os.path.realpath(name.decode("utf-8", "replace"))
+    except (OSError, AttributeError, ValueError):
+        pass
+    return fallback
+
+
+def _try_real(soname: str) -> tuple[ctypes.CDLL | None, str]:
+    try:
+        return ctypes.CDLL(soname, mode=ctypes.RTLD_GLOBAL), ""
+    except OSError as exc:
+        return None, str(exc)
+
+
+def load_natives(stubs: list[NativeStub]) -> NativeReport:
+    """Before any code of the archive runs: for each GPU library the archive needs, load
+    the real one if this process can (then its stub is never used), else its stub (the
+    host made one for each library it found missing), RTLD_GLOBAL, so the archive's
+    libraries bind to it by SONAME.  A real
+    library may need another one that only a stub provides: stubs are loaded one at a
+    time, a library whose own file is missing first, and the real ones are tried again
+    after each."""
+    out: NativeReport = {"stubs": [], "real": {}, "errors": []}
+    todo = list(stubs)
+    while todo:
+        absent: list[NativeStub] = []
+        for spec in list(todo):
+            real, why = _try_real(spec["soname"])
+            if real is not None:
+                out["real"][spec["soname"]] = _loaded_file(real, spec["soname"])
+                todo.remove(spec)
+            elif why.startswith(spec["soname"] + ":"):
+                absent.append(spec)  # its own file is missing, not one it needs
+        if not todo:
+            break
+        stubbed = [spec for spec in todo if spec["path"]]
+        for spec in [spec for spec in todo if not spec["path"]]:
+            if not stubbed:  # nothing left that could make it loadable
+                out["errors"].append(f"{spec['soname']}: the host found it, but this process cannot load it")
+                todo.remove(spec)
+        if not stubbed:
+            break
+        spec = next((s for s in absent if s["path"]), stubbed[0])
+        todo.remove(spec)
+        try:
+            ctypes.CDLL(spec["path"], mode=ctypes.RTLD_GLOBAL)
+        except OSError as exc:
+            out["errors"].append(f"{spec['soname']}: its stub {spec['path']} did not load: {exc}")
+            continue
+        out["stubs"].append(spec["soname"])
     return out

@@ -8,13 +8,14 @@ import time
 import traceback
 
 from kaggle_loader import load_like_kaggle
-from verify_common import import_vendored, preload, tail
+from verify_common import import_vendored, load_natives, preload, tail
 from verify_protocol import ImportRequest, ImportResult
 
 
 def do_import(req: ImportRequest) -> ImportResult:
     agent_dir = req["agent_dir"]
-    res: ImportResult = {"preload": preload(req["preload"], agent_dir)}
+    res: ImportResult = {"native": load_natives(req.get("stubs", []))}
+    res["preload"] = preload(req["preload"], agent_dir)
     start = time.perf_counter()
     try:
         agent = load_like_kaggle(req["main"])

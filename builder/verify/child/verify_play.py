@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from verify_common import preload, tail
+from verify_common import load_natives, preload, tail
 from verify_protocol import AgentReport, EpisodeReport, PlayRequest, PlayResult
 
 
@@ -70,7 +70,8 @@ def _account(env: Any) -> EpisodeReport:
 def do_play(req: PlayRequest) -> PlayResult:
     if req.get("shims"):
         sys.path.append(req["shims"])  # after site-packages: a real torch/transformers wins
-    res: PlayResult = {"preload": preload(req["preload"], req["agent_dir"])}
+    res: PlayResult = {"native": load_natives(req.get("stubs", []))}
+    res["preload"] = preload(req["preload"], req["agent_dir"])
     import kaggle_environments
     from kaggle_environments.envs.llm_20_questions import (
         llm_20_questions as game,

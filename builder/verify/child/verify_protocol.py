@@ -18,11 +18,28 @@ class PreloadReport(TypedDict):
     errors: list[str]
 
 
+class NativeStub(TypedDict):
+    """A GPU library the archive needs, with the stub the host built for it when this
+    machine lacks it ("" when the host found the real one)."""
+
+    soname: str
+    path: str
+
+
+class NativeReport(TypedDict):
+    """What the child loaded for the provided GPU libraries before main.py."""
+
+    stubs: list[str]  # SONAMEs loaded from the host's stubs
+    real: dict[str, str]  # SONAME -> the file the loader found instead (its stub was not used)
+    errors: list[str]
+
+
 class ImportRequest(TypedDict):
     agent_dir: str
     main: str
     preload: list[str]
     llama_cpp: bool
+    stubs: list[NativeStub]
 
 
 class AgentInfo(TypedDict):
@@ -39,6 +56,7 @@ class LlamaInfo(TypedDict):
 
 
 class ImportResult(TypedDict, total=False):
+    native: NativeReport
     preload: PreloadReport
     agent: AgentInfo
     load_error: str
@@ -57,6 +75,7 @@ class PlayRequest(TypedDict):
     shims: str
     episodes: int
     seed: int
+    stubs: list[NativeStub]
 
 
 class AgentReport(TypedDict):
@@ -85,6 +104,7 @@ class Latency(TypedDict):
 
 
 class PlayResult(TypedDict, total=False):
+    native: NativeReport
     preload: PreloadReport
     kaggle_environments: str
     episodes: list[EpisodeReport]
