@@ -213,4 +213,4 @@ def test_a_symbol_the_target_lacks_fails_static_and_import(tmp_path: Path, profi
     l3 = report.level(3)
     assert l3.status == "failed" and l3.qualifier == "", table
     assert "undefined symbol: cudaGraphConditionalHandleCreate, version libcudart.so.12" in "\n".join(l3.problems)
-    assert any("llama_cpp did not load against them" in n for n in l3.notes), table
+    assert any("the archive's libraries did not load against them" in n for n in l3.notes), table
