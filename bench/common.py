@@ -9,6 +9,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,18 +46,39 @@ def write_gguf_like(path: Path, size: int, fill: Path | None = None) -> Path:
 
 
 def run(argv: Sequence[str], **kw: object) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one child process."""
+    """Wall time and peak memory (bytes) of one child process.  The peak is the child's own
+    VmHWM, sampled every 10 ms while it runs: ``ru_maxrss`` would count this process's RSS
+    too, which a child inherits at fork and keeps through exec."""
     t = time.perf_counter()
     proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)  # type: ignore[call-overload]
+    peak = [0]
+    ended = threading.Event()
+
+    def sample() -> None:
+        status = f"/proc/{proc.pid}/status"
+        while not ended.is_set():
+            try:
+                with open(status, "rb") as fh:
+                    for line in fh:
+                        if line.startswith(b"VmHWM:"):
+                            peak[0] = max(peak[0], int(line.split()[1]) * 1024)
+            except (OSError, ValueError):
+                pass
+            ended.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
+    ended.set()
+    sampler.join()
     out = proc.stdout.read() if proc.stdout else b""
     err = proc.stderr.read() if proc.stderr else b""
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise BuilderError(f"bench: {' '.join(argv[:3])} failed: {(err or out).decode()[-400:]}")
     run.last_stdout = out  # type: ignore[attr-defined]
-    return wall, usage.ru_maxrss * 1024
+    return wall, peak[0] or usage.ru_maxrss * 1024
 
 
 def median(values: Sequence[float]) -> float:
@@ -81,6 +103,7 @@ o = json.loads(sys.argv[1])
 r = build(BuildOptions(project=Project(Path(o["root"])), model=Path(o["model"]) if o["model"] else None,
           template=Path(o["template"]) if o["template"] else None, output=Path(o["output"])))
 t = dict(r.timings)
+t["reused"] = float(r.archive.reused)
 # VmHWM belongs to this process image; ru_maxrss would also count the parent's RSS at fork
 hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
 t["peak_rss"] = float(hwm[0].split()[1]) * 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0

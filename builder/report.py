@@ -149,7 +149,8 @@ def make_report(result: BuildResult) -> BuildReport:
     archive = {
         "file": result.archive.path.name,
         "size": result.archive.size,
-        "sha256": result.archive.sha256,
+        "crc32": f"{result.archive.identity.crc32:08x}",
+        "manifest_sha256": result.archive.identity.manifest_sha256,
         "files": len(result.archive.files),
         "manifest": result.archive.manifest_path.name,
     }
@@ -194,5 +195,5 @@ def format_report(report: BuildReport) -> str:
         out.append(f"         sha256 {m['sha256']}")
     a = report.archive
     out.append(f"Archive: {a['file']}  {human(a['size'])}, {a['files']} files")
-    out.append(f"         sha256 {a['sha256']}")
+    out.append(f"         MANIFEST.json sha256 {a['manifest_sha256']}, gzip CRC-32 {a['crc32']}")
     return "\n".join(out)

@@ -3,8 +3,11 @@ pin in the lock, a tiny GGUF), as JSON beside the archive and as the CLI's table
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -72,7 +75,11 @@ def test_report_json_beside_the_archive(built: tuple[dict[str, Path], BuildResul
 
     assert doc["archive"]["file"] == "submission.tar.gz"
     assert doc["archive"]["size"] == archive.stat().st_size
-    assert doc["archive"]["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    data = archive.read_bytes()
+    assert doc["archive"]["crc32"] == f"{zlib.crc32(gzip.decompress(data)):08x}" == data[-8:-4][::-1].hex()
+    with tarfile.open(archive) as tar:
+        manifest = tar.extractfile("MANIFEST.json").read()  # type: ignore[union-attr]
+    assert doc["archive"]["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
     assert doc["archive"]["files"] == len(result.archive.files)
     assert set(doc["timings_s"]) >= {"check", "wheels", "vendor", "archive", "total"}
 
@@ -86,7 +93,7 @@ def test_report_table(built: tuple[dict[str, Path], BuildResult]) -> None:
     assert any(ln.startswith("numpy ") and "1.26.4" in ln for ln in lines), text
     assert "Pruned: 3 files, saved 168 B" in text
     assert "Model:   tiny-chat.gguf  llama F16, 121,024 params" in text
-    assert f"sha256 {result.archive.sha256}" in text
+    assert f"MANIFEST.json sha256 {result.archive.identity.manifest_sha256}" in text
 
 
 def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

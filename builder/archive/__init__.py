@@ -1,9 +1,11 @@
 """The archive stage, by layer: :mod:`.gzstream` (the gzip stream engine), :mod:`.tar`
 (tar framing and the member plan), :mod:`.writer` (the stage's policy: levels, deflate
-ahead, atomic replacement) and :mod:`.contract` (the manifest, the files beside the
-archive, and their names: the one owner of that contract)."""
+ahead), :mod:`.reuse` (rebuilds that copy the weights from the previous archive),
+:mod:`.replace` (the archive and its sidecar replaced as a pair, and what a killed build
+left put right) and :mod:`.contract` (the manifest, the files beside the archive, and
+their names: the one owner of that contract)."""
 
-from .contract import FileRecord, report_path, sidecar_path
+from .contract import ArchiveIdentity, FileRecord, report_path, sidecar_path
 from .gzstream import Tuning
 from .tar import Member
 from .writer import (
@@ -18,6 +20,7 @@ from .writer import (
 __all__ = [
     "DEFAULT_COMPRESSLEVEL",
     "DEFAULT_WEIGHTS_COMPRESSLEVEL",
+    "ArchiveIdentity",
     "ArchiveResult",
     "FileRecord",
     "Member",

@@ -4,8 +4,19 @@ the agent's own files, and the files written beside it.
 * ``MANIFEST.json`` (format :data:`MANIFEST_FORMAT`) is a member at the archive root: the
   generator, the profile, the model's file name and the size and sha256 of every other file.
 * Beside ``NAME.tar.gz`` (or ``NAME.tgz``; any other name keeps its full name as the stem):
-  ``NAME.manifest.json`` (the same manifest plus the archive's own size and sha256) and
-  ``NAME.report.json`` (the build report).
+  ``NAME.manifest.json`` (the same manifest plus the archive's identity, :class:`ArchiveIdentity`)
+  and ``NAME.report.json`` (the build report).
+* The sidecar names its archive without a hash of the archive (which would be a second
+  pass over the weights, and could not be had at all when a rebuild copies them): its
+  size, its gzip trailer (CRC-32 and length of the tar stream, checked by inflating) and
+  the sha256 of its ``MANIFEST.json`` member, which holds the sha256 of every other member.
+  ``verify`` hashes every member anyway, so any changed content, name, header or byte of
+  the stream is caught (:func:`check_sidecar`); sidecars that carry the older
+  ``sha256`` of the whole archive are checked by it.
+* While the archive and its sidecar are replaced (two renames), ``.NAME.pending`` holds
+  the new sidecar and the new archive's inode: a build killed between the renames leaves
+  an archive that this record describes (:func:`sidecar_in_force`), and the next build
+  finishes the replacement (:mod:`.replace`).
 
 The archive writer, ``verify`` and the build report all take these names from here.
 """
@@ -13,6 +24,8 @@ The archive writer, ``verify`` and the build report all take these names from he
 from __future__ import annotations
 
 import json
+import os
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +36,7 @@ MANIFEST_FORMAT = 1
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 SIDECAR_SUFFIX = ".manifest.json"
 REPORT_SUFFIX = ".report.json"
+PENDING_FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +68,26 @@ def report_path(archive: Path) -> Path:
     return archive.with_name(archive_stem(archive) + REPORT_SUFFIX)
 
 
+def pending_path(archive: Path) -> Path:
+    """The record of an unfinished replacement of ``archive`` and its sidecar (hidden)."""
+    return archive.with_name(f".{archive.name}.pending")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveIdentity:
+    """What the sidecar says of its archive: the archive's size, its gzip trailer (CRC-32
+    and length modulo 2**32 of the tar stream) and the sha256 of its ``MANIFEST.json``."""
+
+    size: int
+    crc32: int
+    isize: int
+    manifest_sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": self.size, "crc32": f"{self.crc32:08x}", "isize": self.isize,
+                "manifest_sha256": self.manifest_sha256}
+
+
 def manifest_doc(meta: Mapping[str, Any], records: Sequence[FileRecord]) -> dict[str, Any]:
     """The manifest document: format, ``meta`` (generator, profile, model_file), files."""
     doc: dict[str, Any] = {"format": MANIFEST_FORMAT}
@@ -67,10 +101,10 @@ def manifest_bytes(doc: Mapping[str, Any]) -> bytes:
     return json.dumps(doc, indent=2, sort_keys=True).encode() + b"\n"
 
 
-def sidecar_doc(manifest: Mapping[str, Any], *, name: str, size: int, sha256: str) -> dict[str, Any]:
+def sidecar_doc(manifest: Mapping[str, Any], *, name: str, identity: ArchiveIdentity) -> dict[str, Any]:
     """The beside-manifest: the member's document plus the archive's own identity."""
     doc = dict(manifest)
-    doc["archive"] = {"name": name, "size": size, "sha256": sha256}
+    doc["archive"] = {"name": name, **identity.to_json()}
     return doc
 
 
@@ -112,3 +146,118 @@ def read_manifest_files(doc: object) -> ManifestFiles:
             problems.append(f"{MANIFEST_NAME}: {path:.200} listed twice")
         listed[path] = FileRecord(path=path, size=int(entry["size"]), sha256=str(entry["sha256"]).lower())
     return ManifestFiles(files=listed, problems=tuple(problems))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pending:
+    """An unfinished replacement: the new archive (its temp name, device and inode, which
+    the rename keeps) and the sidecar text that describes it."""
+
+    temp: str
+    dev: int
+    ino: int
+    sidecar: str
+
+
+def pending_text(p: Pending) -> str:
+    return json.dumps({"format": PENDING_FORMAT, "temp": p.temp, "dev": p.dev, "ino": p.ino,
+                       "sidecar": p.sidecar}, indent=2, sort_keys=True) + "\n"
+
+
+def read_pending(archive: Path) -> Pending | None:
+    """The pending record beside ``archive``; None when there is none or it is unreadable."""
+    try:
+        doc = json.loads(pending_path(archive).read_text(encoding="utf-8"))
+        if doc.get("format") != PENDING_FORMAT:
+            return None
+        return Pending(temp=str(doc["temp"]), dev=int(doc["dev"]), ino=int(doc["ino"]), sidecar=str(doc["sidecar"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def is_installed(archive: Path, p: Pending) -> bool:
+    """Whether ``archive`` is the file the pending record names (it was renamed into place)."""
+    try:
+        st = os.stat(archive)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (p.dev, p.ino)
+
+
+def sidecar_in_force(archive: Path) -> tuple[str, str] | None:
+    """The sidecar that describes ``archive`` now, as (where it was found, its text): the
+    file beside it, or, when a build was killed between installing the archive and its
+    sidecar, the text its pending record holds.  None when there is none; OSError when it
+    cannot be read."""
+    pending = read_pending(archive)
+    if pending is not None and is_installed(archive, pending):
+        return pending_path(archive).name, pending.sidecar
+    sidecar = sidecar_path(archive)
+    try:
+        return sidecar.name, sidecar.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def gzip_trailer(archive: Path) -> tuple[int, int] | None:
+    """The CRC-32 and ISIZE of the gzip trailer (the file's last 8 bytes)."""
+    try:
+        with archive.open("rb") as fh:
+            fh.seek(-8, os.SEEK_END)
+            crc, isize = struct.unpack("<II", fh.read(8))
+    except (OSError, struct.error):
+        return None
+    return crc, isize
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SidecarCheck:
+    problems: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def check_sidecar(archive: Path, *, size: int, sha256: str, manifest_sha256: str | None) -> SidecarCheck:
+    """Compare the sidecar in force (:func:`sidecar_in_force`) with what a reader found:
+    ``size`` bytes whose sha256 is ``sha256`` and whose ``MANIFEST.json`` member hashed to
+    ``manifest_sha256`` (None: no such member), and the gzip trailer at the file's end."""
+    name = sidecar_path(archive).name
+    try:
+        found = sidecar_in_force(archive)
+    except (OSError, UnicodeDecodeError) as exc:
+        return SidecarCheck(problems=(f"{name}: unreadable ({exc})",), notes=())
+    if found is None:
+        return SidecarCheck(problems=(), notes=(f"no {name} beside the archive (archive not cross-checked)",))
+    where, text = found
+    try:
+        info = json.loads(text)["archive"]
+        want_size = int(info["size"])
+        want_sha = str(info["sha256"]).lower() if "sha256" in info else None
+        want_trailer = (int(str(info["crc32"]), 16), int(info["isize"])) if "crc32" in info else None
+        want_manifest = str(info["manifest_sha256"]).lower() if "manifest_sha256" in info else None
+    except (ValueError, KeyError, TypeError) as exc:
+        return SidecarCheck(problems=(f"{where}: unreadable ({exc!r:.100})",), notes=())
+    if want_sha is None and (want_trailer is None or want_manifest is None):
+        return SidecarCheck(problems=(f"{where}: names no archive sha256 nor gzip trailer and manifest hash",),
+                            notes=())
+    differ: list[str] = []
+    if want_size != size:
+        differ.append(f"size {size} (sidecar {want_size})")
+    if want_sha is not None and want_sha != sha256:
+        differ.append(f"sha256 {sha256[:16]}… (sidecar {want_sha[:16]}…)")
+    if want_trailer is not None:
+        got = gzip_trailer(archive)
+        if got != want_trailer:
+            shown = f"{got[0]:08x}/{got[1]}" if got else "none"
+            differ.append(f"gzip trailer CRC-32/length {shown} (sidecar {want_trailer[0]:08x}/{want_trailer[1]})")
+    if want_manifest is not None and want_manifest != manifest_sha256:
+        shown = f"{manifest_sha256[:16]}…" if manifest_sha256 else "none"
+        differ.append(f"{MANIFEST_NAME} sha256 {shown} (sidecar {want_manifest[:16]}…)")
+    if differ:
+        return SidecarCheck(problems=(
+            f"{archive.name}: {'; '.join(differ)} differ from {where}: the archive changed after it was built",
+        ), notes=())
+    how = "archive hash" if want_sha is not None else f"archive (size, gzip CRC-32 and length, {MANIFEST_NAME} sha256)"
+    note = f"{how} matches {name}"
+    if where != name:
+        note += f" (held by {where}: a build was stopped before it wrote {name}; the next build writes it)"
+    return SidecarCheck(problems=(), notes=(note,))

@@ -1,6 +1,9 @@
 """Tar framing: reproducible ustar/pax headers, padding and the end-of-archive blocks,
 written into a :class:`~builder.archive.gzstream.DeflateWriter`, and the plan of members
-(sorted by path components, parent folders first, duplicates and unclean names refused).
+(the weights first, then the rest, each sorted by path components with parent folders
+first; duplicates and unclean names refused).  The weights lead so that their place in the
+archive never depends on the code: a rebuild starts copying them at once, while the code
+is deflated beside the copy (:mod:`.reuse`).
 
 Every header is normalised the same way (poetry-core's ``clean_tarinfo``): a fixed mtime,
 uid/gid 0 with empty names, modes 0644/0755.
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from ..errors import ArchiveError
 from .contract import MANIFEST_NAME
-from .gzstream import DeflateWriter, Progress
+from .gzstream import DeflateWriter, Progress, Streamed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,10 +54,17 @@ class TarWriter:
     def data(self, chunk: bytes) -> None:
         self._put(chunk)
 
-    def file(self, fh: io.FileIO, size: int, progress: Progress | None) -> tuple[int, str]:
-        done, digest = self.out.copy_file(fh, size, progress)
-        self.offset += done
-        return done, digest
+    def file(self, fh: io.FileIO, size: int, progress: Progress | None, *, align: int = 0) -> Streamed:
+        streamed = self.out.copy_file(fh, size, progress, align=align)
+        self.offset += streamed.size
+        return streamed
+
+    def copied(self, src_fd: int, offset: int, length: int, *, size: int, crc32: int, align: int) -> int:
+        """A member's data framed by an earlier archive, copied from it (see
+        :meth:`~builder.archive.gzstream.DeflateWriter.copy_segment`)."""
+        start = self.out.copy_segment(src_fd, offset, length, size=size, crc32=crc32, align=align)
+        self.offset += size
+        return start
 
     def pad(self) -> None:
         rest = -self.offset % tarfile.BLOCKSIZE
@@ -111,14 +121,15 @@ def _check_arcname(name: str) -> None:
 
 
 def plan_members(members: Iterable[Member]) -> list[Member]:
-    """Members sorted, with duplicates and unclean paths refused."""
+    """Members in archive order (the weights first, each part sorted), with duplicates and
+    unclean paths refused."""
     out: dict[str, Member] = {}
     for m in members:
         _check_arcname(m.arcname)
         if m.arcname in out or m.arcname == MANIFEST_NAME:
             raise ArchiveError(f"{m.arcname}: listed twice in the archive plan")
         out[m.arcname] = m
-    return [out[k] for k in sorted(out, key=_sort_key)]
+    return [out[k] for k in sorted(out, key=lambda k: (not out[k].weights, _sort_key(k)))]
 
 
 def entries(planned: Sequence[Member]) -> list[Entry]:

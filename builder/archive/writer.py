@@ -1,19 +1,25 @@
 """The archive stage's policy: which member goes at which level, what is deflated ahead,
 and how the output replaces the previous one.
 
-* Members are planned by :mod:`.tar` (sorted, normalised headers, fixed mtime from
-  ``SOURCE_DATE_EPOCH`` or 1980-01-01); the gzip header is fixed by :mod:`.gzstream`:
-  the same inputs give the same bytes.
-* ``MANIFEST.json`` is the last member and the same manifest plus the archive's own hash
-  is written beside the archive (names and format: :mod:`.contract`).
+* Members are planned by :mod:`.tar` (the weights first, each part sorted; normalised
+  headers, fixed mtime from ``SOURCE_DATE_EPOCH`` or 1980-01-01); the gzip header is fixed
+  by :mod:`.gzstream`: the same inputs give the same bytes.
+* ``MANIFEST.json`` is the last member and the same manifest plus the archive's identity
+  (size, gzip trailer, the manifest's sha256) is written beside the archive (names and
+  format: :mod:`.contract`).
 * One gzip member, two compression levels: the weights at ``weights_compresslevel``
   (default 0, stored blocks at memory speed: ``make bench`` shows gzip -1 saves ~6 % of a
   Q4 GGUF at a tenth of the speed), everything else at ``compresslevel``.
-* Each byte of the weights is read once, hashed while it is written (:mod:`.gzstream`);
+* Each byte of the weights is read once, hashed once while it is written (:mod:`.gzstream`);
   runs of code members up to ``ahead_max`` bytes are deflated ahead on a worker while the
   weights stream, and spliced in at a block edge.
-* The archive and the manifest are written to temp files beside the output and renamed
-  only on success, so a failed or interrupted build leaves the previous ones untouched.
+* With a build folder (``reuse_dir``), weights at level 0 that an earlier archive holds
+  are copied from it by the kernel, not read, hashed or framed (:mod:`.reuse`): the
+  archive is byte-identical to a streamed one.
+* The archive is written to a temp file beside the output (flocked while written) and
+  installed with its sidecar as a pair (:mod:`.replace`): a failed, interrupted or killed
+  build leaves the previous pair untouched, or the new pair complete; the next build
+  sweeps what a killed one left (:func:`check_output_dir`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import ctypes
 import errno
 import functools
 import hashlib
+import io
 import os
 import tarfile
 from collections.abc import Callable, Mapping, Sequence
@@ -33,9 +40,10 @@ from typing import Any
 from zlib_ng import zlib_ng
 
 from ..errors import ArchiveError
-from ..util.fs import temp_path
+from ..util.fs import lock_temp, temp_path
 from .contract import (
     MANIFEST_NAME,
+    ArchiveIdentity,
     FileRecord,
     manifest_bytes,
     manifest_doc,
@@ -44,6 +52,8 @@ from .contract import (
     sidecar_text,
 )
 from .gzstream import STORED_HEADER, STORED_MAX, DeflateWriter, Progress, Tuning, deflate_block
+from .replace import install, recover
+from .reuse import SEGMENT_ALIGN, Digest, FileId, ReuseCache, Segment
 from .tar import Entry, Member, TarWriter, dir_info, entries, file_info, header_bytes, plan_members, regular_info, runs
 
 DEFAULT_MTIME = 315532800  # 1980-01-01T00:00:00Z
@@ -62,9 +72,10 @@ class ArchiveResult:
     path: Path
     manifest_path: Path
     size: int
-    sha256: str
+    identity: ArchiveIdentity  # what the sidecar names the archive by (size, gzip trailer, manifest sha256)
     files: tuple[FileRecord, ...]
     manifest: Mapping[str, Any]
+    reused: int = 0  # bytes of weights copied from an earlier archive (not read, hashed or framed)
 
 
 def source_date_epoch(env: Mapping[str, str] | None = None) -> int:
@@ -81,7 +92,8 @@ def source_date_epoch(env: Mapping[str, str] | None = None) -> int:
 
 
 def check_output_dir(out: Path) -> None:
-    """Fail early (before any work) if ``out`` cannot be written."""
+    """Fail early (before any work) if ``out`` cannot be written; then finish or undo the
+    replacement a killed build left beside it and sweep dead builds' temps (:func:`.replace.recover`)."""
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.exists():
         raise ArchiveError(f"{parent}: output directory does not exist")
@@ -96,6 +108,7 @@ def check_output_dir(out: Path) -> None:
     probe.unlink()
     if out.exists() and out.is_dir():
         raise ArchiveError(f"{out}: output path is a directory")
+    recover(out)
 
 
 _FALLOC_FL_KEEP_SIZE = 1
@@ -149,8 +162,10 @@ def write_archive(
     progress: Progress | None = None,
     tuning: Tuning = DEFAULT_TUNING,
     ahead_max: int = AHEAD_MAX,
+    reuse_dir: Path | None = None,
 ) -> ArchiveResult:
-    """Write ``out`` and its manifest atomically; return what was written."""
+    """Write ``out`` and its sidecar as a pair; return what was written.  ``reuse_dir`` (the
+    build folder, held by one build at a time) keeps what lets a rebuild copy the weights."""
     for level in (compresslevel, weights_compresslevel):
         if not 0 <= level <= 9:
             raise ArchiveError(f"compression level {level} is not in 0..9")
@@ -158,38 +173,50 @@ def write_archive(
     check_output_dir(out)
     manifest_out = sidecar_path(out)
     tmp = temp_path(out)
-    tmp_manifest = temp_path(manifest_out)
     levels = _Levels(code=compresslevel, weights=weights_compresslevel, ahead_max=ahead_max)
+    cache = None
+    if reuse_dir is not None and weights_compresslevel == 0:  # only stored weights are copied
+        cache = ReuseCache.load(reuse_dir, chunk=tuning.chunk)
+    fd = -1
     try:
         try:
-            with tmp.open("wb", buffering=0) as raw:
-                _preallocate(raw.fileno(), _size_bound(planned))
-                gz = DeflateWriter(raw.fileno(), compresslevel, tuning=tuning)
-                try:
-                    records = _write_tar(gz, planned, mtime, levels, meta, progress)
-                    size, digest = gz.finish()
-                except BaseException:
-                    gz.abort()
-                    raise
-                os.ftruncate(raw.fileno(), size)  # gives back the blocks reserved past the end
-            manifest = manifest_doc(meta, records)
-            beside = sidecar_doc(manifest, name=out.name, size=size, sha256=digest)
-            tmp_manifest.write_text(sidecar_text(beside), encoding="utf-8")
-            os.replace(tmp, out)
-            os.replace(tmp_manifest, manifest_out)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+            lock_temp(fd)
+            _preallocate(fd, _size_bound(planned))
+            gz = DeflateWriter(fd, compresslevel, tuning=tuning)
+            try:
+                tar = _write_tar(gz, planned, mtime, levels, meta, progress, cache)
+                size, crc, tar_size = gz.finish()
+            except BaseException:
+                gz.abort()
+                raise
+            os.ftruncate(fd, size)  # gives back the blocks reserved past the end
+            identity = ArchiveIdentity(size=size, crc32=crc, isize=tar_size & 0xFFFFFFFF,
+                                       manifest_sha256=tar.manifest_sha256)
+            manifest = manifest_doc(meta, tar.records)
+            install(out, tmp, fd, sidecar_text(sidecar_doc(manifest, name=out.name, identity=identity)))
+            installed = FileId.of(os.fstat(fd))
         except OSError as exc:  # reads are reported by _write_tar; this is the output side
             raise ArchiveError(f"{out}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
-        tmp_manifest.unlink(missing_ok=True)
         raise
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if cache is not None:
+            cache.close()
+    if cache is not None:
+        cache.record(out, installed, tar.segments)
+        cache.save()
     return ArchiveResult(
         path=out,
         manifest_path=manifest_out,
         size=size,
-        sha256=digest,
-        files=tuple(records),
+        identity=identity,
+        files=tuple(tar.records),
         manifest=manifest,
+        reused=tar.reused,
     )
 
 
@@ -231,6 +258,14 @@ def _ahead_size(run: Sequence[Entry]) -> int | None:
         return None  # streamed, which reports the problem with the file's name
 
 
+@dataclass(slots=True)
+class _Written:
+    records: list[FileRecord]
+    segments: list[Segment]  # where each weights file's framed data lies (for the cache)
+    manifest_sha256: str = ""
+    reused: int = 0
+
+
 def _write_tar(
     gz: DeflateWriter,
     planned: Sequence[Member],
@@ -238,8 +273,10 @@ def _write_tar(
     levels: _Levels,
     meta: Mapping[str, Any],
     progress: Progress | None,
-) -> list[FileRecord]:
-    records: list[FileRecord] = []
+    cache: ReuseCache | None,
+) -> _Written:
+    done = _Written(records=[], segments=[])
+    records = done.records
     tar = TarWriter(gz)
     member_runs = runs(entries(planned))
     ahead = ThreadPoolExecutor(max_workers=1)
@@ -254,37 +291,79 @@ def _write_tar(
         for i, run in enumerate(member_runs):
             job = jobs.get(i)
             if job is not None:
-                raw_size, raw_crc, segment, done = job.result()
-                gz.splice(segment, raw_size, raw_crc)
+                raw_size, raw_crc, deflated, ahead_records = job.result()
+                gz.splice(deflated, raw_size, raw_crc)
                 tar.offset += raw_size
-                records += done
+                records += ahead_records
                 continue
             for dirs, m in run:
                 gz.set_level(levels.weights if m.weights else levels.code)
                 for d in dirs:
                     tar.header(dir_info(d, mtime))
-                records.append(_stream_member(tar, m, mtime, progress if m.weights else None))
+                if m.weights and levels.weights == 0:
+                    _stored_weights(tar, m, mtime, progress, cache, done)
+                else:
+                    records.append(_stream_member(tar, m, mtime, progress if m.weights else None))
     finally:
         ahead.shutdown(wait=True, cancel_futures=True)
     gz.set_level(levels.code)
+    records.sort(key=lambda r: r.path.split("/"))  # listed by path, whatever the archive order
     body = manifest_bytes(manifest_doc(meta, records))
+    done.manifest_sha256 = hashlib.sha256(body).hexdigest()
     tar.header(regular_info(MANIFEST_NAME, len(body), mtime))
     tar.data(body)
     tar.pad()
     tar.close()
-    return records
+    return done
+
+
+def _open_member(m: Member) -> tuple[io.FileIO, os.stat_result]:
+    try:
+        fh = m.source.open("rb", buffering=0)
+        return fh, os.fstat(fh.fileno())
+    except OSError as exc:
+        raise ArchiveError(f"{m.source}: cannot read ({exc.strerror})") from None
 
 
 def _stream_member(tar: TarWriter, m: Member, mtime: int, progress: Progress | None) -> FileRecord:
-    try:
-        fh = m.source.open("rb", buffering=0)
-        size = os.fstat(fh.fileno()).st_size
-    except OSError as exc:
-        raise ArchiveError(f"{m.source}: cannot read ({exc.strerror})") from None
+    fh, st = _open_member(m)
     with fh:
-        tar.header(file_info(m, size, mtime))
-        done, digest = tar.file(fh, size, progress)
-        if done != size or fh.read(1):
+        tar.header(file_info(m, st.st_size, mtime))
+        streamed = tar.file(fh, st.st_size, progress)
+        if streamed.size != st.st_size or fh.read(1):
             raise ArchiveError(f"{m.source}: changed size while being archived")
         tar.pad()
-    return FileRecord(path=m.arcname, size=size, sha256=digest)
+    return FileRecord(path=m.arcname, size=st.st_size, sha256=streamed.sha256)
+
+
+def _stored_weights(
+    tar: TarWriter, m: Member, mtime: int, progress: Progress | None, cache: ReuseCache | None, done: _Written
+) -> None:
+    """A weights member at level 0: its data framed at an aligned offset, position-independent
+    (:mod:`.reuse`); copied from an earlier archive when the cache knows it, else streamed."""
+    fh, st = _open_member(m)
+    fid = FileId.of(st)
+    size = st.st_size
+    with fh:
+        tar.header(file_info(m, size, mtime))
+        known = cache.digest(fid) if cache is not None else None
+        source = cache.source(fid, fh) if cache is not None and known is not None else None
+        if cache is not None and known is not None and source is not None:
+            start = tar.copied(source.fd, source.offset, source.length, size=size, crc32=known.crc32,
+                               align=SEGMENT_ALIGN)
+            if progress is not None:
+                progress(size)
+            tar.pad()
+            cache.remember(fid, known)
+            done.records.append(FileRecord(path=m.arcname, size=size, sha256=known.sha256))
+            done.segments.append(Segment(input=fid.key, offset=start, length=source.length))
+            done.reused += size
+            return
+        streamed = tar.file(fh, size, progress, align=SEGMENT_ALIGN)
+        if streamed.size != size or fh.read(1):
+            raise ArchiveError(f"{m.source}: changed size while being archived")
+        tar.pad()
+        done.records.append(FileRecord(path=m.arcname, size=size, sha256=streamed.sha256))
+        if cache is not None and streamed.segment is not None and FileId.of(os.fstat(fh.fileno())) == fid:
+            cache.remember(fid, Digest(sha256=streamed.sha256, crc32=streamed.crc32))
+            done.segments.append(Segment(input=fid.key, offset=streamed.segment[0], length=streamed.segment[1]))

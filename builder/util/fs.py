@@ -3,18 +3,28 @@
 Every file the builder writes for a user (archive, manifest, report, lock, profile) goes
 through here, so a failed or interrupted write leaves the previous file untouched and no
 temp file behind.  Temp names start with ``.`` and carry the writer's pid
-(``.NAME.PID.tmp``), so they are hidden and attributable.
+(``.NAME.PID.tmp``), so they are hidden and attributable: what a killed process left
+(SIGKILL runs no cleanup) is removed by the next run's :func:`sweep_temps`, never a temp
+whose writer may still be running.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
+import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: How much later than a temp's last change (ctime) its pid's process must have started to
+#: be taken for a later process that reuses the pid: /proc gives the boot time in whole seconds.
+START_SLACK_NS = 2_000_000_000
+_TEMP_REST = re.compile(r"([0-9]{1,10})\.([A-Za-z0-9_-]+)")
 
 
 def temp_path(target: Path, tag: str = "tmp") -> Path:
@@ -88,3 +98,188 @@ def exclusive(lock_file: Path, *, waiting: Callable[[str], None], what: str) -> 
         fh.write(f"{os.getpid()}\n")
         fh.flush()
         yield
+
+
+@functools.cache
+def _boot_time_s() -> int | None:
+    try:
+        with open("/proc/stat", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"btime "):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def process_start_ns(pid: int) -> int | None:
+    """When process ``pid`` started (ns since the epoch, to about a second), or None where
+    that is unknown (no /proc, no such process)."""
+    boot = _boot_time_s()
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+        ticks = int(raw[raw.rindex(b")") + 2 :].split()[19])  # field 22, starttime
+    except (OSError, ValueError, IndexError):
+        return None
+    if boot is None:
+        return None
+    return boot * 10**9 + ticks * 10**9 // os.sysconf("SC_CLK_TCK")
+
+
+def owner_may_live(pid: int, changed_ns: int) -> bool:
+    """Whether the process that wrote a temp (``pid`` from its name; ``changed_ns`` its
+    ctime, which nobody can set back) may still be running: a process ``pid`` exists and did
+    not start after that change (one that did reuses the pid of a dead writer)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # a process of another user
+    except (OverflowError, OSError):
+        return False
+    start = process_start_ns(pid)
+    return start is None or start <= changed_ns + START_SLACK_NS
+
+
+def lock_temp(fd: int) -> None:
+    """Hold an flock on a temp being written (released when ``fd`` is closed, or its process
+    dies): :func:`sweep_temps` never removes a locked temp, whatever its pid says."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        pass  # no flock on this file system: the pid check alone guards it
+
+
+def sweep_temps(target: Path) -> list[Path]:
+    """Remove the temp files and folders of ``target`` (``.NAME.PID.TAG``, see
+    :func:`temp_path`) that dead processes left; return what was removed.
+
+    A temp is kept while its pid runs a process that started before the temp last changed
+    (:func:`owner_may_live`), or while its writer holds an flock on it (:func:`lock_temp`:
+    a writer in another pid namespace); a symlink is removed, never followed."""
+    prefix = f".{target.name}."
+    removed: list[Path] = []
+    try:
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for entry in entries:
+        found = _TEMP_REST.fullmatch(entry.name[len(prefix) :])
+        if found is None:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if owner_may_live(int(found.group(1)), st.st_ctime_ns):
+            continue
+        if _remove_unlocked(Path(entry.path), st):
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _remove_unlocked(path: Path, st: os.stat_result) -> bool:
+    if stat.S_ISLNK(st.st_mode):
+        path.unlink(missing_ok=True)
+        return True
+    folder = stat.S_ISDIR(st.st_mode)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_DIRECTORY if folder else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+            return False  # replaced since it was looked at
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            pass  # no flock on this file system: the pid check stands
+        if folder:
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def temp_folder(target: Path, tag: str = "tmp") -> Iterator[Path]:
+    """A private folder ``.NAME.PID.TAG`` beside ``target`` (made after sweeping the ones
+    dead processes left), flocked while the ``with`` body uses it and removed after it."""
+    sweep_temps(target)
+    path = temp_path(target, tag)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # left by an earlier process with this pid, unless it is ours and in use
+        st = path.lstat()
+        if not _remove_unlocked(path, st):
+            raise
+        path.mkdir(mode=0o700)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        lock_temp(fd)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(fd)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive flock on ``folder`` itself (no lock file is left in it) for the ``with``
+    body; where a folder cannot be locked, the body runs unlocked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_orphans(parent: Path, *, owner_file: str, lock_file: str) -> list[Path]:
+    """Remove the folders under ``parent`` whose ``owner_file`` names a folder that no longer
+    exists (a project deleted since its last build), unless a process holds their
+    ``lock_file``; return them.  Folders without an owner file are left alone."""
+    removed: list[Path] = []
+    try:
+        folders = sorted(p for p in parent.iterdir() if p.is_dir() and not p.is_symlink())
+    except OSError:
+        return removed
+    for folder in folders:
+        try:
+            owner = (folder / owner_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not owner or Path(owner).is_dir():
+            continue
+        try:
+            fd = os.open(folder / lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+        removed.append(folder)
+    return removed

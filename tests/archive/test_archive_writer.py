@@ -6,11 +6,13 @@ import gzip
 import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 import tarfile
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -53,15 +55,16 @@ def test_reproducible_and_normalised(tmp_path: Path) -> None:
     for m in members:
         os.utime(m.source, (1, 1))
     b = write_archive(tmp_path / "b.tar.gz", list(reversed(members)), meta={"profile": "p"})
-    assert a.sha256 == b.sha256
+    assert a.identity == b.identity
     assert (tmp_path / "a.tar.gz").read_bytes() == (tmp_path / "b.tar.gz").read_bytes()
-    assert hashlib.sha256((tmp_path / "a.tar.gz").read_bytes()).hexdigest() == a.sha256
     raw = (tmp_path / "a.tar.gz").read_bytes()
+    assert (len(raw), raw[-8:]) == (a.size, struct.pack("<II", a.identity.crc32, a.identity.isize))
+    assert a.identity.isize == len(gzip.decompress(raw)) and a.identity.crc32 == zlib.crc32(gzip.decompress(raw))
     assert raw[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, mtime 0
     with tarfile.open(tmp_path / "a.tar.gz") as tar:
         infos = tar.getmembers()
     names = [i.name for i in infos]
-    assert names == ["lib", "lib/pkg", "lib/pkg/__init__.py", "main.py", "model.gguf", "run.sh", MANIFEST_NAME]
+    assert names == ["model.gguf", "lib", "lib/pkg", "lib/pkg/__init__.py", "main.py", "run.sh", MANIFEST_NAME]
     for i in infos:
         assert (i.mtime, i.uid, i.gid, i.uname, i.gname) == (DEFAULT_MTIME, 0, 0, "", "")
         assert i.mode == (0o755 if i.isdir() or i.name == "run.sh" else 0o644)
@@ -87,7 +90,10 @@ def test_manifest_inside_and_beside(tmp_path: Path) -> None:
             assert (len(data), hashlib.sha256(data).hexdigest()) == (f["size"], f["sha256"])
     assert [f["path"] for f in inside["files"]] == ["lib/pkg/__init__.py", "main.py", "model.gguf", "run.sh"]
     assert beside["files"] == inside["files"]
-    assert beside["archive"] == {"name": "submission.tar.gz", "size": res.size, "sha256": res.sha256}
+    with tarfile.open(tmp_path / "submission.tar.gz") as tar:
+        manifest_sha = hashlib.sha256(tar.extractfile(MANIFEST_NAME).read()).hexdigest()  # type: ignore[union-attr]
+    assert beside["archive"] == {"name": "submission.tar.gz", "size": res.size, "crc32": f"{res.identity.crc32:08x}",
+                                 "isize": res.identity.isize, "manifest_sha256": manifest_sha}
     assert inside["profile"] == "p" and "archive" not in inside
 
 
@@ -101,7 +107,7 @@ def test_two_levels_one_valid_gzip_stream(tmp_path: Path) -> None:
     assert subprocess.run(["gzip", "-t", str(tmp_path / "s.tar.gz")]).returncode == 0
     with gzip.open(tmp_path / "s.tar.gz") as a, gzip.open(tmp_path / "z.tar.gz") as b:
         assert a.read() == b.read()  # same tar, different deflate
-    assert squeezed.sha256 != stored.sha256
+    assert squeezed.size != stored.size and squeezed.identity.crc32 == stored.identity.crc32  # same tar
     allstored = write_archive(tmp_path / "0.tar.gz", members, meta={}, compresslevel=0, weights_compresslevel=0)
     assert subprocess.run(["gzip", "-t", str(tmp_path / "0.tar.gz")]).returncode == 0
     with gzip.open(tmp_path / "0.tar.gz") as c, gzip.open(tmp_path / "s.tar.gz") as a:
@@ -175,7 +181,8 @@ def test_ring_reuse_and_odd_chunk_sizes(tmp_path: Path, chunk: int) -> None:
     res = write_archive(tmp_path / "small.tar.gz", members, meta={}, tuning=Tuning(chunk=chunk))
     assert subprocess.run(["gzip", "-t", str(tmp_path / "small.tar.gz")]).returncode == 0
     _members_match(tmp_path / "small.tar.gz", members)
-    assert hashlib.sha256((tmp_path / "small.tar.gz").read_bytes()).hexdigest() == res.sha256
+    assert (tmp_path / "small.tar.gz").stat().st_size == res.size
+    assert res.identity.crc32 == reference.identity.crc32  # the same tar stream
     assert res.files == reference.files  # same member hashes, whatever the chunking
 
 
@@ -248,7 +255,7 @@ def test_code_deflated_ahead_or_streamed_is_the_same_tar(tmp_path: Path) -> None
     with gzip.open(tmp_path / "ahead.tar.gz") as a, gzip.open(tmp_path / "streamed.tar.gz") as b:
         assert a.read() == b.read()
     assert ahead.files == streamed.files
-    assert ahead.sha256 != streamed.sha256  # the runs were cut into segments differently
+    assert (tmp_path / "ahead.tar.gz").read_bytes() != (tmp_path / "streamed.tar.gz").read_bytes()  # cut differently
     _members_match(tmp_path / "ahead.tar.gz", members)
 
 
@@ -305,7 +312,7 @@ def test_compressed_chunks_deflate_side_by_side(tmp_path: Path) -> None:
     with gzip.open(tmp_path / "a.tar.gz") as x, gzip.open(tmp_path / "stored.tar.gz") as y:
         assert x.read() == y.read()
     _members_match(tmp_path / "a.tar.gz", members)
-    assert a.files == stored.files and a.sha256 == b.sha256
+    assert a.files == stored.files and a.identity == b.identity
     assert a.size < stored.size - (1 << 20)  # the compressible half was compressed
 
 
