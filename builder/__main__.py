@@ -180,6 +180,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         args.archive or r.output, profile,
         runtime_requirements=[e.pin for e in lock.provided],
         levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
+        here=args.here,
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
@@ -324,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
     p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
+    p.add_argument("--here", action="store_true",
+                   help="levels 3-4 in this interpreter's own environment (its packages and GPU: a Kaggle "
+                        "notebook) instead of the cached runtime venv")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")

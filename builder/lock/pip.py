@@ -32,6 +32,7 @@ def scrubbed_env(extra: Mapping[str, str] | None = None, base: Mapping[str, str]
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PIP_NO_INPUT"] = "1"
+    env["PIP_NO_CACHE_DIR"] = "1"  # nothing outside the builder's own cache (its downloads are cached there)
     env["PYTHONNOUSERSITE"] = "1"
     if extra:
         env.update(extra)

@@ -25,24 +25,28 @@ Problems with this machine (no target interpreter, pip failing) raise
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
+import secrets
 import shutil
-import tempfile
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..layout import cache_dir
 from ..profile import Profile
 from ..profile.exports import profile_exports
 from ..progress import ProgressFactory, no_progress
+from ..util.fs import sweep_temps, temp_path
 from ..util.interpreter import find_target_python
 from ..wheels.elf import needs_gpu_driver
 from .levels import level1, level3, level4
 from .report import ALL_LEVELS, LevelResult, VerifyReport, format_table, judged, skipped
-from .runtime import Runtime, ensure_runtime, missing_gpu_libraries, run_child
+from .runtime import Runtime, ensure_runtime, here_runtime, missing_gpu_libraries, run_child
 from .scan import ArchiveScan, scan_archive
 from .static import check_static
 from .stubs import NativePlan, build_stubs
@@ -105,6 +109,7 @@ def verify(
     seed: int = 0,
     workdir: Path | None = None,
     progress: ProgressFactory = no_progress,
+    here: bool = False,
 ) -> VerifyReport:
     """Verify ``archive`` for ``profile``; see the module docstring.
 
@@ -113,26 +118,31 @@ def verify(
     ``python`` defaults to ``find_target_python(profile.python_version)``; ``cache`` to
     ``cache_dir()``; ``gpu_probe(python, libs)`` returns the libraries this machine lacks
     (stubbed from the profile's export lists, compiled with ``cc``, default ``$CC``/``cc``).
-    ``workdir`` (default: a new temp folder) is removed at the end.  ``progress`` shows
-    level 1's pass over the archive (bytes read).
+    ``workdir`` (default: a new temp folder, ``.verify.PID.*`` in the cache's ``tmp/``;
+    what a killed verify left there is removed by the next one) is removed at the end.
+    ``progress`` shows level 1's pass over the archive (bytes read).  ``here``: levels 3-4
+    run in this interpreter's own environment (its packages, its GPU) instead of the cached
+    runtime venv (``verify --here`` in a Kaggle notebook).
     """
     wanted = frozenset(levels)
     if not wanted <= set(ALL_LEVELS):
         raise ValueError(f"levels must be within {ALL_LEVELS}, got {sorted(wanted)}")
     if episodes < 1 and 4 in wanted:
         raise ValueError("episodes must be >= 1")
-    if wanted & {3, 4} and python is None:
+    if here:
+        python = _here_python(profile, play=4 in wanted)
+    elif wanted & {3, 4} and python is None:
         python = find_target_python(profile.python_version)
     t_total = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix="verify-")) if workdir is None else workdir
+    tmp = _workdir(cache or cache_dir()) if workdir is None else workdir
     run = _Run(archive=archive, profile=profile, wanted=wanted, say=log or (lambda _m: None), tmp=tmp)
     try:
         scan = _run_level1(run, progress)
         if scan.ok:
             gpu = _run_level2(run, scan)
             if python is not None and run.runs_code and _plan_natives(run, python, gpu, gpu_probe, cache, cc):
-                runtime = ensure_runtime(python, profile, runtime_requirements, play=4 in wanted, cache=cache,
-                                         log=run.say)
+                runtime = here_runtime(profile, runtime_requirements) if here else \
+                    ensure_runtime(python, profile, runtime_requirements, play=4 in wanted, cache=cache, log=run.say)
                 _run_level3(run, runtime, scan)
                 if 4 in wanted and run.results[3].status != "failed":
                     _run_level4(run, runtime, episodes=episodes, seed=seed, timeout_s=play_timeout_s)
@@ -144,6 +154,38 @@ def verify(
     finally:
         if workdir is None:
             _rmtree(tmp)
+
+
+#: The verify temp folders' name in the cache's ``tmp/``: ``.verify.PID.RANDOM``.
+_TEMP_NAME = "verify"
+
+
+def _workdir(cache: Path) -> Path:
+    """A private temp folder named by this pid (what a killed verify left is swept first)."""
+    base = cache / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    sweep_temps(base / _TEMP_NAME)
+    for _ in range(100):
+        tmp = temp_path(base / _TEMP_NAME, secrets.token_hex(4))
+        try:
+            tmp.mkdir(mode=0o700)
+            return tmp
+        except FileExistsError:
+            continue
+    raise OSError(f"{base}: cannot make a verify temp folder")
+
+
+def _here_python(profile: Profile, *, play: bool) -> Path:
+    """``--here`` needs this interpreter to be the target's, and kaggle_environments to play."""
+    mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if mine != profile.python_version:
+        raise ConfigError("--here", f"this interpreter is Python {mine}; profile '{profile.name}' runs "
+                                    f"{profile.python_version}: run verify --here with that Python")
+    if play and importlib.util.find_spec("kaggle_environments") is None:
+        raise ConfigError("--here", "this environment has no kaggle_environments to play with: pip install "
+                                    "--no-deps kaggle-environments==1.14.15 (and jsonschema requests pandas), or "
+                                    "verify levels 1-3 only (--levels 1,2,3)")
+    return Path(sys.executable)
 
 
 def _run_level1(run: _Run, progress: ProgressFactory) -> ArchiveScan:

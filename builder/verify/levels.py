@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from ..profile import Profile
-from .child.verify_protocol import ImportResult, NativeReport, PlayResult, PreloadReport
+from .child.verify_protocol import ImportResult, ModelProbe, NativeReport, PlayResult, PreloadReport, TurnReport
 from .report import LevelResult, judged
 from .runtime import ChildRun
 from .scan import ArchiveScan
@@ -147,6 +147,10 @@ def level3(
         details["vendored_modules"] = vendored.get("modules", {})
         if vendored.get("modules"):
             notes.append(f"imported from lib/: {', '.join(sorted(vendored['modules']))}")
+    if "model" in res:
+        mprob, mnotes, details["model"] = _model_probe(res["model"], profile)
+        problems += mprob
+        notes += mnotes
     offload = res["llama_cpp"]["gpu_offload"] if "llama_cpp" in res else None
     failed = "llama_cpp_error" in res or bool(vendored and vendored.get("errors"))
     nprob, nnotes, ndetails, qualifier = _natives(3, native, res.get("native"), offload, run.stderr_path,
@@ -155,6 +159,60 @@ def level3(
         details["native"] = ndetails
     result = judged(3, [*nprob, *problems], [*nnotes, *notes], run.seconds, details)
     return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
+
+
+def _model_probe(probe: ModelProbe, profile: Profile) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Level 3's verdict on the archive's model, loaded by the archive's own llama_cpp."""
+    name = probe.get("model") or "the model"
+    details: dict[str, Any] = {k: v for k, v in probe.items() if k != "error"}
+    if probe.get("error"):
+        last = [ln for ln in str(probe["error"]).strip().splitlines() if ln.strip()][-1:] or ["?"]
+        logged = "; ".join(probe.get("log_errors", [])[-2:])
+        return [f"{name}: llama.cpp cannot load it with the archive's llama_cpp: {last[0]}"
+                + (f" (llama.cpp: {logged})" if logged else "")], [], details
+    problems: list[str] = []
+    if probe.get("finite_logits") is False:
+        problems.append(f"{name}: loads, but its logits are not finite numbers (NaN/inf): broken weights")
+    load_s = float(probe.get("load_s", 0.0))
+    limit = profile.timeouts.act_timeout_s + profile.timeouts.overage_s
+    if load_s > limit:
+        problems.append(f"{name}: loading took {load_s:.1f}s, more than the first step's {limit:.0f}s with overage")
+    offloaded = probe.get("offloaded")
+    notes = [f"{name}: loaded by the archive's llama_cpp in {load_s:.2f}s and evaluated "
+             f"({probe.get('prompt_tps', 0):.0f} prompt tokens/s, {probe.get('generate_tps', 0):.1f} generated "
+             f"tokens/s" + (f"; offloaded {offloaded} layers to the GPU" if offloaded else "") + ")"]
+    return problems, notes, details
+
+
+def _agent_turns(report: TurnReport | None) -> tuple[list[str], list[str], dict[str, Any]]:
+    """Level 4's verdict on what the agents said of their turns (``GGUF_AGENT_REPORT``): a
+    model that did not load, or inference that failed, fails the level even though every
+    move was legal (canned fallback moves); a move made because time ran out is a note."""
+    if report is None or report["lines"] == 0:
+        return [], ["the agents reported nothing through GGUF_AGENT_REPORT (an agent other than this builder's "
+                    "template?): a fallback move cannot be told from a model's"], {}
+    turns = report["turns"]
+    problems: list[str] = []
+    load_errors = sorted({str(t.get("load_error")) for t in turns if t.get("load_error")})
+    problems += [f"an agent reported that its model did not load: {e[:300]}" for e in load_errors]
+    failed = [t for t in turns if t.get("fallback") == "error" and not t.get("load_error")]
+    for t in failed[:5]:
+        problems.append(f"{t.get('agent', '?')} round {t.get('round', '?')} ({t.get('turn', '?')}): inference failed, "
+                        f"a fallback move was played: {str(t.get('error', ''))[:200]}")
+    if len(failed) > 5:
+        problems.append(f"... and {len(failed) - 5} more turns where inference failed")
+    counts: dict[str, int] = {}
+    for t in turns:
+        key = str(t.get("decided_by", "?"))
+        counts[key] = counts.get(key, 0) + 1
+    timed = sum(1 for t in turns if t.get("fallback") == "time")
+    notes = [f"agent turns: {len(turns)} ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})"]
+    if timed:
+        notes.append(f"{timed} turn(s) fell back to a canned move because the turn's time ran out")
+    if report["bad_lines"]:
+        notes.append(f"{report['bad_lines']} unreadable report line(s)")
+    return problems, notes, {"decided_by": counts, "time_fallbacks": timed, "inference_failures": len(failed),
+                             "load_errors": load_errors}
 
 
 def level4(run: ChildRun, profile: Profile, native: NativePlan | None = None) -> LevelResult:
@@ -171,7 +229,8 @@ def level4(run: ChildRun, profile: Profile, native: NativePlan | None = None) ->
     overage: list[float] = []
     for n, ep in enumerate(episodes):
         tag = f"episode {n + 1} ('{ep.get('keyword')}')"
-        for i, a in enumerate(ep.get("agents", [])):
+        for a in ep.get("agents", []):
+            i = a.get("index", "?")
             overage.append(float(a.get("overage_left", 0.0)))
             if a.get("status") != "DONE":
                 tail = a.get("stderr", "").strip().splitlines()[-3:]
@@ -184,6 +243,7 @@ def level4(run: ChildRun, profile: Profile, native: NativePlan | None = None) ->
         episodes=[
             {
                 "keyword": ep.get("keyword"),
+                "lineup": ep.get("lineup"),
                 "steps": ep.get("steps"),
                 "seconds": round(float(ep.get("seconds", 0.0)), 3),
                 "rewards": [a.get("reward") for a in ep.get("agents", [])],
@@ -213,6 +273,11 @@ def level4(run: ChildRun, profile: Profile, native: NativePlan | None = None) ->
             notes.append(f"a turn took longer than actTimeout {act:.0f}s and spent overage")
     if "gpu_offload" in res:
         notes.append(f"llama.cpp GPU offload: {res['gpu_offload']}" + (f" ({offloaded})" if offloaded else ""))
+    tprob, tnotes, tdetails = _agent_turns(res.get("agent_turns"))
+    problems += tprob
+    notes += tnotes
+    if tdetails:
+        details["agent_turns"] = tdetails
     if not episodes and not problems:
         problems.append("play: no episode was played")
     used: Literal["loaded", "failed", "unused"] = (

@@ -1,7 +1,9 @@
 """The verify report: one result per level, and its terminal table.
 
 Each level is ``passed``, ``failed`` (with every problem of the level) or ``skipped``
-(with the reason); the report is OK only when no level failed.
+(with the reason); the report is OK only when no level failed.  A hostile archive can have
+tens of thousands of problems: a level keeps :data:`KEPT` of them (and their count), the
+table shows :data:`SHOWN` and counts the rest, and every line is cut to a readable length.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import clip
+
 Status = Literal["passed", "failed", "skipped"]
 LevelName = Literal["archive", "static", "import", "play"]
 Level = Literal[1, 2, 3, 4]
 LEVEL_NAMES: Mapping[int, LevelName] = {1: "archive", 2: "static", 3: "import", 4: "play"}
 ALL_LEVELS: tuple[Level, ...] = (1, 2, 3, 4)
+#: problems (and notes) a level keeps, and how many the table shows
+KEPT = 1000
+SHOWN = 20
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +37,8 @@ class LevelResult:
     details: Mapping[str, Any] = field(default_factory=dict)
     #: what a pass did not prove, said with the verdict (e.g. stubs stood in for the GPU libraries)
     qualifier: str = ""
+    #: how many problems there were (``problems`` keeps the first :data:`KEPT`)
+    problems_total: int = 0
 
     @property
     def summary(self) -> str:
@@ -37,8 +46,9 @@ class LevelResult:
             return f"passed ({self.qualifier})" if self.qualifier else "passed"
         if self.status == "skipped":
             return f"skipped: {self.reason}"
-        first = self.problems[0] if self.problems else self.reason
-        more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        first = clip(self.problems[0] if self.problems else self.reason)
+        total = max(self.problems_total, len(self.problems))
+        more = f" (+{total - 1:,} more)" if total > 1 else ""
         return f"FAILED: {first}{more}"
 
     def to_json(self) -> dict[str, Any]:
@@ -49,6 +59,7 @@ class LevelResult:
             "summary": self.summary,
             "qualifier": self.qualifier,
             "problems": list(self.problems),
+            "problems_total": max(self.problems_total, len(self.problems)),
             "reason": self.reason,
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
@@ -89,10 +100,14 @@ def format_table(report: VerifyReport) -> str:
     for r in report.levels:
         t = f"{r.seconds:.1f}s" if r.status != "skipped" else "-"
         lines.append(f"{r.level:<6}{r.name:<9}{t:>8}  {r.summary}")
-        for p in r.problems[1:] if r.status == "failed" else ():
-            lines.append(f"{'':<25}- {p}")
-        for n in r.notes:
-            lines.append(f"{'':<25}· {n}")
+        if r.status == "failed":
+            lines += [f"{'':<25}- {clip(p)}" for p in r.problems[1:SHOWN]]
+            rest = max(r.problems_total, len(r.problems)) - SHOWN
+            if rest > 0:
+                lines.append(f"{'':<25}… and {rest:,} more")
+        lines += [f"{'':<25}· {clip(n)}" for n in r.notes[:SHOWN]]
+        if len(r.notes) > SHOWN:
+            lines.append(f"{'':<25}… and {len(r.notes) - SHOWN:,} more notes")
     lines.append("")
     lines.append("OK" if report.ok else "FAILED")
     return "\n".join(lines)
@@ -111,8 +126,9 @@ def judged(
         level=n,
         name=LEVEL_NAMES[n],
         status="failed" if probs else "passed",
-        problems=probs,
-        notes=tuple(notes),
+        problems=probs[:KEPT],
+        problems_total=len(probs),
+        notes=tuple(notes)[:KEPT],
         seconds=seconds,
         details=details,
     )

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -204,6 +205,27 @@ def _tail_file(path: Path, limit: int = 4000) -> str:
         return ""
 
 
+#: The largest result file read back (the child bounds what it writes; this bounds the read).
+RESULT_LIMIT = 64 << 20
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def here_runtime(profile: Profile, runtime_requirements: Sequence[str]) -> Runtime:
+    """``verify --here``: levels 3-4 in the interpreter running the builder, with the packages
+    it has (a Kaggle notebook: the real torch, transformers, kaggle_environments) instead
+    of the cached venv.  Only the import shims are added, after site-packages."""
+    reqs = runtime_requirements_for(profile, runtime_requirements, play=True)
+    return Runtime(root=Path(sys.prefix), python=Path(sys.executable), shims=SHIMS_DIR, requirements=reqs,
+                   play=True, preload=tuple(Requirement(r).name for r in reqs))
+
+
 def run_child(
     runtime: Runtime,
     mode: str,
@@ -233,14 +255,13 @@ def run_child(
             rc = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-            try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
-                pass
-            proc.wait()
+            _kill_group(proc)
+        except BaseException:  # Ctrl-C, SIGTERM: the child (its own session) must not outlive us
+            _kill_group(proc)
+            raise
     seconds = time.perf_counter() - start
     result: Mapping[str, Any] | None = None
-    if res_path.is_file():
+    if res_path.is_file() and res_path.stat().st_size <= RESULT_LIMIT:
         try:
             result = json.loads(res_path.read_text(encoding="utf-8"))
         except ValueError:

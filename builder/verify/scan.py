@@ -1,18 +1,25 @@
 """Verify level 1: read a submission archive without trusting it.
 
 The archive is streamed once: gzip is inflated with :mod:`zlib` (a single stream, no
-trailing data), tar headers are parsed by :mod:`tarfile` in stream mode, and every
-regular member is hashed while it is read.  Each member's header is checked before any
-byte of it is written (``filter="data"`` semantics, stricter): only regular files,
-directories and symlinks that stay inside; no absolute or ``..`` paths, no devices,
-fifos, hard links, sparse files, setuid/setgid/sticky bits, duplicates, or paths through
-a symlink.  After the first such problem nothing more is written, the scan goes on to
-collect every problem, and whatever was written is removed.
+trailing data), the tar stream is walked block by block (:mod:`.tarstream`: every byte is
+accounted for, a corrupt header is a problem and what hides behind it is reported, after
+the end-of-archive marker only zeros), and every regular member is hashed while it is
+read.  Each member's header is checked before any byte of it is written (``filter="data"``
+semantics, stricter): only regular files, directories and symlinks that lead inside
+(judged by where they lead through the links already in the archive); no absolute or
+``..`` paths, no devices, fifos, hard links, sparse files, setuid/setgid/sticky bits,
+duplicates, paths through a symlink, names longer than :data:`MAX_NAME` or deeper than
+:data:`MAX_DEPTH`.  After the first such problem nothing more is written, the scan goes on
+to collect every problem, and whatever was written is removed.
+
+Honest archives made by hand pass: ``tar -czf X -C dir .`` (``./`` prefixes, the folder
+itself as a member), any member order, and no ``MANIFEST.json`` at all (then the content
+hashes cannot be checked, and the scan says so).
 
 With ``extract_to`` the same pass writes the members into that (private, empty) folder;
 without it nothing is written except ELF files, which are spooled to anonymous temporary
-files to read their dynamic section.  Memory stays bounded: data moves in 1 MiB chunks
-and only small metadata files are kept (for level 2).
+files to read their dynamic section.  Memory stays bounded: data moves in 1 MiB chunks,
+and only the files level 2 reads are kept (bounded one by one and in all).
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ import hashlib
 import io
 import json
 import os
-import posixpath
 import shutil
 import stat
 import tarfile
@@ -32,15 +38,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from ..archive.contract import MANIFEST_NAME, read_manifest_files, sidecar_path
+from ..archive.contract import MANIFEST_NAME, check_sidecar, read_manifest_files
+from ..errors import clip
 from ..wheels.elf import ElfInfo, is_elf, read_elf
+from .tarstream import Member, Readable, TarStream
 
 #: Free space left untouched when unpacking: a member that would eat into it is refused
 #: (a decompression bomb or a too-small temp folder fails as a problem, not a full disk).
 DISK_RESERVE = 256 << 20
 CHUNK = 1 << 20
-#: Largest file kept in memory for the static level (main.py, metadata files).
-TEXT_LIMIT = 16 << 20
+#: Largest file kept in memory for the static level (the agent's modules, metadata files);
+#: MANIFEST.json may be larger (it lists every file), and all kept files together are bounded.
+TEXT_LIMIT = 4 << 20
+MANIFEST_LIMIT = 32 << 20
+TEXTS_TOTAL = 64 << 20
+#: Member names: longer or deeper ones are refused before they are used (a name of 1,500
+#: components raised RecursionError).
+MAX_NAME = 4096
+MAX_DEPTH = 64
+#: Symlinks followed through each other before a chain counts as a loop (Linux's limit).
+MAX_LINK_HOPS = 40
 
 Log = Callable[[str], None]
 
@@ -156,14 +173,26 @@ class _GzipReader(io.RawIOBase):
             pass
 
 
+def member_path(raw: str) -> str:
+    """The path a member unpacks to: ``./`` prefixes (``tar -C dir .``) and a trailing ``/`` dropped."""
+    name = raw
+    while name.startswith("./"):
+        name = name[2:]
+    return name.rstrip("/") if name not in ("", ".", "./") else ""
+
+
 def check_name(name: str) -> str | None:
     """Why a member name is refused, or None."""
+    if len(name) > MAX_NAME:
+        return f"a name of {len(name):,} characters (at most {MAX_NAME})"
     if not name or "\x00" in name:
         return "empty or NUL in name"
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return "absolute path"
     stripped = name[:-1] if name.endswith("/") else name
     parts = stripped.split("/")
+    if len(parts) > MAX_DEPTH:
+        return f"a path of {len(parts):,} components (at most {MAX_DEPTH})"
     if ".." in parts:
         return "path with '..'"
     if any(p in ("", ".") for p in parts):
@@ -173,20 +202,39 @@ def check_name(name: str) -> str | None:
     return None
 
 
-def _symlink_problem(path: str, target: str) -> str | None:
-    if not target or target.startswith("/"):
-        return f"symlink to absolute path {target!r}"
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-    if resolved == ".." or resolved.startswith("../") or resolved.startswith("/"):
-        return f"symlink escapes the archive ({target!r})"
-    return None
+def link_target(link: str, symlinks: Mapping[str, str]) -> str | None:
+    """Where the symlink ``link`` leads inside the archive, following every symlink on the
+    way (those of the archive: on disk they are real); None when it leaves the archive,
+    is absolute, or loops."""
+    parts: list[str] = []
+    todo = [*link.split("/")[:-1], *symlinks[link].split("/")]
+    hops = 0
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        here = "/".join([*parts, part])
+        if here in symlinks:
+            hops += 1
+            target = symlinks[here]
+            if hops > MAX_LINK_HOPS or target.startswith("/"):
+                return None
+            todo = [*target.split("/"), *todo]
+            continue
+        parts.append(part)
+    return "/".join(parts)
 
 
 def _keep_text(path: str) -> bool:
-    """Kept for level 2: the agent's own modules (every ``.py`` outside ``lib/``), the root
-    JSON files, and the wheel metadata of ``lib/``."""
+    """Kept for level 2: the agent's own modules (every ``.py`` outside ``lib/``), the two
+    root JSON files it reads, and the wheel metadata of ``lib/``."""
     if "/" not in path:
-        return path.endswith((".py", ".json"))
+        return path.endswith(".py") or path in (MANIFEST_NAME, "agent_settings.json")
     if not path.startswith("lib/"):
         return path.endswith(".py")
     parts = path.split("/")
@@ -208,30 +256,35 @@ class _State:
     texts: dict[str, bytes] = field(default_factory=dict)
     elfs: list[ElfInfo] = field(default_factory=list)
     elf_problems: list[str] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)  # files level 2 would read, not kept
     manifest_raw: bytes | None = None
-    last_name: str = ""
     members: int = 0
+    kept_bytes: int = 0
     writing: bool = False
 
 
-def _header_problems(m: tarfile.TarInfo, st: _State) -> list[str]:
-    name = m.name
+def _shown(name: str) -> str:
+    return clip(repr(name), 200)
+
+
+def _header_problems(m: Member, path: str, st: _State) -> list[str]:
     out: list[str] = []
-    why = check_name(name)
+    why = check_name(path)
     if why:
-        return [f"{name!r}: {why}"]
-    path = name.rstrip("/")
+        return [f"{_shown(m.name)}: {why}"]
     if m.issym():
-        why = _symlink_problem(path, m.linkname)
-        if why:
-            out.append(f"{path}: {why}")
+        target = m.linkname
+        if not target or target.startswith("/"):
+            out.append(f"{path}: symlink to absolute path {_shown(target)}")
+        elif len(target) > MAX_NAME:
+            out.append(f"{path}: symlink target of {len(target):,} characters (at most {MAX_NAME})")
     elif m.islnk():
         target = m.linkname
-        where = "outside the archive" if check_name(target) else f"to {target}"
+        where = "outside the archive" if check_name(member_path(target)) else f"to {member_path(target)}"
         out.append(f"{path}: hard link {where} (the contract has no links)")
-    elif m.isdev() or m.isfifo():
+    elif m.type in (tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE):
         out.append(f"{path}: device or fifo member")
-    elif m.issparse():
+    elif m.type == tarfile.GNUTYPE_SPARSE or "GNU.sparse.map" in m.pax or "GNU.sparse.major" in m.pax:
         out.append(f"{path}: sparse file member")
     elif not (m.isreg() or m.isdir()):
         out.append(f"{path}: unsupported member type {m.type!r}")
@@ -251,17 +304,12 @@ def _header_problems(m: tarfile.TarInfo, st: _State) -> list[str]:
     return out
 
 
-def _copy_member(
-    data: IO[bytes],
-    m: tarfile.TarInfo,
-    st: _State,
-    dest: Path | None,
-) -> MemberFile:
-    path = m.name
+def _copy_member(data: Readable, m: Member, path: str, st: _State, dest: Path | None) -> MemberFile:
     digest = hashlib.sha256()
     size = 0
     head = b""
-    keep = _keep_text(path) and m.size <= TEXT_LIMIT
+    limit = MANIFEST_LIMIT if path == MANIFEST_NAME else TEXT_LIMIT
+    keep = _keep_text(path) and m.size <= limit and st.kept_bytes + m.size <= TEXTS_TOTAL
     kept: list[bytes] = []
     out: IO[bytes] | None = None
     spool: IO[bytes] | None = None
@@ -293,6 +341,9 @@ def _copy_member(
             os.chmod(dest / path, 0o755 if m.mode & 0o111 else 0o644)  # type: ignore[operator]
         if keep:
             st.texts[path] = b"".join(kept)
+            st.kept_bytes += size
+        elif _keep_text(path):
+            st.too_large.append(path)
         if elf:
             _read_elf(path, dest / path if out is not None else spool, st)  # type: ignore[operator]
     finally:
@@ -316,11 +367,13 @@ def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
 
 
 def _check_manifest(st: _State) -> Mapping[str, object] | None:
-    if st.manifest_raw is None:
-        st.problems.append(f"no {MANIFEST_NAME} at the archive root; was the archive made by 'make submission'?")
+    if MANIFEST_NAME not in st.files:
+        st.notes.append(f"no {MANIFEST_NAME}: the content hashes could not be checked (a hand-made archive?); "
+                        "every other check ran")
         return None
-    if st.last_name != MANIFEST_NAME:
-        st.problems.append(f"{MANIFEST_NAME} is not the last member (last is {st.last_name})")
+    if st.manifest_raw is None:
+        st.problems.append(f"{MANIFEST_NAME}: larger than {MANIFEST_LIMIT:,} bytes; not read")
+        return None
     try:
         doc = json.loads(st.manifest_raw)
     except ValueError as exc:
@@ -348,24 +401,12 @@ def _check_manifest(st: _State) -> Mapping[str, object] | None:
 
 
 def _check_sidecar(archive: Path, size: int, sha: str, st: _State) -> None:
-    sidecar = sidecar_path(archive)
-    if not sidecar.is_file():
-        st.notes.append(f"no {sidecar.name} beside the archive (archive hash not cross-checked)")
-        return
-    try:
-        doc = json.loads(sidecar.read_text(encoding="utf-8"))
-        info = doc["archive"]
-        want_size, want_sha = int(info["size"]), str(info["sha256"]).lower()
-    except (ValueError, KeyError, TypeError, OSError) as exc:
-        st.problems.append(f"{sidecar.name}: unreadable ({exc!r:.100})")
-        return
-    if want_size != size or want_sha != sha:
-        st.problems.append(
-            f"{archive.name}: size/sha256 ({size}, {sha[:16]}…) differ from {sidecar.name} "
-            f"({want_size}, {want_sha[:16]}…): the archive changed after it was built"
-        )
-    else:
-        st.notes.append(f"archive hash matches {sidecar.name}")
+    """The sidecar's claims (the contract's to make and check: size, gzip trailer and
+    MANIFEST.json sha256, or the older archive sha256) against what this pass read."""
+    manifest = st.files.get(MANIFEST_NAME)
+    check = check_sidecar(archive, size=size, sha256=sha, manifest_sha256=manifest.sha256 if manifest else None)
+    st.problems.extend(check.problems)
+    st.notes.extend(check.notes)
 
 
 def scan_archive(
@@ -391,51 +432,12 @@ def scan_archive(
         return _result(archive, 0, "", st, None)
     gz = _GzipReader(raw, progress)
     try:
-        reader = io.BufferedReader(gz, CHUNK)
-        with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as tf:
-            for m in tf:
-                st.members += 1
-                bad = _header_problems(m, st)
-                path = m.name.rstrip("/")
-                st.last_name = path
-                if bad:
-                    st.problems.extend(bad)
-                    if st.writing and log:
-                        log("archive: refused a member header; nothing more is written")
-                    st.writing = False
-                    continue
-                if m.isdir():
-                    st.dirs.add(path)
-                    if st.writing and extract_to is not None:
-                        (extract_to / path).mkdir(parents=True, exist_ok=True)
-                elif m.issym():
-                    st.symlinks[path] = m.linkname
-                elif m.isreg():
-                    if st.writing and extract_to is not None:
-                        free = shutil.disk_usage(extract_to).free
-                        if m.size + DISK_RESERVE > free:
-                            st.problems.append(
-                                f"{path}: needs {m.size} bytes to unpack, only {free} are free under "
-                                f"{extract_to} (keeping {DISK_RESERVE} in reserve); nothing more is written"
-                            )
-                            st.writing = False
-                    data = tf.extractfile(m)
-                    if data is None:  # pragma: no cover - isreg always has data
-                        continue
-                    try:
-                        with data:
-                            rec = _copy_member(data, m, st, extract_to if st.writing else None)
-                    except OSError as exc:
-                        st.problems.append(f"{path}: cannot be written ({exc.strerror})")
-                        st.writing = False
-                        continue
-                    if rec.size != m.size:
-                        st.problems.append(f"{path}: truncated member ({rec.size} of {m.size} bytes)")
-                    st.files[path] = rec
-                    if path == MANIFEST_NAME:
-                        st.manifest_raw = st.texts.get(path)
+        tar = TarStream(io.BufferedReader(gz, CHUNK))
+        for m, data in tar:
+            _one_member(m, data, st, extract_to, log)
+        st.problems.extend(tar.problems)
         gz.drain()
-    except (tarfile.TarError, zlib.error, EOFError, OSError, ValueError) as exc:
+    except (zlib.error, EOFError, OSError, ValueError) as exc:
         st.problems.append(f"{archive.name}: corrupt archive ({type(exc).__name__}: {exc})")
     finally:
         raw.close()
@@ -444,6 +446,10 @@ def scan_archive(
     sha = gz.sha256.hexdigest()
     if st.members == 0 and not st.problems:
         st.problems.append(f"{archive.name}: empty archive")
+    for link in sorted(st.symlinks):
+        if link_target(link, st.symlinks) is None:
+            st.problems.append(f"{link}: symlink {_shown(st.symlinks[link])} leads out of the archive on disk "
+                               "(followed through the archive's own links)")
     if "main.py" not in st.files:
         st.problems.append("main.py: not at the archive root (Kaggle runs /kaggle_simulations/agent/main.py)")
     manifest = _check_manifest(st) if st.members else None
@@ -471,6 +477,47 @@ def _empty(folder: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def _one_member(m: Member, data: Readable | None, st: _State, extract_to: Path | None, log: Log | None) -> None:
+    """Judge one member's header, then record it (and write it while nothing was refused)."""
+    path = member_path(m.name)
+    if not path and m.isdir():
+        return  # the archive's own folder ("./" of `tar -C dir .`)
+    st.members += 1
+    bad = _header_problems(m, path, st)
+    if bad:
+        st.problems.extend(bad)
+        if st.writing and log:
+            log("archive: refused a member header; nothing more is written")
+        st.writing = False
+        return
+    if m.isdir():
+        st.dirs.add(path)
+        if st.writing and extract_to is not None:
+            (extract_to / path).mkdir(parents=True, exist_ok=True)
+    elif m.issym():
+        st.symlinks[path] = m.linkname
+    elif m.isreg() and data is not None:
+        if st.writing and extract_to is not None:
+            free = shutil.disk_usage(extract_to).free
+            if m.size + DISK_RESERVE > free:
+                st.problems.append(
+                    f"{path}: needs {m.size} bytes to unpack, only {free} are free under "
+                    f"{extract_to} (keeping {DISK_RESERVE} in reserve); nothing more is written"
+                )
+                st.writing = False
+        try:
+            rec = _copy_member(data, m, path, st, extract_to if st.writing else None)
+        except OSError as exc:
+            st.problems.append(f"{path}: cannot be written ({exc.strerror})")
+            st.writing = False
+            return
+        if rec.size != m.size:
+            st.problems.append(f"{path}: truncated member ({rec.size} of {m.size} bytes)")
+        st.files[path] = rec
+        if path == MANIFEST_NAME:
+            st.manifest_raw = st.texts.get(path)
 
 
 def _result(

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.archive.contract import sidecar_path
+
 MTIME = 1_700_000_000
 
 #: A stdlib-only agent that plays legal moves (the answerer always says "no").
@@ -136,6 +138,7 @@ def build_archive(
     manifest_override: Mapping[str, bytes] | None = None,
     edit_manifest: Callable[[dict[str, object]], None] | None = None,
     sidecar: bool = True,
+    manifest_first: bool = False,
 ) -> Path:
     """An archive of ``files`` by the contract; ``extra_members`` go before MANIFEST.json,
     ``after_manifest`` after it.
@@ -157,15 +160,18 @@ def build_archive(
     entries += [Member(name=p, data=b, mode=modes.get(p, 0o644)) for p, b in files.items()]
     entries.sort(key=lambda m: m.name)
     entries += list(extra_members)
-    entries.append(Member(name="MANIFEST.json", data=json.dumps(manifest, sort_keys=True).encode()))
+    manifest_member = Member(name="MANIFEST.json", data=json.dumps(manifest, sort_keys=True).encode())
+    if manifest_first:
+        entries.insert(0, manifest_member)
+    else:
+        entries.append(manifest_member)
     entries += list(after_manifest)
     write_members(path, entries)
     if sidecar:
         data = path.read_bytes()
         doc = dict(manifest)
         doc["archive"] = {"name": path.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        stem = path.name[: -len(".tar.gz")] if path.name.endswith(".tar.gz") else path.stem
-        path.with_name(f"{stem}.manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+        sidecar_path(path).write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 

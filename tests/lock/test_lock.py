@@ -154,7 +154,9 @@ def test_pip_env_is_scrubbed() -> None:
         "PIP_CONFIG_FILE",
         "PIP_DISABLE_PIP_VERSION_CHECK",
         "PIP_NO_INPUT",
+        "PIP_NO_CACHE_DIR",
     }
+    assert env["PIP_NO_CACHE_DIR"] == "1"  # pip's own cache would be a write outside the builder's
     assert "PYTHONPATH" not in env and env["HOME"] == "/root" and env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca.crt"
 
 

@@ -17,7 +17,30 @@ from builder.verify import VerifyReport, format_table, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FAKE_LLAMA = b'__version__ = "0.0+fake"\n\n\ndef llama_supports_gpu_offload():\n    return False\n'
+#: A stand-in llama_cpp: importable from lib/, and enough of ``Llama`` for level 3's model probe
+#: (it "loads" any file and evaluates tokens), so these tests are about imports, not models.
+FAKE_LLAMA = b"""__version__ = "0.0+fake"
+
+
+def llama_supports_gpu_offload():
+    return False
+
+
+class Llama:
+    def __init__(self, model_path, **kwargs):
+        open(model_path, "rb").close()
+        self.n_tokens = 0
+        self.scores = [[0.0] * 8 for _ in range(64)]
+
+    def tokenize(self, text, add_bos=True):
+        return [1, 2, 3]
+
+    def eval(self, tokens):
+        self.n_tokens += len(tokens)
+
+    def close(self):
+        pass
+"""
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +139,16 @@ def test_main_using_file_fails_at_import_too(tmp_path: Path, profile: Profile, p
 @pytest.mark.slow
 @pytest.mark.network
 def test_good_agent_plays(tmp_path: Path, profile: Profile, python: Path) -> None:
-    report = _verify(tmp_path, profile, python, good_files(), (1, 2, 3, 4))
+    """Episode 1 pairs the agent with the engine's random bots (a Kaggle teammate is someone
+    else's bot), episode 2 is four copies of it; only our agents are judged."""
+    archive = build_archive(tmp_path / "submission.tar.gz", good_files())
+    report = verify(archive, profile, levels=(1, 2, 3, 4), python=python, play_timeout_s=600, episodes=2)
     assert report.ok, format_table(report)
     d = report.level(4).details
     assert d["kaggle_environments"] == "1.14.15"
-    assert d["episodes"][0]["statuses"] == ["DONE"] * 4
+    assert [e["lineup"] for e in d["episodes"]] == [["main.py", "random_answerer", "random_guesser", "main.py"],
+                                                    ["main.py"] * 4]
+    assert [e["statuses"] for e in d["episodes"]] == [["DONE"] * 2, ["DONE"] * 4]
     assert d["episodes"][0]["steps"] == 61
     assert d["act_timeout_s"] == 60.0
     assert d["overage_left_min_s"] == 300.0
@@ -148,7 +176,7 @@ def test_answer_maybe_fails_play(tmp_path: Path, profile: Profile, python: Path)
     r4 = report.level(4)
     assert report.level(3).status == "passed"
     assert r4.status == "failed", format_table(report)
-    assert any("agent 1 (answerer) ended ERROR" in p for p in r4.problems)
+    assert any("agent 3 (answerer) ended ERROR" in p for p in r4.problems)  # ours, beside a random guesser
 
 
 @pytest.mark.slow

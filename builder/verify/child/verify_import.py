@@ -9,6 +9,7 @@ import traceback
 
 from kaggle_loader import load_like_kaggle
 from verify_common import import_vendored, load_natives, preload, tail
+from verify_model import probe_model
 from verify_protocol import ImportRequest, ImportResult
 
 
@@ -43,4 +44,6 @@ def do_import(req: ImportRequest) -> ImportResult:
     lib = os.path.join(agent_dir, "lib")
     if "load_error" not in res and os.path.isdir(lib):
         res["vendored"] = import_vendored(lib)
+    if "llama_cpp" in res:
+        res["model"] = probe_model(agent_dir)
     return res

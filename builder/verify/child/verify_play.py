@@ -1,30 +1,46 @@
-"""Level 4 in the target interpreter: real llm_20_questions episodes, four copies of the
-agent (the path of main.py, exactly as Kaggle runs a file agent), and an account of every turn."""
+"""Level 4 in the target interpreter: real llm_20_questions episodes of the agent (the path of
+main.py, exactly as Kaggle runs a file agent), and an account of every turn.
+
+On Kaggle the teammate is another competitor's bot, so the first episode pairs the agent
+with the engine's own ``random_answerer`` / ``random_guesser`` (``LINEUPS[0]``: our guesser
+with a random answerer, a random guesser with our answerer): every turn of ours is played
+by the agent's own logic and model, none can be settled by a protocol between copies.  The
+second episode is four copies of the agent (four execs of main.py in one process, as a
+local ``env.run`` does); further episodes alternate.  Only our agents are judged."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import statistics
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 
 from verify_common import load_natives, preload, tail
-from verify_protocol import AgentReport, EpisodeReport, PlayRequest, PlayResult
+from verify_protocol import AgentReport, AgentTurn, EpisodeReport, PlayRequest, PlayResult, TurnReport
 
 
 def _str(x: Any) -> str:
     return x if isinstance(x, str) else repr(x)
 
 
-def _account(env: Any) -> EpisodeReport:
+#: The line-ups, by episode (``None``: main.py); agents 0+1 are one team, 2+3 the other.
+LINEUPS: tuple[tuple[str | None, ...], ...] = (
+    (None, "random_answerer", "random_guesser", None),
+    (None, None, None, None),
+)
+
+
+def _account(env: Any, ours: list[int]) -> EpisodeReport:
     steps = env.steps
     # every reset() appends an (empty) entry to env.logs without clearing it, and
     # make() + run() reset twice: align the tail of logs with steps
     logs = env.logs[len(env.logs) - len(steps) :] if len(env.logs) >= len(steps) else env.logs
     agents: list[AgentReport] = []
     violations: list[str] = []
-    for i in range(len(steps[0])):
+    for i in ours:
         durations: list[float] = []
         for k in range(1, len(steps)):
             prev, cur = steps[k - 1][i], steps[k][i]
@@ -56,6 +72,7 @@ def _account(env: Any) -> EpisodeReport:
                 break
         agents.append(
             {
+                "index": i,
                 "status": last["status"],
                 "reward": last["reward"],
                 "role": last["observation"]["role"],
@@ -65,6 +82,34 @@ def _account(env: Any) -> EpisodeReport:
             }
         )
     return {"agents": agents, "violations": violations, "steps": len(steps)}
+
+
+#: The channel the template reports each turn through (see agent20q's report module).
+REPORT_VARIABLE = "GGUF_AGENT_REPORT"
+_REPORT_LINES = 20_000
+_REPORT_BYTES = 16 << 20
+_TURN_KEYS = frozenset(AgentTurn.__annotations__)
+
+
+def read_turns(path: str) -> TurnReport:
+    """The agents' turn lines, bounded (an agent could write anything there)."""
+    out: TurnReport = {"turns": [], "lines": 0, "bad_lines": 0}
+    try:
+        fh = open(path, "rb")
+    except OSError:
+        return out
+    with fh:
+        for raw in fh.read(_REPORT_BYTES).splitlines():
+            out["lines"] += 1
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                out["bad_lines"] += 1
+                continue
+            if isinstance(line, dict) and len(out["turns"]) < _REPORT_LINES:
+                kept = {k: (v[:300] if isinstance(v, str) else v) for k, v in line.items() if k in _TURN_KEYS}
+                out["turns"].append(cast(AgentTurn, kept))
+    return out
 
 
 def do_play(req: PlayRequest) -> PlayResult:
@@ -80,15 +125,19 @@ def do_play(req: PlayRequest) -> PlayResult:
     res["kaggle_environments"] = kaggle_environments.__version__
     episodes: list[EpisodeReport] = []
     path = req["main"]
+    report = os.path.join(os.path.dirname(os.path.dirname(req["agent_dir"])), "agent-turns.jsonl")
+    os.environ[REPORT_VARIABLE] = report  # the agents (in this process) append a line per turn
     for n in range(int(req["episodes"])):
         rng = random.Random(int(req.get("seed", 0)) + n)
         cat = rng.choice(game.keywords_list)
         word = rng.choice(cat["words"])
         game.category, game.keyword, game.alts = cat["category"], word["keyword"], word["alts"]
         env = kaggle_environments.make("llm_20_questions", debug=False)
+        lineup = LINEUPS[n % len(LINEUPS)]
         start = time.perf_counter()
-        env.run([path, path, path, path])
-        ep = _account(env)
+        env.run([path if who is None else who for who in lineup])
+        ep = _account(env, [i for i, who in enumerate(lineup) if who is None])
+        ep["lineup"] = ["main.py" if who is None else who for who in lineup]
         ep["keyword"], ep["category"] = game.keyword, game.category
         ep["seconds"] = time.perf_counter() - start
         episodes.append(ep)
@@ -99,6 +148,7 @@ def do_play(req: PlayRequest) -> PlayResult:
             res["gpu_offload"] = bool(llama.llama_supports_gpu_offload())
         except Exception as exc:
             res["gpu_offload_error"] = repr(exc)
+    res["agent_turns"] = read_turns(report)
     turns = [d for ep in episodes for a in ep["agents"] for d in a["durations"][1:]]
     firsts = [a["durations"][0] for ep in episodes for a in ep["agents"] if a["durations"]]
     res["latency"] = {

@@ -55,6 +55,46 @@ class LlamaInfo(TypedDict):
     gpu_offload: bool
 
 
+class ModelProbe(TypedDict, total=False):
+    """Level 3's direct load of the archive's model with its own llama_cpp (verify_model)."""
+
+    model: str | None
+    error: str  # "" when it loaded and evaluated
+    load_s: float
+    prompt_tokens: int
+    prompt_tps: float
+    generated_tokens: int
+    generate_tps: float
+    finite_logits: bool
+    gpu_offload_supported: bool
+    n_gpu_layers: int
+    offloaded: str  # "X/Y" layers, from llama.cpp's log
+    cuda_init: str  # llama.cpp's ggml_cuda_init line, when it has one
+    log_errors: list[str]
+
+
+class AgentTurn(TypedDict, total=False):
+    """One line an agent wrote through the ``GGUF_AGENT_REPORT`` channel (the template does)."""
+
+    agent: str
+    turn: str
+    round: int
+    latency_s: float
+    decided_by: str  # "rules" | "model" | "protocol" | "fallback"
+    fallback: str  # "" | "time" | "error" | "output"
+    error: str
+    load_error: str | None
+    load_s: float | None
+
+
+class TurnReport(TypedDict):
+    """What the agents said of their turns, read back bounded."""
+
+    turns: list[AgentTurn]
+    lines: int
+    bad_lines: int
+
+
 class ImportResult(TypedDict, total=False):
     native: NativeReport
     preload: PreloadReport
@@ -65,6 +105,7 @@ class ImportResult(TypedDict, total=False):
     llama_cpp: LlamaInfo
     llama_cpp_error: str
     vendored: PreloadReport
+    model: ModelProbe
     crash: str
 
 
@@ -79,6 +120,7 @@ class PlayRequest(TypedDict):
 
 
 class AgentReport(TypedDict):
+    index: int  # the agent's place in the line-up
     status: str
     reward: float | None
     role: str
@@ -88,7 +130,8 @@ class AgentReport(TypedDict):
 
 
 class EpisodeReport(TypedDict, total=False):
-    agents: list[AgentReport]
+    lineup: list[str]  # "main.py" or a built-in agent of the engine
+    agents: list[AgentReport]  # ours only
     violations: list[str]
     steps: int
     keyword: str
@@ -111,4 +154,5 @@ class PlayResult(TypedDict, total=False):
     gpu_offload: bool
     gpu_offload_error: str
     latency: Latency
+    agent_turns: TurnReport
     crash: str
