@@ -3,6 +3,10 @@
 Usage (the llama_cpp + diskcache (+ jinja2) directory on ``--lib`` or ``$LLAMA_LIB``)::
 
     python bench/agent_game.py MODEL.gguf [--lib DIR] [--agent-dir builder/defaults/template] [--keyword ...]
+                               [--model-only]
+
+``--model-only`` (``MODEL_ONLY``) turns the protocol and the answers decided by code off, so
+every turn is the model's (``make bench`` measures the KV-cache reuse that way).
 
 A guesser agent and an answerer agent share one model in this process (as four agents
 do in a local kaggle-environments game), so the run also exercises the KV-cache swap.
@@ -24,6 +28,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 ROLES = ("ask", "answer", "guess")
 TEMPLATE = REPO / "builder" / "defaults" / "template"
+#: Settings for a game of the model alone: no protocol, no answers decided by code (every turn
+#: is the model's), and the answerer's history on (its prompt grows too): the worst case for
+#: the KV-cache figure.
+MODEL_ONLY: dict[str, Any] = {"protocol": False, "rules": False, "answer_history": True}
 
 
 def _import_agent_module(agent_dir: Path, lib: str | None) -> Any:
@@ -88,7 +96,7 @@ def play_game(
         for turn in ROLES:
             if row[turn].get("load_s") is not None:
                 load_s = row[turn]["load_s"]
-        if solved_at is None and g.strip().lower() == keyword.lower():
+        if solved_at is None and mod.keyword_guessed(g, keyword):
             solved_at = r + 1
         per_round.append(row)
     return {
@@ -137,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--n-threads", type=int, default=None)
     ap.add_argument("--n-gpu-layers", type=int, default=None)
+    ap.add_argument("--model-only", action="store_true", help="no protocol, no rules: every turn is the model's")
     args = ap.parse_args(argv)
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = dict(MODEL_ONLY) if args.model_only else {}
     if args.n_threads is not None:
         settings["n_threads"] = args.n_threads
     if args.n_gpu_layers is not None:

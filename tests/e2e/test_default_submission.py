@@ -34,10 +34,13 @@ def test_exact_members(default_submission: Path) -> None:
         members = tar.getmembers()
     names = [m.name for m in members]
     outside_lib = [n for n in names if n != "lib" and not n.startswith("lib/")]
-    assert outside_lib == [  # archive order: sorted by path components, folders first, the manifest last
+    # archive order: the weights, the rest sorted by path components (folders first), the manifest
+    assert outside_lib == [
         MODEL,
         "agent20q",
-        *(f"agent20q/{m}.py" for m in ("__init__", "agent", "chat", "deadline", "engine", "rules", "settings")),
+        *(f"agent20q/{m}.py" for m in ("__init__", "agent", "chat", "deadline", "engine")),
+        "agent20q/keywords.json",
+        *(f"agent20q/{m}.py" for m in ("oracle", "protocol", "rules", "settings", "words")),
         "agent_settings.json",
         "main.py",
         "MANIFEST.json",
@@ -58,7 +61,7 @@ def test_rebuild_is_byte_identical(default_submission: Path, tmp_path: Path) -> 
     assert main(["--root", str(ROOT), "build", "--output", str(again)]) == 0
     first = json.loads(default_submission.with_name("submission.manifest.json").read_text())
     second = json.loads(again.with_name("submission.manifest.json").read_text())
-    assert second["archive"]["sha256"] == first["archive"]["sha256"]
+    assert second["archive"] == first["archive"]
     assert again.read_bytes() == default_submission.read_bytes()
 
 
@@ -77,6 +80,9 @@ def test_default_submission_passes_all_levels(default_submission: Path) -> None:
     play = report.level(4).details
     assert play["kaggle_environments"] == "1.14.15"
     assert [set(e["statuses"]) for e in play["episodes"]] == [{"DONE"}]
+    assert play["episodes"][0]["lineup"] == ["main.py", "random_answerer", "random_guesser", "main.py"]
+    model = report.level(3).details["model"]  # level 3 loaded the model itself and evaluated tokens
+    assert model["model"] == MODEL and model["prompt_tps"] > 0 and model["finite_logits"] is True
     assert 0 < play["model_load_s"] < profile.timeouts.act_timeout_s
     assert 0 < play["turn_max_s"] < profile.timeouts.act_timeout_s
     assert play["gpu_offload"] is False  # a CPU build on a machine without a GPU

@@ -150,7 +150,8 @@ def test_fallback_moves_without_model(mod: Any, tmp_path: Path, capsys: pytest.C
     q = agent.act(obs("ask", QS, ["yes", "no"], ["France", "Japan"]), CFG)
     check_legal("ask", q, QS, [])
     assert q == "Is it a country?"  # first bank question not asked yet
-    assert "no .gguf" in agent.last["fallback"]
+    assert agent.last["fallback"] == "error" and "no .gguf" in agent.last["error"]
+    assert agent.last["decided_by"] == "fallback" and "no .gguf" in agent.load_error
     assert agent.act(obs("answer", [*QS, q], ["yes", "no"], keyword="Paris"), CFG) in ("yes", "no")
     g = agent.act(obs("guess", [*QS, q], ["yes", "no", "no"], ["France", "Japan"]), CFG)
     check_legal("guess", g, [], ["France", "Japan"])
@@ -203,7 +204,8 @@ def test_kaggle_loader_without_model(tmp_path: Path) -> None:
     turns = [(obs("ask"), CFG), (obs("answer", ["Is it a place?"], keyword="Paris", category="place"), CFG)]
     res = run_loader(sys.executable, main_py, turns, 2, elsewhere)
     assert res["names"] == ["agent", "agent"] and res["argcount"] == [2, 2]
-    assert res["moves"] == [[mod_q0(), "no"]] * 2
+    # the handshake of the public protocol; "Is it a place?" answered by code (the category)
+    assert res["moves"] == [["Is it Agent Alpha?", "yes"]] * 2
     assert res["module_file"] == str(main_py.parent / "agent20q" / "__init__.py")
     assert res["sys_path0"] == str(main_py.parent / "lib")
     assert res["sys_path_added"] == [str(main_py.parent / "lib"), str(main_py.parent)]  # once, for both execs
@@ -211,8 +213,8 @@ def test_kaggle_loader_without_model(tmp_path: Path) -> None:
     assert len(res["stderr"].strip().splitlines()) == 4  # one line per turn
 
 
-def mod_q0() -> str:
-    return str(import_agent_module(None).QUESTION_BANK[0])
+def handshake() -> str:
+    return str(import_agent_module(None).HANDSHAKE)
 
 
 def test_template_compiles_and_falls_back_under_target_python(tmp_path: Path) -> None:
@@ -225,7 +227,7 @@ def test_template_compiles_and_falls_back_under_target_python(tmp_path: Path) ->
     assert out.stdout.strip() == "(3, 10)"
     main_py = make_submission(tmp_path / "sub", None, None)
     res = run_loader(python, main_py, [(obs("ask"), CFG), (obs("guess", ["q?"], ["no"]), CFG)], 1, tmp_path)
-    assert res["names"] == ["agent"] and res["moves"][0][0] == mod_q0() and res["moves"][0][1]
+    assert res["names"] == ["agent"] and res["moves"][0][0] == handshake() and res["moves"][0][1]
 
 
 # ------------------------------------------------------------------- with a tiny model
@@ -233,11 +235,11 @@ def test_template_compiles_and_falls_back_under_target_python(tmp_path: Path) ->
 
 @pytest.mark.parametrize(("kind", "mode"), [("chatml", "jinja"), ("nosystem", "jinja-fold"), ("none", "plain")])
 def test_roles_with_tiny_model(lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, kind: str, mode: str) -> None:
-    agent = make_agent(lmod, tiny_models[kind], tmp_path)
+    agent = make_agent(lmod, tiny_models[kind], tmp_path, rules=False, answer_calibration="none")
     q = agent.act(obs("ask", QS, ["yes", "no"], ["France", "Japan"]), CFG)
     check_legal("ask", q, QS, [])
     assert agent.engine is not None and agent.engine.chat.mode == mode
-    assert agent.last["prompt_tokens_evaluated"] > 0 and not agent.last["fallback"].startswith(("Value", "Runtime"))
+    assert agent.last["prompt_tokens_evaluated"] > 0 and agent.last["fallback"] != "error"
     a = agent.act(obs("answer", [*QS, q], ["yes", "no"], keyword="Paris", category="place"), CFG)
     assert a in ("yes", "no") and agent.last["fallback"] == ""
     scores = agent.last["scores"]
@@ -252,7 +254,7 @@ def test_answer_follows_likelihoods(
     lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The answer is decided by the logits of the yes/no tokens, not by generated text."""
-    agent = make_agent(lmod, tiny_models["chatml"], tmp_path)
+    agent = make_agent(lmod, tiny_models["chatml"], tmp_path, answer_calibration="none")
     o = obs("answer", ["Is it a city?"], keyword="Paris", category="place")
     agent.act(o, CFG)
     eng = agent.engine
@@ -273,16 +275,22 @@ def test_answer_follows_likelihoods(
 
 
 @pytest.mark.parametrize(
-    ("patch", "why"),
+    ("patch", "fallback", "why"),
     [
-        ("raise", "RuntimeError"),
-        ("empty", "empty"),
-        ("repeat", "repeat"),
-        ("garbage", "empty"),
+        ("raise", "error", "RuntimeError"),
+        ("empty", "output", "empty"),
+        ("repeat", "output", "repeat"),
+        ("garbage", "output", "empty"),
     ],
 )
 def test_fallbacks_on_bad_model_output(
-    lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, patch: str, why: str
+    lmod: Any,
+    tiny_models: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    patch: str,
+    fallback: str,
+    why: str,
 ) -> None:
     questions, guesses = ["Is it a place?"], ["France"]
 
@@ -302,12 +310,17 @@ def test_fallbacks_on_bad_model_output(
     agent = make_agent(lmod, tiny_models["chatml"], tmp_path)
     q = agent.act(obs("ask", questions, ["no"], guesses), CFG)
     check_legal("ask", q, questions, [])
-    assert q in lmod.QUESTION_BANK and why in agent.last["fallback"]
+
+    def why_of(last: dict[str, Any]) -> str:
+        return str(last["error"] or last["detail"])
+
+    assert q in lmod.QUESTION_BANK and agent.last["fallback"] == fallback and why in why_of(agent.last)
+    assert agent.last["decided_by"] == "fallback"
     g = agent.act(obs("guess", [*questions, q], ["no", "yes"], guesses), CFG)
     check_legal("guess", g, [], guesses)
-    assert g in lmod.GUESS_BANK and why in agent.last["fallback"]
+    assert g in lmod.GUESS_BANK and agent.last["fallback"] == fallback and why in why_of(agent.last)
     a = agent.act(obs("answer", [*questions, q], ["no"], keyword="Paris"), CFG)
-    assert a == "no" and agent.last["fallback"]
+    assert a == "no" and agent.last["fallback"] in ("error", "output")
 
 
 def test_model_load_failure_is_sticky_and_legal(lmod: Any, tmp_path: Path) -> None:
@@ -355,10 +368,105 @@ def test_time_guard(lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, mon
     assert a in ("yes", "no") and time.monotonic() - t0 < 1.6
 
 
+def test_calibration_by_probes(
+    lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default: the model's yes-vs-no margin minus its bias, measured once per engine on
+    questions with known answers: a model biased to "no" still answers "yes"."""
+    probes = {q: truth for _k, _c, q, truth in lmod.agent.PROBES}
+    calls: list[str] = []
+
+    def fake_choose(self: Any, key: str, text: str, tokens: Any, options: Any, deadline: Any) -> Any:
+        calls.append(key)
+        question = text.split("Question about ")[-1]
+        truth = next((t for q, t in probes.items() if q in question), None)
+        margin = {"yes": -2.0, "no": -4.0, None: -2.5}[truth]  # everything leans to "no"
+        return ("no", 2, {"yes": margin, "no": 0.0})
+
+    monkeypatch.setattr(lmod.Engine, "choose", fake_choose)
+    o = obs("answer", ["Is it a big city?"], keyword="Paris", category="place")
+    agent = make_agent(lmod, write_tiny_gguf(tmp_path / "probes.gguf"), tmp_path)  # a new engine
+    assert agent.settings["answer_calibration"] == "probes" and not agent.settings["answer_history"]
+    assert agent.act(o, CFG) == "yes" and agent.last["decided_by"] == "model"
+    assert agent.engine.answer_bias == pytest.approx(-3.0) and agent.last["calibrated_delta"] == pytest.approx(0.5)
+    assert calls.count("probes") == len(lmod.agent.PROBES)
+    other = make_agent(lmod, tmp_path / "probes.gguf", tmp_path)  # same engine: measured once
+    assert other.act(o, CFG) == "yes" and calls.count("probes") == len(lmod.agent.PROBES)
+    raw = make_agent(lmod, tmp_path / "probes.gguf", tmp_path, answer_calibration="none")
+    assert raw.act(o, CFG) == "no"
+
+
+def test_calibration_against_a_content_free_keyword(
+    lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """"neutral": the model's yes-vs-no margin minus its margin for the same question about
+    ``calibration_keyword``: a model biased to "yes" still answers "no"."""
+    margins = {"Paris": 2.0, "N/A": 5.0}  # yes is likelier for both, but less so for the keyword
+
+    def fake_choose(self: Any, key: str, text: str, tokens: Any, options: Any, deadline: Any) -> Any:
+        keyword = "N/A" if key.endswith("/neutral") else "Paris"
+        assert f'"{keyword}"' in text
+        return "yes", 3, {"yes": -1.0, "no": -1.0 - margins[keyword]}
+
+    monkeypatch.setattr(lmod.Engine, "choose", fake_choose)
+    o = obs("answer", ["Is it a big city?"], keyword="Paris", category="place")
+    raw = make_agent(lmod, tiny_models["chatml"], tmp_path, answer_calibration="none")
+    assert raw.act(o, CFG) == "yes" and raw.last["decided_by"] == "model"
+    cal = make_agent(lmod, tiny_models["chatml"], tmp_path, answer_calibration="neutral")
+    assert cal.act(o, CFG) == "no" and cal.last["calibrated_delta"] == pytest.approx(-3.0)
+    assert cal.last["prompt_tokens_evaluated"] == 6 and cal.last["decided_by"] == "model"
+    margins["Paris"] = 6.0
+    assert cal.act(o, CFG) == "yes"
+
+
+def test_answers_decided_by_code_never_reach_the_model(
+    lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lmod.Engine, "choose", lambda *a, **k: pytest.fail("the model saw a rule-shaped question"))
+    agent = make_agent(lmod, tiny_models["chatml"], tmp_path, answer_history=True, answer_calibration="none")
+    cases = [
+        ("Does the keyword start with the letter 'p'?", "yes", "rules"),
+        ('Does the keyword (in lowercase) precede "laser" in alphabetical order?', "no", "protocol"),
+        ("Is it Agent Alpha?", "yes", "protocol"),
+        ("Is the keyword one of the following: London, Paris?", "yes", "rules"),
+        ("Is it a place?", "yes", "rules"),
+    ]
+    for q, want, by in cases:
+        assert agent.act(obs("answer", [q], keyword="Paris", category="place"), CFG) == want, q
+        assert agent.last["decided_by"] == by and agent.last["prompt_tokens"] == 0
+    assert agent.engine is None  # never loaded
+    # the model's history leaves the rounds decided by code out
+    seen: list[str] = []
+
+    def choose(self: Any, key: str, text: str, *a: Any, **k: Any) -> tuple[str, int, dict[str, float]]:
+        seen.append(text)
+        return "no", 1, {"yes": -2.0, "no": -1.0}
+
+    monkeypatch.setattr(lmod.Engine, "choose", choose)
+    qs = [c[0] for c in cases] + ["Is it a big city?"]
+    assert agent.act(obs("answer", qs, [c[1] for c in cases], keyword="Paris", category="place"), CFG) == "no"
+    assert seen and all("start with the letter" not in t and "Agent Alpha" not in t for t in seen)
+
+
+def test_guesser_refuses_a_guess_the_answers_ruled_out(
+    lmod: Any, tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the protocol the model guesses, but never a listed keyword the answers rule out."""
+    outputs = iter(["France", "Japan", "Agave"])
+    monkeypatch.setattr(lmod.Engine, "generate", lambda self, *a, **k: (next(outputs), 1, 1))
+    lst = str(TEMPLATE / "agent20q" / "keywords.json")
+    agent = make_agent(lmod, tiny_models["chatml"], tmp_path, candidates_file=lst, attempts_guess=2)
+    o = obs("guess", ["Is it Agent Alpha?", "Is it a place?"], ["no", "no"], ["Binoculars"])
+    g = agent.act(o, CFG)  # France, Japan: places, ruled out; then the likeliest candidate left
+    assert agent.last["detail"] == "ruled out" and agent.last["decided_by"] == "fallback"
+    assert "things" in next(c for c in agent.tracker.candidates if c.keyword == g).categories
+    assert agent.act(o, CFG) == "Agave" and agent.last["decided_by"] == "model"
+
+
 def test_one_model_per_process_and_conversation_swap(lmod: Any, tiny_models: dict[str, Path], tmp_path: Path) -> None:
     """Two agents share one engine; switching conversations restores each KV cache."""
     a1 = make_agent(lmod, tiny_models["chatml"], tmp_path)
-    a2 = make_agent(lmod, tiny_models["chatml"], tmp_path)
+    a2 = make_agent(lmod, tiny_models["chatml"], tmp_path, rules=False, answer_calibration="none")
     q = a1.act(obs("ask", QS, ["no", "no"], ["a", "b"]), CFG)
     n1 = a1.last["prompt_tokens"]
     a2.act(obs("answer", [*QS, q], ["no", "no"], keyword="Paris", category="place"), CFG)
@@ -373,6 +481,7 @@ def test_twenty_rounds_tiny_model_reuses_kv_cache(lmod: Any, tiny_models: dict[s
     from bench import agent_game as agent_bench
 
     short = {"max_tokens_ask": 16, "max_tokens_guess": 8, "attempts_ask": 1, "attempts_guess": 1}
+    short.update(agent_bench.MODEL_ONLY)
     game = agent_bench.play_game(tiny_models["chatml"], lib=str(llama_lib), rounds=20, settings=short)
     print(agent_bench.report(game))
     assert all(a in ("yes", "no") for a in game["answers"])
@@ -382,7 +491,7 @@ def test_twenty_rounds_tiny_model_reuses_kv_cache(lmod: Any, tiny_models: dict[s
         r2, r20 = (game["rounds"][i][turn] for i in (1, 19))
         assert r20["prompt_tokens"] > 3 * r2["prompt_tokens_evaluated"]  # the prompt has grown...
         assert r20["prompt_tokens_evaluated"] < r20["prompt_tokens"] / 4  # ...but little of it is evaluated
-        assert not str(r20["fallback"]).startswith(("Value", "Runtime", "Type"))
+        assert r20["fallback"] != "error"
 
 
 def test_small_context_drops_old_rounds(lmod: Any, tiny_models: dict[str, Path], tmp_path: Path) -> None:
@@ -398,7 +507,7 @@ def test_small_context_drops_old_rounds(lmod: Any, tiny_models: dict[str, Path],
 
 def test_kaggle_loader_with_tiny_model(tiny_models: dict[str, Path], llama_lib: Path, tmp_path: Path) -> None:
     """kaggle-environments' exact exec sequence in a fresh interpreter, lib/ beside main.py."""
-    main_py = make_submission(tmp_path / "sub", tiny_models["chatml"], llama_lib)
+    main_py = make_submission(tmp_path / "sub", tiny_models["chatml"], llama_lib, {"protocol": False, "rules": False})
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     turns = [
@@ -432,10 +541,44 @@ def real_model(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.mark.slow
+def test_open_questions_real_model(lmod: Any, real_model: Path, tmp_path: Path) -> None:
+    """The labelled set's open rows with the default model and settings: the share of each
+    answer and the accuracy against chance (balanced accuracy: a constant or random answerer
+    gets 0.5 whatever the share of yes in the set)."""
+    from factories.labelled import labelled_rows
+
+    rows = [r for r in labelled_rows() if r[0] == "open"]
+    agents: dict[str, Any] = {}
+    got: list[tuple[str, str, str]] = []
+    for _kind, keyword, category, question, truth in rows:
+        agent = agents.setdefault(keyword, make_agent(lmod, real_model, tmp_path))
+        answer = agent.act(obs("answer", [question], keyword=keyword, category=category), CFG)
+        assert agent.last["decided_by"] == "model" and agent.last["fallback"] == ""
+        got.append((category, truth, answer))
+    for name, sub in (("all", got), *((c, [g for g in got if g[0] == c]) for c in ("things", "place"))):
+        yes = [g for g in sub if g[1] == "yes"]
+        no = [g for g in sub if g[1] == "no"]
+        recall_yes = sum(g[2] == "yes" for g in yes) / len(yes)
+        recall_no = sum(g[2] == "no" for g in no) / len(no)
+        print(
+            f"open questions ({name}, {len(sub)} rows, {100 * len(yes) / len(sub):.0f} % yes): answered yes "
+            f"{100 * sum(g[2] == 'yes' for g in sub) / len(sub):.0f} %, accuracy "
+            f"{100 * sum(g[1] == g[2] for g in sub) / len(sub):.1f} % "
+            f"(constant 'no': {100 * len(no) / len(sub):.1f} %), "
+            f"balanced {100 * (recall_yes + recall_no) / 2:.1f} % (chance 50 %)"
+        )
+    share = sum(g[2] == "yes" for g in got) / len(got)
+    balanced = (sum(g[2] == "yes" for g in got if g[1] == "yes") / sum(g[1] == "yes" for g in got)
+                + sum(g[2] == "no" for g in got if g[1] == "no") / sum(g[1] == "no" for g in got)) / 2
+    assert 0.1 < share < 0.9, share  # not constant
+    assert balanced > 0.5, balanced  # better than chance
+
+
+@pytest.mark.slow
 def test_twenty_rounds_real_model(lmod: Any, real_model: Path, llama_lib: Path) -> None:
     from bench import agent_game as agent_bench
 
-    game = agent_bench.play_game(real_model, lib=str(llama_lib), rounds=20)
+    game = agent_bench.play_game(real_model, lib=str(llama_lib), rounds=20, settings=agent_bench.MODEL_ONLY)
     print(agent_bench.report(game))
     assert all(a in ("yes", "no") for a in game["answers"])
     assert len({q.strip().lower() for q in game["questions"]}) == 20
@@ -445,3 +588,29 @@ def test_twenty_rounds_real_model(lmod: Any, real_model: Path, llama_lib: Path) 
         r2, r20 = (game["rounds"][i][turn]["prompt_tokens_evaluated"] for i in (1, 19))
         assert r20 <= 1.2 * r2 + 2, f"{turn}: {r20} tokens evaluated at round 20 vs {r2} at round 2"
     assert all(row["answer"]["fallback"] == "" for row in game["rounds"])
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_real_engine_episodes(real_model: Path, llama_lib: Path, tmp_path: Path) -> None:
+    """kaggle-environments 1.14.15 (the verify runtime venv, built when missing): four copies of
+    a submission folder win by the protocol; with the engine's random_answerer as teammate every
+    move is still legal and the model or the fallbacks play once the protocol cannot."""
+    from bench import agent as bench_agent
+
+    main_py = bench_agent.make_folder(tmp_path / "submission", real_model, llama_lib)
+    plan = bench_agent.episodes_plan(3, 2)
+    result = bench_agent.run_episodes(main_py, plan, tmp_path)
+    for line in bench_agent.summarize(result):
+        print(line)
+    eps = result["episodes"]
+    assert result["kaggle_environments"] == "1.14.15" and len(eps) == 5
+    for e in eps:
+        assert e["statuses"] == ["DONE"] * 4 and e["violations"] == []
+        assert all(t["fallback"] != "time" for t in e["turns"])
+    for e in eps[:3]:
+        assert e["won_round"][0] is not None and e["won_round"][0] <= 13
+        assert {t["decided_by"] for t in e["turns"]} == {"protocol"}
+    for e in eps[3:]:
+        ours = [t for t in e["turns"] if t["agent"] == e["turns"][0]["agent"]]
+        assert {t["decided_by"] for t in ours} & {"model", "fallback"}

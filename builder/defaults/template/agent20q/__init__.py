@@ -15,7 +15,14 @@ What lives where:
   in one process share ``sys.modules`` and so share one loaded model;
 * ``rules``: the game's limits (750 / 100 chars), the question and guess banks,
   ``clean_question`` / ``clean_guess``, ``normalize`` and ``legal_move``;
-* ``agent``: ``Agent``, one player: prompts per role, deadline, fallbacks, the log line.
+* ``words``: the game's keyword matching (``compare_words``, ``keyword_guessed``) and the
+  candidate list ``keywords.json`` (the competition's public keywords, with alts);
+* ``oracle``: answers decided by code (``parse`` a question into a ``Rule``, ``decide``);
+* ``protocol``: ``Tracker`` (the candidates consistent with the answers so far) and the
+  public alphabetical protocol (handshake, bisection questions);
+* ``agent``: ``Agent``, one player: who decides each move (rules, protocol, model,
+  fallback), prompts per role, calibration, deadline, the log line and the JSON report
+  (``$GGUF_AGENT_REPORT``).
 
 Only the standard library at import time; ``llama_cpp`` (and its dependency ``numpy``)
 when the model is loaded.  Python 3.10 compatible.
@@ -29,6 +36,8 @@ from .deadline import Deadline, TimeUp
 from .engine import _ENGINES as _ENGINES
 from .engine import _LOAD_ERRORS as _LOAD_ERRORS
 from .engine import Engine, get_engine
+from .oracle import HANDSHAKE, Decision, Rule, Subject, alpha_question, decide, parse
+from .protocol import Tracker, protocol_state
 from .rules import (
     GUESS_BANK,
     MAX_GUESS_CHARS,
@@ -40,24 +49,38 @@ from .rules import (
     normalize,
 )
 from .settings import DEFAULTS, SETTINGS_FILE, find_model, load_settings
+from .words import Candidate, compare_words, keyword_guessed, load_candidates
 
 __all__ = [
     "DEFAULTS",
     "GUESS_BANK",
+    "HANDSHAKE",
     "MAX_GUESS_CHARS",
     "MAX_QUESTION_CHARS",
     "QUESTION_BANK",
     "SETTINGS_FILE",
     "Agent",
+    "Candidate",
     "ChatFormat",
     "Deadline",
+    "Decision",
     "Engine",
+    "Rule",
+    "Subject",
     "TimeUp",
+    "Tracker",
+    "alpha_question",
     "clean_guess",
     "clean_question",
+    "compare_words",
+    "decide",
     "find_model",
     "get_engine",
+    "keyword_guessed",
     "legal_move",
+    "load_candidates",
     "load_settings",
     "normalize",
+    "parse",
+    "protocol_state",
 ]

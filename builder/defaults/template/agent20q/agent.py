@@ -1,31 +1,64 @@
 """The agent: one 20 Questions player per exec of ``main.py``, built on the shared engine.
 
 :meth:`Agent.act` reads the observation, computes the turn's deadline from ``actTimeout``
-and ``remainingOverageTime``, and plays the turn:
+and ``remainingOverageTime``, and plays the turn.  Who decides a move (``decided_by``):
 
-* every agent/role keeps one conversation rebuilt from the observation (questions,
-  answers, guesses), so each turn's prompt extends the previous one (the engine then
-  evaluates only the new tokens);
-* the answerer never parses free text: it compares the model's likelihood of "yes" and
-  "no" as the next tokens;
-* questions and guesses are sampled, cleaned and deduplicated; every failure (load error,
-  exception, timeout, empty or repeated output) ends in a legal move (:mod:`.rules`).
+* ``rules`` / ``protocol``: code.  The answerer answers every question whose truth follows
+  from the keyword's text (:mod:`.oracle`: letters, word counts, "is it X", lists, the
+  category; the public protocol's handshake and alphabetical questions) and the model never
+  sees it.  The guesser asks the handshake first; when its teammate answers yes it bisects
+  the candidate list with alphabetical questions and guesses only candidates consistent
+  with every answer (:mod:`.protocol`);
+* ``model``: everything else.  The answerer compares the model's likelihood of "yes" and
+  "no" as the next tokens, calibrated (``answer_calibration``): by default against the
+  model's bias measured once on ``PROBES``, so a model biased to one word still answers both;
+  questions and guesses are sampled, cleaned and deduplicated, and a guess the candidate
+  list has ruled out is refused;
+* ``fallback``: a legal move of :mod:`.rules` when the deadline is hit (``time``), the model
+  or its load raised (``error``) or its text was unusable (``output``).
 
-One log line per turn goes to stderr.
+Every agent/role keeps its conversations rebuilt from the observation, so each turn's
+prompt extends the previous one (the engine then evaluates only the new tokens).
+
+One log line per turn goes to stderr; when the environment variable ``GGUF_AGENT_REPORT``
+names a file, one JSON line per turn is appended to it (see :meth:`Agent._report`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from .deadline import Deadline, TimeUp
 from .engine import _ENGINES, Engine, get_engine
+from .oracle import HANDSHAKE, PROTOCOL_KINDS, Subject, parse
+from .protocol import DISABLED, ON, START, Tracker, get_tracker, protocol_state
 from .rules import clean_guess, clean_question, legal_move, normalize
 from .settings import DEFAULTS, find_model, load_settings
+
+REPORT_ENV = "GGUF_AGENT_REPORT"
+YES_NO: dict[str, Sequence[str]] = {"yes": ("yes", "Yes"), "no": ("no", "No")}
+#: Questions with known answers (none of the labelled set's): the model's margins on them give
+#: its bias (``answer_calibration`` "probes"): one yes and one no per keyword.
+PROBES: tuple[tuple[str, str, str, str], ...] = (
+    ("dog", "things", "Is it a pet?", "yes"),
+    ("dog", "things", "Is it made of metal?", "no"),
+    ("hammer", "things", "Is it a tool?", "yes"),
+    ("hammer", "things", "Can it fly?", "no"),
+    ("banana", "things", "Is it a fruit?", "yes"),
+    ("banana", "things", "Does it have wheels?", "no"),
+    ("bicycle", "things", "Does it have wheels?", "yes"),
+    ("bicycle", "things", "Is it a fruit?", "no"),
+    ("London", "place", "Is it a capital city?", "yes"),
+    ("London", "place", "Is it in South America?", "no"),
+    ("Iceland", "place", "Is it an island?", "yes"),
+    ("Iceland", "place", "Is it hot there all year?", "no"),
+)
 
 # ------------------------------------------------------------------- observation fields
 
@@ -73,6 +106,8 @@ class Agent:
         self.settings = dict(DEFAULTS)
         self.settings.update(settings if settings is not None else load_settings(agent_dir))
         self.engine: Engine | None = None
+        self.load_error: str | None = None
+        self.tracker: Tracker | None = None
         self.history_start: dict[str, int] = {}
         self.stats: list[dict[str, Any]] = []
         self.last: dict[str, Any] = {}
@@ -94,12 +129,15 @@ class Agent:
         deadline = Deadline(budget)
         info: dict[str, Any] = {
             "turn": turn,
-            "round": len(questions) if turn == "ask" else max(0, len(questions) - 1),
+            "round": len(questions) if turn == "ask" else max(0, len(questions) - 1),  # 0-based
             "prompt_tokens": 0,
             "prompt_tokens_evaluated": 0,
             "generated_tokens": 0,
             "load_s": None,
-            "fallback": "",
+            "decided_by": "",
+            "fallback": "",  # "" | "time" | "error" | "output"
+            "error": "",
+            "detail": "",  # for the log line: what made the output unusable
         }
         result = ""
         try:
@@ -107,33 +145,60 @@ class Agent:
                 raise TimeUp()
             if turn == "answer":
                 result = self._answer(obs, questions, answers, deadline, info)
-            elif turn == "ask":
-                result = self._ask(questions, answers, guesses, deadline, info)
-            elif turn == "guess":
-                result = self._guess(questions, answers, guesses, deadline, info)
+            elif turn in ("ask", "guess"):
+                result = self._guesser_turn(turn, questions, answers, guesses, deadline, info)
         except TimeUp:
             info["fallback"] = "time"
         except Exception as exc:
-            info["fallback"] = f"{type(exc).__name__}: {exc}"[:80]
-        result = legal_move(turn, result, questions, guesses, s.get("fallback_answer", "no"), info)
+            info["fallback"] = "error"
+            info["error"] = f"{type(exc).__name__}: {exc}"[:160]
+        tracker = self.tracker
+        pool: list[str] = []
+        alive: list[int] = []
+        if turn == "guess" and tracker is not None:
+            alive = tracker.alive(questions, answers, guesses)
+            pool = [tracker.best(alive, guesses)] if alive else []
+        move = legal_move(
+            turn,
+            result,
+            questions,
+            guesses,
+            s.get("fallback_answer", "no"),
+            info,
+            guess_pool=pool,
+            ruled_out=(lambda t: tracker.ruled_out(t, alive)) if tracker is not None and turn == "guess" else None,
+        )
+        if move != result or not info["decided_by"]:
+            info["decided_by"] = "fallback"
+            info["fallback"] = info["fallback"] or "output"
         info["latency_s"] = time.monotonic() - t0
-        info["result"] = result
+        info["result"] = move
         self.last = info
         self.stats.append(info)
         if s.get("log", True):
             self._log(info)
-        return result
+        self._report(info)
+        return move
 
-    # ------------------------------------------------------------------------- roles
+    # ------------------------------------------------------------------------ helpers
 
     def _engine(self, info: dict[str, Any]) -> Engine:
         if self.engine is None:
-            path = find_model(self.agent_dir, str(self.settings.get("model_file") or ""))
-            fresh = os.path.realpath(path) not in _ENGINES
-            self.engine = get_engine(path, self.settings)
+            try:
+                path = find_model(self.agent_dir, str(self.settings.get("model_file") or ""))
+                fresh = os.path.realpath(path) not in _ENGINES
+                self.engine = get_engine(path, self.settings)
+            except Exception as exc:
+                self.load_error = f"{type(exc).__name__}: {exc}"[:200]
+                raise
             if fresh:
                 info["load_s"] = self.engine.load_s
         return self.engine
+
+    def _tracker(self) -> Tracker | None:
+        if self.tracker is None:
+            self.tracker = get_tracker(self.agent_dir, str(self.settings.get("candidates_file") or ""))
+        return self.tracker
 
     def _rng(self, salt: int) -> Any:
         eng = self.engine
@@ -154,74 +219,154 @@ class Agent:
             self.history_start[key] = start + max(1, (n_rounds - start + 1) // 2)
             deadline.check()
 
+    # -------------------------------------------------------------------- answerer
+
+    def _decide(self, question: str, subject: Subject) -> tuple[str, str] | None:
+        """(answer, decided_by) when code answers ``question`` about ``subject``, else None."""
+        s = self.settings
+        if not s.get("rules", True):
+            return None
+        tracker = self._tracker()
+        rule = tracker.rule(question) if tracker is not None else parse(question)
+        if rule is None:
+            return None
+        if rule.kind == "handshake":
+            return ("yes", "protocol") if s.get("protocol", True) else ("no", "rules")
+        try:
+            truth = rule.test(subject)
+        except Exception:
+            return None
+        if truth is None:
+            return None
+        return ("yes" if truth else "no", "protocol" if rule.kind in PROTOCOL_KINDS else "rules")
+
     def _answer(
         self, obs: Any, questions: list[str], answers: list[str], deadline: Deadline, info: dict[str, Any]
     ) -> str:
-        eng = self._engine(info)
-        deadline.check()
         s = self.settings
         keyword = str(_get(obs, "keyword", "") or "")
-        category = str(_get(obs, "category", "") or "") or "unknown"
+        category = str(_get(obs, "category", "") or "")
         if not questions:
             raise ValueError("no question to answer")
-        system = str(s["answerer_system"]).replace("{keyword}", keyword).replace("{category}", category)
+        tracker = self._tracker()
+        alts: tuple[str, ...] = ()
+        if tracker is not None:  # the answerer is not told the alts: the list knows them
+            key = keyword.lower().strip()
+            alts = next((c.alts for c in tracker.candidates if c.key == key), ())
+        subject = Subject(keyword, alts, category)
+        decided = self._decide(questions[-1], subject)
+        if decided is not None:
+            info["decided_by"] = decided[1]
+            return decided[0]
+        self._engine(info)
+        deadline.check()
+        past = min(len(answers), len(questions) - 1) if s["answer_history"] else 0
+        # the model's history holds only the rounds the model answered (a stable prefix)
+        rounds = [i for i in range(past) if self._decide(questions[i], subject) is None]
+        label, scores = self._model_answer(
+            f"{self.name}/answerer", keyword, category or "unknown", questions, answers, rounds, deadline, info
+        )
+        info["scores"] = scores
+        info["decided_by"] = "model"
+        calibration = str(s.get("answer_calibration", "none"))
+        delta = scores["yes"] - scores["no"]
+        try:
+            if calibration == "probes":  # the model's bias, measured once per process
+                delta -= self._probe_bias(deadline, info)
+            elif calibration == "neutral":  # the same question about a content-free keyword
+                _label0, scores0 = self._model_answer(
+                    f"{self.name}/neutral", str(s.get("calibration_keyword", "N/A")), "unknown",
+                    questions, answers, rounds, deadline, info,
+                )
+                info["scores_neutral"] = scores0
+                delta -= scores0["yes"] - scores0["no"]
+            else:
+                return label
+        except TimeUp:
+            info["detail"] = "calibration skipped: time"
+            return label
+        info["calibrated_delta"] = delta
+        return "yes" if delta > _as_float(s.get("calibration_margin", 0.0), 0.0) else "no"
+
+    def _probe_bias(self, deadline: Deadline, info: dict[str, Any]) -> float:
+        """The model's yes-vs-no bias: the midpoint of its mean margin on the ``PROBES`` whose
+        answer is yes and on those whose answer is no (computed once per engine)."""
+        eng = self.engine
+        assert eng is not None
+        if eng.answer_bias is not None:
+            return eng.answer_bias
+        margins: dict[str, list[float]] = {"yes": [], "no": []}
+        for keyword, category, question, truth in PROBES:
+            deadline.check()
+            _label, scores = self._model_answer("probes", keyword, category, [question], [], [], deadline, info)
+            margins[truth].append(scores["yes"] - scores["no"])
+        bias = 0.5 * (sum(margins["yes"]) / len(margins["yes"]) + sum(margins["no"]) / len(margins["no"]))
+        eng.answer_bias = bias
+        info["answer_bias"] = bias
+        return bias
+
+    def _model_answer(
+        self,
+        key: str,
+        keyword: str,
+        category: str,
+        questions: list[str],
+        answers: list[str],
+        rounds: list[int],
+        deadline: Deadline,
+        info: dict[str, Any],
+    ) -> tuple[str, dict[str, float]]:
+        eng = self.engine
+        assert eng is not None
+        system = str(self.settings["answerer_system"]).replace("{keyword}", keyword).replace("{category}", category)
 
         def user(q: str) -> str:
             return f'Question about "{keyword}": {q}\nAnswer yes or no.'
 
-        past = min(len(answers), len(questions) - 1) if s["answer_history"] else 0
-
         def build(start: int) -> list[dict[str, str]]:
             msgs = [{"role": "system", "content": system}]
-            for i in range(start, past):
+            for i in rounds[start:]:
                 msgs.append({"role": "user", "content": user(questions[i])})
                 msgs.append({"role": "assistant", "content": answers[i]})
             msgs.append({"role": "user", "content": user(questions[-1])})
             return msgs
 
-        key = f"{self.name}/answerer"
-        text, tokens = self._fit(key, build, past, 16, deadline)
-        info["prompt_tokens"] = len(tokens)
-        label, n_eval, scores = eng.choose(key, text, tokens, {"yes": ("yes", "Yes"), "no": ("no", "No")}, deadline)
-        info["prompt_tokens_evaluated"] = n_eval
-        info["scores"] = scores
-        return label
+        text, tokens = self._fit(key, build, len(rounds), 16, deadline)
+        info["prompt_tokens"] += len(tokens)
+        label, n_eval, scores = eng.choose(key, text, tokens, YES_NO, deadline)
+        info["prompt_tokens_evaluated"] += n_eval
+        for word in YES_NO:
+            if word not in scores:
+                raise ValueError(f"no likelihood for {word!r}")
+        return label, scores
+
+    # --------------------------------------------------------------------- guesser
 
     def _guesser_messages(
-        self, start: int, questions: list[str], answers: list[str], guesses: list[str], turn: str
+        self, start: int, rounds: list[int], questions: list[str], answers: list[str], guesses: list[str], turn: str
     ) -> list[dict[str, str]]:
         msgs = [{"role": "system", "content": str(self.settings["guesser_system"])}]
 
-        def ask_msg(i: int) -> str:
-            if i == 0:
+        def ask_msg(k: int, i: int | None) -> str:
+            if k == 0:
                 return "Ask your first yes-or-no question. Reply with the question only."
-            prev = f'Wrong, it is not "{guesses[i - 1]}". ' if i - 1 < len(guesses) else ""
-            return f"{prev}Ask yes-or-no question {i + 1}. Reply with the question only."
+            prev = f'Wrong, it is not "{guesses[i - 1]}". ' if i is not None and 0 < i <= len(guesses) else ""
+            return f"{prev}Ask yes-or-no question {k + 1}. Reply with the question only."
 
         def guess_msg(i: int) -> str:
             return f"The answer is: {answers[i]}. Now guess the keyword. Reply with the keyword only."
 
-        n = len(questions)
-        for i in range(start, n):
-            msgs.append({"role": "user", "content": ask_msg(i)})
+        for k in range(start, len(rounds)):
+            i = rounds[k]
+            msgs.append({"role": "user", "content": ask_msg(k, i)})
             msgs.append({"role": "assistant", "content": questions[i]})
             if i < len(answers) and (i < len(guesses) or turn == "guess"):
                 msgs.append({"role": "user", "content": guess_msg(i)})
                 if i < len(guesses):
                     msgs.append({"role": "assistant", "content": guesses[i]})
         if turn == "ask":
-            msgs.append({"role": "user", "content": ask_msg(n)})
+            msgs.append({"role": "user", "content": ask_msg(len(rounds), len(questions))})
         return msgs
-
-    def _ask(
-        self, questions: list[str], answers: list[str], guesses: list[str], deadline: Deadline, info: dict[str, Any]
-    ) -> str:
-        return self._guesser_turn("ask", questions, answers, guesses, deadline, info)
-
-    def _guess(
-        self, questions: list[str], answers: list[str], guesses: list[str], deadline: Deadline, info: dict[str, Any]
-    ) -> str:
-        return self._guesser_turn("guess", questions, answers, guesses, deadline, info)
 
     def _guesser_turn(
         self,
@@ -232,25 +377,45 @@ class Agent:
         deadline: Deadline,
         info: dict[str, Any],
     ) -> str:
-        """A new question (``ask``) or keyword (``guess``): sampled from the guesser's
-        conversation, cleaned, and never a repeat of an earlier one ("" if none came)."""
+        """A new question (``ask``) or keyword (``guess``): the protocol's when the teammate
+        speaks it, else sampled from the model's conversation, cleaned, never a repeat of an
+        earlier one nor a keyword the answers have ruled out ("" if none came)."""
+        s = self.settings
+        tracker = self._tracker()
+        protocol = bool(s.get("protocol", True)) and tracker is not None
+        handshake = str(s.get("protocol_handshake") or HANDSHAKE)
+        state = protocol_state(questions, answers, handshake) if protocol else DISABLED
+        alive = tracker.alive(questions, answers, guesses) if tracker is not None else []
+        info["candidates"] = len(alive)
+        if turn == "ask" and state == START:
+            info["decided_by"] = "protocol"
+            return handshake
+        if state == ON and alive and tracker is not None:
+            move = (
+                tracker.question(alive, questions, answers, int(s.get("protocol_check_after", 2) or 0))
+                if turn == "ask"
+                else tracker.best(alive, guesses)
+            )
+            if move:
+                info["decided_by"] = "protocol"
+                return move
         eng = self._engine(info)
         deadline.check()
-        s = self.settings
         key = f"{self.name}/guesser"
-        n = len(questions)
         clean = clean_question if turn == "ask" else clean_guess
         earlier = questions if turn == "ask" else guesses
+        # the model's conversation leaves out the protocol's rounds (a stable prefix)
+        rounds = [i for i in range(len(questions)) if tracker is None or not tracker.is_protocol(questions[i])]
         _text, tokens = self._fit(
             key,
-            lambda st: self._guesser_messages(st, questions, answers, guesses, turn),
-            n,
+            lambda st: self._guesser_messages(st, rounds, questions, answers, guesses, turn),
+            len(rounds),
             int(s[f"max_tokens_{turn}"]) + 8,
             deadline,
         )
         info["prompt_tokens"] = len(tokens)
         seen = {normalize(x) for x in earlier}
-        result = ""
+        n = len(questions)
         for attempt in range(max(1, int(s[f"attempts_{turn}"]))):
             out, n_eval, n_gen = eng.generate(
                 key,
@@ -265,25 +430,60 @@ class Agent:
             info["prompt_tokens_evaluated"] += n_eval
             info["generated_tokens"] += n_gen
             text = clean(out)
-            if text and normalize(text) not in seen:
-                result = text
-                break
-            info["fallback"] = "repeat" if text else "empty"
-        if result:
-            info["fallback"] = ""
-        return result
+            if not text:
+                info["detail"] = "empty"
+            elif normalize(text) in seen:
+                info["detail"] = "repeat"
+            elif turn == "guess" and tracker is not None and tracker.ruled_out(text, alive):
+                info["detail"] = "ruled out"
+            else:
+                info["decided_by"] = "model"
+                info["detail"] = ""
+                return text
+        return ""
 
-    # ---------------------------------------------------------------------------- log
+    # ---------------------------------------------------------------- log and report
 
     def _log(self, info: dict[str, Any]) -> None:
         parts = [
             f"[20q] {self.name} {info['turn'] or '?'} r{info['round'] + 1}",
             f"{info['latency_s']:.2f}s",
+            f"{info['decided_by']}",
             f"prompt {info['prompt_tokens']} (+{info['prompt_tokens_evaluated']})",
             f"gen {info['generated_tokens']}",
         ]
         if info.get("load_s") is not None:
             parts.append(f"load {info['load_s']:.2f}s")
         if info["fallback"]:
-            parts.append(f"fallback {info['fallback']}")
+            why = info["error"] or info["detail"]
+            parts.append(f"fallback {info['fallback']}" + (f": {why}" if why else ""))
         print(" | ".join(parts)[:300], file=sys.stderr, flush=True)
+
+    def _report(self, info: dict[str, Any]) -> None:
+        """One JSON line per turn to the file named by ``$GGUF_AGENT_REPORT`` (unset: nothing).
+
+        Keys: ``agent`` (this agent's name), ``turn`` (ask/answer/guess), ``round`` (1-20),
+        ``latency_s``, ``decided_by`` ("rules" | "model" | "protocol" | "fallback"),
+        ``fallback`` ("" | "time" | "error" | "output"), ``error`` (short message or ""),
+        ``load_error`` (the model load's error or null), ``load_s`` (seconds, on the turn
+        that loaded the model, else null).  A failure to write is ignored.
+        """
+        path = os.environ.get(REPORT_ENV)
+        if not path:
+            return
+        line = {
+            "agent": self.name,
+            "turn": info["turn"],
+            "round": info["round"] + 1,
+            "latency_s": round(float(info["latency_s"]), 4),
+            "decided_by": info["decided_by"],
+            "fallback": info["fallback"],
+            "error": info["error"] or (info["detail"] if info["fallback"] == "output" else ""),
+            "load_error": self.load_error,
+            "load_s": info["load_s"],
+        }
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line) + "\n")
+        except OSError:
+            pass

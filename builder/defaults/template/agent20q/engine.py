@@ -25,6 +25,9 @@ from typing import Any
 from .chat import ChatFormat
 from .deadline import Deadline
 
+#: Saved KV caches kept at most (four agents need three to six; older ones are dropped).
+MAX_SAVED = 16
+
 
 class Engine:
     """One loaded model plus KV-cache bookkeeping for several conversations."""
@@ -56,6 +59,7 @@ class Engine:
         self.kv_swap = bool(settings["kv_swap"])
         self.active: str | None = None
         self.saved: dict[str, tuple[Any, Any]] = {}
+        self.answer_bias: float | None = None  # the answerer's calibration (agent.PROBES), once
         self.eval_tps = 0.0  # measured prompt tokens per second (0: unknown)
         bos_id, eos_id = int(self.llm.token_bos()), int(self.llm.token_eos())
         bos = self._token_text(bos_id)
@@ -98,6 +102,8 @@ class Engine:
             n = int(lc.llama_state_seq_get_data(llm.ctx, buf, size, 0))
             if n > 0:
                 self.saved[self.active] = (buf, llm.input_ids[: llm.n_tokens].copy())
+                while len(self.saved) > MAX_SAVED:  # a long-lived process (many local episodes)
+                    del self.saved[next(iter(self.saved))]  # the oldest: re-evaluated if used again
         state = self.saved.pop(key, None) if self.kv_swap else None
         if state is not None:
             buf, ids = state

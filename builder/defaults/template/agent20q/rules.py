@@ -8,6 +8,7 @@ compared with earlier ones after :func:`normalize`.  :func:`legal_move` turns an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MAX_QUESTION_CHARS = 750
@@ -123,7 +124,7 @@ def clean_guess(text: str) -> str:
         line = re.sub(r"^(yes|no)\b[\s,.!:;-]*", "", line, flags=re.I)
         line = re.sub(
             r"^(my\s+guess\s+is|my\s+guess|(the\s+)?(answer|keyword)\s+is|guess|keyword|answer|it\s+is|is\s+it"
-            r"|it's|is)\s*[:\-]?\s*",
+            r"|it's|is)\b\s*[:\-]?\s*",
             "",
             line,
             flags=re.I,
@@ -138,37 +139,58 @@ def clean_guess(text: str) -> str:
 
 
 def legal_move(
-    turn: str, result: str, questions: list[str], guesses: list[str], fallback_answer: Any, info: dict[str, Any]
+    turn: str,
+    result: str,
+    questions: list[str],
+    guesses: list[str],
+    fallback_answer: Any,
+    info: dict[str, Any],
+    *,
+    guess_pool: Sequence[str] = (),
+    ruled_out: Callable[[str], bool] | None = None,
 ) -> str:
     """Make ``result`` a legal move for ``turn`` (fallbacks for anything else).
 
     ``fallback_answer`` is the answer given when ``result`` is not "yes" or "no" (the
-    ``fallback_answer`` setting; "no" when it is neither).  ``info["fallback"]`` is set to
-    "illegal" when a fallback move replaces ``result`` and no earlier reason is recorded.
+    ``fallback_answer`` setting; "no" when it is neither).  A fallback guess is the first
+    of ``guess_pool`` (the candidate list's likeliest keyword), then of ``GUESS_BANK``, that
+    is neither a repeat nor ``ruled_out``.  ``info["fallback"]`` is set to "output" when a
+    fallback move replaces ``result`` and no earlier reason is recorded.
     """
     if turn == "answer":
         if result in ("yes", "no"):
             return result
         fb = str(fallback_answer).strip().lower()
-        info["fallback"] = info["fallback"] or "illegal"
+        info["fallback"] = info["fallback"] or "output"
         return fb if fb in ("yes", "no") else "no"
     if turn == "guess":
         seen = {normalize(g) for g in guesses}
+        if result.strip() and len(result) <= MAX_GUESS_CHARS and normalize(result) not in seen and normalize(result):
+            return result
         text = clean_guess(result) if result else ""
         if text and normalize(text) not in seen:
             return text
-        info["fallback"] = info["fallback"] or "illegal"
-        for g in GUESS_BANK:
-            if normalize(g) not in seen:
-                return g
+        info["fallback"] = info["fallback"] or "output"
+        for g in (*guess_pool, *GUESS_BANK):
+            if g and normalize(g) not in seen and not (ruled_out is not None and ruled_out(g)):
+                seen.add(normalize(g))
+                return g[:MAX_GUESS_CHARS]
         return f"thing {len(guesses) + 1}"
     # "ask" and anything unknown: a question
     seen = {normalize(q) for q in questions}
+    if (
+        turn == "ask"
+        and result.strip()
+        and len(result) <= MAX_QUESTION_CHARS
+        and normalize(result)
+        and normalize(result) not in seen
+    ):
+        return result
     text = clean_question(result) if result else ""
     if text and normalize(text) not in seen:
         return text
     if turn == "ask":
-        info["fallback"] = info["fallback"] or "illegal"
+        info["fallback"] = info["fallback"] or "output"
     for q in QUESTION_BANK:
         if normalize(q) not in seen:
             return q

@@ -10,6 +10,24 @@ SETTINGS_FILE = "agent_settings.json"
 
 #: Every setting with its default.  ``agent_settings.json`` (written by the builder) holds
 #: the same keys; keys missing there take these values, unknown keys are ignored.
+#:
+#: What code decides (see ``agent``, ``oracle``, ``protocol``):
+#:
+#: * ``rules``: the answerer answers rule-shaped questions (letters, word counts, "is it X",
+#:   lists, the category, alphabetical order) from the keyword's text, not with the model;
+#: * ``protocol``: the public alphabetical protocol ("Agent Alpha"): the guesser asks
+#:   ``protocol_handshake`` first and, when its teammate answers yes, bisects the candidate
+#:   list; the answerer answers the handshake yes (false: the guesser never asks it and the
+#:   answerer answers it no);
+#: * ``protocol_check_after``: after this many "yes" in a row the guesser asks a question
+#:   whose true answer is "no" (a teammate that says yes to everything is caught; 0: never);
+#: * ``candidates_file``: the candidate list, relative to the agent folder ("": none);
+#: * ``answer_calibration``: how the model's yes-vs-no margin (log-likelihood of "yes" minus
+#:   that of "no") becomes an answer: "probes" (minus the model's bias, measured once per
+#:   process on questions with known answers, ``agent.PROBES``), "neutral" (minus its margin
+#:   for the same question about ``calibration_keyword``) or "none" (the likelier word);
+#:   yes above ``calibration_margin``.  ``answer_history``: the model sees its earlier
+#:   answers (off: measured, a tiny model then copies them; see tests/template).
 DEFAULTS: dict[str, Any] = {
     "model_file": "",
     "n_ctx": 4096,
@@ -26,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "max_tokens_guess": 12,
     "attempts_ask": 2,
     "attempts_guess": 2,
-    "answer_history": True,
+    "answer_history": False,
     "fallback_answer": "no",
     "kv_swap": True,
     "time_margin_s": 5.0,
@@ -43,6 +61,14 @@ DEFAULTS: dict[str, Any] = {
         "(category: {category}). Answer each question about the keyword truthfully with one "
         "word: yes or no."
     ),
+    "rules": True,
+    "protocol": True,
+    "protocol_handshake": "Is it Agent Alpha?",
+    "protocol_check_after": 2,
+    "candidates_file": "agent20q/keywords.json",
+    "answer_calibration": "probes",
+    "calibration_keyword": "N/A",
+    "calibration_margin": 0.0,
     "log": True,
     "verbose": False,
 }

@@ -1,0 +1,211 @@
+"""Answers decided by code (agent20q.oracle), the game's keyword matching (agent20q.words) and
+the candidate list, against a labelled set: ``data/labelled_questions.tsv``.
+
+The labelled set has one row per (kind, keyword, category, question, true answer): rule-shaped
+rows of every kind the answerer decides by code (their truth from plain string expressions
+on the keyword, see the file's header) and open rows labelled by hand, for keywords of both
+categories of the public list.  The rule-shaped rows must all be answered right by code; the
+open rows must all be left to the model (their accuracy with the default model is measured in
+test_agent.py, marked slow).
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import glob
+import json
+import os
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from factories.agents import TEMPLATE, import_agent_module
+from factories.labelled import labelled_rows
+
+
+@pytest.fixture(scope="module")
+def mod() -> Any:
+    return import_agent_module(None)
+
+
+@pytest.fixture(scope="module")
+def known(mod: Any) -> frozenset[str]:
+    cands = mod.load_candidates(str(TEMPLATE))
+    return frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
+
+
+def _subject(mod: Any, keyword: str, category: str) -> Any:
+    cands = {c.key: c for c in mod.load_candidates(str(TEMPLATE))}
+    alts = cands[keyword.lower()].alts if keyword.lower() in cands else ()
+    return mod.Subject(keyword, alts, category)
+
+
+# ------------------------------------------------------------------------ the labelled set
+
+
+def test_labelled_set_is_large_and_covers_both_categories() -> None:
+    rows = labelled_rows()
+    kinds = collections.Counter(r[0] for r in rows)
+    assert len(rows) >= 200 and kinds["open"] >= 100 and len(kinds) >= 10, kinds
+    assert {r[2] for r in rows} == {"things", "place"}
+    assert {r[2] for r in rows if r[0] == "open"} == {"things", "place"}
+    assert all(r[4] in ("yes", "no") for r in rows)
+
+
+def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known: frozenset[str]) -> None:
+    per_kind: dict[str, list[bool]] = collections.defaultdict(list)
+    decided_open = []
+    for kind, keyword, category, question, answer in labelled_rows():
+        d = mod.decide(question, _subject(mod, keyword, category), known)
+        if kind == "open":
+            if d is not None:
+                decided_open.append((keyword, question, d))
+            continue
+        per_kind[kind].append(d is not None and d.answer == answer)
+    table = {k: f"{sum(v)}/{len(v)} = {100 * sum(v) / len(v):.0f} %" for k, v in sorted(per_kind.items())}
+    print("rule-shaped accuracy per kind:", json.dumps(table, indent=1))
+    assert all(all(v) for v in per_kind.values()), table
+    assert decided_open == []
+
+
+# -------------------------------------------------------------- phrasings, one at a time
+
+
+@pytest.mark.parametrize(
+    ("question", "keyword", "category", "want"),
+    [
+        # the public protocol (Agent Alpha) and its phrasings
+        ("Is it Agent Alpha?", "Bank", "things", "yes"),
+        ('Does the keyword (in lowercase) precede "laser" in alphabetical order?', "Bank", "things", "yes"),
+        ('Does the keyword (in lowercase) precede "laser" in alphabetical order?', "Mouse", "things", "no"),
+        ('Does the keyword (in lowercase) precede "knitting machine" in alphabetical order?', "Kiosk", "things", "yes"),
+        ("Does the keyword come before grape in alphabetical order?", "cherry", "things", "yes"),
+        ("Does the keyword come after 'm' alphabetically?", "nile", "place", "yes"),
+        ("Is the keyword alphabetically between 'a' and 'c'?", "Bank", "things", "yes"),
+        ("Would the keyword appear before \u201cmango\u201d in a dictionary?", "Latte", "things", "yes"),
+        # letters
+        ("Does the keyword begin with B?", "Bank", "things", "yes"),
+        ("Does the keyword start with one of the letters 'P', 'V' or 'R'?", "purse", "things", "yes"),
+        ("Is the first letter of the keyword a, e or i?", "Agave", "things", "yes"),
+        ("Is the first letter of the keyword in the range a-m?", "purse", "things", "no"),
+        ("Does the keyword start with a vowel?", "Agave", "things", "yes"),
+        ("Does the keyword's first letter come before 'n' in the alphabet?", "Mouse", "things", "yes"),
+        ("Does the keyword start with a letter that comes after 'm'?", "Mouse", "things", "no"),
+        ("Does it end with 'ing'?", "Ceiling", "things", "yes"),
+        ("Is the second letter of the keyword 'a'?", "Bank", "things", "yes"),
+        ("Is the letter 'x' in the keyword?", "Box", "things", "yes"),
+        ("Is any of the letters ['l','w'] inside the spelling of the keyword?", "Iron bar", "things", "no"),
+        ("Does the keyword contain the letter e more than once?", "Bread knife", "things", "yes"),
+        ("Does the keyword contain the word 'vent'?", "Air vent", "things", "yes"),
+        ("Does the keyword have a space in it?", "Air vent", "things", "yes"),
+        # words and length
+        ("Is it one word?", "Agave", "things", "yes"),
+        ("Does the keyword have at least 3 words?", "rio de janeiro brazil", "place", "yes"),
+        ("Is it 5 letters long?", "Agave", "things", "yes"),
+        ("Is the keyword longer than 8 characters?", "Air vent", "things", "no"),
+        # lists, identity, category
+        ("Here is an important list of 3 potential keywords: apple, banana, carrot. "
+         "Is the keyword one of the 3 potential keywords?", "Agave", "things", "no"),
+        ("Is it any of these: Agave, Aprons?", "Agave", "things", "yes"),
+        ("Is the keyword one of the following? antigua and barbuda, chad", "antigua and barbuda", "place", "yes"),
+        ("Is it an air conditioner?", "Air Conditioner", "things", "yes"),
+        ("Is it air conditioning?", "Air Conditioner", "things", "yes"),  # an alt
+        ("Is it a butterflies?", "Butterfly", "things", "yes"),  # the game's plural tolerance
+        ("Is it Japan?", "france", "place", "no"),
+        ("Is the keyword 'banana'?", "Agave", "things", "no"),
+        ("Is it Paris?", "paris france", "place", "yes"),  # an alt of the list
+        ("Is it a place?", "Bank", "things", "no"),
+        ("Is it a thing?", "Bank", "things", "yes"),
+        ("Is it a person?", "france", "place", "no"),
+        ("Is the category place?", "nile", "place", "yes"),
+        # left to the model
+        ("Is it a vegetable?", "Potato", "things", None),  # "Vegetable" is in the list, but not named
+        ("Is it France?", "lyon france", "place", None),  # a part of the keyword
+        ("Is it a bike?", "Mountain bike", "things", None),
+        ("Is it a country?", "france", "place", None),
+        ("Is it in Europe?", "france", "place", None),
+        ("Is it one of the seven wonders of the world?", "Agave", "things", None),
+        ("Is it made of one of the following materials: wood, metal?", "Agave", "things", None),
+        ("Is it one of the following: a fruit, a vegetable?", "Agave", "things", None),
+        ("Does it contain metal?", "Agave", "things", None),
+        ("Is it not a place?", "Agave", "things", None),
+        ("Is it a place and is it in Europe?", "Agave", "things", None),
+        ("Does the keyword start with a vowel sound?", "Agave", "things", None),
+        ("Is the first letter of the keyword a capital letter?", "Agave", "things", None),
+        ("Can it be described in one word?", "Agave", "things", None),
+        ("Does the keyword come before or after 'm' in alphabetical order?", "Agave", "things", None),
+        ("Is it bigger than a bread box?", "Agave", "things", None),
+    ],
+)
+def test_phrasings(
+    mod: Any, known: frozenset[str], question: str, keyword: str, category: str, want: str | None
+) -> None:
+    d = mod.decide(question, _subject(mod, keyword, category), known)
+    assert (d.answer if d is not None else None) == want, d
+
+
+def test_protocol_kinds_and_question(mod: Any) -> None:
+    assert mod.parse(mod.HANDSHAKE).kind == "handshake"
+    q = mod.alpha_question("laser")
+    assert q == 'Does the keyword (in lowercase) precede "laser" in alphabetical order?'
+    assert mod.parse(q).kind == "alphabetical"
+    assert mod.parse("Is it a place?").kind == "identity"
+
+
+# ---------------------------------------------------------- keyword matching, the list
+
+
+def _game_functions() -> dict[str, Any] | None:
+    """``normalize`` and ``compare_words`` of kaggle-environments 1.14.15's llm_20_questions.py
+    (from the verify runtime venv when it exists), exec'd on their own (the module imports torch)."""
+    root = os.environ.get("BUILDER_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gguf-submission-builder"
+    )
+    pattern = f"{root}/verify-runtime/*/lib/python3*/site-packages/kaggle_environments/envs/llm_20_questions/"
+    found = sorted(glob.glob(pattern + "llm_20_questions.py"))
+    if not found:
+        return None
+    tree = ast.parse(Path(found[0]).read_text(encoding="utf-8"))
+    funcs: list[ast.stmt] = [
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("normalize", "compare_words")
+    ]
+    env: dict[str, Any] = {"string": string}
+    exec(compile(ast.Module(body=funcs, type_ignores=[]), found[0], "exec"), env)
+    env["keywords_py"] = found[0].replace("llm_20_questions.py", "keywords.py")
+    return env
+
+
+def test_compare_words_is_the_games(mod: Any) -> None:
+    pairs = [("Butterflies", "butterfly"), ("The Alps", "alps"), ("theater", "ater"), ("air-vent", "Air vent"),
+             ("Box", "boxes"), ("as", "a"), ("Apron", "Aprons"), ("k2", "K-2"), ("cats", "cat"), ("no", "nos")]
+    cands = mod.load_candidates(str(TEMPLATE))
+    words = [c.keyword for c in cands[::7]] + [a for c in cands[::5] for a in c.alts]
+    game = _game_functions()
+    if game is None:
+        for a, b in pairs:  # the expected values of the game's function
+            assert mod.compare_words(a, b) is ((a, b) not in {("as", "a"), ("no", "nos")})
+        pytest.skip("kaggle-environments 1.14.15 not in a verify runtime venv here (make verify builds it)")
+    for a, b in pairs + [(x, y) for x in words[:60] for y in words[:60]] + [(x, x + "s") for x in words]:
+        assert mod.compare_words(a, b) == game["compare_words"](a, b), (a, b)
+
+
+def test_candidate_list_is_the_public_list_and_small(mod: Any) -> None:
+    path = TEMPLATE / "agent20q" / "keywords.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert path.stat().st_size < 100_000
+    assert {k: len(v) for k, v in data["categories"].items()} == {"things": 579, "place": 563}
+    cands = mod.load_candidates(str(TEMPLATE))
+    assert len(cands) == 1128 and abs(sum(c.weight for c in cands) - 1.0) < 1e-9
+    assert [c.key for c in cands] == sorted(c.key for c in cands)
+    assert next(c for c in cands if c.key == "turkey").categories == ("things", "place")
+    game = _game_functions()
+    if game is None:
+        pytest.skip("kaggle-environments 1.14.15 not in a verify runtime venv here (make verify builds it)")
+    from bench import keywords as make_keywords
+
+    raw = Path(game["keywords_py"]).read_bytes()
+    assert make_keywords.render(make_keywords.parse_keywords(raw.decode()), make_keywords.SOURCE_SHA256) == (
+        path.read_text(encoding="utf-8")
+    ), "keywords.json is stale: run python -m bench.keywords"
