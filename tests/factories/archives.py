@@ -190,3 +190,28 @@ def build_so(tmp: Path, name: str, source: str, *, libs: Iterable[str] = (), son
     argv += [f"-l{lib}" for lib in libs]
     subprocess.run(argv, check=True, capture_output=True)
     return out.read_bytes()
+
+
+#: The body of a stand-in ``llama_cpp/__init__.py``: enough of its API for verify level 3's
+#: model probe (``Llama`` "loads" any file and evaluates tokens) so that tests with a fake
+#: llama_cpp are about imports and libraries, not models.  Append it to the module's own head.
+FAKE_LLAMA_API = """
+def llama_supports_gpu_offload():
+    return False
+
+
+class Llama:
+    def __init__(self, model_path, **kwargs):
+        open(model_path, "rb").close()
+        self.n_tokens = 0
+        self.scores = [[0.0] * 8 for _ in range(64)]
+
+    def tokenize(self, text, add_bos=True):
+        return [1, 2, 3]
+
+    def eval(self, tokens):
+        self.n_tokens += len(tokens)
+
+    def close(self):
+        pass
+"""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import raw_gguf
+from factories.memory import PEAK_KIB
 
 from builder.errors import ModelProblems
 from builder.model import read_gguf
@@ -20,9 +21,9 @@ ARCH = ("general.architecture", 8, struct.pack("<Q", 5) + b"llama")
 def _peak_mib(argv: list[str]) -> tuple[int, str, float]:
     """Run the CLI in a child; its exit code, stderr, and peak RSS in MiB."""
     code = (
-        "import resource, sys\nfrom builder.__main__ import main\n"
+        "import sys\nfrom builder.__main__ import main\n"
         "rc = main(sys.argv[1:])\n"
-        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "print('PEAK', " + PEAK_KIB + ", file=sys.stderr)\n"
         "sys.exit(rc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)

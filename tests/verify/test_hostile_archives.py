@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from factories.archives import Member, build_archive, good_files, manifest_for, write_members
+from factories.memory import PEAK_KIB
 
 from builder.profile import Profile
 from builder.verify import format_table, verify
@@ -132,9 +133,9 @@ def _peak(code: str, *args: str) -> tuple[str, float]:
 
 
 _SCAN = (
-    "import resource, sys\nfrom pathlib import Path\nfrom builder.verify.scan import scan_archive\n"
+    "import sys\nfrom pathlib import Path\nfrom builder.verify.scan import scan_archive\n"
     "s = scan_archive(Path(sys.argv[1]))\nprint('\\n'.join(s.problems))\n"
-    "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "print('PEAK', " + PEAK_KIB + ")\n"
 )
 
 

@@ -10,37 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
+from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
 
 from builder.profile import Profile
 from builder.verify import VerifyReport, format_table, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: A stand-in llama_cpp: importable from lib/, and enough of ``Llama`` for level 3's model probe
-#: (it "loads" any file and evaluates tokens), so these tests are about imports, not models.
-FAKE_LLAMA = b"""__version__ = "0.0+fake"
-
-
-def llama_supports_gpu_offload():
-    return False
-
-
-class Llama:
-    def __init__(self, model_path, **kwargs):
-        open(model_path, "rb").close()
-        self.n_tokens = 0
-        self.scores = [[0.0] * 8 for _ in range(64)]
-
-    def tokenize(self, text, add_bos=True):
-        return [1, 2, 3]
-
-    def eval(self, tokens):
-        self.n_tokens += len(tokens)
-
-    def close(self):
-        pass
-"""
+#: A stand-in llama_cpp importable from lib/ (these tests are about imports, not models).
+FAKE_LLAMA = b'__version__ = "0.0+fake"\n\n' + FAKE_LLAMA_API.encode()
 
 
 @pytest.fixture(scope="module")

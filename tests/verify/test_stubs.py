@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
+from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
 from factories.native import build_lib, fake_provided, needs_gcc, user_of
 
 from builder.profile import Profile
@@ -141,9 +141,8 @@ def test_a_stub_is_never_used_when_the_real_library_is_present(tmp_path: Path, p
 
 FAKE_LLAMA = (
     "import ctypes, os\n__version__ = '0.0+cuda'\n"
-    "_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'lib', 'libggml-cuda.so'))\n\n\n"
-    "def llama_supports_gpu_offload():\n    return False\n"
-)
+    "_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'lib', 'libggml-cuda.so'))\n\n"
+) + FAKE_LLAMA_API
 
 
 def _cuda_archive(tmp_path: Path, *more_cudart: str) -> Path:
