@@ -18,9 +18,9 @@ import pytest
 from factories.projects import mini_project
 
 from builder.__main__ import main
-from builder.layout import Project
 from builder.archive import ArchiveResult, Member, Tuning, gzstream, reuse, write_archive
 from builder.archive.reuse import CACHE_NAME, SEGMENT_ALIGN, framed_length
+from builder.layout import Project
 from builder.verify.scan import scan_archive
 
 WEIGHTS = (3 << 20) + 12345  # three full 1 MiB chunks and a short one (the tuning below)
