@@ -288,15 +288,28 @@ def cpu_flags() -> list[str]:
     return []
 
 
+#: Run in a child.  Module -> distribution: ``top_level.txt`` where a distribution has one,
+#: else the top-level names of the files in its RECORD (Python 3.10's
+#: ``packages_distributions`` reads only ``top_level.txt``, which flit, hatchling and poetry
+#: wheels do not write: ``packaging`` itself would be missed on the target's Python).
 _IMPORTED = (
     "import json, sys\n"
     "before = set(sys.modules)\n"
     "import kaggle_environments\n"
-    "from importlib.metadata import packages_distributions\n"
+    "from importlib import metadata\n"
     "names = sorted({m.split('.')[0] for m in set(sys.modules) - before})\n"
-    "dists = packages_distributions()\n"
+    "dists = {}\n"
+    "for dist in metadata.distributions():\n"
+    "    tops = set((dist.read_text('top_level.txt') or '').split())\n"
+    "    if not tops:\n"
+    "        for f in dist.files or ():\n"
+    "            top = f.parts[0] if len(f.parts) > 1 else f.name.rsplit('.', 1)[0]\n"
+    "            if top and '.' not in top and '-' not in top:\n"
+    "                tops.add(top)\n"
+    "    for top in tops:\n"
+    "        dists.setdefault(top, set()).add(dist.metadata['Name'])\n"
     "std = set(getattr(sys, 'stdlib_module_names', ()))\n"
-    "found = sorted({d for n in names if n not in std for d in dists.get(n, [])})\n"
+    "found = sorted({d for n in names if n not in std for d in dists.get(n, ())})\n"
     "print(json.dumps({'modules': names, 'dists': found}))\n"
 )
 
