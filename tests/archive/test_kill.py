@@ -4,7 +4,6 @@ tell, and the next run leaves no temp file, record or half-written sidecar behin
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 
 from builder.archive import Member, check_output_dir, sidecar_path, write_archive
 from builder.archive.contract import pending_path
+from builder.util.hashing import sha256_file
 from builder.verify.scan import scan_archive
 
 #: a child build: argv model, out, signal, "handler" (SIGTERM handled the way the CLI does:
@@ -59,14 +59,6 @@ def _members(model: Path) -> list[Member]:
             Member(arcname="model.gguf", source=model, weights=True)]
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _setup(tmp: Path, size: int) -> tuple[Path, Path, str, bytes]:
     """The model, the output, the previous archive's sha256 and the previous sidecar."""
     src = tmp / "src"
@@ -81,7 +73,7 @@ def _setup(tmp: Path, size: int) -> tuple[Path, Path, str, bytes]:
     out = tmp / "out" / "submission.tar.gz"
     out.parent.mkdir()
     write_archive(out, _members(model), meta={"profile": "p"})
-    previous = _digest(out), sidecar_path(out).read_bytes()
+    previous = sha256_file(out), sidecar_path(out).read_bytes()
     (src / "main.py").write_text("def agent(obs, cfg):\n    return 'no'\n")  # the killed build's archive differs
     return model, out, previous[0], previous[1]
 
@@ -107,7 +99,7 @@ def _after_next_run(out: Path, model: Path, previous: str) -> None:
     _agree(out)
     fresh = out.with_name("fresh.tar.gz")
     write_archive(fresh, _members(model), meta={"profile": "p"})
-    assert _digest(out) in (previous, _digest(fresh))  # the previous archive, or the new one whole
+    assert sha256_file(out) in (previous, sha256_file(fresh))  # the previous archive, or the new one whole
     fresh.unlink()
     sidecar_path(fresh).unlink()
     write_archive(out, _members(model), meta={"profile": "p"})  # and the next build itself works
@@ -129,9 +121,9 @@ def test_killed_while_replacing_the_pair(tmp_path: Path, point: str, sig: str, m
     expected = 143 if mode == "handler" else -getattr(signal, sig)
     assert child.returncode == expected, err
     if point in ("rename:1", "rename:2"):  # before the commit point: the previous pair, whole
-        assert _digest(out) == previous and sidecar_path(out).read_bytes() == previous_sidecar
+        assert sha256_file(out) == previous and sidecar_path(out).read_bytes() == previous_sidecar
     else:
-        assert _digest(out) != previous  # the new archive is in place
+        assert sha256_file(out) != previous  # the new archive is in place
     if mode == "handler":  # cleaned up at once: nothing to put right
         assert not pending_path(out).exists()
         assert sorted(p.name for p in out.parent.iterdir()) == ["submission.manifest.json", "submission.tar.gz"]

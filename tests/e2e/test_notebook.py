@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -31,20 +29,6 @@ from builder.util.hashing import write_pinned
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
-
-
-def _builder_wheel(tmp: Path) -> Path:
-    src = tmp / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "builder", src / "builder", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_NO_CACHE_DIR="1")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(src)],
-                   check=True, capture_output=True, env=env, timeout=600)
-    [wheel] = (tmp / "dist").glob("gguf_submission_builder-*.whl")
-    return wheel
 
 
 def _notebook_venv(tmp: Path, target_python: Path, profile: Profile, wheel: Path) -> Path:
@@ -66,9 +50,9 @@ def _tree(folder: Path) -> set[str]:
 
 
 def test_the_installed_builder_builds_and_verifies_here_in_a_notebook(
-    tmp_path: Path, target_python: Path, profile: Profile, default_model: Path
+    tmp_path: Path, target_python: Path, profile: Profile, default_model: Path, builder_wheel: Path
 ) -> None:
-    python = _notebook_venv(tmp_path, target_python, profile, _builder_wheel(tmp_path))
+    python = _notebook_venv(tmp_path, target_python, profile, builder_wheel)
     work, home, tmp = tmp_path / "kaggle-working", tmp_path / "home", tmp_path / "tmp"
     for folder in (work, home, tmp):
         folder.mkdir()

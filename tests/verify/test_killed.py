@@ -3,7 +3,6 @@ leaves nothing behind after the next run, and the archive it read is untouched."
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -15,18 +14,11 @@ import pytest
 
 from builder.archive import Member, write_archive
 from builder.profile import Profile
+from builder.util.hashing import sha256_file
 from builder.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = 256 << 20  # large enough to kill the unpacking at a chosen point on any machine
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +48,7 @@ def _unpacked(tmp: Path) -> int:
 def test_a_killed_verify_leaves_nothing_after_the_next_run(tmp_path: Path, big_archive: Path, profile: Profile,
                                                            fraction: float, sig: str) -> None:
     cache = tmp_path / "cache"
-    before = _digest(big_archive)
+    before = sha256_file(big_archive)
     env = {k: v for k, v in os.environ.items() if k != "BUILDER_CACHE_DIR"} | {"BUILDER_CACHE_DIR": str(cache)}
     child = subprocess.Popen([sys.executable, "-m", "builder", "verify", str(big_archive), "--levels", "1,2,3"],
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -77,5 +69,5 @@ def test_a_killed_verify_leaves_nothing_after_the_next_run(tmp_path: Path, big_a
     report = verify(big_archive, profile, levels=(1,), cache=cache)
     assert report.level(1).status == "passed", report.level(1).problems
     assert list((cache / "tmp").iterdir()) == []  # the dead verify's folder was swept
-    assert _digest(big_archive) == before
+    assert sha256_file(big_archive) == before
 

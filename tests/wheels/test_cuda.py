@@ -7,12 +7,12 @@ import dataclasses
 import hashlib
 import io
 import subprocess
-import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 from factories.archives import build_so, gcc
+from factories.native import deb
 from factories.projects import make_wheel
 
 from builder.errors import ConfigError, WheelError
@@ -56,32 +56,11 @@ def test_a_broken_lock_names_key_and_file(tmp_path: Path, old: str, new: str, me
     assert str(bad) in str(info.value)
 
 
-def _deb(path: Path, members: dict[str, bytes | str]) -> Path:
-    """A tiny .deb: ar(debian-binary, control.tar.xz, data.tar.xz); str values are symlinks."""
-    data = io.BytesIO()
-    with tarfile.open(fileobj=data, mode="w:xz") as tf:
-        for name, body in members.items():
-            info = tarfile.TarInfo("./" + name)
-            if isinstance(body, str):
-                info.type, info.linkname = tarfile.SYMTYPE, body
-                tf.addfile(info)
-            else:
-                info.size, info.mode = len(body), 0o755
-                tf.addfile(info, io.BytesIO(body))
-    parts = [("debian-binary", b"2.0\n"), ("control.tar.xz", b""), ("data.tar.xz", data.getvalue())]
-    out = bytearray(b"!<arch>\n")
-    for name, blob in parts:
-        out += f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{'100644':<8}{len(blob):<10}`\n".encode()
-        out += blob + (b"\n" if len(blob) % 2 else b"")
-    path.write_bytes(bytes(out))
-    return path
-
-
 def test_deb_unpacks_and_absolute_links_stay_inside(tmp_path: Path) -> None:
-    deb = _deb(tmp_path / "x.deb", {"usr/lib/libm.so.6": b"\x7fELF", "usr/lib/libm.so": "/usr/lib/libm.so.6",
-                                    "usr/share/doc/x": b"doc"})
+    package = deb(tmp_path / "x.deb", {"usr/lib/libm.so.6": b"\x7fELF", "usr/lib/libm.so": "/usr/lib/libm.so.6",
+                                        "usr/share/doc/x": b"doc"})
     dest = tmp_path / "root"
-    assert extract(deb, dest, select=lambda rel: not rel.startswith("usr/share/doc/")) == 2
+    assert extract(package, dest, select=lambda rel: not rel.startswith("usr/share/doc/")) == 2
     link = dest / "usr/lib/libm.so"
     assert link.is_symlink() and not str(link.readlink()).startswith("/")  # relative: never the host's /usr/lib
     assert link.resolve() == (dest / "usr/lib/libm.so.6").resolve()
@@ -90,7 +69,7 @@ def test_deb_unpacks_and_absolute_links_stay_inside(tmp_path: Path) -> None:
 
 def test_deb_refuses_escapes_and_non_debs(tmp_path: Path) -> None:
     with pytest.raises(DebError, match="leaves the destination"):
-        extract(_deb(tmp_path / "e.deb", {"../../etc/passwd": b"x"}), tmp_path / "root")
+        extract(deb(tmp_path / "e.deb", {"../../etc/passwd": b"x"}), tmp_path / "root")
     (tmp_path / "no.deb").write_bytes(b"PK\x03\x04")
     with pytest.raises(DebError, match=r"no\.deb: not a Debian package"):
         extract(tmp_path / "no.deb", tmp_path / "root")

@@ -36,7 +36,7 @@ from typing import Any
 
 from .deadline import Deadline, TimeUp
 from .engine import _ENGINES, Engine, get_engine
-from .oracle import HANDSHAKE, PROTOCOL_KINDS, Subject, parse
+from .oracle import HANDSHAKE, PROTOCOL_KINDS, Subject, parse, verdict
 from .protocol import DISABLED, ON, START, Tracker, get_tracker, protocol_state
 from .rules import clean_guess, clean_question, legal_move, normalize
 from .settings import DEFAULTS, find_model, load_settings
@@ -232,13 +232,10 @@ class Agent:
             return None
         if rule.kind == "handshake":
             return ("yes", "protocol") if s.get("protocol", True) else ("no", "rules")
-        try:
-            truth = rule.test(subject)
-        except Exception:
+        answer = verdict(rule, subject)
+        if answer is None:
             return None
-        if truth is None:
-            return None
-        return ("yes" if truth else "no", "protocol" if rule.kind in PROTOCOL_KINDS else "rules")
+        return answer, "protocol" if rule.kind in PROTOCOL_KINDS else "rules"
 
     def _answer(
         self, obs: Any, questions: list[str], answers: list[str], deadline: Deadline, info: dict[str, Any]

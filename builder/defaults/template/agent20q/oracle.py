@@ -507,18 +507,21 @@ class Decision(NamedTuple):
     kind: str
 
 
-def decide(question: str, subject: Subject, known: Container[str] = frozenset()) -> Decision | None:
-    """The answer to ``question`` about ``subject`` when code can tell, else None."""
-    rule = parse(question, known)
-    if rule is None:
-        return None
+def verdict(rule: Rule, subject: Subject) -> str | None:
+    """``rule``'s answer for ``subject``, "yes" or "no"; None when the keyword leaves it open
+    (or the test fails: a question is never worth an exception in a game)."""
     try:
         truth = rule.test(subject)
     except Exception:
         return None
-    if truth is None:
-        return None
-    return Decision("yes" if truth else "no", rule.kind)
+    return None if truth is None else ("yes" if truth else "no")
+
+
+def decide(question: str, subject: Subject, known: Container[str] = frozenset()) -> Decision | None:
+    """The answer to ``question`` about ``subject`` when code can tell, else None."""
+    rule = parse(question, known)
+    answer = verdict(rule, subject) if rule is not None else None
+    return Decision(answer, rule.kind) if rule is not None and answer is not None else None
 
 
 def alpha_question(word: str) -> str:
