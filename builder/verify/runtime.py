@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from ..errors import ConfigError, PipError
 from ..layout import cache_dir
 from ..lock.pip import Pip, make_venv, scrubbed_env
 from ..profile import Profile
+from ..util.fs import temp_folder
 
 Log = Callable[[str], None]
 
@@ -151,34 +151,32 @@ def ensure_runtime(
             root=root, python=venv_python, shims=root / "verify-shims", requirements=reqs, play=play, preload=preload
         )
     base.mkdir(parents=True, exist_ok=True)
-    tmp = base / f".tmp-{key}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        if log:
-            log(f"runtime: building venv {key} ({', '.join(reqs) or 'no packages'})")
-        py = make_venv(python, tmp)
-        pip = Pip(py)
-        if reqs:
-            pip.install(*reqs, what="verify runtime venv", extra=["--only-binary", ":all:"])
-        if play:
-            pip.install(KAGGLE_ENVIRONMENTS, what="verify runtime venv (kaggle-environments)", extra=["--no-deps"])
-            for name, text in shim_sources().items():
-                (tmp / "verify-shims" / name).mkdir(parents=True, exist_ok=True)
-                (tmp / "verify-shims" / name / "__init__.py").write_text(text, encoding="utf-8")
-        (tmp / "verify-runtime.json").write_text(
-            json.dumps({"requirements": list(reqs), "play": play}, indent=1), encoding="utf-8"
-        )
-        try:
-            os.rename(tmp, root)
-        except OSError:
-            if not marker.is_file():  # not a concurrent build that won the race
-                raise
+        with temp_folder(root, "venv") as tmp:  # what a killed build of it left is swept first
+            if log:
+                log(f"runtime: building venv {key} ({', '.join(reqs) or 'no packages'})")
+            py = make_venv(python, tmp)
+            pip = Pip(py)
+            if reqs:
+                pip.install(*reqs, what="verify runtime venv", extra=["--only-binary", ":all:"])
+            if play:
+                pip.install(KAGGLE_ENVIRONMENTS, what="verify runtime venv (kaggle-environments)",
+                            extra=["--no-deps"])
+                for name, text in shim_sources().items():
+                    (tmp / "verify-shims" / name).mkdir(parents=True, exist_ok=True)
+                    (tmp / "verify-shims" / name / "__init__.py").write_text(text, encoding="utf-8")
+            (tmp / "verify-runtime.json").write_text(
+                json.dumps({"requirements": list(reqs), "play": play}, indent=1), encoding="utf-8"
+            )
+            try:
+                os.rename(tmp, root)
+            except OSError:
+                if not marker.is_file():  # not a concurrent build that won the race
+                    raise
     except PipError:
         raise
     except OSError as exc:
         raise PipError(f"{root}: building the verify runtime venv failed: {exc}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return Runtime(
         root=root, python=venv_python, shims=root / "verify-shims", requirements=reqs, play=play, preload=preload
     )

@@ -38,7 +38,7 @@ from ..errors import WheelError
 from ..lock import LockEntry
 from ..lock.pip import Pip
 from ..profile import Profile
-from ..util.fs import exclusive
+from ..util.fs import exclusive, temp_folder
 from ..util.hashing import sha256_file, write_pinned
 from .frontend import ConfigSettings, build_wheel, check_requirements
 from .toolchain import toolchain_pins, toolchain_python
@@ -263,8 +263,8 @@ def _build_locked(
     toolchain = toolchain_python(target_python, cache, log)
     sdist, sdist_sha = fetch_sdist(entry, Pip(toolchain), cache, log)
     key = build_key(entry, sdist_sha, profile, recipe)
-    work = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=built_dir(cache)))
-    try:
+    built_dir(cache).mkdir(parents=True, exist_ok=True)
+    with temp_folder(built_dir(cache) / key, "build") as work:  # a killed build's folder is swept first
         src = unpack_sdist(sdist, work / "src")
         prepared = recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log)
         check_requirements(toolchain, src, prepared.settings, what=f"{entry.pin} ({sdist.name})")
@@ -296,5 +296,3 @@ def _build_locked(
             shutil.rmtree(final_dir)
         os.replace(stage, final_dir)
         return final_dir / wheel.name
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

@@ -140,3 +140,35 @@ def test_a_staging_folder_is_removed_once_its_project_is_gone_and_unlocked(tmp_p
     assert sorted(p.name for p in stages.iterdir()) == ["busy", "kept", "unowned"]
     assert fs.sweep_orphans(stages, owner_file="project", lock_file=".lock") == [busy]
     assert fs.sweep_orphans(tmp_path / "missing", owner_file="project", lock_file=".lock") == []
+
+
+_KILLED_MAKER = """
+import sys, time
+from pathlib import Path
+from builder.util.fs import build_folder_once
+def make(tmp):
+    (tmp / "half.bin").write_bytes(b"x" * 65536)
+    print("making", flush=True)
+    time.sleep(60)
+build_folder_once(Path(sys.argv[1]), make)
+"""
+
+
+def test_a_cache_folder_whose_maker_was_killed_is_swept_by_the_next_maker(tmp_path: Path) -> None:
+    """The cache's once-made folders (toolkit, sysroot, stubs; the wheel build and the verify
+    runtime use the same temp_folder): a SIGKILLed maker's half-made folder is gone once
+    the next one has run, and what it made is the only folder left."""
+    final = tmp_path / "cache" / "tools" / "thing"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_MAKER, str(final)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "making"
+    child.kill()
+    child.communicate()
+    left = [p.name for p in final.parent.iterdir() if p.is_dir()]
+    assert left == [f".thing.{child.pid}.tmp"], left  # SIGKILL: nothing could clean up
+
+    def make(tmp: Path) -> None:
+        (tmp / "done.txt").write_text("ok")
+
+    fs.build_folder_once(final, make)
+    assert sorted(p.name for p in final.parent.iterdir()) == [".thing.lock", "thing"]
+    assert (final / "done.txt").read_text() == "ok" and (final / ".complete").is_file()
