@@ -21,7 +21,7 @@ BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 # Runtime code for the target's Python 3.10, linted on its own: the agent template and
 # the program verify runs in the target interpreter.
-TEMPLATE := builder/defaults/template
+TEMPLATE := template
 CHILD    := builder/verify/child
 
 .PHONY: setup submission lock wheels verify inspect profile-capture test lint bench clean

@@ -29,7 +29,7 @@ from typing import Any
 from builder.errors import BuilderError
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = REPO / "builder" / "defaults" / "template"
+TEMPLATE = REPO / "template"
 SELF_PLAY = 12
 RANDOM_EPISODES = 4
 SEED = 2024

@@ -2,7 +2,7 @@
 
 Usage (the llama_cpp + diskcache (+ jinja2) directory on ``--lib`` or ``$LLAMA_LIB``)::
 
-    python bench/agent_game.py MODEL.gguf [--lib DIR] [--agent-dir builder/defaults/template] [--keyword ...]
+    python bench/agent_game.py MODEL.gguf [--lib DIR] [--agent-dir template] [--keyword ...]
                                [--model-only]
 
 ``--model-only`` (``MODEL_ONLY``) turns the protocol and the answers decided by code off, so
@@ -27,7 +27,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 ROLES = ("ask", "answer", "guess")
-TEMPLATE = REPO / "builder" / "defaults" / "template"
+TEMPLATE = REPO / "template"
 #: Settings for a game of the model alone: no protocol, no answers decided by code (every turn
 #: is the model's), and the answerer's history on (its prompt grows too): the worst case for
 #: the KV-cache figure.

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUT = REPO / "builder" / "defaults" / "template" / "agent20q" / "keywords.json"
+OUTPUT = REPO / "template" / "agent20q" / "keywords.json"
 PACKAGE = "kaggle-environments 1.14.15"
 SOURCE_PATH = "kaggle_environments/envs/llm_20_questions/keywords.py"
 #: sha256 of that file in the 1.14.15 wheel (its RECORD: F3GRzHYc...).

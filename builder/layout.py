@@ -10,11 +10,15 @@ A *project* is a folder (``--root``, default ``.``) that may hold its own
     recipes/NAME.toml          further recipes
     wheels/                    hand-placed prebuilt wheels
 
-Everything except ``wheels/`` also ships inside the package (``builder/defaults/``, laid out
-the same way): a file or folder the project has overrides the packaged one, so an installed
-builder builds from an empty folder, and a checkout of this repository is just a project
-that overrides nothing.  A build writes nothing into the project but its output: its
-staging folder (the vendored ``lib/``, the rebuild cache) lives in the builder's cache,
+Everything except ``wheels/`` also ships with the builder, as its *default project*: a
+file or folder the project has overrides the default one, so an installed builder builds
+from an empty folder.  The default project is one tree in a wheel (``builder/defaults/``:
+the build backend maps the repository's ``template/`` and ``lockfiles/`` there, see
+pyproject.toml) and two places in a checkout or an editable install: the repository's
+``template/`` and ``lockfiles/`` (the card's top level) and ``builder/defaults/`` for the
+default recipe and the named recipes.  Each file lives in one place; :data:`PACKAGED` is
+the only code that knows where.  A build writes nothing into the project but its output:
+its staging folder (the vendored ``lib/``, the rebuild cache) lives in the builder's cache,
 one per project folder and profile.
 """
 
@@ -25,8 +29,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The packaged default project (package data).
+#: The builder's own defaults (package data): the default recipe and the named recipes, and in
+#: a wheel also the template and the lockfiles (mapped there by the build backend).
 PACKAGED = Path(__file__).resolve().parent / "defaults"
+#: A checkout's (or an editable install's) root: its template/ and lockfiles/ are the defaults.
+SOURCE_ROOT = PACKAGED.parent.parent
 
 DEFAULT_PROFILE = "kaggle-2024"
 RECIPE_FILE = "submission.toml"
@@ -56,17 +63,32 @@ def cache_dir() -> Path:
     return base / CACHE_NAME
 
 
+def default_path(rel: str, defaults: Path = PACKAGED) -> Path:
+    """Where the default project keeps ``rel`` (a path under the project root): ``defaults/rel``
+    when it is there (a wheel has it all), else the source tree's ``template/`` and
+    ``lockfiles/`` (a checkout), else ``defaults/rel`` (which may not exist either)."""
+    own = defaults / rel
+    if own.exists() or defaults != PACKAGED or rel.split("/", 1)[0] not in (TEMPLATE, LOCKFILES):
+        return own
+    source = SOURCE_ROOT / rel
+    return source if source.exists() else own
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
-    """Paths of one project, each resolved against the packaged defaults."""
+    """Paths of one project, each resolved against the default project."""
 
     root: Path
     defaults: Path = PACKAGED
 
     def find(self, rel: str) -> Path:
-        """``root/rel`` when the project has it, else the packaged ``rel`` (which may not exist either)."""
+        """``root/rel`` when the project has it, else the default ``rel`` (which may not exist either)."""
         own = self.root / rel
-        return own if own.exists() else self.defaults / rel
+        return own if own.exists() else default_path(rel, self.defaults)
+
+    def default(self, rel: str) -> Path:
+        """The default project's ``rel``, whatever the project has."""
+        return default_path(rel, self.defaults)
 
     @property
     def template(self) -> Path:
@@ -90,7 +112,7 @@ class Project:
         return self.find(f"{PROFILES}/{name}.toml")
 
     def profile_names(self) -> list[str]:
-        names = {p.stem for base in (self.root, self.defaults) for p in (base / PROFILES).glob("*.toml")}
+        names = {p.stem for base in (self.root / PROFILES, self.default(PROFILES)) for p in base.glob("*.toml")}
         return sorted(names)
 
     def own_profiles_dir(self) -> Path:
@@ -102,15 +124,19 @@ class Project:
         return self.find(f"{LOCKFILES}/{profile}.in")
 
     def recipe_lock(self, recipe_name: str) -> Path:
-        """The lock of a recipe that names its own requirements but no lock."""
-        return self.root / LOCKFILES / f"{recipe_name}.txt"
+        """The lock of a recipe that names its own requirements but no lock:
+        ``lockfiles/NAME.txt`` of the project (where ``lock`` writes it), unless only the
+        default project has one (a packaged recipe's committed lock)."""
+        rel = f"{LOCKFILES}/{recipe_name}.txt"
+        own, default = self.root / rel, self.default(rel)
+        return default if not own.exists() and default.exists() else own
 
     def named_recipe(self, name: str) -> Path:
         """``recipes/NAME.toml`` of the project, else the packaged one."""
         return self.find(f"{RECIPES}/{name}.toml")
 
     def recipe_names(self) -> list[str]:
-        names = {p.stem for base in (self.root, self.defaults) for p in (base / RECIPES).glob("*.toml")}
+        names = {p.stem for base in (self.root / RECIPES, self.default(RECIPES)) for p in base.glob("*.toml")}
         return sorted(names)
 
 

@@ -39,14 +39,14 @@ class Starter:
 def init_project(dest: Path, *, profile: str) -> Starter:
     """Write the starter project into ``dest`` (made if missing); refuse to overwrite."""
     packaged = Project(dest)  # resolves against the packaged defaults: dest has nothing yet
-    requirements = packaged.defaults / LOCKFILES / f"{profile}.in"
+    requirements = packaged.default(f"{LOCKFILES}/{profile}.in")
     if not requirements.is_file():
         raise ConfigError(requirements, f"the builder ships no requirements for profile '{profile}'")
     plan = {
         dest / RECIPE_FILE: None,
         dest / LOCKFILES / requirements.name: requirements,
         dest / LOCKFILES / lock_beside(requirements).name: lock_beside(requirements),
-        dest / TEMPLATE: packaged.defaults / TEMPLATE,
+        dest / TEMPLATE: packaged.default(TEMPLATE),
     }
     present = [p for p in plan if p.exists()]
     if present:

@@ -8,7 +8,7 @@ import pytest
 
 from builder.__main__ import main
 from builder.errors import ConfigError, LockError
-from builder.layout import PACKAGED, Project
+from builder.layout import PACKAGED, Project, default_path
 from builder.lock import load_lock
 from builder.profile import resolve_profile
 from builder.recipe import Overrides, find_recipe, load_recipe, resolve
@@ -16,14 +16,14 @@ from builder.recipe import Overrides, find_recipe, load_recipe, resolve
 
 def test_an_empty_folder_uses_the_packaged_defaults(tmp_path: Path) -> None:
     project = Project(tmp_path)
-    assert project.template == PACKAGED / "template"
-    assert project.requirements("kaggle-2024") == PACKAGED / "lockfiles" / "kaggle-2024.in"
+    assert project.template == default_path("template")
+    assert project.requirements("kaggle-2024") == default_path("lockfiles/kaggle-2024.in")
     assert find_recipe(project, None) == PACKAGED / "submission.toml"
     r = resolve(load_recipe(find_recipe(project, None), project=project), Overrides(), project=project)
     assert r.output == tmp_path / "submission.tar.gz"  # never inside the installed package
-    assert r.template == PACKAGED / "template"
+    assert r.template == default_path("template")
     lock = load_lock(project, resolve_profile(project, "kaggle-2024"))
-    assert lock.path == PACKAGED / "lockfiles" / "kaggle-2024.txt"
+    assert lock.path == default_path("lockfiles/kaggle-2024.txt")
 
 
 def test_the_project_files_override_the_packaged_ones(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,7 +43,7 @@ def test_the_project_files_override_the_packaged_ones(tmp_path: Path, capsys: py
     with pytest.raises(LockError, match=r"kaggle-2024\.txt: stale"):
         load_lock(project, profile)
     # the packaged files were not touched
-    assert "unidecode" not in (PACKAGED / "lockfiles" / "kaggle-2024.in").read_text()
+    assert "unidecode" not in (default_path("lockfiles/kaggle-2024.in")).read_text()
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:

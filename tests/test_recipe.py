@@ -12,7 +12,7 @@ from factories.projects import PROFILE, ROOT, mini_project
 
 from builder.__main__ import main
 from builder.errors import ConfigError
-from builder.layout import PACKAGED, Project
+from builder.layout import PACKAGED, Project, default_path
 from builder.lock import load_lock
 from builder.profile import load_profile
 from builder.recipe import Overrides, find_recipe, load_recipe, resolve
@@ -117,11 +117,11 @@ compresslevel = 9
 def test_shipped_recipes_parse_and_the_template_knows_their_settings() -> None:
     for path in [PACKAGED / "submission.toml", *sorted((PACKAGED / "recipes").glob("*.toml"))]:
         r = resolve(load_recipe(path, project=Project(ROOT)), Overrides(), project=Project(ROOT))
-        assert r.template.resolve() == (PACKAGED / "template").resolve(), path
+        assert r.template.resolve() == (default_path("template")).resolve(), path
         merge_settings(r.template, r.agent, model_file="m.gguf", source=str(path))
     extra = load_recipe(PACKAGED / "recipes" / "extra-package.toml", project=Project(ROOT))
     assert extra.requirements == PACKAGED / "recipes" / "extra-package.in"
-    assert extra.lock == PACKAGED / "lockfiles" / "extra-package.txt"
+    assert extra.lock == default_path("lockfiles/extra-package.txt")
     # the committed lock is current for its requirements and vendors the extra package
     lock = load_lock(Project(ROOT), load_profile(PROFILE), src=extra.requirements, out=extra.lock)
     assert {e.name for e in lock.vendored} == {"llama-cpp-python", "diskcache", "unidecode"}

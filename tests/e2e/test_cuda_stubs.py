@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.layout import PACKAGED, Project, cache_dir
+from builder.layout import Project, cache_dir, default_path
 from builder.lock import load_lock
 from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK, annotate, inputs_sha256
 from builder.pipeline import BuildOptions, build, prepare_wheels
@@ -108,10 +108,10 @@ def _cuda_project(root: Path, wheel: Path, profile: Profile) -> Project:
     (put into its ``wheels/``, as README's GPU path says)."""
     (root / "wheels").mkdir(parents=True)
     os.symlink(wheel, root / "wheels" / wheel.name)
-    src = PACKAGED / "lockfiles" / "kaggle-2024.in"
+    src = default_path("lockfiles/kaggle-2024.in")
     (root / "lockfiles").mkdir()
     (root / "lockfiles" / "kaggle-2024.in").write_text(src.read_text())
-    text = (PACKAGED / "lockfiles" / "kaggle-2024.txt").read_text()
+    text = (default_path("lockfiles/kaggle-2024.txt")).read_text()
     body = "\n".join(line for line in text.splitlines()
                      if not line.startswith("#") and line.strip() not in (PROVIDED_MARK, VENDORED_MARK))
     pin = r"(llama-cpp-python==0\.3\.36 \\\n    --hash=sha256:)[0-9a-f]{64}"

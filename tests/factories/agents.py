@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "builder" / "defaults" / "template"
+TEMPLATE = ROOT / "template"
 KAGGLE_LOADER = ROOT / "builder" / "verify" / "child" / "kaggle_loader.py"
 #: What ``make_submission`` leaves out of the template tree (caches, byte code).
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache", ".ruff_cache")

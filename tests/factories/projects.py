@@ -12,13 +12,13 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from builder.layout import PACKAGED
+from builder.layout import default_path
 from builder.lock.lockfile import annotate, inputs_sha256
 from builder.profile import load_profile
 from factories.gguf import write_tiny_gguf
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILE = PACKAGED / "lockfiles" / "profiles" / "kaggle-2024.toml"
+PROFILE = default_path("lockfiles/profiles/kaggle-2024.toml")
 #: The export lists beside it (``system.exports``): a copied profile needs them too.
 EXPORTS = PROFILE.with_name("kaggle-2024.exports.json.gz")
 
@@ -85,7 +85,7 @@ def mini_project(root: Path, *, with_model: bool = True) -> dict[str, Path]:
     (root / "lockfiles" / "kaggle-2024.in").write_text("tinypkg==1.0\n")
     wheel = make_wheel(root / "wheels")
     lock = write_lock(root, {"tinypkg": ("1.0", [sha256(wheel)])})
-    shutil.copytree(PACKAGED / "template", root / "template", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(default_path("template"), root / "template", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = {"root": root, "wheel": wheel, "lock": lock, "template": root / "template"}
     if with_model:
         out["model"] = write_tiny_gguf(root / "tiny-chat.gguf")

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from builder.errors import ConfigError
-from builder.layout import PACKAGED, Project
+from builder.layout import Project, default_path
 from builder.profile import dump_profile, find_profile, load_profile
 from builder.profile.model import SOURCE_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = PACKAGED / "lockfiles" / "profiles" / "kaggle-2024.toml"
+SHIPPED = default_path("lockfiles/profiles/kaggle-2024.toml")
 
 
 def test_shipped_profile_values() -> None:

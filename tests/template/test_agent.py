@@ -1,4 +1,4 @@
-"""Tests of the 20 Questions agent template (builder/defaults/template: main.py, the agent20q
+"""Tests of the 20 Questions agent template (template/: main.py, the agent20q
 package, agent_settings.json).
 
 Fast tests need nothing but the standard library (fallback moves, settings, the loader

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from factories.archives import GOOD_MAIN, build_archive, build_so, dist_info, gcc, good_files
 
-from builder.layout import PACKAGED
+from builder.layout import default_path
 from builder.profile import Profile
 from builder.verify import format_table, verify
 from builder.verify.static import analyze_source
@@ -211,7 +211,7 @@ def test_without_an_export_list_to_stub_the_runtime_levels_are_skipped(tmp_path:
     are skipped, saying why (and level 2 does not check the symbols)."""
     from builder.profile import load_profile
 
-    text = (PACKAGED / "lockfiles" / "profiles" / "kaggle-2024.toml").read_text()
+    text = (default_path("lockfiles/profiles/kaggle-2024.toml")).read_text()
     text = text[: text.index("\n[[native]]\n")].replace('exports = "kaggle-2024.exports.json.gz"\n', "")
     (tmp_path / "bare.toml").write_text(text)
     bare = load_profile(tmp_path / "bare.toml")
@@ -270,7 +270,7 @@ def test_file_read_in_else_branch_is_not_guarded() -> None:
 
 
 def test_template_agent_passes_static_checks() -> None:
-    template = PACKAGED / "template"
+    template = default_path("template")
     sources = sorted(template.rglob("*.py"))
     assert template / "main.py" in sources and len(sources) > 1
     for path in sources:
