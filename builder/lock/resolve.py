@@ -17,10 +17,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from ..errors import ConfigError, LockError, PipError, ProvidedConflict
 from ..layout import Project
+from ..pip import Pip
 from ..profile import Profile
 from ..util.fs import write_text_atomic
 from .lockfile import Lock, annotate, constraints_text, inputs_sha256, lock_paths, parse_lock
-from .pip import Pip
 from .tools import tools_python
 
 

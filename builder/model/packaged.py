@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelError
-from ..lock.pip import Pip
+from ..pip import Pip
 from ..util.fs import temp_folder
 from ..util.hashing import sha256_file
 

@@ -43,7 +43,7 @@ from ..profile.exports import profile_exports
 from ..progress import ProgressFactory, no_progress
 from ..util.fs import sweep_temps, temp_path
 from ..util.interpreter import find_target_python
-from ..wheels.elf import needs_gpu_driver
+from ..wheels.native_checks import needs_gpu_driver
 from .levels import level1, level3, level4
 from .report import ALL_LEVELS, LevelResult, VerifyReport, format_table, judged, skipped
 from .runtime import Runtime, ensure_runtime, here_runtime, missing_gpu_libraries, run_child

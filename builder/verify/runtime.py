@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import ConfigError, PipError
 from ..layout import cache_dir
-from ..lock.pip import Pip, make_venv, scrubbed_env
+from ..pip import Pip, make_venv, scrubbed_env
 from ..profile import Profile
 from ..util.fs import temp_folder
 

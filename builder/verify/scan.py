@@ -40,7 +40,7 @@ from typing import IO, BinaryIO
 
 from ..archive.contract import MANIFEST_NAME, check_sidecar, read_manifest_files
 from ..errors import clip
-from ..wheels.elf import ElfInfo, is_elf, read_elf
+from ..native.elf import ElfInfo, is_elf, read_elf
 from .tarstream import Member, Readable, TarStream
 
 #: Free space left untouched when unpacking: a member that would eat into it is refused

@@ -12,7 +12,7 @@
   only $ORIGIN-relative entries) or from the profile's system libraries, needs no newer
   glibc/libstdc++, imports only symbols (with their versions) that the provided library
   it binds to exports (the profile's export lists), and a CUDA library carries a kernel
-  for the profile's GPU (:func:`builder.wheels.elf.check_elfs`).
+  for the profile's GPU (:func:`builder.wheels.native_checks.check_elfs`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import canonicalize_name
 
 from ..profile import Profile
-from ..wheels.elf import check_elfs, needs_gpu_driver
+from ..wheels.native_checks import check_elfs, needs_gpu_driver
 from .scan import ArchiveScan
 
 Kind = Literal["function", "class", "lambda", "imported", "star", "module", "value", "unknown"]

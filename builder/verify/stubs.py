@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuilderError
+from ..native.elf import read_exports
 from ..profile import Profile
 from ..profile.exports import ExportData, LibraryExports
 from ..util.fs import build_folder_once
@@ -166,7 +167,6 @@ def _compiler_id(cc: str) -> str:
 
 
 def _compile(lib: LibraryExports, cc: str, folder: Path) -> Path:
-    from ..wheels.elf import read_exports  # the wheels stage imports the profile: import late
 
     source, script = stub_source(lib)
     src = folder / f"{lib.soname}.c"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import PipError, WheelError, WheelProblems
 from ..lock import Lock, LockEntry
-from ..lock.pip import Pip
+from ..pip import Pip
 from ..profile import Profile
 from ..util.hashing import sha256_file, write_pinned
 from .check import CheckedWheel, check_wheel, tag_problems, wheel_tags

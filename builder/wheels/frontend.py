@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import WheelError
-from ..lock.pip import scrubbed_env
+from ..pip import scrubbed_env
 from .toolchain import TOOLCHAIN_IN, TOOLCHAIN_LOCK, toolchain_versions
 
 CHECK_SCRIPT = Path(__file__).with_name("frontend_check.py")

@@ -36,7 +36,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import WheelError
 from ..lock import LockEntry
-from ..lock.pip import Pip
+from ..pip import Pip
 from ..profile import Profile
 from ..util.fs import exclusive, temp_folder
 from ..util.hashing import sha256_file, write_pinned

@@ -27,6 +27,7 @@ import pytest
 from builder.layout import Project, cache_dir, default_path
 from builder.lock import load_lock
 from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK, annotate, inputs_sha256
+from builder.native.elf import newest_needed, read_zip_elf
 from builder.pipeline import BuildOptions, build, prepare_wheels
 from builder.profile import Profile, resolve_profile
 from builder.profile.exports import profile_exports
@@ -35,7 +36,6 @@ from builder.util.versions import version_tuple
 from builder.verify import format_table, verify
 from builder.verify.runtime import missing_gpu_libraries
 from builder.wheels.check import elf_problems
-from builder.wheels.elf import newest_needed, read_zip_elf
 
 ROOT = Path(__file__).resolve().parents[2]
 

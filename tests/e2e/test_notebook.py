@@ -23,7 +23,7 @@ import pytest
 
 from builder.layout import Project, cache_dir
 from builder.lock import load_lock
-from builder.lock.pip import Pip, make_venv
+from builder.pip import Pip, make_venv
 from builder.profile import Profile
 from builder.util.hashing import write_pinned
 

@@ -12,8 +12,8 @@ from builder.errors import ConfigError, LockError, PipError, ProvidedConflict
 from builder.layout import Project
 from builder.lock import compile_lock, load_lock, parse_lock
 from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK
-from builder.lock.pip import Pip, scrubbed_env
 from builder.lock.resolve import check_provided_conflicts, read_requirements
+from builder.pip import Pip, scrubbed_env
 from builder.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]

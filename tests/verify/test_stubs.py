@@ -14,13 +14,13 @@ import pytest
 from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
 from factories.native import build_lib, fake_provided, needs_gcc, user_of
 
+from builder.native.elf import read_exports
 from builder.profile import Profile
 from builder.profile.exports import LibraryExports, PackageRef, profile_exports
 from builder.verify import format_table, verify
 from builder.verify import stubs as stubs_mod
 from builder.verify.runtime import CHILD
 from builder.verify.stubs import StubError, build_stubs, stub_source
-from builder.wheels.elf import read_exports
 
 pytestmark = needs_gcc
 GPU = ("libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12")

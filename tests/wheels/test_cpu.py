@@ -13,13 +13,14 @@ from factories.projects import PROFILE, make_wheel
 from builder.errors import WheelError
 from builder.lock import LockEntry
 from builder.lock.tools import TOOLS_IN, TOOLS_LOCK, direct_pins, hashed_pins
+from builder.native.elf import is_elf, newest_needed, read_elf
 from builder.profile import Profile, load_profile
 from builder.util.hashing import sha256_file
 from builder.wheels import cpu as cpuwheel
 from builder.wheels import toolchain
 from builder.wheels.check import CheckedWheel, wheel_tags
 from builder.wheels.cpu import CMAKE_FLAGS, CpuRecipe, defines, zig_target
-from builder.wheels.elf import check_elf, is_elf, newest_needed, read_elf
+from builder.wheels.native_checks import check_elf
 from builder.wheels.prune import plan_pruning
 from builder.wheels.source import BuildProgress, build_key, find_built, retag
 

@@ -16,12 +16,12 @@ from factories.native import deb
 from factories.projects import make_wheel
 
 from builder.errors import ConfigError, WheelError
+from builder.native.elf import read_elf
 from builder.profile import Profile
 from builder.util.deb import DebError, extract
 from builder.util.download import DownloadError, fetch
 from builder.wheels.cuda import CUDA_FLAGS, CudaRecipe, _origin_runpath, cuda_architectures
 from builder.wheels.cuda.lock import LOCK, load_cuda_lock
-from builder.wheels.elf import read_elf
 
 
 def test_the_committed_lock_pins_every_file() -> None:

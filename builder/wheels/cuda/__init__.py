@@ -32,11 +32,11 @@ from typing import Any
 
 from ...errors import ConfigError, WheelError
 from ...lock import LockEntry
-from ...lock.pip import Pip
+from ...native.elf import is_elf, read_elf
+from ...pip import Pip
 from ...profile import Profile
 from ...wheels.check import elf_problems
 from ...wheels.cpu import defines
-from ...wheels.elf import is_elf, read_elf
 from ..source import Backend, Log, Prepared, build_from_sdist, rewrite_members
 from ..toolchain import toolchain_pins
 from .hostcc import host_compiler
