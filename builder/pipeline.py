@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .archive import Member, check_output_dir, report_path, source_date_epoch, write_archive
-from .errors import ConfigError
+from .errors import ConfigError, ModelError
 from .layout import STAGE_LOCK, STAGE_OWNER
 from .lock import Lock, LockEntry, load_lock
 from .model import GGUFInfo, PackagedModel, fetch_packaged_model, read_gguf
@@ -97,6 +97,8 @@ def _check_inputs(spec: BuildSpec, log: Log) -> _Checked:
     target_python = find_target_python(profile.python_version)
     check_output_dir(spec.output)
     model = user_model or read_gguf(model_path(spec, target_python, log))
+    if model.path.name != model_file:  # the settings name it
+        raise ModelError(f"{model.path}: the packaged model's file is not named {model_file}")
     log(f"model: {model.path.name}: {model.architecture} {model.file_type or '?'}, "
         f"{model.n_parameters / 1e6:.0f}M params, {model.size / 1e6:.1f} MB, "
         f"chat template {'yes' if model.has_chat_template else 'NO (fallback format)'}")
