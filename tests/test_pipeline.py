@@ -226,7 +226,7 @@ def test_the_build_takes_every_choice_from_the_spec(proj: dict[str, Path], tmp_p
     spec = _spec(proj, Overrides(template=template, agent={"top_k": 3}), recipe=recipe)
     assert spec.output == tmp_path / "out" / "mine.tar.gz"
     written: list[dict[str, Any]] = []
-    real = pipeline.write_archive
+    from builder.archive import write_archive as real
 
     def spy(path: Path, members: Any, **kwargs: Any) -> Any:
         written.append({"path": path, **kwargs})
