@@ -16,7 +16,7 @@ import random
 import statistics
 import sys
 import time
-from typing import Any, cast
+from typing import Any, cast, get_type_hints
 
 from verify_common import load_natives, preload, tail
 from verify_protocol import (
@@ -97,7 +97,7 @@ def _account(env: Any, ours: list[int]) -> tuple[list[AgentReport], list[str]]:
 REPORT_VARIABLE = "GGUF_AGENT_REPORT"
 _REPORT_LINES = 20_000
 _REPORT_BYTES = 16 << 20
-_TURN_KEYS = frozenset(AgentTurn.__annotations__)
+_TURN_TYPES = get_type_hints(AgentTurn)
 
 
 def read_turns(path: str) -> TurnReport:
@@ -120,8 +120,8 @@ def read_turns(path: str) -> TurnReport:
             if not isinstance(line, dict):
                 out["bad_lines"] += 1
                 continue
-            kept = {k: (v[:300] if isinstance(v, str) else v) for k, v in line.items() if k in _TURN_KEYS}
-            fitting = {k: v for k, v in kept.items() if not shape_problems({k: v}, AgentTurn)}
+            kept = {k: (v[:300] if isinstance(v, str) else v) for k, v in line.items() if k in _TURN_TYPES}
+            fitting = {k: v for k, v in kept.items() if not shape_problems(v, _TURN_TYPES[k], k)}
             if len(fitting) < len(kept):
                 out["bad_lines"] += 1
             if len(out["turns"]) < _REPORT_LINES:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Callable
 from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 
@@ -194,6 +195,9 @@ def shape_problems(value: object, kind: Any, where: str = "") -> list[str]:
     or the type of one of its keys (``str``, ``int``, ``float``, ``bool``, ``None``,
     ``list[X]``, ``dict[str, X]``, ``X | Y``).  Empty when it fits; at most
     :data:`MAX_PROBLEMS`, each naming the key's path (``episodes[0].agents[1].status``)."""
+    simple = _SIMPLE.get(kind)
+    if simple is not None:
+        return [] if simple(value) else [f"{where or 'the message'}: {_shown(value)} is not {_type_name(kind)}"]
     if is_typeddict(kind):
         return _object_problems(value, kind, where)
     origin, args = get_origin(kind), get_args(kind)
@@ -202,15 +206,18 @@ def shape_problems(value: object, kind: Any, where: str = "") -> list[str]:
         return [] if fits else [f"{where or 'the message'}: {_shown(value)} is not {_type_name(kind)}"]
     if origin is list or origin is dict:
         return _container_problems(value, origin, args, where)
-    if kind is float:
-        fits = isinstance(value, (int, float)) and not isinstance(value, bool)
-    elif kind is int:
-        fits = isinstance(value, int) and not isinstance(value, bool)
-    elif kind is None or kind is type(None):
-        fits = value is None
-    else:
-        fits = isinstance(value, kind)
-    return [] if fits else [f"{where or 'the message'}: {_shown(value)} is not {_type_name(kind)}"]
+    raise TypeError(f"{kind!r} is not a type of the protocol")
+
+
+#: The JSON scalars: what fits each (an int is a float too, a bool is neither).
+_SIMPLE: dict[Any, Callable[[object], bool]] = {
+    str: lambda v: isinstance(v, str),
+    bool: lambda v: isinstance(v, bool),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    None: lambda v: v is None,
+    type(None): lambda v: v is None,
+}
 
 
 def _object_problems(value: object, kind: Any, where: str) -> list[str]:
