@@ -55,12 +55,13 @@ def target_python(profile: Profile) -> Path:
 @pytest.fixture(scope="session")
 def llama_wheels(profile: Profile, target_python: Path) -> tuple[object, ...]:
     """The checked wheels of the default lock (the llama-cpp-python CPU wheel built once)."""
-    from builder.lock import load_lock
-    from builder.pipeline import prepare_wheels
+    from factories.projects import project_lock
 
-    lock = load_lock(Project(ROOT), profile)
-    return prepare_wheels(Project(ROOT), profile, lock, target_python=target_python, cache=cache_dir(),
-                          build_wheels=True, log=_log)
+    from builder.pipeline import prepare_wheels
+    from builder.spec import resolve_spec
+
+    return prepare_wheels(resolve_spec(Project(ROOT)), profile, project_lock(ROOT, profile),
+                          target_python=target_python, log=_log)
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ def _modules() -> list[str]:
 def test_the_walk_finds_the_stages() -> None:
     found = set(_modules())
     for stage in ("builder.lock", "builder.wheels", "builder.model", "builder.archive", "builder.verify",
-                  "builder.pipeline", "builder.layout"):
+                  "builder.pipeline", "builder.spec", "builder.layout"):
         assert stage in found
 
 
@@ -46,8 +46,9 @@ ROOT = Path(builder.__file__).resolve().parent
 SHARED = ("builder", "errors", "util", "layout", "progress", "native", "pip")
 #: The stages in pipeline order: each may import the shared rooms and the stages before it.
 STAGES = ("profile", "lock", "wheels", "vendor", "model", "template", "archive", "verify")
-#: The wiring on top: the recipe, the report, the orchestrator, the CLI; they may import anything below.
-TOP = ("recipe", "report", "pipeline", "starter", "__main__")
+#: The wiring on top: the recipe and the spec resolved from it, the report, the orchestrator, the CLI;
+#: they may import anything below.
+TOP = ("recipe", "spec", "report", "pipeline", "starter", "__main__")
 
 
 def _room(module: str) -> str:

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, make_wheel
+from factories.projects import PROFILE, make_wheel, project_lock
 
 from builder.errors import WheelError
 from builder.lock import LockEntry
@@ -94,10 +94,7 @@ def test_build_progress_lines() -> None:
 def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...], profile: Profile) -> None:
     """Every .so of the cached portable wheel needs no GLIBC/GLIBCXX newer than the profile,
     no libstdc++ or libgomp; every vendored one passes verify's full ELF check."""
-    from builder.layout import Project
-    from builder.lock import load_lock
-
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     built = next(w for w in llama_wheels if w.entry.name == "llama-cpp-python")
     assert {str(t) for t in wheel_tags(built.path)[2]} == {"py3-none-manylinux_2_31_x86_64"}
     record = json.loads((built.path.parent / "build.json").read_text())
