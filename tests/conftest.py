@@ -23,21 +23,18 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # factories/
+
+from factories.paths import ROOT
+
 sys.path.insert(1, str(ROOT))  # bench/ (the agent game the template tests play)
 
-from builder.layout import Project, cache_dir  # noqa: E402
-from builder.profile import Profile, resolve_profile  # noqa: E402
+from builder.layout import Project, cache_dir
+from builder.profile import Profile, resolve_profile
 
 
 def _log(message: str) -> None:
     print(f"[builder] {message}", file=sys.stderr)
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return ROOT
 
 
 @pytest.fixture(scope="session")

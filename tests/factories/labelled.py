@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from factories.paths import ROOT
 
-LABELLED = Path(__file__).resolve().parents[1] / "template" / "data" / "labelled_questions.tsv"
+LABELLED = ROOT / "tests" / "template" / "data" / "labelled_questions.tsv"
 
 
 def labelled_rows() -> list[tuple[str, str, str, str, str]]:

@@ -17,7 +17,6 @@ from builder.lock.lockfile import annotate, inputs_sha256
 from builder.profile import load_profile
 from factories.gguf import write_tiny_gguf
 
-ROOT = Path(__file__).resolve().parents[2]
 PROFILE = default_path("lockfiles/profiles/kaggle-2024.toml")
 #: The export lists beside it (``system.exports``): a copied profile needs them too.
 EXPORTS = PROFILE.with_name("kaggle-2024.exports.json.gz")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import PROFILE, make_wheel, sha256, write_lock
 
 from builder.errors import ConfigError, LockError, PipError, ProvidedConflict
@@ -15,8 +16,6 @@ from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK
 from builder.lock.resolve import check_provided_conflicts, read_requirements
 from builder.pip import Pip, scrubbed_env
 from builder.profile import load_profile
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
