@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from factories.gguf import write_tiny_gguf
-from factories.projects import ROOT, mini_project
+from factories.paths import ROOT
+from factories.projects import mini_project
 
 from builder import pipeline
 from builder.archive import report_path, sidecar_path

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
 from factories.projects import project_lock
 
 from bench.common import write_gguf_like
@@ -16,8 +17,6 @@ from builder.__main__ import main
 from builder.model import read_gguf
 from builder.profile import Profile
 from builder.verify import format_table, verify
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 

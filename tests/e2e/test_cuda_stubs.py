@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import project_lock
 
 from builder.layout import Project, default_path
@@ -37,8 +38,6 @@ from builder.util.versions import version_tuple
 from builder.verify import format_table, verify
 from builder.verify.runtime import missing_gpu_libraries
 from builder.wheels.check import elf_problems
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 

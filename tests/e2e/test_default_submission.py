@@ -9,6 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import project_lock
 
 from builder.__main__ import main
@@ -16,7 +17,6 @@ from builder.layout import Project
 from builder.profile import resolve_profile
 from builder.verify import verify
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]

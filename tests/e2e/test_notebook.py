@@ -20,6 +20,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import project_lock
 
 from builder.layout import cache_dir
@@ -27,7 +28,6 @@ from builder.pip import Pip, make_venv
 from builder.profile import Profile
 from builder.util.hashing import write_pinned
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 
 

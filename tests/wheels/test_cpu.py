@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import PROFILE, make_wheel, project_lock
 
 from builder.errors import WheelError
@@ -25,7 +26,6 @@ from builder.wheels.prune import plan_pruning
 from builder.wheels.source import BuildProgress, build_key, find_built, retag
 
 PROF = load_profile(PROFILE)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
