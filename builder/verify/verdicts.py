@@ -43,11 +43,11 @@ def level1(scan: ArchiveScan) -> LevelResult:
         "archive_sha256": scan.archive_sha256,
         "extracted": scan.root is not None,
     }
-    return judged(1, scan.problems, scan.notes, 0.0, details)
+    return judged(1, scan.problems, scan.notes, 0.0, details, gaps=scan.gaps)
 
 
 def level2(found: StaticFindings) -> LevelResult:
-    return judged(2, found.problems, found.notes, 0.0, found.details)
+    return judged(2, found.problems, found.notes, 0.0, found.details, gaps=found.gaps)
 
 
 # ----------------------------------------------- levels 3 and 4: the child's result
@@ -60,6 +60,7 @@ class _Findings:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    gaps: list[str] = field(default_factory=list)
 
 
 def _opening(n: int, what: str, run: ChildRun[Any, R]) -> tuple[R, _Findings] | LevelResult:
@@ -80,9 +81,13 @@ def _closing(
     """What levels 3 and 4 close with: what the GPU libraries were (real or stubs) and what
     that proves, before the level's own findings; then the verdict."""
     nprob, nnotes, ndetails, qualifier = _natives(n, plan, native, offload, run.stderr_path, loaded=loaded)
+    gaps = list(found.gaps)
     if ndetails:
         found.details["native"] = ndetails
-    result = judged(n, [*nprob, *found.problems], [*nnotes, *found.notes], run.seconds, found.details)
+        if "not_proven" in ndetails:
+            gaps.insert(0, f"not proven {ndetails['not_proven']} (the CUDA build was loaded against stubs of the "
+                           "target's libraries)")
+    result = judged(n, [*nprob, *found.problems], [*nnotes, *found.notes], run.seconds, found.details, gaps=gaps)
     return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
 
 

@@ -20,7 +20,7 @@ from builder.verify.child.verify_protocol import (
     PlayResult,
 )
 from builder.verify.levels import LEVELS, Level, Session, run_levels, scheduled
-from builder.verify.report import ALL_LEVELS, LEVEL_NAMES, LevelResult, judged
+from builder.verify.report import ALL_LEVELS, LEVEL_NAMES, LevelResult, VerifyReport, format_table, judged, skipped
 from builder.verify.runtime import ChildRun
 from builder.verify.verdicts import level3, level4
 
@@ -248,3 +248,40 @@ def test_level4_with_no_episode_fails(tmp_path: Path, profile: Profile) -> None:
     played = _played()
     played["episodes"] = []
     assert level4(_child(tmp_path, _play_request(), played), profile).problems == ("play: no episode was played",)
+
+
+# ---------------------------------------------------------------------- the verdict
+
+
+def _report(*results: LevelResult) -> VerifyReport:
+    return VerifyReport(archive=Path("a.tar.gz"), profile="kaggle-2024", levels=results, timings={})
+
+
+def _passed(n: int, gaps: tuple[str, ...] = ()) -> LevelResult:
+    return judged(n, [], [], 0.0, {}, gaps=gaps)
+
+
+def test_ok_only_when_every_level_ran_and_passed_with_no_gap() -> None:
+    report = _report(*(_passed(n) for n in ALL_LEVELS))
+    assert (report.verdict, report.gaps, report.ok) == ("OK", (), True)
+    assert format_table(report).endswith("\n\nOK")
+
+
+def test_a_skipped_level_or_a_gap_is_passed_with_gaps_each_on_a_line() -> None:
+    report = _report(_passed(1, ("no MANIFEST.json: hashes not checked",)), _passed(2), _passed(3),
+                     skipped(4, "not requested"))
+    assert report.verdict == "PASSED WITH GAPS" and not report.ok and not report.failed
+    assert report.gaps == ("level 1 (archive): no MANIFEST.json: hashes not checked",
+                           "level 4 (play) not run: not requested")
+    assert report.level(1).summary == "passed with 1 gap"
+    assert format_table(report).endswith("\n\nPASSED WITH GAPS\n  - level 1 (archive): no MANIFEST.json: hashes not "
+                                         "checked\n  - level 4 (play) not run: not requested")
+    doc = report.to_json()
+    assert (doc["verdict"], doc["ok"], doc["gaps"]) == ("PASSED WITH GAPS", False, list(report.gaps))
+    assert doc["levels"][0]["gaps"] == ["no MANIFEST.json: hashes not checked"]
+
+
+def test_a_failed_level_is_failed_whatever_else() -> None:
+    report = _report(_passed(1), judged(2, ["broken"], [], 0.0, {}), _passed(3), skipped(4, "level 3 failed"))
+    assert report.verdict == "FAILED" and report.failed
+    assert report.to_json()["verdict"] == "FAILED"
