@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 #: command 0.2 s of start-up (tests/test_cli.py checks that the two agree).
 BACKEND_CHOICES = ("cpu", "cuda")
 
+#: ``builder.verify.lineups.help_text()``, spelled here for the same reason (the verify package
+#: costs 0.7 s to import; tests/test_cli.py checks that the two agree).
+EPISODES_HELP = (
+    "episodes of llm_20_questions to play at level 4 (default 2: the agent with its own teammate, then "
+    "beside a stranger); line-ups (guesser + answerer vs guesser + answerer, main.py is the agent) cycle "
+    "through 1: main.py + main.py vs random_guesser + random_answerer; 2: main.py + random_answerer vs "
+    "random_guesser + main.py; 3: main.py + main.py vs main.py + main.py"
+)
+
 #: Progress bars on stderr when it is a terminal; log lines print above them.
 _TERMINAL = TerminalProgress()
 
@@ -168,18 +177,24 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .profile import resolve_profile
     from .verify import format_table, verify
+    from .verify.lineups import DEFAULT_EPISODES
+    from .verify.pages import default_folder
 
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
+    if args.episodes is not None and args.episodes < 1:
+        raise ConfigError("--episodes", f"expected at least 1 episode, got {args.episodes}")
     spec = _spec(args)
     profile = resolve_profile(spec.project, spec.profile)
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
+    archive = args.archive or spec.output
     report = verify(
-        args.archive or spec.output, profile,
+        archive, profile,
         runtime_requirements=[e.pin for e in lock.provided],
-        levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
-        here=args.here, cache=spec.cache,
+        levels=levels, episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+        log=None if args.json else _log,
+        progress=_TERMINAL, here=args.here, cache=spec.cache, pages=args.pages or default_folder(archive),
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
@@ -333,7 +348,11 @@ def _add_verify(sub: Subparsers) -> None:
                    help="the archive (default: the recipe's output, submission.tar.gz)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
-    p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
+    p.add_argument("--episodes", type=int, default=None, help=EPISODES_HELP)
+    p.add_argument("--pages", type=Path, default=None, metavar="DIR",
+                   help="where level 4 writes its games as HTML pages, one per episode and an index.html, "
+                        "that open in a browser with no network (default: ARCHIVE's name with .episodes beside "
+                        "it, e.g. submission.episodes/)")
     p.add_argument("--here", action="store_true",
                    help="levels 3-4 in this interpreter's own environment (its packages and GPU: a Kaggle "
                         "notebook) instead of the cached runtime venv")

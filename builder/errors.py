@@ -33,7 +33,7 @@ EXIT_CODES: Mapping[int, str] = {
     EXIT_NO_INTERPRETER: "no interpreter of the profile's Python version (3.10 for kaggle-2024) was found",
     EXIT_GAPS: "verify --strict: PASSED WITH GAPS (a level was skipped or checked in part)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing was replaced",
-    EXIT_BROKEN_PIPE: "the reader of stdout left (e.g. | head)",
+    EXIT_BROKEN_PIPE: "the reader of stdout left (e.g. piped into head)",
     EXIT_TERMINATED: "terminated (SIGTERM); nothing was replaced",
 }
 

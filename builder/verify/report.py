@@ -103,8 +103,9 @@ class VerifyReport:
     #: wall-clock seconds: "level1".."level4", "runtime" (venv), "total"
     timings: Mapping[str, float]
 
-    #: extra lines of the report about files it wrote (level 4's pages), shown before the verdict
-    files: tuple[str, ...] = ()
+    #: level 4's pages (the index of the folder they were written into), or why they were not
+    pages: Path | None = None
+    pages_error: str = ""
 
     @property
     def failed(self) -> bool:
@@ -143,7 +144,8 @@ class VerifyReport:
             "ok": self.ok,
             "gaps": list(self.gaps),
             "levels": [r.to_json() for r in self.levels],
-            "files": list(self.files),
+            "pages": str(self.pages) if self.pages is not None else None,
+            "pages_error": self.pages_error,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -167,9 +169,10 @@ def format_table(report: VerifyReport) -> str:
         for section in r.sections:
             lines += ["", f"level {r.level} ({r.name}): {section.title}"]
             lines += [f"  {clip(line)}" for line in section.lines]
-    if report.files:
-        lines.append("")
-        lines += [clip(f) for f in report.files]
+    if report.pages is not None:
+        lines += ["", f"the games, a page each: {report.pages} (opens in a browser, no network needed)"]
+    elif report.pages_error:
+        lines += ["", f"the games' pages were not written: {clip(report.pages_error)}"]
     lines += ["", report.verdict]
     lines += [f"  - {clip(g)}" for g in report.gaps]
     return "\n".join(lines)

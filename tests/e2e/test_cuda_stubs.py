@@ -151,7 +151,7 @@ def test_cuda_build_plays_on_stubs_of_the_target_libraries(
         assert native["gpu_offload"] is False, (level.level, native, table)
     assert "no CUDA-capable device" in l3.details["native"]["ggml_cuda_init"], table
     assert "played on CPU" in l4.summary
-    assert l4.details["episodes"][0]["statuses"] == ["DONE"] * 2  # ours, beside the engine's random bots
+    assert l4.details["episodes"][0]["statuses"] == ["DONE"] * 4  # ours with the engine's random bots
     print(table)
 
 
