@@ -194,7 +194,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         runtime_requirements=[e.pin for e in lock.provided],
         levels=levels, episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
         log=None if args.json else _log,
-        progress=_TERMINAL, here=args.here, cache=spec.cache, pages=args.pages or default_folder(archive),
+        progress=_TERMINAL, here=args.here, cache=spec.cache, pages=(args.pages or default_folder(archive)).absolute(),
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))

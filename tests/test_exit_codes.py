@@ -86,3 +86,5 @@ def test_verify_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     bad = build_archive(tmp_path / "bad.tar.gz", {k: v for k, v in good_files().items() if k != "main.py"})
     assert cli.main(["--root", str(root), "verify", str(bad), "--levels", "1,2", "--json"]) == EXIT_ERROR
     assert '"verdict": "FAILED"' in capsys.readouterr().out
+    assert cli.main(["--root", str(root), "verify", str(archive), "--episodes", "0"]) == EXIT_ERROR
+    assert "ERROR --episodes: expected at least 1 episode, got 0" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from builder.verify.child.verify_protocol import (
     ImportResult,
     PlayResult,
 )
-from builder.verify.games import observe
+from builder.verify.games import names_report_channel, observe
 from builder.verify.levels import LEVELS, Level, Session, run_levels, scheduled
 from builder.verify.report import ALL_LEVELS, LEVEL_NAMES, LevelResult, VerifyReport, format_table, judged, skipped
 from builder.verify.runtime import ChildRun
@@ -356,3 +356,18 @@ def test_a_failed_level_is_failed_whatever_else() -> None:
     report = _report(_passed(1), judged(2, ["broken"], [], 0.0, {}), _passed(3), skipped(4, "level 3 failed"))
     assert report.verdict == "FAILED" and report.failed
     assert report.to_json()["verdict"] == "FAILED"
+
+
+def test_whether_the_agents_code_names_the_report_channel(tmp_path: Path) -> None:
+    """The agent's own modules count, not lib/'s, and no link is followed."""
+    agent = tmp_path / "agent"
+    (agent / "lib" / "pkg").mkdir(parents=True)
+    (agent / "main.py").write_text("def agent(obs, cfg):\n    return 'no'\n")
+    (agent / "lib" / "pkg" / "x.py").write_text("GGUF_AGENT_REPORT = 1\n")
+    outside = tmp_path / "outside.py"
+    outside.write_text("import os\nos.environ['GGUF_AGENT_REPORT']\n")
+    (agent / "linked.py").symlink_to(outside)
+    assert not names_report_channel(agent, "GGUF_AGENT_REPORT")
+    (agent / "agent20q").mkdir()
+    (agent / "agent20q" / "agent.py").write_text('REPORT_ENV = "GGUF_AGENT_REPORT"\n')
+    assert names_report_channel(agent, "GGUF_AGENT_REPORT")

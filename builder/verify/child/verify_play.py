@@ -99,7 +99,6 @@ def _account(env: Any, ours: list[int]) -> tuple[list[AgentReport], list[str]]:
 _REPORT_LINES = 20_000
 _REPORT_BYTES = 16 << 20
 _TURN_TYPES = get_type_hints(AgentTurn)
-_ENDED = ("ERROR", "TIMEOUT", "INVALID")
 
 
 def read_turns(path: str) -> tuple[list[tuple[int, AgentTurn]], TurnReport]:
