@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import BuilderError, ConfigError
+from .errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_GAPS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    BuilderError,
+    ConfigError,
+    exit_codes_text,
+)
 from .layout import DEFAULT_PROFILE, Project
 from .progress import TerminalProgress
 
@@ -30,6 +40,15 @@ if TYPE_CHECKING:
 #: ``builder.wheels.source.BACKENDS``, spelled here: importing the wheels stage costs every
 #: command 0.2 s of start-up (tests/test_cli.py checks that the two agree).
 BACKEND_CHOICES = ("cpu", "cuda")
+
+#: ``builder.verify.lineups.help_text()``, spelled here for the same reason (the verify package
+#: costs 0.7 s to import; tests/test_cli.py checks that the two agree).
+EPISODES_HELP = (
+    "episodes of llm_20_questions to play at level 4 (default 2: the agent with its own teammate, then "
+    "beside a stranger); line-ups (guesser + answerer vs guesser + answerer, main.py is the agent) cycle "
+    "through 1: main.py + main.py vs random_guesser + random_answerer; 2: main.py + random_answerer vs "
+    "random_guesser + main.py; 3: main.py + main.py vs main.py + main.py"
+)
 
 #: Progress bars on stderr when it is a terminal; log lines print above them.
 _TERMINAL = TerminalProgress()
@@ -82,7 +101,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if result.report is not None:
         _log(f"report: {result.report}")
     print(result.archive.path)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
@@ -101,13 +120,13 @@ def _cmd_lock(args: argparse.Namespace) -> int:
                               regenerate="python -m builder lock --lock-tools", log=_log)
         _log(f"lock: pip-tools venv {', '.join(pins)}")
         print(TOOLS_LOCK)
-        return 0
+        return EXIT_OK
     lock = compile_lock(profile, requirements=spec.requirements, lock=spec.lock, target_python=python,
                         cache=spec.cache, wheels_dir=spec.project.wheels_dir, log=_log)
     for e in lock.entries:
         _log(f"lock: {e.pin:<32} {'provided by the target' if e.provided else 'vendored'}")
     print(lock.path)
-    return 0
+    return EXIT_OK
 
 
 def _lock_dev(args: argparse.Namespace) -> int:
@@ -120,7 +139,7 @@ def _lock_dev(args: argparse.Namespace) -> int:
         raise ConfigError(args.lock_dev, "does not run as a Python interpreter")
     major, minor = (int(x) for x in found[0].split(".")[:2])
     print(compile_dev(args.root, args.lock_dev, (major, minor), cache=cache_dir(), log=_log))
-    return 0
+    return EXIT_OK
 
 
 def _cmd_wheels(args: argparse.Namespace) -> int:
@@ -136,7 +155,7 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
         _log(f"wheels: {done.signature}")
         _log(f"wheels: {len(done.changed)} pin(s) resolved to other files: {', '.join(done.changed) or 'none'}")
         print(done.path)
-        return 0
+        return EXIT_OK
     spec = _spec(args)
     profile = resolve_profile(spec.project, spec.profile)
     python = find_target_python(profile.python_version)
@@ -146,36 +165,44 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
         pins = lock_toolchain(python, spec.cache, log=_log)
         _log(f"wheels: build toolchain {', '.join(pins)}")
         print(TOOLCHAIN_LOCK)
-        return 0
+        return EXIT_OK
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
     for w in prepare_wheels(spec, profile, lock, target_python=python, log=_log, progress=_TERMINAL):
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .profile import resolve_profile
     from .verify import format_table, verify
+    from .verify.lineups import DEFAULT_EPISODES
+    from .verify.pages import default_folder
 
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
+    if args.episodes is not None and args.episodes < 1:
+        raise ConfigError("--episodes", f"expected at least 1 episode, got {args.episodes}")
     spec = _spec(args)
     profile = resolve_profile(spec.project, spec.profile)
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
+    archive = args.archive or spec.output
     report = verify(
-        args.archive or spec.output, profile,
+        archive, profile,
         runtime_requirements=[e.pin for e in lock.provided],
-        levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
-        here=args.here, cache=spec.cache,
+        levels=levels, episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+        log=None if args.json else _log,
+        progress=_TERMINAL, here=args.here, cache=spec.cache, pages=(args.pages or default_folder(archive)).absolute(),
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print(format_table(report))
-    return 0 if report.ok else 1
+    if report.failed:
+        return EXIT_ERROR
+    return EXIT_GAPS if args.strict and report.gaps else EXIT_OK
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -203,7 +230,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print(format_model_report(report))
-    return 0
+    return EXIT_OK
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -214,14 +241,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
     for f in done.files:
         _log(f"init: {f.relative_to(done.root)}")
     print(done.root)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_capture(args: argparse.Namespace) -> int:
     from .profile.capture import capture_snippet
 
     print(capture_snippet(), end="")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_exports(args: argparse.Namespace) -> int:
@@ -237,7 +264,7 @@ def _cmd_profile_exports(args: argparse.Namespace) -> int:
     _log(f"profile: '{profile.name}': {sum(done.counts.values())} symbols of {len(done.counts)} libraries "
          f"from {', '.join(done.packages)}; {done.size:,} bytes")
     print(done.path)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_import(args: argparse.Namespace) -> int:
@@ -253,7 +280,7 @@ def _cmd_profile_import(args: argparse.Namespace) -> int:
     _log(f"profile: '{done.profile.name}': Python {done.profile.python_version}, glibc {done.profile.glibc}, "
          f"GLIBCXX {done.profile.glibcxx}, {len(done.profile.provided)} provided packages")
     print(done.path)
-    return 0
+    return EXIT_OK
 
 
 def _recipe_options(p: argparse.ArgumentParser) -> None:
@@ -306,17 +333,31 @@ def _add_wheels(sub: Subparsers) -> None:
     p.set_defaults(func=_cmd_wheels)
 
 
+_VERIFY_DESCRIPTION = """\
+Prove an archive runs on the target, level by level: 1 archive, 2 static, 3 import, 4 play.
+The verdict: OK when every level ran and passed; PASSED WITH GAPS when none failed but one
+was skipped or checked in part (each gap is listed with why); else FAILED."""
+
+
 def _add_verify(sub: Subparsers) -> None:
-    p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")
+    p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)",
+                       description=_VERIFY_DESCRIPTION,
+                       epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
     _recipe_options(p)
     p.add_argument("archive", nargs="?", type=Path, default=None,
                    help="the archive (default: the recipe's output, submission.tar.gz)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
-    p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
+    p.add_argument("--episodes", type=int, default=None, help=EPISODES_HELP)
+    p.add_argument("--pages", type=Path, default=None, metavar="DIR",
+                   help="where level 4 writes its games as HTML pages, one per episode and an index.html, "
+                        "that open in a browser with no network (default: ARCHIVE's name with .episodes beside "
+                        "it, e.g. submission.episodes/)")
     p.add_argument("--here", action="store_true",
                    help="levels 3-4 in this interpreter's own environment (its packages and GPU: a Kaggle "
                         "notebook) instead of the cached runtime venv")
+    p.add_argument("--strict", action="store_true",
+                   help=f"PASSED WITH GAPS exits {EXIT_GAPS} instead of {EXIT_OK}")
     p.set_defaults(func=_cmd_verify)
 
 
@@ -357,7 +398,8 @@ def _add_profile(sub: Subparsers) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0],
+                                     epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -387,15 +429,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("ERROR interrupted; nothing was replaced", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Terminated:
         print("ERROR terminated (SIGTERM); nothing was replaced", file=sys.stderr)
-        return 143
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # `python -m builder inspect --json | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        return EXIT_BROKEN_PIPE
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -207,3 +207,10 @@ def test_backend_choices_are_the_wheel_stages() -> None:
     from builder.wheels.source import BACKENDS
 
     assert BACKEND_CHOICES == BACKENDS
+
+
+def test_episodes_help_is_the_line_ups() -> None:
+    from builder.__main__ import EPISODES_HELP
+    from builder.verify.lineups import help_text
+
+    assert EPISODES_HELP == help_text()

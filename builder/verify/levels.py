@@ -31,7 +31,9 @@ from ..profile.exports import profile_exports
 from ..progress import ProgressFactory
 from ..wheels.native_checks import needs_gpu_driver
 from . import verdicts
-from .child.verify_protocol import ImportRequest, ImportResult, PlayRequest, PlayResult
+from .child.verify_protocol import REPORT_VARIABLE, ImportRequest, ImportResult, PlayRequest
+from .games import Game, Played, names_report_channel, observe
+from .lineups import lineups
 from .report import LevelResult, skipped
 from .runtime import ChildRun, Runtime, ensure_runtime, here_runtime, missing_gpu_libraries, run_import, run_play
 from .scan import ArchiveScan, scan_archive
@@ -79,6 +81,7 @@ class Session:
     why_not: dict[int, str] = field(default_factory=dict)  # why a scheduled level did not run
     no_code: str | None = None  # why the levels that run code cannot (their opening failed)
     timings: dict[str, float] = field(default_factory=dict)
+    games: tuple[Game, ...] = ()  # level 4's, for its pages
 
     @property
     def agent_dir(self) -> Path:
@@ -225,8 +228,9 @@ def _import(s: Session) -> ChildRun[ImportRequest, ImportResult]:
     return run_import(s.runtime, request, s.tmp / "run", timeout_s=limit)
 
 
-def _play(s: Session) -> ChildRun[PlayRequest, PlayResult]:
-    """Level 4: episodes of llm_20_questions with the agent as Kaggle runs a file agent."""
+def _play(s: Session) -> Played:
+    """Level 4: episodes of llm_20_questions with the agent as Kaggle runs a file agent, in
+    the line-ups of :mod:`.lineups`; the games are kept for the report's pages."""
     assert s.runtime is not None and s.code is not None
     c, t = s.code, s.profile.timeouts
     s.say(f"level 4: playing {c.episodes} episode(s) of llm_20_questions")
@@ -236,11 +240,14 @@ def _play(s: Session) -> ChildRun[PlayRequest, PlayResult]:
         "preload": list(s.runtime.preload),
         "stubs": s.natives.request() if s.natives else [],
         "shims": str(s.runtime.shims),
-        "episodes": c.episodes,
+        "lineups": lineups(c.episodes),
         "seed": c.seed,
     }
+    reporter = names_report_channel(s.agent_dir, REPORT_VARIABLE)  # what the archive unpacked holds
     limit = c.play_timeout_s or c.episodes * (61 * t.act_timeout_s + 4 * t.overage_s)
-    return run_play(s.runtime, request, s.tmp / "run", timeout_s=limit)
+    played = observe(run_play(s.runtime, request, s.tmp / "run", timeout_s=limit), reporter=reporter)
+    s.games = played.games
+    return played
 
 
 def _judge_scan(scan: ArchiveScan, _s: Session) -> LevelResult:
@@ -255,8 +262,8 @@ def _judge_import(child: ChildRun[ImportRequest, ImportResult], s: Session) -> L
     return verdicts.level3(child, s.agent_dir, s.profile, s.natives)
 
 
-def _judge_play(child: ChildRun[PlayRequest, PlayResult], s: Session) -> LevelResult:
-    return verdicts.level4(child, s.profile, s.natives)
+def _judge_play(played: Played, s: Session) -> LevelResult:
+    return verdicts.level4(played, s.profile, s.natives)
 
 
 #: The table (the report's names and order: :data:`.report.LEVEL_NAMES`).

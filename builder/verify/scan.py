@@ -87,6 +87,8 @@ class ArchiveScan:
     manifest: Mapping[str, object] | None
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    #: what the scan could not check, and why (no MANIFEST.json: no content hashes)
+    gaps: tuple[str, ...]
     #: small files kept for level 2: root ``*.py`` / ``*.json`` and dist-info metadata
     texts: Mapping[str, bytes]
     elfs: tuple[ElfInfo, ...]
@@ -180,6 +182,7 @@ def _keep_text(path: str) -> bool:
 class _State:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
     files: dict[str, MemberFile] = field(default_factory=dict)
     dirs: set[str] = field(default_factory=set)
     symlinks: dict[str, str] = field(default_factory=dict)
@@ -298,8 +301,8 @@ def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
 
 def _check_manifest(st: _State) -> Mapping[str, object] | None:
     if MANIFEST_NAME not in st.files:
-        st.notes.append(f"no {MANIFEST_NAME}: the content hashes could not be checked (a hand-made archive?); "
-                        "every other check ran")
+        st.gaps.append(f"no {MANIFEST_NAME}: the members' content hashes were not checked (a hand-made "
+                       "archive?); every other check ran")
         return None
     if st.manifest_raw is None:
         st.problems.append(f"{MANIFEST_NAME}: larger than {MANIFEST_LIMIT:,} bytes; not read")
@@ -469,6 +472,7 @@ def _result(
         manifest=manifest,
         problems=tuple(st.problems),
         notes=tuple(st.notes),
+        gaps=tuple(st.gaps),
         texts=dict(st.texts),
         elfs=tuple(st.elfs),
         elf_problems=tuple(st.elf_problems),

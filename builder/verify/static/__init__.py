@@ -33,6 +33,7 @@ __all__ = ["SourceFindings", "StaticFindings", "analyze_source", "check_static"]
 class StaticFindings:
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    gaps: tuple[str, ...]  # what the profile's data could not check
     details: Mapping[str, object]
     gpu_libraries: tuple[str, ...]
 
@@ -102,4 +103,5 @@ def check_static(scan: ArchiveScan, profile: Profile) -> StaticFindings:
         "symbols_checked": dict(elf.bound),
         "cuda_kernels": dict(elf.kernels),
     }
-    return StaticFindings(problems=tuple(problems), notes=tuple(notes), details=details, gpu_libraries=gpu)
+    return StaticFindings(problems=tuple(problems), notes=tuple(notes), gaps=elf.unchecked, details=details,
+                          gpu_libraries=gpu)
