@@ -122,6 +122,10 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     i = _check_inputs(options, log)
+    if options.backend == "cuda":  # before anything compiles: a setting the lean CUDA build cannot serve
+        from .wheels.cuda.lean import left_out, refuse_settings
+
+        refuse_settings(i.settings, left_out(), source=options.settings_source)
     mtime = source_date_epoch()
     timings["check"] = time.perf_counter() - t0
 

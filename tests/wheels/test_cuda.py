@@ -20,7 +20,7 @@ from builder.native.elf import read_elf
 from builder.profile import Profile
 from builder.util.deb import DebError, extract
 from builder.util.download import DownloadError, fetch
-from builder.wheels.cuda import CUDA_FLAGS, CudaRecipe, _origin_runpath, cuda_architectures
+from builder.wheels.cuda import CUDA_FLAGS, NVCC_FLAGS, CudaRecipe, _origin_runpath, cuda_architectures
 from builder.wheels.cuda.lock import LOCK, load_cuda_lock
 
 
@@ -101,7 +101,7 @@ def test_architectures_come_from_the_profile(profile: Profile) -> None:
     assert recipe.key_material(profile) != recipe.key_material(ampere)  # another GPU: another build
     with pytest.raises(ConfigError, match="compute_capability"):
         cuda_architectures(dataclasses.replace(profile, gpu=None))
-    assert "-DGGML_CUDA=ON" in CUDA_FLAGS and "-DCMAKE_CUDA_FLAGS=-cudart shared" in CUDA_FLAGS
+    assert "-DGGML_CUDA=ON" in CUDA_FLAGS and NVCC_FLAGS == ("-cudart", "shared")
 
 
 @pytest.mark.network  # the pinned toolchain venv's patchelf (cached after the first run)
@@ -116,7 +116,7 @@ def test_a_build_folder_in_runpath_is_reset_to_origin(tmp_path: Path, toolchain_
     subprocess.run([patchelf, "--set-rpath", "$ORIGIN:/tmp/build/toolkit/lib64", str(raw)], check=True)
     wheel = make_wheel(tmp_path / "w", "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64",
                        files={"llama_cpp/lib/libx.so": raw.read_bytes()})
-    fixed = _origin_runpath(wheel, tmp_path / "work", Path(patchelf))
+    fixed = _origin_runpath(wheel, tmp_path / "work", Path(patchelf), 1667997441)
     with zipfile.ZipFile(fixed) as zf:
         info = read_elf("libx.so", zf.read("llama_cpp/lib/libx.so"))
         record = zf.read("llama_cpp_python-0.3.36.dist-info/RECORD").decode()
@@ -125,7 +125,7 @@ def test_a_build_folder_in_runpath_is_reset_to_origin(tmp_path: Path, toolchain_
     with pytest.raises(WheelError, match="patchelf could not reset"):
         _origin_runpath(make_wheel(tmp_path / "w2", "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64",
                                    files={"llama_cpp/lib/libx.so": raw.read_bytes()}), tmp_path / "w3",
-                        tmp_path / "no-patchelf")
+                        tmp_path / "no-patchelf", 1667997441)
 
 
 def test_the_build_key_follows_the_pins_not_the_formatting(tmp_path: Path) -> None:
