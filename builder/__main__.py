@@ -84,6 +84,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         requirements=r.requirements,
         lock=r.lock,
         backend=r.backend,
+        wheelhouse=args.wheelhouse,
     )
     result = build(opts, _log, progress=_TERMINAL)
     print(format_report(make_report(result)), file=sys.stderr)
@@ -156,11 +157,25 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
     profile = resolve_profile(project, r.profile)
     lock = load_lock(project, profile, src=r.requirements, out=r.lock)
     python = find_target_python(profile.python_version)
+    if args.record:
+        from .wheels.record import record_build
+
+        entry = record_build(lock, profile, r.backend, target_python=python, cache=cache_dir(), log=_log)
+        _log(f"wheels: recorded {entry.file} ({entry.backend}, key {entry.key}): sha256 {entry.sha256}")
+        print(entry.sha256)
+        return 0
     wheels = prepare_wheels(project, profile, lock, target_python=python, cache=cache_dir(), build_wheels=True,
-                            log=_log, progress=_TERMINAL, backend=r.backend)
+                            log=_log, progress=_TERMINAL, backend=r.backend,
+                            wheelhouses=[args.wheelhouse] if args.wheelhouse else [])
     for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
+    if args.export is not None:
+        from .wheels.wheelhouse import export
+
+        for path in export(wheels, args.export):
+            _log(f"wheels: exported {path.name} into {args.export}")
+        print(args.export)
     return 0
 
 
@@ -288,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--backend", choices=("cpu", "cuda"), default=None,
                        help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
                             "(recipe key 'backend'; ~20-40 minutes once, then cached)")
+        p.add_argument("--wheelhouse", type=Path, default=None, metavar="DIR",
+                       help="take llama-cpp-python from a folder written by `wheels --export` instead of compiling "
+                            "(its provenance, sha256 and native checks must match this lock and profile)")
 
     p = sub.add_parser("build", help="build submission.tar.gz (from the recipe; options override it)")
     common(p)
@@ -316,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-resolve builder/wheels/cuda/toolkit.lock.toml's pins to files and hashes (PyPI, Debian)")
     p.add_argument("--lock-toolchain", action="store_true",
                    help="re-resolve builder/wheels/toolchain.in into the hash-pinned toolchain.txt (needs PyPI)")
+    p.add_argument("--export", type=Path, default=None, metavar="DIR",
+                   help="write the wheels built from sdists and their provenance.json into DIR (a wheelhouse)")
+    p.add_argument("--record", action="store_true",
+                   help="build (or take from the cache) the --backend wheel and record its sha256 and members in "
+                        "lockfiles/<lock>.builds.toml, which every later build must reproduce")
     p.set_defaults(func=_cmd_wheels)
 
     p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")

@@ -8,7 +8,7 @@ first byte is written, and writes the archive last, atomically.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,14 +58,17 @@ class BuildOptions:
     cache: Path | None = None  # None: cache_dir()
     requirements: Path | None = None  # None: lockfiles/<profile>.in (a recipe may name its own)
     lock: Path | None = None  # None: the .txt beside the requirements
+    wheelhouse: Path | None = None  # a folder exported by `wheels --export`: its build is taken, not compiled
 
 
 def prepare_wheels(
     project: Project, profile: Profile, lock: Lock, *, target_python: Path, cache: Path,
     build_wheels: bool, log: Log, progress: ProgressFactory = no_progress, backend: Backend = "cpu",
+    wheelhouses: Sequence[Path] = (),
 ) -> tuple[CheckedWheel, ...]:
     """Checked wheels for the lock's vendored entries, building llama-cpp-python (for
-    ``backend``) when no hand-placed wheel of the locked version is in ``wheels/``."""
+    ``backend``) when no wheelhouse (``wheels/`` or ``wheelhouses``) has its build and no
+    hand-placed wheel of the locked version is in ``wheels/``."""
 
     def hook(entry: LockEntry) -> Path | None:
         if entry.name != LLAMA_CPP_PYTHON or not build_wheels:
@@ -78,7 +81,7 @@ def prepare_wheels(
             return build_cpu_wheel(entry, profile, target_python=target_python, cache=cache, log=compile_log)
 
     return collect_wheels(lock, profile, wheels_dir=project.wheels_dir, cache=cache,
-                          pip=Pip(target_python), build=hook, log=log)
+                          pip=Pip(target_python), build=hook, log=log, wheelhouses=wheelhouses, backend=backend)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,7 +134,8 @@ def build(options: BuildOptions, log: Log = lambda _m: None, progress: ProgressF
 
     t = time.perf_counter()
     wheels = prepare_wheels(options.project, i.profile, i.lock, target_python=i.target_python, cache=i.cache,
-                            build_wheels=options.build_wheels, log=log, progress=progress, backend=options.backend)
+                            build_wheels=options.build_wheels, log=log, progress=progress, backend=options.backend,
+                            wheelhouses=[options.wheelhouse] if options.wheelhouse else [])
     timings["wheels"] = time.perf_counter() - t
 
     # Two builds of one profile at once (a terminal and a test run) take turns on the

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ..errors import PipError, WheelError, WheelProblems
-from ..layout import builds_record
+from ..layout import PROVENANCE_FILE, builds_record
 from ..lock import Lock, LockEntry
 from ..pip import Pip
 from ..profile import Profile
@@ -20,7 +20,7 @@ from ..util.hashing import sha256_file, write_pinned
 from .check import CheckedWheel, check_wheel, tag_problems, wheel_tags
 from .record import check_against_record
 from .source import LLAMA_CPP_PYTHON, Backend, built_backend, built_facts
-from .wheelhouse import house_key, recipe_for, take
+from .wheelhouse import house_key, load_provenance, recipe_for, take
 
 
 def _candidates(directory: Path, entry: LockEntry) -> list[Path]:
@@ -63,11 +63,15 @@ def collect_wheels(
     out: list[CheckedWheel] = []
     problems: list[str] = []
     houses = tuple(dict.fromkeys([wheels_dir, *wheelhouses]))
+    for folder in wheelhouses:  # an explicit wheelhouse must be one, and valid, whatever the lock holds
+        load_provenance(folder / PROVENANCE_FILE)
+    if (wheels_dir / PROVENANCE_FILE).is_file():
+        load_provenance(wheels_dir / PROVENANCE_FILE)
     for entry in lock.vendored:
         try:
-            house = _from_wheelhouse(entry, profile, houses, backend, lock.path, log)
-            if house is not None:
-                out.append(house)
+            taken = _from_wheelhouse(entry, profile, houses, backend, lock.path, log)
+            if taken is not None:
+                out.append(taken)
                 continue
             out.append(_one(entry, profile, wheels_dir, cache, pip, build, log, lock.path))
         except WheelProblems as exc:

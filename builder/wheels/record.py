@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,9 @@ from typing import Any
 import tomli_w
 
 from ..errors import ConfigError, WheelError
+from ..layout import builds_record
+from ..lock import Lock
+from ..profile import Profile
 from ..util import toml as _toml
 from ..util.fs import write_text_atomic
 from ..util.hashing import sha256_file
@@ -168,3 +171,24 @@ def write_entry(wheel: Path, *, record: Path, backend: str, package: str, versio
         for e in entries]}
     write_text_atomic(record, HEADER + "\n" + tomli_w.dumps(doc))
     return entry
+
+
+def record_build(lock: Lock, profile: Profile, backend: str, *, target_python: Path, cache: Path,
+                 log: Callable[[str], None]) -> RecordedWheel:
+    """Build (or take from the cache) the ``backend`` wheel of the lock's llama-cpp-python and
+    record it beside the lock: the explicit step after a change of pins, flags or tools."""
+    from .source import LLAMA_CPP_PYTHON, built_facts
+
+    entry = lock.get(LLAMA_CPP_PYTHON)
+    if entry is None or entry.provided:
+        raise WheelError(f"{lock.path}: no vendored {LLAMA_CPP_PYTHON} to build and record")
+    if backend == "cuda":
+        from .cuda import build_cuda_wheel as build
+    else:
+        from .cpu import build_cpu_wheel as build
+    wheel = build(entry, profile, target_python=target_python, cache=cache, log=log)
+    facts = built_facts(wheel)
+    if not facts.get("key") or facts.get("backend") != backend:
+        raise WheelError(f"{wheel.parent / 'build.json'}: no {backend} build key: rebuild with this builder")
+    return write_entry(wheel, record=builds_record(lock.path), backend=backend, package=entry.name,
+                       version=entry.version, key=str(facts["key"]), sdist_sha256=str(facts["sdist_sha256"]))

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories.projects import PROFILE, make_wheel, sha256
+from factories.projects import PROFILE, make_wheel, mini_project, sha256, write_lock
 
+from builder.__main__ import main
 from builder.errors import WheelError
 from builder.layout import PROVENANCE_FILE
 from builder.lock import LockEntry
@@ -31,7 +33,7 @@ ENTRY = LockEntry(name="llama-cpp-python", version="0.3.36", hashes=(SDIST,), pr
 RECIPES: dict[str, Recipe] = {"cpu": CpuRecipe(), "cuda": CudaRecipe(lock=load_cuda_lock())}
 
 
-def _built(tmp_path: Path, so: bytes = b"\x7fELF lib", recipe: Recipe = RECIPES["cpu"]) -> CheckedWheel:
+def _built(tmp_path: Path, so: bytes = b"not an ELF file", recipe: Recipe = RECIPES["cpu"]) -> CheckedWheel:
     """A wheel in a cache's built/<key>/ folder with the build.json a build of the lock writes."""
     key = build_key(ENTRY, SDIST, PROF, recipe)
     folder = tmp_path / "cache" / "built" / key
@@ -152,3 +154,58 @@ def test_an_entry_with_unknown_or_wrong_fields_is_refused(tmp_path: Path, field:
     _edit(house, lambda d: d["wheels"][0].__setitem__(field, value))
     with pytest.raises(WheelError, match=re.escape(message)):
         take(house, ENTRY, PROF, CpuRecipe())
+
+
+@pytest.fixture
+def house_project(tmp_path: Path) -> dict[str, Path]:
+    """A project whose lock vendors llama-cpp-python (sdist hash ``SDIST``) and a wheelhouse
+    that holds its CPU build (a tiny wheel standing for it)."""
+    paths = mini_project(tmp_path / "p")
+    write_lock(paths["root"], {"tinypkg": ("1.0", [sha256(paths["wheel"])]),
+                               "llama-cpp-python": ("0.3.36", [SDIST])})
+    paths["house"] = _house(tmp_path)
+    paths["out"] = tmp_path / "submission.tar.gz"
+    return paths
+
+
+def _cli(p: dict[str, Path], *extra: str) -> int:
+    return main(["--root", str(p["root"]), "build", "--model", str(p["model"]), "--output", str(p["out"]), *extra])
+
+
+def _one_line_error(err: str, *needles: str) -> None:
+    lines = [ln for ln in err.splitlines() if ln.startswith("ERROR")]
+    assert len(lines) == 1, err
+    assert all(n in lines[0] for n in needles), lines[0]
+
+
+def test_a_build_takes_the_wheelhouse_and_a_bad_one_leaves_the_previous_archive(
+    house_project: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = house_project
+    assert _cli(p, "--wheelhouse", str(p["house"])) == 0
+    err = capsys.readouterr().err
+    assert "taken from the wheelhouse" in err and "no recorded cpu build" in err
+    before = p["out"].read_bytes()
+    (wheel,) = p["house"].glob("*.whl")
+    good = wheel.read_bytes()
+    wheel.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
+    assert _cli(p, "--wheelhouse", str(p["house"])) != 0
+    _one_line_error(capsys.readouterr().err, str(wheel), "tampered")
+    wheel.write_bytes(good)
+    _edit(p["house"], lambda d: d["wheels"][0].__setitem__("surprise", True))
+    assert _cli(p, "--wheelhouse", str(p["house"])) != 0
+    _one_line_error(capsys.readouterr().err, str(p["house"] / PROVENANCE_FILE), "unknown field 'surprise'")
+    assert _cli(p, "--wheelhouse", str(p["root"] / "template")) != 0  # not a wheelhouse
+    _one_line_error(capsys.readouterr().err, str(p["root"] / "template" / PROVENANCE_FILE))
+    assert p["out"].read_bytes() == before
+    leftovers = [q.name for q in p["out"].parent.iterdir() if q.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_a_projects_wheels_folder_is_a_wheelhouse_too(house_project: dict[str, Path]) -> None:
+    p = house_project
+    for f in p["house"].iterdir():
+        shutil.copy(f, p["root"] / "wheels" / f.name)
+    assert _cli(p) == 0
+    _edit(p["root"] / "wheels", lambda d: d["wheels"][0].__setitem__("flags", ["-DGGML_NATIVE=ON"]))
+    assert _cli(p) != 0  # never used silently, never silently rebuilt
