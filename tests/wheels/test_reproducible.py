@@ -198,3 +198,28 @@ def test_the_compiler_cache_hits_only_the_same_compile(tmp_path: Path, toolchain
     src.write_text(src.read_text() + "int g(void) { return 1; }\n")
     _, s4 = compile_("-O2")
     assert s4["cache_miss"] == 1, s4  # a changed source cannot hit
+
+
+@pytest.mark.network  # the pinned toolchain venv's zig (cached after the first run)
+def test_zig_objects_hold_no_build_path_and_a_lost_map_is_caught(tmp_path: Path, toolchain_python: Path) -> None:
+    """The CPU recipe's zig wrappers and prefix maps, on a tiny C file in two build folders:
+    the objects are identical and hold neither folder; without the maps the leak guard
+    names the member that holds the build folder's path."""
+    objects = []
+    for name in ("one", "two-deeper/x"):
+        cache = tmp_path / name / "cache"
+        work = cache / "built" / ".work"
+        (work / "src").mkdir(parents=True)
+        src = work / "src" / "t.c"
+        src.write_text('const char *where(void) { return __FILE__; }\n')
+        prepared = CpuRecipe().prepare(work, PROF, toolchain=toolchain_python, cache=cache, log=print)
+        env = {**os.environ, **prepared.env}
+        for flags, out in ((prepared.settings["cmake.define.CMAKE_C_FLAGS"], "t.o"), ("", "bare.o")):
+            subprocess.run(f'{prepared.env["CC"]} {flags} -O2 -c {src} -o {work / out}', shell=True, env=env,
+                           check=True)
+        objects.append(((work / "t.o").read_bytes(), work))
+        wheel = make_wheel(tmp_path / name / "w", "w", "1.0",
+                           files={"w/t.o": (work / "t.o").read_bytes(), "w/bare.o": (work / "bare.o").read_bytes()})
+        assert reproducible.check_no_leak(wheel, [str(work), str(cache / "tools")]) == ["w/bare.o"]
+    assert objects[0][0] == objects[1][0]
+    assert b"build/src/t.c" in objects[0][0]
