@@ -60,6 +60,8 @@ def _one(backend: str, wheel: Path, facts: dict[str, Any]) -> Iterator[str]:
         yield f"compile [{backend}]: left out: {'; '.join(f'{k} ({v})' for k, v in facts['left_out'].items())}"
     summary = facts.get("compile") or {}
     if summary.get("families"):
-        yield f"compile [{backend}]: per kernel family, summed ninja step times (= CPU time at -j <= cores, idle):"
+        how = ("each compile's own CPU time (the compile timer)" if summary.get("cpu_timed_steps") else
+               "summed ninja step durations (CPU time only on an idle machine)")
+        yield f"compile [{backend}]: per kernel family, {how}; link and packaging are the rest of the CPU time:"
         for line in format_families(summary):
             yield f"    {line}"

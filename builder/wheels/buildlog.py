@@ -6,6 +6,10 @@ from ``/proc``.
   into a kernel family (mmq, mmf, fattn-mma, fattn-tile, fattn-vec, other .cu, CPU
   sources, link); :func:`summarize` adds them up.  A compile step's duration at ``-j``
   <= the cores of an idle machine is its CPU time; the table says "compile minutes".
+* :func:`write_timer` is the compile launcher that measures each compile's own CPU time
+  (``times`` of a ``sh`` around the compiler, ccache included): a step's duration is its CPU
+  time only on an idle machine, its CPU time is that on any machine;
+  :func:`read_cpu_times` reads what it wrote;
 * :class:`TreePeak` samples the summed resident memory of this process's descendants
   (the build's compilers running at once) once a second: the build's peak memory.
 """
@@ -13,9 +17,11 @@ from ``/proc``.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +66,48 @@ def read_ninja_log(path: Path) -> list[Step]:
     return sorted(steps.values(), key=lambda s: (s.start_ms, s.output))
 
 
+#: The compile launcher: runs the compiler, then appends "<children's user+sys>\t<-o file>".
+_TIMER = """#!/bin/sh
+# the builder's compile timer (builder/wheels/buildlog.py): CPU time of one compile
+out=; prev=
+for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; done
+"$@"
+rc=$?
+f={log}.$$
+times > "$f"
+{{ read -r own; read -r kids; }} < "$f"
+rm -f "$f"
+printf '%s\\t%s\\n' "$kids" "$out" >> {log}
+exit $rc
+"""
+_TIMES = re.compile(r"(\d+)m([\d.]+)s")
+TIMES_FILE = "cpu-times.tsv"
+
+
+def write_timer(work: Path) -> Path:
+    """The launcher script in ``work``; it appends to ``work/cpu-times.tsv``."""
+    script = work / "compile-timer"
+    script.write_text(_TIMER.format(log=shlex.quote(str(work / TIMES_FILE))), encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def read_cpu_times(path: Path) -> dict[str, float]:
+    """Output file -> CPU seconds of its compile (user + system of the compiler's processes)."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_LOG_BYTES)
+    except OSError:
+        return {}
+    out: dict[str, float] = {}
+    for line in raw.decode("utf-8", "replace").splitlines()[:MAX_ENTRIES]:
+        times, _, output = line.partition("\t")
+        found = _TIMES.findall(times)
+        if len(found) == 2 and output:
+            out[output.strip()] = sum(int(m) * 60 + float(sec) for m, sec in found)
+    return out
+
+
 def family(output: str) -> str:
     """The kernel family of one ninja output (an object file or a linked library)."""
     base = output.rsplit("/", 1)[-1]
@@ -75,29 +123,37 @@ def family(output: str) -> str:
     return "other"
 
 
-def summarize(steps: Iterable[Step]) -> dict[str, Any]:
-    """Per family: the number of steps, their summed seconds and the slowest one; the total."""
+def summarize(steps: Iterable[Step], cpu: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Per family: the number of steps, their summed seconds (each compile's CPU time where
+    ``cpu`` has it, else its duration) and the slowest one; the total."""
     fams: dict[str, dict[str, Any]] = {}
     first, last = None, 0
+    measured = 0
     for s in steps:
         f = fams.setdefault(family(s.output), {"steps": 0, "seconds": 0.0, "slowest": "", "slowest_s": 0.0})
+        took = (cpu or {}).get(s.output)
+        measured += took is not None
+        took = s.seconds if took is None else took
         f["steps"] += 1
-        f["seconds"] = round(f["seconds"] + s.seconds, 3)
-        if s.seconds > f["slowest_s"]:
-            f["slowest"], f["slowest_s"] = s.output.rsplit("/", 1)[-1], s.seconds
+        f["seconds"] = round(f["seconds"] + took, 3)
+        if took > f["slowest_s"]:
+            f["slowest"], f["slowest_s"] = s.output.rsplit("/", 1)[-1], round(took, 1)
         first = s.start_ms if first is None else min(first, s.start_ms)
         last = max(last, s.end_ms)
     ordered = {k: fams[k] for k in FAMILIES if k in fams}
     total = sum(f["seconds"] for f in ordered.values())
     return {"families": ordered, "steps": sum(f["steps"] for f in ordered.values()),
-            "step_seconds": round(total, 3), "ninja_wall_s": round((last - (first or 0)) / 1000, 3)}
+            "step_seconds": round(total, 3), "ninja_wall_s": round((last - (first or 0)) / 1000, 3),
+            "cpu_timed_steps": measured}
 
 
 def format_families(summary: dict[str, Any]) -> list[str]:
-    """``family  steps  compile-min  share  slowest`` lines of :func:`summarize`'s result."""
+    """``family  steps  CPU-min  share  slowest`` lines of :func:`summarize`'s result (the
+    column says ``step-min`` where the compiles' CPU times were not measured)."""
     fams: dict[str, dict[str, Any]] = summary.get("families", {})
     total = float(summary.get("step_seconds", 0.0)) or 1.0
-    lines = [f"{'family':<12} {'steps':>5} {'compile-min':>11} {'share':>6}  slowest"]
+    column = "CPU-min" if summary.get("cpu_timed_steps") else "step-min"
+    lines = [f"{'family':<12} {'steps':>5} {column:>11} {'share':>6}  slowest"]
     for name, f in fams.items():
         lines.append(f"{name:<12} {f['steps']:>5} {f['seconds'] / 60:>11.1f} {f['seconds'] / total:>6.0%}  "
                      f"{f['slowest']} ({f['slowest_s']:.0f} s)")

@@ -59,10 +59,6 @@ class CompilerCache:
             "CCACHE_UMASK": "077",
         }
 
-    def launchers(self, languages: Sequence[str]) -> dict[str, str]:
-        """Config settings that put ccache before each language's compiler."""
-        return {f"cmake.define.CMAKE_{lang}_COMPILER_LAUNCHER": str(self.program) for lang in languages}
-
     def stats(self, env: Mapping[str, str]) -> dict[str, int]:
         """ccache's counters (zeroed at each build's start): hits and misses of this build."""
         out = self._run(env, "--print-stats")

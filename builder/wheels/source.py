@@ -335,9 +335,10 @@ def _compile(
     prepared = replace(recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log), epoch=epoch)
     ccache = compiler_cache(toolchain.parent, cache, prepared.compilers)
     env = build_env(work, toolchain.parent, epoch, {**prepared.env, **(ccache.env(work / "tmp") if ccache else {})})
+    launchers = [str(buildlog.write_timer(work)), *([str(ccache.program)] if ccache else [])]
     settings: dict[str, str | Sequence[str]] = {
         **prepared.settings, **REPRODUCIBLE_SETTINGS, "build-dir": str(work / "build"),
-        **(ccache.launchers(prepared.languages) if ccache else {}),
+        **{f"cmake.define.CMAKE_{lang}_COMPILER_LAUNCHER": ";".join(launchers) for lang in prepared.languages},
     }
     check_requirements(toolchain, src, settings, what=f"{entry.pin} ({sdist.name})")
     log(f"wheels: building {entry.pin} {recipe.describe(profile)}; once per machine, then cached"
@@ -368,6 +369,7 @@ def _measured(
     per-object log (``compile`` in build.json: the families of :mod:`.buildlog`)."""
     t0, cpu0, load0 = start
     steps = buildlog.read_ninja_log(work / "build" / ".ninja_log")
+    cpu = buildlog.read_cpu_times(work / buildlog.TIMES_FILE)
     measured: dict[str, Any] = {
         "wall_s": round(buildlog.now() - t0, 1),
         "cpu_s": round(buildlog.cpu_seconds_of_children() - cpu0, 1),
@@ -378,8 +380,9 @@ def _measured(
         "load_1min_before": load0,
         "compiler_cache": ccache.stats(env) if ccache else "off",
     }
-    return {"measured": measured, "compile": {**buildlog.summarize(steps),
-                                              "objects": [[s.output, s.start_ms, s.end_ms] for s in steps]}}
+    return {"measured": measured, "compile": {
+        **buildlog.summarize(steps, cpu),
+        "objects": [[s.output, s.start_ms, s.end_ms, round(cpu.get(s.output, -1.0), 2)] for s in steps]}}
 
 
 def _loadavg() -> float:
