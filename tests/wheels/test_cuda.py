@@ -173,3 +173,50 @@ def test_relock_fills_in_the_files_of_the_pins(tmp_path: Path, monkeypatch: pyte
     again = load_cuda_lock(copy)
     assert next(d for d in again.debs if d.package == "gcc-10").sha256 == "f" * 64
     assert [w.sha256 for w in again.wheels] == [w.sha256 for w in lock.wheels]
+
+
+_TINY_CU = """#include <cassert>
+__global__ void add(float *a, const float *b, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    assert(n > 0);  // __FILE__ in device code
+    if (i < n) a[i] += b[i];
+}
+extern "C" const char *where() { return __FILE__; }
+extern "C" int run(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); return 0; }
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.network  # the pinned CUDA toolkit and host compiler (530 MB of downloads, cached)
+def test_a_cuda_library_is_the_same_bytes_in_any_build_folder(tmp_path: Path, toolchain_python: Path) -> None:
+    """The CUDA recipe's compile and link flags on a tiny .cu (a kernel with a device assert,
+    host code with __FILE__), compiled in two cache roots' build folders: the libraries are
+    byte-identical and hold neither folder; without the prefix maps the guard names the
+    library (nvcc's per-process temp name never reaches it: the link strips it)."""
+    from builder.layout import cache_dir
+    from builder.pip import Pip
+    from builder.wheels.cuda.hostcc import host_compiler
+    from builder.wheels.cuda.toolkit import cuda_toolkit
+    from builder.wheels.reproducible import LINK_FLAGS, check_no_leak, nvcc_prefix_maps
+
+    lock = load_cuda_lock()
+    host = host_compiler(lock, cache_dir(), print)
+    toolkit = cuda_toolkit(lock, Pip(toolchain_python), host, cache_dir(), print)
+    built = {}
+    for name in ("one", "two/deeper"):
+        cache = tmp_path / name / "cache"
+        work = cache / "built" / ".work"
+        (work / "src").mkdir(parents=True)
+        (work / "src" / "k.cu").write_text(_TINY_CU)
+        for maps, out in ((nvcc_prefix_maps(work, cache), "k.so"), ((), "bare.so")):
+            subprocess.run([str(toolkit.nvcc), "-ccbin", str(host.cxx), *NVCC_FLAGS, *maps, "-O3",
+                            "-Xcompiler=-fPIC", "--generate-code=arch=compute_75,code=[compute_75,sm_75]", "-c",
+                            str(work / "src" / "k.cu"), "-o", str(work / "k.o")], check=True, cwd=work)
+            subprocess.run([str(host.cxx), "-shared", *LINK_FLAGS, "-o", str(work / out), str(work / "k.o"),
+                            f"-L{toolkit.root / 'lib64'}", "-lcudart"], check=True, cwd=work)
+        wheel = make_wheel(tmp_path / name / "w", "w", "1.0",
+                           files={"w/k.so": (work / "k.so").read_bytes(), "w/bare.so": (work / "bare.so").read_bytes()})
+        assert check_no_leak(wheel, [str(work), str(cache / "tools")]) == ["w/bare.so"]
+        built[name] = (work / "k.so").read_bytes()
+        assert b"tmpxft_" not in built[name] and b"build/src/k.cu" in built[name]
+    assert built["one"] == built["two/deeper"]
