@@ -42,7 +42,8 @@ from pathlib import Path
 
 from builder.errors import BuilderError
 from builder.layout import DEFAULT_PROFILE, Project
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
+from builder.spec import Overrides, resolve_spec
 
 from .agent import bench_agent
 from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
@@ -56,7 +57,7 @@ def _log(message: str) -> None:
     print(f"* {message}", file=sys.stderr, flush=True)
 
 
-def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequence[str]) -> Iterator[str]:
+def run_bench(project: Project, *, profile_name: str | None, size_mib: int, parts: Sequence[str]) -> Iterator[str]:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise BuilderError(f"bench: unknown part '{unknown[0]}' (known: {', '.join(PARTS)})")
@@ -65,10 +66,11 @@ def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequ
         if parts == ["compile"]:
             return
     _log("bench: building the default submission first (cached wheel and model)")
-    base = build(BuildOptions(project=project, profile=profile_name,
-                              output=project.root / "build" / "bench-default.tar.gz"), _log)
+    spec = resolve_spec(project, None, Overrides(profile=profile_name,
+                                                 output=project.root / "build" / "bench-default.tar.gz"))
+    base = build(spec, _log)
     model = base.model.path
-    lib = project.stage_dir(profile_name) / "lib"
+    lib = project.stage_dir(spec.profile, spec.cache) / "lib"
     with tempfile.TemporaryDirectory(prefix="bench-", dir=project.root / "build") as tmp:
         work = Path(tmp)
         if "levels" in parts:
@@ -88,7 +90,7 @@ def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequ
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
-    ap.add_argument("--profile", default=DEFAULT_PROFILE)
+    ap.add_argument("--profile", default=None, help=f"default: the recipe's, else {DEFAULT_PROFILE}")
     ap.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
     ap.add_argument("--only", default="", help=f"comma list of parts: {','.join(PARTS)}")
     args = ap.parse_args(argv)

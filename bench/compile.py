@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builder.layout import Project, cache_dir
+from builder.layout import Project
 from builder.lock import load_lock
 from builder.profile import resolve_profile
+from builder.spec import Overrides, resolve_spec
 from builder.wheels.buildlog import format_families
 from builder.wheels.source import find_built
 from builder.wheels.wheelhouse import recipe_for
@@ -23,14 +24,15 @@ def _facts(wheel: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def bench_compile(project: Project, profile_name: str, cache: Path | None = None) -> Iterator[str]:
-    profile = resolve_profile(project, profile_name)
-    entry = load_lock(project, profile).get("llama-cpp-python")
+def bench_compile(project: Project, profile_name: str | None) -> Iterator[str]:
+    spec = resolve_spec(project, None, Overrides(profile=profile_name))
+    profile = resolve_profile(project, spec.profile)
+    entry = load_lock(profile, requirements=spec.requirements, lock=spec.lock).get("llama-cpp-python")
     if entry is None:
         yield "compile: the lock has no llama-cpp-python: nothing is built from an sdist"
         return
     for backend in ("cpu", "cuda"):
-        wheel = find_built(entry, profile, cache or cache_dir(), recipe_for(backend))
+        wheel = find_built(entry, profile, spec.cache, recipe_for(backend))
         if wheel is None:
             yield f"compile [{backend}]: no {backend.upper()} build of the current lock in the cache"
             continue

@@ -1,5 +1,6 @@
 """The project layout and the builder's defaults: the one owner of every file name, folder
-and default value a stage would otherwise spell for itself.
+and default value a stage would otherwise spell for itself (which default applies to a
+build, after the recipe and the command line, is chosen once by :mod:`builder.spec`).
 
 A *project* is a folder (``--root``, default ``.``) that may hold its own
 

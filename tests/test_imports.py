@@ -28,7 +28,7 @@ def _modules() -> list[str]:
 def test_the_walk_finds_the_stages() -> None:
     found = set(_modules())
     for stage in ("builder.lock", "builder.wheels", "builder.model", "builder.archive", "builder.verify",
-                  "builder.pipeline", "builder.layout"):
+                  "builder.pipeline", "builder.spec", "builder.layout"):
         assert stage in found
 
 
@@ -40,14 +40,16 @@ def test_module_imports_alone(module: str) -> None:
 
 # ------------------------------------------------------------- the direction of imports
 
-ROOT = Path(builder.__file__).resolve().parent
+#: The package's own folder (where a module's file is looked for).
+PACKAGE = Path(builder.__file__).resolve().parent
 #: Shared tools: rooms of their own that any stage may use; they use no stage (``builder``: its
 #: ``__init__``, the version).
 SHARED = ("builder", "errors", "util", "layout", "progress", "native", "pip")
 #: The stages in pipeline order: each may import the shared rooms and the stages before it.
 STAGES = ("profile", "lock", "wheels", "vendor", "model", "template", "archive", "verify")
-#: The wiring on top: the recipe, the report, the orchestrator, the CLI; they may import anything below.
-TOP = ("recipe", "report", "pipeline", "starter", "__main__")
+#: The wiring on top: the recipe and the spec resolved from it, the report, the orchestrator, the CLI;
+#: they may import anything below.
+TOP = ("recipe", "spec", "report", "pipeline", "starter", "__main__")
 
 
 def _room(module: str) -> str:
@@ -58,7 +60,7 @@ def _room(module: str) -> str:
 
 def _is_module(name: str) -> bool:
     rel = Path(*name.split(".")[1:]) if "." in name else Path()
-    return (ROOT / rel).with_suffix(".py").is_file() or (ROOT / rel / "__init__.py").is_file()
+    return (PACKAGE / rel).with_suffix(".py").is_file() or (PACKAGE / rel / "__init__.py").is_file()
 
 
 def _import_edges() -> dict[str, set[tuple[str, str]]]:
@@ -67,7 +69,8 @@ def _import_edges() -> dict[str, set[tuple[str, str]]]:
     edges: dict[str, set[tuple[str, str]]] = {}
     for module in _modules():
         rel = Path(*module.split(".")[1:]) if "." in module else Path()
-        path = ROOT / rel / "__init__.py" if (ROOT / rel / "__init__.py").is_file() else (ROOT / rel).with_suffix(".py")
+        init = PACKAGE / rel / "__init__.py"
+        path = init if init.is_file() else (PACKAGE / rel).with_suffix(".py")
         package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
         targets: list[str] = []
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

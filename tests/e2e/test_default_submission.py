@@ -9,14 +9,14 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
 from builder.__main__ import main
 from builder.layout import Project
-from builder.lock import load_lock
 from builder.profile import resolve_profile
 from builder.verify import verify
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
@@ -67,7 +67,7 @@ def test_rebuild_is_byte_identical(default_submission: Path, tmp_path: Path) -> 
 
 def test_default_submission_passes_all_levels(default_submission: Path) -> None:
     profile = resolve_profile(Project(ROOT), "kaggle-2024")
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     report = verify(
         default_submission,
         profile,

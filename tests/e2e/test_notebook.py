@@ -20,21 +20,21 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
-from builder.layout import Project, cache_dir
-from builder.lock import load_lock
+from builder.layout import cache_dir
 from builder.pip import Pip, make_venv
 from builder.profile import Profile
 from builder.util.hashing import write_pinned
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 
 
 def _notebook_venv(tmp: Path, target_python: Path, profile: Profile, wheel: Path) -> Path:
     python = make_venv(target_python, tmp / "notebook-venv")
     pip = Pip(python)
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     provided = tmp / "provided.txt"
     provided.write_text("".join(
         write_pinned(tmp / f"{e.name}.txt", e.pin, e.hashes).read_text() for e in lock.provided), encoding="utf-8")

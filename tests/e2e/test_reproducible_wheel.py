@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
-from builder.layout import Project, builds_record, cache_dir, default_path
-from builder.lock import load_lock
+from builder.layout import Project, builds_record, cache_dir
 from builder.profile import resolve_profile
 from builder.wheels.record import load_record
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 
@@ -37,8 +36,8 @@ def _fresh_cache(root: Path) -> Path:
 
 def test_the_cpu_wheel_built_elsewhere_reproduces_the_record(tmp_path: Path, target_python: Path) -> None:
     profile = resolve_profile(Project(ROOT), "kaggle-2024")
-    lock = load_lock(Project(ROOT), profile)
-    recorded = {e.backend: e for e in load_record(builds_record(default_path("lockfiles/kaggle-2024.txt")))}
+    lock = project_lock(ROOT, profile)
+    recorded = {e.backend: e for e in load_record(builds_record(lock.path))}
     assert "cpu" in recorded, "lockfiles/kaggle-2024.builds.toml records no CPU build"
     home = tmp_path / "home-of-someone-else"
     (home / "tmp").mkdir(parents=True)
@@ -65,4 +64,3 @@ def test_the_cpu_wheel_built_elsewhere_reproduces_the_record(tmp_path: Path, tar
     from builder.util.hashing import sha256_file
 
     assert sha256_file(wheel) == recorded["cpu"].sha256
-    assert lock.get("llama-cpp-python") is not None

@@ -15,8 +15,6 @@ from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_in
 from builder.profile import Profile
 from builder.verify import VerifyReport, format_table, verify
 
-ROOT = Path(__file__).resolve().parents[2]
-
 #: A stand-in llama_cpp importable from lib/ (these tests are about imports, not models).
 FAKE_LLAMA = b'__version__ = "0.0+fake"\n\n' + FAKE_LLAMA_API.encode()
 

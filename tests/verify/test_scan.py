@@ -17,8 +17,6 @@ from builder.progress import RecordingProgress
 from builder.verify import format_table, verify
 from builder.verify.scan import check_name, scan_archive
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _problems(archive: Path, extract_to: Path | None = None) -> str:
     scan = scan_archive(archive, extract_to=extract_to)

@@ -14,7 +14,6 @@ from builder.profile import Profile
 from builder.verify import format_table, verify
 from builder.verify.static import analyze_source
 
-ROOT = Path(__file__).resolve().parents[2]
 PY310 = (3, 10)
 
 needs_gcc = pytest.mark.skipif(gcc() is None, reason="gcc is not installed: cannot build test ELF files")

@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, make_wheel
+from factories.paths import ROOT
+from factories.projects import PROFILE, make_wheel, project_lock
 
 from builder.errors import WheelError
 from builder.lock import LockEntry
@@ -25,7 +26,6 @@ from builder.wheels.prune import plan_pruning
 from builder.wheels.source import BuildProgress, build_key, find_built, retag
 
 PROF = load_profile(PROFILE)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
@@ -96,10 +96,7 @@ def test_build_progress_lines() -> None:
 def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...], profile: Profile) -> None:
     """Every .so of the cached portable wheel needs no GLIBC/GLIBCXX newer than the profile,
     no libstdc++ or libgomp; every vendored one passes verify's full ELF check."""
-    from builder.layout import Project
-    from builder.lock import load_lock
-
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     built = next(w for w in llama_wheels if w.entry.name == "llama-cpp-python")
     assert {str(t) for t in wheel_tags(built.path)[2]} == {"py3-none-manylinux_2_31_x86_64"}
     record = json.loads((built.path.parent / "build.json").read_text())

@@ -10,8 +10,9 @@ from factories.projects import PROFILE, mini_project
 
 from builder.errors import ConfigError
 from builder.layout import Project, default_path
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
 from builder.profile import load_profile
+from builder.spec import Overrides, resolve_spec
 from builder.wheels.cuda import CUDA_FLAGS, CudaRecipe
 from builder.wheels.cuda.lean import LEAN_FLAGS, left_out, refuse_settings, setting_problems
 from builder.wheels.cuda.lock import load_cuda_lock
@@ -59,9 +60,10 @@ def test_a_cuda_build_with_flash_attn_is_refused_before_anything_compiles(tmp_pa
     """`build --backend cuda --set flash_attn=true`: a one-line error naming the setting and
     where it came from, before the wheels stage (no toolkit download, no compile)."""
     paths = mini_project(tmp_path / "p")
-    opts = BuildOptions(project=Project(tmp_path / "p"), model=paths["model"], output=tmp_path / "out.tar.gz",
-                        backend="cuda", agent_settings={"flash_attn": True}, settings_source="--set",
-                        cache=tmp_path / "cache", build_wheels=True)
-    with pytest.raises(ConfigError, match=r"^--set: agent setting flash_attn = True needs flash attention"):
-        build(opts)
+    spec = resolve_spec(Project(tmp_path / "p"), None,
+                        Overrides(model=paths["model"], output=tmp_path / "out.tar.gz", backend="cuda",
+                                  agent={"flash_attn": True}), cache=tmp_path / "cache")
+    with pytest.raises(ConfigError, match=r"--set: agent setting flash_attn = True needs flash attention") as exc:
+        build(spec)
+    assert str(exc.value).startswith(spec.agent_source) and "\n" not in str(exc.value)  # names where it was set
     assert not (tmp_path / "out.tar.gz").exists() and not (tmp_path / "cache" / "built").exists()

@@ -16,10 +16,18 @@ import random
 import statistics
 import sys
 import time
-from typing import Any, cast
+from typing import Any, cast, get_type_hints
 
 from verify_common import load_natives, preload, tail
-from verify_protocol import AgentReport, AgentTurn, EpisodeReport, PlayRequest, PlayResult, TurnReport
+from verify_protocol import (
+    AgentReport,
+    AgentTurn,
+    EpisodeReport,
+    PlayRequest,
+    PlayResult,
+    TurnReport,
+    shape_problems,
+)
 
 
 def _str(x: Any) -> str:
@@ -33,7 +41,8 @@ LINEUPS: tuple[tuple[str | None, ...], ...] = (
 )
 
 
-def _account(env: Any, ours: list[int]) -> EpisodeReport:
+def _account(env: Any, ours: list[int]) -> tuple[list[AgentReport], list[str]]:
+    """Our agents' reports of one episode, and every rule they broke."""
     steps = env.steps
     # every reset() appends an (empty) entry to env.logs without clearing it, and
     # make() + run() reset twice: align the tail of logs with steps
@@ -81,18 +90,20 @@ def _account(env: Any, ours: list[int]) -> EpisodeReport:
                 "stderr": tail(stderr, 800) if last["status"] != "DONE" else "",
             }
         )
-    return {"agents": agents, "violations": violations, "steps": len(steps)}
+    return agents, violations
 
 
 #: The channel the template reports each turn through (see agent20q's report module).
 REPORT_VARIABLE = "GGUF_AGENT_REPORT"
 _REPORT_LINES = 20_000
 _REPORT_BYTES = 16 << 20
-_TURN_KEYS = frozenset(AgentTurn.__annotations__)
+_TURN_TYPES = get_type_hints(AgentTurn)
 
 
 def read_turns(path: str) -> TurnReport:
-    """The agents' turn lines, bounded (an agent could write anything there)."""
+    """The agents' turn lines, bounded (an agent could write anything there): the keys of
+    :class:`AgentTurn` whose values fit it; a line that does not parse, or has a value of
+    another type (dropped), counts in ``bad_lines``."""
     out: TurnReport = {"turns": [], "lines": 0, "bad_lines": 0}
     try:
         fh = open(path, "rb")
@@ -106,29 +117,34 @@ def read_turns(path: str) -> TurnReport:
             except ValueError:
                 out["bad_lines"] += 1
                 continue
-            if isinstance(line, dict) and len(out["turns"]) < _REPORT_LINES:
-                kept = {k: (v[:300] if isinstance(v, str) else v) for k, v in line.items() if k in _TURN_KEYS}
-                out["turns"].append(cast(AgentTurn, kept))
+            if not isinstance(line, dict):
+                out["bad_lines"] += 1
+                continue
+            kept = {k: (v[:300] if isinstance(v, str) else v) for k, v in line.items() if k in _TURN_TYPES}
+            fitting = {k: v for k, v in kept.items() if not shape_problems(v, _TURN_TYPES[k], k)}
+            if len(fitting) < len(kept):
+                out["bad_lines"] += 1
+            if len(out["turns"]) < _REPORT_LINES:
+                out["turns"].append(cast(AgentTurn, fitting))
     return out
 
 
 def do_play(req: PlayRequest) -> PlayResult:
-    if req.get("shims"):
+    if req["shims"]:
         sys.path.append(req["shims"])  # after site-packages: a real torch/transformers wins
-    res: PlayResult = {"native": load_natives(req.get("stubs", []))}
-    res["preload"] = preload(req["preload"], req["agent_dir"])
+    native = load_natives(req["stubs"])
+    preloaded = preload(req["preload"], req["agent_dir"])
     import kaggle_environments
     from kaggle_environments.envs.llm_20_questions import (
         llm_20_questions as game,
     )
 
-    res["kaggle_environments"] = kaggle_environments.__version__
     episodes: list[EpisodeReport] = []
     path = req["main"]
     report = os.path.join(os.path.dirname(os.path.dirname(req["agent_dir"])), "agent-turns.jsonl")
     os.environ[REPORT_VARIABLE] = report  # the agents (in this process) append a line per turn
-    for n in range(int(req["episodes"])):
-        rng = random.Random(int(req.get("seed", 0)) + n)
+    for n in range(req["episodes"]):
+        rng = random.Random(req["seed"] + n)
         cat = rng.choice(game.keywords_list)
         word = rng.choice(cat["words"])
         game.category, game.keyword, game.alts = cat["category"], word["keyword"], word["alts"]
@@ -136,25 +152,29 @@ def do_play(req: PlayRequest) -> PlayResult:
         lineup = LINEUPS[n % len(LINEUPS)]
         start = time.perf_counter()
         env.run([path if who is None else who for who in lineup])
-        ep = _account(env, [i for i, who in enumerate(lineup) if who is None])
-        ep["lineup"] = ["main.py" if who is None else who for who in lineup]
-        ep["keyword"], ep["category"] = game.keyword, game.category
-        ep["seconds"] = time.perf_counter() - start
-        episodes.append(ep)
-    res["episodes"] = episodes
+        agents, violations = _account(env, [i for i, who in enumerate(lineup) if who is None])
+        episodes.append({"lineup": ["main.py" if who is None else who for who in lineup], "agents": agents,
+                         "violations": violations, "steps": len(env.steps), "keyword": game.keyword,
+                         "category": game.category, "seconds": time.perf_counter() - start})
+    turns = [d for ep in episodes for a in ep["agents"] for d in a["durations"][1:]]
+    firsts = [a["durations"][0] for ep in episodes for a in ep["agents"] if a["durations"]]
+    res: PlayResult = {
+        "native": native,
+        "preload": preloaded,
+        "kaggle_environments": kaggle_environments.__version__,
+        "episodes": episodes,
+        "latency": {
+            "first_step_max_s": max(firsts) if firsts else None,
+            "turn_median_s": statistics.median(turns) if turns else None,
+            "turn_max_s": max(turns) if turns else None,
+            "turns": len(turns),
+        },
+        "agent_turns": read_turns(report),
+    }
     llama = sys.modules.get("llama_cpp")
     if llama is not None:
         try:
             res["gpu_offload"] = bool(llama.llama_supports_gpu_offload())
         except Exception as exc:
             res["gpu_offload_error"] = repr(exc)
-    res["agent_turns"] = read_turns(report)
-    turns = [d for ep in episodes for a in ep["agents"] for d in a["durations"][1:]]
-    firsts = [a["durations"][0] for ep in episodes for a in ep["agents"] if a["durations"]]
-    res["latency"] = {
-        "first_step_max_s": max(firsts) if firsts else None,
-        "turn_median_s": statistics.median(turns) if turns else None,
-        "turn_max_s": max(turns) if turns else None,
-        "turns": len(turns),
-    }
     return res
