@@ -50,8 +50,8 @@ def _one(backend: str, wheel: Path, facts: dict[str, Any]) -> Iterator[str]:
            f"{str(facts.get('sha256', ''))[:16]}...)")
     yield (f"compile [{backend}]: wall {float(m.get('wall_s', 0)) / 60:.1f} min, CPU {cpu_min:.1f} min "
            f"(= {cpu_min / cores:.1f} min wall on {cores} idle cores), jobs {m.get('jobs')}, load before "
-           f"{m.get('load_1min_before')}; peak memory {m.get('peak_tree_rss_mib')} MiB (all compilers at once, "
-           f"sampled each second), largest process {m.get('max_process_rss_mib')} MiB")
+           f"{float(m.get('load_1min_before') or 0):.1f}; peak memory {m.get('peak_tree_rss_mib')} MiB (all "
+           f"compilers at once, sampled each second), largest process {m.get('max_process_rss_mib')} MiB")
     ccache = m.get("compiler_cache")
     if isinstance(ccache, dict):
         hits = int(ccache.get("direct_cache_hit", 0)) + int(ccache.get("preprocessed_cache_hit", 0))

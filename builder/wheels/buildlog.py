@@ -130,9 +130,11 @@ def summarize(steps: Iterable[Step], cpu: Mapping[str, float] | None = None) -> 
     first, last = None, 0
     measured = 0
     for s in steps:
-        f = fams.setdefault(family(s.output), {"steps": 0, "seconds": 0.0, "slowest": "", "slowest_s": 0.0})
+        f = fams.setdefault(family(s.output), {"steps": 0, "seconds": 0.0, "slowest": "", "slowest_s": 0.0,
+                                               "cpu_timed": 0})
         took = (cpu or {}).get(s.output)
         measured += took is not None
+        f["cpu_timed"] += took is not None
         took = s.seconds if took is None else took
         f["steps"] += 1
         f["seconds"] = round(f["seconds"] + took, 3)
@@ -153,11 +155,13 @@ def format_families(summary: dict[str, Any]) -> list[str]:
     fams: dict[str, dict[str, Any]] = summary.get("families", {})
     total = float(summary.get("step_seconds", 0.0)) or 1.0
     column = "CPU-min" if summary.get("cpu_timed_steps") else "step-min"
-    lines = [f"{'family':<12} {'steps':>5} {column:>11} {'share':>6}  slowest"]
+    lines = [f"{'family':<18} {'steps':>5} {column:>11} {'share':>6}  slowest"]
     for name, f in fams.items():
-        lines.append(f"{name:<12} {f['steps']:>5} {f['seconds'] / 60:>11.1f} {f['seconds'] / total:>6.0%}  "
+        if summary.get("cpu_timed_steps") and f.get("cpu_timed") == 0:
+            name += " (wall)"  # links are not timed: their duration
+        lines.append(f"{name:<18} {f['steps']:>5} {f['seconds'] / 60:>11.1f} {f['seconds'] / total:>6.0%}  "
                      f"{f['slowest']} ({f['slowest_s']:.0f} s)")
-    lines.append(f"{'total':<12} {summary.get('steps', 0):>5} {total / 60:>11.1f} {1:>6.0%}")
+    lines.append(f"{'total':<18} {summary.get('steps', 0):>5} {total / 60:>11.1f} {1:>6.0%}")
     return lines
 
 

@@ -232,9 +232,11 @@ def test_the_compile_timer_measures_each_compiles_cpu_time(tmp_path: Path) -> No
     assert subprocess.run([str(timer), "sh", "-c", "exit 3", "cc", "-o", "failed.o"]).returncode == 3
     cpu = buildlog.read_cpu_times(tmp_path / buildlog.TIMES_FILE)
     assert set(cpu) == {out, "failed.o"} and cpu[out] > 0.05
-    steps = [buildlog.Step(output=out, start_ms=0, end_ms=60_000)]  # a minute of wall, a fraction of CPU
+    steps = [buildlog.Step(output=out, start_ms=0, end_ms=60_000),  # a minute of wall, a fraction of CPU
+             buildlog.Step(output="bin/libggml-cuda.so", start_ms=60_000, end_ms=61_000)]
     summary = buildlog.summarize(steps, cpu)
     assert summary["families"]["mmq"]["seconds"] == round(cpu[out], 3) and summary["cpu_timed_steps"] == 1
-    assert "CPU-min" in buildlog.format_families(summary)[0]
+    table = buildlog.format_families(summary)
+    assert "CPU-min" in table[0] and table[2].startswith("link (wall)")  # a link is not timed: its duration
     assert "step-min" in buildlog.format_families(buildlog.summarize(steps))[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compile-timer", buildlog.TIMES_FILE]
