@@ -85,6 +85,7 @@ def _spec(args: argparse.Namespace) -> BuildSpec:
         compresslevel=given.get("compresslevel"),
         weights_compresslevel=given.get("weights_compresslevel"),
         backend=given.get("backend"),
+        wheelhouse=given.get("wheelhouse"),
     )
     spec = resolve_spec(Project(args.root), given.get("recipe"), cli)
     if spec.recipe is not None:
@@ -167,9 +168,23 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
         print(TOOLCHAIN_LOCK)
         return EXIT_OK
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
-    for w in prepare_wheels(spec, profile, lock, target_python=python, log=_log, progress=_TERMINAL):
+    if args.record:
+        from .wheels.record import record_build
+
+        entry = record_build(lock, profile, spec.backend, target_python=python, cache=spec.cache, log=_log)
+        _log(f"wheels: recorded {entry.file} ({entry.backend}, key {entry.key}): sha256 {entry.sha256}")
+        print(entry.sha256)
+        return EXIT_OK
+    wheels = prepare_wheels(spec, profile, lock, target_python=python, log=_log, progress=_TERMINAL)
+    for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
+    if args.export is not None:
+        from .wheels.wheelhouse import export
+
+        for path in export(wheels, args.export):
+            _log(f"wheels: exported {path.name} into {args.export}")
+        print(args.export)
     return EXIT_OK
 
 
@@ -295,7 +310,10 @@ def _recipe_options(p: argparse.ArgumentParser) -> None:
 def _backend_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
                    help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
-                        "(recipe key 'backend'; ~20-40 minutes once, then cached)")
+                        "(recipe key 'backend'; ~30 minutes on 2 idle cores once, then cached)")
+    p.add_argument("--wheelhouse", type=Path, default=None, metavar="DIR",
+                   help="take llama-cpp-python from a folder written by `wheels --export` instead of compiling "
+                        "(its provenance, sha256 and native checks must match this lock and profile)")
 
 
 def _add_build(sub: Subparsers) -> None:
@@ -330,6 +348,11 @@ def _add_wheels(sub: Subparsers) -> None:
                    help="re-resolve builder/wheels/cuda/toolkit.lock.toml's pins to files and hashes (PyPI, Debian)")
     p.add_argument("--lock-toolchain", action="store_true",
                    help="re-resolve builder/wheels/toolchain.in into the hash-pinned toolchain.txt (needs PyPI)")
+    p.add_argument("--export", type=Path, default=None, metavar="DIR",
+                   help="write the wheels built from sdists and their provenance.json into DIR (a wheelhouse)")
+    p.add_argument("--record", action="store_true",
+                   help="build (or take from the cache) the --backend wheel and record its sha256 and members in "
+                        "lockfiles/<lock>.builds.toml, which every later build must reproduce")
     p.set_defaults(func=_cmd_wheels)
 
 

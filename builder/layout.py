@@ -54,6 +54,19 @@ STAGE_LOCK = ".lock"
 CACHE_NAME = "gguf-submission-builder"
 
 
+#: Beside a lock ``NAME.txt``: the record of what each wheel built from its sdists must
+#: reproduce (builder/wheels/record.py), ``NAME.builds.toml``.
+BUILDS_RECORD_SUFFIX = ".builds.toml"
+#: In an exported wheelhouse (``wheels --export DIR``): the provenance of its wheels.
+PROVENANCE_FILE = "provenance.json"
+
+
+def builds_record(lock: Path) -> Path:
+    """The record beside the lock file ``lock`` (``lockfiles/kaggle-2024.txt`` ->
+    ``lockfiles/kaggle-2024.builds.toml``)."""
+    return lock.with_name(lock.stem + BUILDS_RECORD_SUFFIX)
+
+
 def cache_dir() -> Path:
     """``$BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/gguf-submission-builder``, else ``~/.cache/…``."""
     explicit = os.environ.get("BUILDER_CACHE_DIR")

@@ -43,7 +43,8 @@ def prepare_wheels(
     progress: ProgressFactory = no_progress, build_wheels: bool = True,
 ) -> tuple[CheckedWheel, ...]:
     """Checked wheels for the lock's vendored entries, building llama-cpp-python (for the
-    spec's backend) when no hand-placed wheel of the locked version is in ``wheels/``."""
+    spec's backend) when no wheelhouse (``wheels/`` or the spec's ``--wheelhouse``) has its
+    build and no hand-placed wheel of the locked version is in ``wheels/``."""
 
     def hook(entry: LockEntry) -> Path | None:
         if entry.name != LLAMA_CPP_PYTHON or not build_wheels:
@@ -57,7 +58,8 @@ def prepare_wheels(
             return build_cpu_wheel(entry, profile, target_python=target_python, cache=spec.cache, log=compile_log)
 
     return collect_wheels(lock, profile, wheels_dir=spec.project.wheels_dir, cache=spec.cache,
-                          pip=Pip(target_python), build=hook, log=log)
+                          pip=Pip(target_python), build=hook, log=log, backend=spec.backend,
+                          wheelhouses=[spec.wheelhouse] if spec.wheelhouse else [])
 
 
 def model_path(spec: BuildSpec, target_python: Path, log: Log) -> Path:
@@ -94,6 +96,10 @@ def _check_inputs(spec: BuildSpec, log: Log) -> _Checked:
     if model_file in files:
         raise ConfigError(where, f"model file name '{model_file}' clashes with a template file")
     settings = merge_settings(spec.template, spec.agent, model_file=model_file, source=spec.agent_source)
+    if spec.backend == "cuda":  # before any download or compile: a setting the lean CUDA build cannot serve
+        from .wheels.cuda.lean import left_out, refuse_settings
+
+        refuse_settings(settings, left_out(), source=spec.agent_source)
     target_python = find_target_python(profile.python_version)
     check_output_dir(spec.output)
     model = user_model or read_gguf(model_path(spec, target_python, log))

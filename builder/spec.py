@@ -39,6 +39,7 @@ class Overrides:
     compresslevel: int | None = None
     weights_compresslevel: int | None = None
     backend: Backend | None = None
+    wheelhouse: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +61,9 @@ class BuildSpec:
     weights_compresslevel: int  # gzip level of the GGUF
     backend: Backend  # what llama-cpp-python is built for
     cache: Path  # the builder's cache (downloads, built wheels, staging folders)
+    #: a folder written by ``wheels --export`` (command line only: a path of one machine):
+    #: llama-cpp-python is taken from it instead of compiled, after its checks
+    wheelhouse: Path | None = None
 
 
 def resolve_spec(
@@ -99,6 +103,7 @@ def spec_of(recipe: Recipe, cli: Overrides, *, project: Project, cache: Path | N
                                      DEFAULT_WEIGHTS_COMPRESSLEVEL),
         backend=cli.backend or recipe.backend or DEFAULT_BACKEND,
         cache=cache or cache_dir(),
+        wheelhouse=cli.wheelhouse,
     )
 
 

