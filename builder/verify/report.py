@@ -118,16 +118,19 @@ def skipped(n: int, reason: str) -> LevelResult:
 
 
 def judged(
-    n: int, problems: Iterable[str], notes: Iterable[str], seconds: float, details: Mapping[str, Any]
+    n: int, problems: Iterable[str], notes: Iterable[str], seconds: float, details: Mapping[str, Any],
+    *, total: int | None = None,
 ) -> LevelResult:
-    """A level that ran: failed when it found any problem."""
+    """A level that ran: failed when it found any problem.  ``total``: how many there were
+    when ``problems`` holds only the first of them."""
     probs = tuple(problems)
+    count = max(len(probs), total or 0)
     return LevelResult(
         level=n,
         name=LEVEL_NAMES[n],
-        status="failed" if probs else "passed",
+        status="failed" if count else "passed",
         problems=probs[:KEPT],
-        problems_total=len(probs),
+        problems_total=count,
         notes=tuple(notes)[:KEPT],
         seconds=seconds,
         details=details,
