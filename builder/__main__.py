@@ -43,10 +43,14 @@ def _parse_setting(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise ConfigError("--set", f"expected KEY=VALUE, got {text!r}")
+    from .util.jsonio import JsonError, NotJson, parse_json
+
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
+        value = parse_json(raw, max_bytes=1 << 20)
+    except NotJson:
+        value = raw  # a bare word: the string itself
+    except JsonError as exc:
+        raise ConfigError("--set", f"{key.strip()}: {exc}") from None
     return key.strip(), value
 
 

@@ -31,8 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..util.jsonio import JsonError, parse_json, read_json
+
 MANIFEST_NAME = "MANIFEST.json"
 MANIFEST_FORMAT = 1
+#: The largest ``MANIFEST.json`` read (it lists every file: ~200 bytes each), and the
+#: largest sidecar or pending record (the manifest and a few lines more).
+MANIFEST_LIMIT = 32 << 20
+SIDECAR_LIMIT = MANIFEST_LIMIT + (1 << 20)
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 SIDECAR_SUFFIX = ".manifest.json"
 REPORT_SUFFIX = ".report.json"
@@ -167,11 +173,11 @@ def pending_text(p: Pending) -> str:
 def read_pending(archive: Path) -> Pending | None:
     """The pending record beside ``archive``; None when there is none or it is unreadable."""
     try:
-        doc = json.loads(pending_path(archive).read_text(encoding="utf-8"))
-        if doc.get("format") != PENDING_FORMAT:
+        doc = read_json(pending_path(archive), max_bytes=2 * SIDECAR_LIMIT)
+        if not isinstance(doc, dict) or doc.get("format") != PENDING_FORMAT:
             return None
         return Pending(temp=str(doc["temp"]), dev=int(doc["dev"]), ino=int(doc["ino"]), sidecar=str(doc["sidecar"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -194,7 +200,8 @@ def sidecar_in_force(archive: Path) -> tuple[str, str] | None:
         return pending_path(archive).name, pending.sidecar
     sidecar = sidecar_path(archive)
     try:
-        return sidecar.name, sidecar.read_text(encoding="utf-8")
+        with sidecar.open("rb") as fh:
+            return sidecar.name, fh.read(SIDECAR_LIMIT + 1).decode("utf-8")
     except FileNotFoundError:
         return None
 
@@ -229,11 +236,14 @@ def check_sidecar(archive: Path, *, size: int, sha256: str, manifest_sha256: str
         return SidecarCheck(problems=(), notes=(f"no {name} beside the archive (archive not cross-checked)",))
     where, text = found
     try:
-        info = json.loads(text)["archive"]
+        doc = parse_json(text, max_bytes=SIDECAR_LIMIT)
+        info = doc["archive"]  # type: ignore[index]
         want_size = int(info["size"])
         want_sha = str(info["sha256"]).lower() if "sha256" in info else None
         want_trailer = (int(str(info["crc32"]), 16), int(info["isize"])) if "crc32" in info else None
         want_manifest = str(info["manifest_sha256"]).lower() if "manifest_sha256" in info else None
+    except JsonError as exc:
+        return SidecarCheck(problems=(f"{where}: {exc}",), notes=())
     except (ValueError, KeyError, TypeError) as exc:
         return SidecarCheck(problems=(f"{where}: unreadable ({exc!r:.100})",), notes=())
     if want_sha is None and (want_trailer is None or want_manifest is None):

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import shutil
 import stat
@@ -44,9 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
-from ..archive.contract import MANIFEST_NAME, check_sidecar, read_manifest_files
+from ..archive.contract import MANIFEST_LIMIT, MANIFEST_NAME, check_sidecar, read_manifest_files
 from ..errors import ProblemList, clip
 from ..native.elf import ElfInfo, is_elf, read_elf
+from ..util.jsonio import JsonError, parse_json
 from .gzipstream import CHUNK, GzipStream
 from .tarstream import Member, Readable, TarStream
 
@@ -56,7 +56,6 @@ DISK_RESERVE = 256 << 20
 #: Largest file kept in memory for the static level (the agent's modules, metadata files);
 #: MANIFEST.json may be larger (it lists every file), and all kept files together are bounded.
 TEXT_LIMIT = 4 << 20
-MANIFEST_LIMIT = 32 << 20
 TEXTS_TOTAL = 64 << 20
 #: Linux's limits on names, in bytes of UTF-8 (what open() and mkdir() count, not
 #: characters): a path of at most PATH_MAX - 1 bytes (PATH_MAX counts the terminating NUL),
@@ -395,9 +394,9 @@ def _check_manifest(st: _State) -> Mapping[str, object] | None:
         st.problems.append(f"{MANIFEST_NAME}: larger than {MANIFEST_LIMIT:,} bytes; not read")
         return None
     try:
-        doc = json.loads(st.manifest_raw)
-    except ValueError as exc:
-        st.problems.append(f"{MANIFEST_NAME}: not valid JSON ({exc})")
+        doc = parse_json(st.manifest_raw, max_bytes=MANIFEST_LIMIT)
+    except JsonError as exc:
+        st.problems.append(f"{MANIFEST_NAME}: {exc}")
         return None
     found = read_manifest_files(doc)
     st.problems.extend(found.problems)

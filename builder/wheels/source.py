@@ -40,11 +40,14 @@ from ..pip import Pip
 from ..profile import Profile
 from ..util.fs import exclusive, temp_folder
 from ..util.hashing import sha256_file, write_pinned
+from ..util.jsonio import read_json
 from .frontend import ConfigSettings, build_wheel, check_requirements
 from .toolchain import toolchain_pins, toolchain_python
 
 LLAMA_CPP_PYTHON = canonicalize_name("llama-cpp-python")
 BUILD_FORMAT = 2
+#: The largest ``build.json`` read back (a few KB).
+RECORD_LIMIT = 1 << 20
 Backend = Literal["cpu", "cuda"]
 BACKENDS: tuple[Backend, ...] = ("cpu", "cuda")
 Log = Callable[[str], None]
@@ -100,18 +103,23 @@ def find_built(entry: LockEntry, profile: Profile, cache: Path, recipe: Recipe) 
     for digest in entry.hashes:
         folder = built_dir(cache) / build_key(entry, digest, profile, recipe)
         record = folder / "build.json"
-        if record.exists():
-            wheel = folder / str(json.loads(record.read_text())["wheel"])
-            if wheel.exists():
-                return wheel
+        try:
+            doc = read_json(record, max_bytes=RECORD_LIMIT)
+            wheel = folder / str(doc["wheel"])  # type: ignore[index]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # none, or not one this builder wrote: built again
+        if wheel.exists():
+            return wheel
     return None
 
 
 def built_backend(wheel: Path) -> str:
     """What ``build.json`` beside a built wheel says it is: ``CPU only`` or ``CUDA 12.4.1, sm_75``."""
     try:
-        record = json.loads((wheel.parent / "build.json").read_text(encoding="utf-8"))
+        record = read_json(wheel.parent / "build.json", max_bytes=RECORD_LIMIT)
     except (OSError, ValueError):
+        return "CPU only"
+    if not isinstance(record, dict):
         return "CPU only"
     if record.get("backend") == "cuda":
         return f"CUDA {record.get('cuda', '?')}, sm_{record.get('architectures', '?')}"

@@ -117,6 +117,8 @@ def test_agent_report_lines_keep_only_values_that_fit(tmp_path: Path) -> None:
         json.dumps({"agent": "b", "round": "two", "load_error": "model failed"}),  # round of the wrong type
         "not json",
         json.dumps(["a list"]),
+        "[" * 200_000,  # json.loads raised RecursionError: the child crashed, the play level with it
+        '{"agent": ' + "[" * 900 + "]" * 900 + "}",  # a value nested deep, shown in a problem
     ]) + "\n")
     code = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom verify_play import read_turns\n"
             "print(json.dumps(read_turns(sys.argv[2])))\n")
@@ -124,7 +126,8 @@ def test_agent_report_lines_keep_only_values_that_fit(tmp_path: Path) -> None:
                           check=True)
     assert json.loads(proc.stdout) == {
         "turns": [{"agent": "a", "turn": "ask", "round": 1, "load_error": None},
-                  {"agent": "b", "load_error": "model failed"}],  # the load error is still seen
-        "lines": 4,
-        "bad_lines": 3,
+                  {"agent": "b", "load_error": "model failed"},  # the load error is still seen
+                  {}],  # the deep value dropped
+        "lines": 6,
+        "bad_lines": 5,
     }

@@ -114,7 +114,7 @@ def read_turns(path: str) -> TurnReport:
             out["lines"] += 1
             try:
                 line = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the interpreter's limit
                 out["bad_lines"] += 1
                 continue
             if not isinstance(line, dict):
