@@ -29,7 +29,7 @@ from typing import Any, Literal
 from ..errors import ModelError
 from ..profile import Profile
 from ..util.units import params
-from .gguf import GGUFInfo
+from .gguf import GGUFInfo, describe
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -123,7 +123,9 @@ def kv_shape(info: GGUFInfo) -> KVShape:
     def need(key: str) -> int:
         value = info.meta_int(f"{arch}.{key}")
         if value is None or value <= 0:
-            raise ModelError(f"{info.path}: metadata has no '{arch}.{key}': cannot estimate the KV cache")
+            raw = info.metadata.get(f"{arch}.{key}")
+            what = "has no" if raw is None else f"has {value} for" if value is not None else f"has {describe(raw)} for"
+            raise ModelError(f"{info.path}: metadata {what} '{arch}.{key}': cannot estimate the KV cache")
         return value
 
     def per_layer(key: str) -> tuple[int, ...] | None:

@@ -3,6 +3,13 @@
 Only the header is read (typed key/values and tensor infos): a multi-GB file is checked
 in milliseconds, and the weights' bytes are read exactly once later, by the archive
 stage, which hashes them while writing.
+
+Every size in the header is bounded before anything is read or allocated, in two classes:
+what is *accepted* (a longer string, a longer array, more keys or tensors: the file is
+refused) and what is *kept* (a string of up to :data:`MAX_KEPT_STRING`, the items of a
+numeric array of up to :data:`SMALL_ARRAY`).  A value accepted but not kept is still
+known for what it is: :class:`LongString` (its size) or :class:`ArrayValue` (its item type
+and count), never mistaken for a number or for a missing key.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 
@@ -45,6 +52,44 @@ _SCALARS: dict[int, str] = {
     12: "<d",
 }
 _STRING, _ARRAY = 8, 9
+#: GGUF value type names (gguf spec), for messages.
+TYPE_NAMES = {0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "int32", 6: "float32", 7: "bool",
+              8: "string", 9: "array", 10: "uint64", 11: "int64", 12: "float64"}
+
+
+@dataclass(frozen=True, slots=True)
+class LongString:
+    """A string value longer than :data:`MAX_KEPT_STRING`: skipped, its size kept."""
+
+    size: int  # bytes
+
+    def __str__(self) -> str:
+        return f"a string of {self.size:,} bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayValue:
+    """An array value: its item type and count (the items of small numeric arrays are in
+    :attr:`GGUFInfo.arrays`)."""
+
+    item_type: str
+    count: int
+
+    def __str__(self) -> str:
+        return f"an array of {self.count:,} {self.item_type}"
+
+
+def describe(value: object) -> str:
+    """What a metadata value is, for messages ("a number", "an array of 30 int32")."""
+    if isinstance(value, (LongString, ArrayValue)):
+        return str(value)
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"a string of {len(value.encode()):,} bytes"
+    return "missing" if value is None else type(value).__name__
 
 #: File types (``general.file_type``, llama_ftype) by name, for reports.
 FILE_TYPES = {
@@ -114,14 +159,24 @@ class GGUFInfo:
     data_end: int
     n_tensors: int
     n_parameters: int
-    metadata: dict[str, Any]  # scalar and string values; arrays as their length
+    #: scalars and kept strings as they are; longer strings as :class:`LongString`, arrays as :class:`ArrayValue`
+    metadata: dict[str, Any]
     tensors: tuple[TensorInfo, ...]
     #: the items of small numeric arrays (per-layer values such as OpenELM's head counts)
     arrays: dict[str, tuple[int | float, ...]] = field(default_factory=dict)
 
     @property
+    def chat_template_size(self) -> int:
+        """Bytes of ``tokenizer.chat_template`` (0: none); a template over
+        :data:`MAX_KEPT_STRING` is accepted but not kept (``chat_template`` is None)."""
+        value = self.metadata.get("tokenizer.chat_template")
+        if isinstance(value, LongString):
+            return value.size
+        return len(value.encode()) if isinstance(value, str) else 0
+
+    @property
     def has_chat_template(self) -> bool:
-        return bool(self.chat_template)
+        return self.chat_template_size > 0
 
     def meta_ints(self, key: str) -> tuple[int, ...] | None:
         """A per-layer integer array's items (None when the key is a scalar or absent)."""
@@ -162,16 +217,16 @@ class _Reader:
         self.fh.seek(n, 1)
         self.pos += n
 
-    def string(self, limit: int = MAX_STRING, what: str = "string", keep: int | None = None) -> str | int:
+    def string(self, limit: int = MAX_STRING, what: str = "string", keep: int | None = None) -> str | LongString:
         """A string of at most ``limit`` bytes (longer: a ModelError before anything is read);
-        one longer than ``keep`` is skipped and its length returned instead."""
+        one longer than ``keep`` is skipped and returned as a :class:`LongString`."""
         at = self.pos
         n = int(self.unpack("<Q"))
         if n > limit:
             raise ModelError(f"{what} of {n} bytes at byte {at} (at most {limit} are accepted)")
         if keep is not None and n > keep:
             self.skip(n)
-            return n
+            return LongString(n)
         return self.read(n).decode("utf-8", errors="replace")
 
     def name(self, limit: int, what: str) -> str:
@@ -189,12 +244,13 @@ class _Reader:
             count = self.unpack("<Q")
             if count > MAX_ARRAY:
                 raise ModelError(f"array of {count} items at byte {self.pos} is not plausible")
+            array = ArrayValue(TYPE_NAMES.get(itype, str(itype)), count)
             if itype in _SCALARS:
                 fmt = _SCALARS[itype]
                 raw = self.read(struct.calcsize(fmt) * count)
                 if count <= SMALL_ARRAY and fmt != "<?":
-                    return _Array(count, struct.unpack(f"<{count}{fmt[1:]}", raw))
-                return count  # long arrays are not needed past their length
+                    return _Array(array, struct.unpack(f"<{count}{fmt[1:]}", raw))
+                return array  # long arrays are not needed past their type and length
             if itype == _STRING:
                 for _ in range(count):
                     at = self.pos
@@ -202,15 +258,19 @@ class _Reader:
                     if n > MAX_STRING:
                         raise ModelError(f"string of {n} bytes at byte {at} (at most {MAX_STRING} are accepted)")
                     self.skip(n)
-                return count
+                return array
             raise ModelError(f"array of unsupported type {itype} at byte {self.pos}")
         raise ModelError(f"unknown value type {vtype} at byte {self.pos}")
 
 
 @dataclass(frozen=True, slots=True)
 class _Array:
-    count: int
+    value: ArrayValue
     items: tuple[int | float, ...]
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _tensor_nbytes(ggml_type: int, shape: tuple[int, ...]) -> int:
@@ -277,7 +337,7 @@ def _read_kv(r: _Reader, n_kv: int) -> tuple[dict[str, Any], dict[str, tuple[int
         value = r.value(vtype)
         if isinstance(value, _Array):
             arrays[key] = value.items
-            value = value.count
+            value = value.value
         metadata[key] = value
     return metadata, arrays
 
@@ -306,7 +366,7 @@ def _layout(
 ) -> tuple[int, int, int]:
     """(alignment, data offset, data end): every tensor aligned and inside the file."""
     alignment = metadata.get("general.alignment", 32)
-    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+    if not _is_int(alignment) or alignment <= 0 or alignment & (alignment - 1):
         problems.append(f"general.alignment {alignment!r} is not a power of two")
         alignment = 32
     data_offset = (header_end + alignment - 1) // alignment * alignment
@@ -331,12 +391,13 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
     alignment, data_offset, data_end = _layout(r.pos, size, metadata, tensors, problems)
     raw_arch = metadata.get("general.architecture")
     arch = raw_arch if isinstance(raw_arch, str) else ""
-    if not arch:
+    if raw_arch is None or raw_arch == "":
         problems.append("metadata has no 'general.architecture'")
+    elif not arch:
+        problems.append(f"'general.architecture' is {describe(raw_arch)}, not an architecture name")
     template = metadata.get("tokenizer.chat_template")
-    if template is not None and not isinstance(template, str):
-        problems.append("'tokenizer.chat_template' is not a string")
-        template = None
+    if template is not None and not isinstance(template, (str, LongString)):
+        problems.append(f"'tokenizer.chat_template' is {describe(template)}, not a string")
     if problems:
         raise ModelProblems(path, problems, "not a valid GGUF file")
     ftype = metadata.get("general.file_type")
@@ -348,9 +409,9 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
         version=version,
         architecture=arch,
         name=model_name if isinstance(model_name, str) else None,
-        file_type=FILE_TYPES.get(ftype, str(ftype)) if isinstance(ftype, int) else None,
-        context_length=ctx if isinstance(ctx, int) else None,
-        chat_template=template,
+        file_type=FILE_TYPES.get(ftype, str(ftype)) if _is_int(ftype) else None,
+        context_length=ctx if _is_int(ctx) else None,
+        chat_template=template if isinstance(template, str) else None,
         alignment=alignment,
         data_offset=data_offset,
         data_end=data_end,
