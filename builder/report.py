@@ -18,6 +18,7 @@ from typing import Any
 from .archive import ArchiveResult
 from .lock import Lock
 from .model import GGUFInfo, PackagedModel
+from .model.fit import offload_note
 from .profile import Profile
 from .spec import BuildSpec
 from .util.fs import write_text_atomic
@@ -151,6 +152,7 @@ def _build_row(result: BuildResult) -> dict[str, Any]:
         "weights_compresslevel": spec.weights_compresslevel,
         "agent_settings": {k: result.settings[k] for k in sorted(spec.agent)},
         "model_source": spec.model.requirement if isinstance(spec.model, PackagedModel) else "file",
+        "gpu_offload": offload_note(spec.backend, result.settings.get("n_gpu_layers")),
     }
 
 
@@ -196,6 +198,8 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 def format_report(report: BuildReport) -> str:
     b = report.build
     out: list[str] = [f"Build report (recipe {b['recipe']}, profile {report.profile}, backend {b['backend']})", ""]
+    if b.get("gpu_offload"):
+        out += [f"Backend {b['backend']}: {b['gpu_offload']}", ""]
     n = len(report.vendored)
     out.append(f"Vendored into lib/: {n} package{'s' if n != 1 else ''}, {human(report.vendored_size)}")
     out += _table(("package", "version", "size", "files", "pruned", "wheel (origin)"), [

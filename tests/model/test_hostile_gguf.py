@@ -111,7 +111,7 @@ def test_an_array_is_never_read_as_a_number(tmp_path: Path, profile: Profile) ->
     assert info.metadata["llama.block_count"] == ArrayValue("uint32", 5000)
     assert info.meta_int("llama.block_count") is None
     with pytest.raises(ModelError, match=r"metadata has an array of 5,000 uint32 for 'llama.block_count'"):
-        inspect_model(info, profile, n_ctx=512)
+        inspect_model(info, profile, n_ctx=512, backend="cuda", n_gpu_layers=-1)
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), float("-inf")])
