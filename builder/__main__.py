@@ -79,12 +79,16 @@ def _spec(args: argparse.Namespace) -> BuildSpec:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
-    from .report import format_report, make_report
+    from .report import format_report, make_report, next_step
+    from .util.interpreter import is_running_target
 
     result = build(_spec(args), _log, progress=_TERMINAL)
     print(format_report(make_report(result)), file=sys.stderr)
     if result.report is not None:
         _log(f"report: {result.report}")
+    here = is_running_target(result.profile.python_version)
+    recipe = str(args.recipe) if args.recipe is not None else None
+    print(next_step(result.spec, recipe=recipe, profile=args.profile, here=here), file=sys.stderr)
     print(result.archive.path)
     return 0
 

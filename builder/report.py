@@ -10,6 +10,8 @@ what was pruned and what that saved, the model, and the archive's size and hash.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +183,33 @@ def _archive_row(result: BuildResult) -> dict[str, Any]:
         "files": len(result.archive.files),
         "manifest": result.archive.manifest_path.name,
     }
+
+
+def next_step(spec: BuildSpec, *, recipe: str | None = None, profile: str | None = None, here: bool = False,
+              cwd: Path | None = None) -> str:
+    """The command that checks what ``spec`` built, for a person to run next: ``make verify``
+    in a checkout (its Makefile has the target), ``python -m builder verify --here`` where
+    the running interpreter is the target (``here``: a Kaggle notebook, whose own packages
+    and GPU level 3-4 then use), else ``python -m builder verify``; with the archive, recipe
+    and profile the build was given (``recipe``, ``profile``: as on its command line), and
+    the project folder when it is not ``cwd`` (default: the current folder)."""
+    project = spec.project
+    elsewhere = project.root.resolve() != (cwd or Path.cwd()).resolve()
+    archive = None if spec.output == project.default_output else spec.output
+    if "verify" in project.make_targets():
+        argv = ["make", *(["-C", str(project.root)] if elsewhere else []), "verify"]
+        if archive is not None:
+            argv.append(f"ARCHIVE={os.path.relpath(archive, project.root)}")
+        argv += [f"{k}={v}" for k, v in (("RECIPE", recipe), ("PROFILE", profile)) if v]
+        why = "checks it loads and plays on the target"
+    else:
+        argv = ["python", "-m", "builder", *(["--root", str(project.root)] if elsewhere else []), "verify"]
+        argv += [str(archive)] if archive is not None else []
+        argv += [*(["--recipe", recipe] if recipe else []), *(["--profile", profile] if profile else [])]
+        argv += ["--here"] if here else []
+        why = ("checks it loads and plays here, on this interpreter and its GPU" if here
+               else "checks it loads and plays on the target")
+    return f"next: {shlex.join(argv)}  ({why})"
 
 
 def write_report(report: BuildReport, path: Path) -> Path:
