@@ -203,7 +203,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if isinstance(spec.model, Path):
         info = read_gguf(spec.model)
     else:
-        info = read_gguf(model_path(spec, find_target_python(profile.python_version), _log))
+        info = read_gguf(model_path(spec, find_target_python(profile.python_version), _log, _TERMINAL))
     defaults = load_defaults(spec.template) if spec.template.is_dir() else {}
 
     def setting(key: str) -> object:

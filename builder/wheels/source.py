@@ -38,6 +38,7 @@ from ..errors import WheelError
 from ..lock import LockEntry
 from ..pip import Pip
 from ..profile import Profile
+from ..progress import ProgressFactory, Task, no_progress
 from ..util.fs import exclusive, temp_folder
 from ..util.hashing import sha256_file, write_pinned
 from ..util.jsonio import read_json
@@ -73,8 +74,10 @@ class Recipe(Protocol):
     def key_material(self, profile: Profile) -> Mapping[str, Any]:
         """Everything that decides the wheel's bytes besides the sdist (flags, target, tools)."""
 
-    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log) -> Prepared:
-        """Compilers, toolkits and config settings for one build in ``work``."""
+    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log,
+                progress: ProgressFactory) -> Prepared:
+        """Compilers, toolkits and config settings for one build in ``work`` (what they
+        download shown as ``progress`` tasks)."""
 
     def finish(self, wheel: Path, work: Path, profile: Profile, prepared: Prepared, log: Log) -> Path:
         """Check (and fix) the built wheel before it is cached; raise WheelError if it does not fit."""
@@ -126,7 +129,8 @@ def built_backend(wheel: Path) -> str:
     return "CPU only"
 
 
-def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log) -> tuple[Path, str]:
+def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log,
+                progress: ProgressFactory = no_progress) -> tuple[Path, str]:
     """The cached sdist of ``entry`` whose sha256 is in the lock; downloaded when missing."""
     dest = cache / "sdists" / entry.name / entry.version
     for cand in sorted(dest.glob("*.tar.gz")) if dest.is_dir() else []:
@@ -134,7 +138,8 @@ def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log) -> tuple[Path
         if digest in entry.hashes:
             return cand, digest
     log(f"wheels: downloading the {entry.pin} sdist (hash-checked)")
-    with tempfile.TemporaryDirectory(prefix="sdist-req-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="sdist-req-") as tmp, progress(f"downloading the {entry.pin} sdist",
+                                                                           None, "B"):
         reqfile = write_pinned(Path(tmp) / "req.txt", entry.pin, entry.hashes)
         pip.run("download", "--no-deps", "--no-build-isolation", "--no-binary", str(entry.name), "--dest", str(dest),
                 "--require-hashes", "-r", str(reqfile), what=f"downloading the {entry.pin} sdist")
@@ -225,12 +230,12 @@ def rewrite_members(wheel: Path, replace: Mapping[str, Path]) -> Path:
 
 
 class BuildProgress:
-    """Turns ninja's ``[n/N]`` lines into a few ``wheels: compiling n/N`` log lines (the
-    CLI's compile progress bar reads them)."""
+    """Reads the build's output: ninja's ``[n/N]`` lines drive ``task`` (files compiled of
+    N), the build backend's ``*** `` lines and pip's last word go to the log."""
 
-    def __init__(self, log: Log) -> None:
+    def __init__(self, log: Log, task: Task) -> None:
         self.log = log
-        self.last = -10
+        self.task = task
         self.total = 0
 
     def __call__(self, line: str) -> None:
@@ -239,18 +244,18 @@ class BuildProgress:
             done, total = text[1:].split("]", 1)[0].split("/", 1)
             if done.isdigit() and total.isdigit() and int(total):
                 self.total = int(total)
-                pct = int(done) * 100 // int(total)
-                if pct >= self.last + 10 or done == total:
-                    self.last = pct
-                    self.log(f"wheels: compiling {done}/{total} ({pct}%)")
+                self.task.update(int(done), int(total))
         elif text.startswith("*** ") or text.startswith("Successfully built"):
             self.log(f"wheels: {text.lstrip('* ')}")
 
 
 def build_from_sdist(
-    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log
+    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log,
+    progress: ProgressFactory = no_progress,
 ) -> Path:
-    """The cached wheel of ``entry`` built by ``recipe`` for ``profile``; built (once) when missing."""
+    """The cached wheel of ``entry`` built by ``recipe`` for ``profile``; built (once) when
+    missing.  ``progress`` shows the long steps: downloads, the compile, a wait for another
+    builder's build."""
     if entry.name != LLAMA_CPP_PYTHON:
         raise WheelError(f"{entry.pin}: the builder only builds llama-cpp-python from source")
     found = find_built(entry, profile, cache, recipe)
@@ -258,27 +263,31 @@ def build_from_sdist(
         return found
     # One build per machine: a second builder (another terminal, a test session) waits
     # for the first one and then takes its wheel from the cache.
-    with exclusive(built_dir(cache) / ".lock", waiting=log, what=f"the wheel build of {entry.pin}"):
+    with exclusive(built_dir(cache) / ".lock", waiting=log, what=f"the wheel build of {entry.pin}",
+                   progress=progress):
         found = find_built(entry, profile, cache, recipe)
         if found is not None:
             return found
-        return _build_locked(entry, profile, recipe, target_python=target_python, cache=cache, log=log)
+        return _build_locked(entry, profile, recipe, target_python=target_python, cache=cache, log=log,
+                             progress=progress)
 
 
 def _build_locked(
-    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log
+    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log,
+    progress: ProgressFactory,
 ) -> Path:
     toolchain = toolchain_python(target_python, cache, log)
-    sdist, sdist_sha = fetch_sdist(entry, Pip(toolchain), cache, log)
+    sdist, sdist_sha = fetch_sdist(entry, Pip(toolchain), cache, log, progress)
     key = build_key(entry, sdist_sha, profile, recipe)
     built_dir(cache).mkdir(parents=True, exist_ok=True)
     with temp_folder(built_dir(cache) / key, "build") as work:  # a killed build's folder is swept first
         src = unpack_sdist(sdist, work / "src")
-        prepared = recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log)
+        prepared = recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log, progress=progress)
         check_requirements(toolchain, src, prepared.settings, what=f"{entry.pin} ({sdist.name})")
         log(f"wheels: building {entry.pin} {recipe.describe(profile)}; once per machine, then cached")
-        wheel = build_wheel(toolchain, src, work / "dist", prepared.settings, env=prepared.env,
-                            on_line=BuildProgress(log), what=f"building {entry.pin}")
+        with progress(f"compiling {entry.pin}", None, "files") as task:
+            wheel = build_wheel(toolchain, src, work / "dist", prepared.settings, env=prepared.env,
+                                on_line=BuildProgress(log, task), what=f"building {entry.pin}")
         wheel = recipe.finish(wheel, work, profile, prepared, log)
         major, minor = profile.glibc_tuple
         wheel = retag(wheel, f"manylinux_{major}_{minor}_{profile.machine}")

@@ -3,6 +3,8 @@ strict TOML reader): every failure is one line, never a traceback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from builder.__main__ import main
@@ -34,7 +36,7 @@ def test_every_refusal_is_one_line(raw: bytes, message: str) -> None:
     assert text.startswith(message) and "\n" not in text and len(text) < 300, text
 
 
-def test_within_bounds_is_plain_json(tmp_path: pytest.TempPathFactory) -> None:
+def test_within_bounds_is_plain_json(tmp_path: Path) -> None:
     nested = b"[" * 64 + b"]" * 64
     assert parse_json(nested, max_bytes=1000) is not None
     assert parse_json('{"a": [1, 2.5, "x", null, true]}', max_bytes=100) == {"a": [1, 2.5, "x", None, True]}
@@ -42,25 +44,25 @@ def test_within_bounds_is_plain_json(tmp_path: pytest.TempPathFactory) -> None:
         parse_json(b"plain words", max_bytes=100)
 
 
-def test_read_json_reads_no_further_than_the_bound(tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "big.json"  # type: ignore[operator]
+def test_read_json_reads_no_further_than_the_bound(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
     path.write_bytes(b"[" + b"0," * (1 << 20) + b"0]")
     with pytest.raises(JsonError, match=r"^1,025 bytes \(at most 1,024 are read\)$"):
         read_json(path, max_bytes=1024)
 
 
-def test_a_toml_file_nested_deep_is_one_config_error(tmp_path: pytest.TempPathFactory) -> None:
+def test_a_toml_file_nested_deep_is_one_config_error(tmp_path: Path) -> None:
     """tomllib raised RecursionError (a traceback) on `a = [[[[…`."""
     for text in ("a = " + "[" * 200_000, "a = " + "{b=" * 200_000):
-        path = tmp_path / "deep.toml"  # type: ignore[operator]
+        path = tmp_path / "deep.toml"
         path.write_text(text)
-        with pytest.raises(ConfigError, match="deep.toml: not valid TOML for the builder: nested too deeply$"):
+        with pytest.raises(ConfigError, match=r"deep\.toml: not valid TOML for the builder: nested too deeply$"):
             toml.load(path)
 
 
-def test_deep_recipe_and_set_values_end_in_one_error_line(tmp_path: pytest.TempPathFactory,
+def test_deep_recipe_and_set_values_end_in_one_error_line(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    recipe = tmp_path / "deep.toml"  # type: ignore[operator]
+    recipe = tmp_path / "deep.toml"
     recipe.write_text("[agent]\nn_ctx = " + "[" * 100_000 + "\n")
     assert main(["--root", str(tmp_path), "inspect", "--recipe", str(recipe), "--json"]) == 1
     err = capsys.readouterr().err.strip()
