@@ -7,7 +7,9 @@ stage, which hashes them while writing.
 Every size in the header is bounded before anything is read or allocated, in two classes:
 what is *accepted* (a longer string, a longer array, more keys or tensors: the file is
 refused) and what is *kept* (a string of up to :data:`MAX_KEPT_STRING`, the items of a
-numeric array of up to :data:`SMALL_ARRAY`).  A value accepted but not kept is still
+numeric array of up to :data:`SMALL_ARRAY`, and no more than :data:`KEPT_STRINGS_TOTAL`
+bytes and :data:`KEPT_ITEMS_TOTAL` items in all: 65,536 keys of 1 MiB strings are a 64 GiB
+header, which a sparse file holds in no disk space).  A value accepted but not kept is still
 known for what it is: :class:`LongString` (its size) or :class:`ArrayValue` (its item type
 and count), never mistaken for a number or for a missing key.
 """
@@ -29,7 +31,7 @@ GGUF_MAGIC = b"GGUF"
 #: template go by the magic and the settings, not the case of the name).
 GGUF_SUFFIX = ".gguf"
 SUPPORTED_VERSIONS = (2, 3)
-MAX_TENSORS = 1 << 20
+MAX_TENSORS = 1 << 16  # ~400 bytes kept each; the largest models have a few thousand
 MAX_KV = 1 << 16
 #: Bounds of every size read from the header, checked before anything is allocated.
 MAX_STRING = 1 << 24  # 16 MiB: any string value (a chat template is ~10-100 KB)
@@ -38,6 +40,8 @@ MAX_KEY = 1 << 10  # 1 KiB: metadata keys are short dotted names
 MAX_TENSOR_NAME = 63  # llama.cpp refuses names of GGML_MAX_NAME (64) bytes or more
 MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
 SMALL_ARRAY = 4096  # numeric arrays up to this long are kept (per-layer values)
+KEPT_STRINGS_TOTAL = 32 << 20  # string bytes kept in all; past it strings are skipped like long ones
+KEPT_ITEMS_TOTAL = 1 << 18  # array items kept in all
 MAX_DIMS = 8
 
 # GGUF value types (gguf spec): id -> struct format (None for string/array)
@@ -62,11 +66,14 @@ TYPE_NAMES = {0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "i
 
 @dataclass(frozen=True, slots=True)
 class LongString:
-    """A string value longer than :data:`MAX_KEPT_STRING`: skipped, its size kept."""
+    """A string value skipped, its size kept: longer than :data:`MAX_KEPT_STRING`, or past
+    the :data:`KEPT_STRINGS_TOTAL` bytes of strings kept."""
 
     size: int  # bytes
 
     def __str__(self) -> str:
+        if self.size <= MAX_KEPT_STRING:
+            return f"a string of {self.size:,} bytes after the {KEPT_STRINGS_TOTAL:,} bytes of strings kept"
         return f"a string of {self.size:,} bytes"
 
 
@@ -201,6 +208,8 @@ class _Reader:
         self.fh = fh
         self.size = size
         self.pos = 0
+        self.kept_bytes = 0  # of string values kept
+        self.kept_items = 0  # of array items kept
 
     def read(self, n: int) -> bytes:
         if n < 0 or self.pos + n > self.size:
@@ -227,9 +236,11 @@ class _Reader:
         n = int(self.unpack("<Q"))
         if n > limit:
             raise ModelError(f"{what} of {n} bytes at byte {at} (at most {limit} are accepted)")
-        if keep is not None and n > keep:
+        if keep is not None and (n > keep or self.kept_bytes + n > KEPT_STRINGS_TOTAL):
             self.skip(n)
             return LongString(n)
+        if keep is not None:
+            self.kept_bytes += n
         return self.read(n).decode("utf-8", errors="replace")
 
     def name(self, limit: int, what: str) -> str:
@@ -251,7 +262,8 @@ class _Reader:
             if itype in _SCALARS:
                 fmt = _SCALARS[itype]
                 raw = self.read(struct.calcsize(fmt) * count)
-                if count <= SMALL_ARRAY and fmt != "<?":
+                if count <= SMALL_ARRAY and fmt != "<?" and self.kept_items + count <= KEPT_ITEMS_TOTAL:
+                    self.kept_items += count
                     return _Array(array, struct.unpack(f"<{count}{fmt[1:]}", raw))
                 return array  # long arrays are not needed past their type and length
             if itype == _STRING:

@@ -133,3 +133,17 @@ def test_thousands_of_problems_are_summarised(tmp_path: Path) -> None:
     assert len(info.value.problems) == 30_000
     assert message.count("\n") == 21 and message.endswith("… and 29,980 more"), message[-200:]
     assert len(json.dumps(message)) < 5000
+
+
+def test_what_is_kept_is_bounded_in_all(tmp_path: Path) -> None:
+    """65,536 keys of 1 MiB strings are accepted one by one: a 64 GiB header (a sparse file
+    holds it in no disk space) was 64 GiB of memory.  Past 32 MiB of strings and 262,144
+    array items in all, values are skipped like long ones, and still known for what they are."""
+    kv = [ARCH] + [(f"k{i}", 8, _string(b"s" * (1 << 20))) for i in range(40)]
+    kv += [(f"a{i}", 9, struct.pack("<IQ", 4, 4096) + bytes(4 * 4096)) for i in range(70)]
+    info = read_gguf(raw_gguf(tmp_path / "m.gguf", kv=kv))
+    assert info.metadata["k30"] == "s" * (1 << 20) and info.metadata["k31"] == LongString(1 << 20)
+    assert len(info.arrays) == 64 and info.metadata["a69"] == ArrayValue("uint32", 4096)
+    late = [(f"k{i}", 8, _string(b"s" * (1 << 20))) for i in range(32)] + [ARCH]
+    with pytest.raises(ModelProblems, match="'general.architecture' is a string of 5 bytes after the 33,554,432"):
+        read_gguf(raw_gguf(tmp_path / "late.gguf", kv=late))
