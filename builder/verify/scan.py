@@ -479,22 +479,24 @@ def scan_archive(
             st.problems.append("main.py: not at the archive root (Kaggle runs /kaggle_simulations/agent/main.py)")
         manifest = _check_manifest(st) if st.members else None
     _check_sidecar(archive, gz.compressed, sha, st)
-    root: Path | None = None
-    if extract_to is not None:
-        if st.problems:
-            _empty(extract_to)
-        else:
-            for link, target in sorted(st.symlinks.items()):
-                try:
-                    (extract_to / link).parent.mkdir(parents=True, exist_ok=True)  # a folder only implied
-                    os.symlink(target, extract_to / link)
-                except OSError as exc:
-                    st.problems.append(f"{link}: symlink cannot be made ({exc.strerror})")
-            if st.problems:
-                _empty(extract_to)
-            else:
-                root = extract_to
+    root = _finish_extraction(extract_to, st) if extract_to is not None else None
     return _result(archive, gz.compressed, sha, st, manifest, root)
+
+
+def _finish_extraction(extract_to: Path, st: _State) -> Path | None:
+    """The symlinks made last (they were judged once every member was known), or, after any
+    problem, the folder emptied: the unpacked archive's root, or None."""
+    if not st.problems:
+        for link, target in sorted(st.symlinks.items()):
+            try:
+                (extract_to / link).parent.mkdir(parents=True, exist_ok=True)  # a folder only implied
+                os.symlink(target, extract_to / link)
+            except OSError as exc:
+                st.problems.append(f"{link}: symlink cannot be made ({exc.strerror})")
+    if st.problems:
+        _empty(extract_to)
+        return None
+    return extract_to
 
 
 def _empty(folder: Path) -> None:

@@ -36,20 +36,20 @@ def _verify(archive: Path, levels: str = "1,2") -> tuple[int, str, float]:
     return proc.returncode, out, peak / 1024
 
 
-def _one_problem_line(out: str, text: str) -> str:
-    """The report's line that holds ``text`` (it must hold it whole: one line)."""
+def _refused(archive: Path, problem: str, levels: str = "1,2") -> float:
+    """``verify`` refuses ``archive`` (exit 1) with ``problem`` whole on one line of its
+    report and no traceback; its peak memory in MiB."""
+    rc, out, peak = _verify(archive, levels)
     assert "Traceback" not in out, out[-3000:]
-    lines = [ln for ln in out.splitlines() if text in ln]
-    assert lines, f"{text!r} not on one line of:\n{out[-3000:]}"
-    return lines[0]
+    assert any(problem in line for line in out.splitlines()), f"{problem!r} not on one line of:\n{out[-3000:]}"
+    assert rc == 1, rc
+    return peak
 
 
 def test_a_million_empty_members(tmp_path: Path) -> None:
     """1,000,000 empty members took 666 MiB in level 1 alone: every one was recorded."""
     archive = many_empty_members(tmp_path / "million.tar.gz", 1_000_000, good_files())
-    rc, out, peak = _verify(archive)
-    _one_problem_line(out, "more than 100,000 members (a submission has hundreds): the archive is refused")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, "more than 100,000 members (a submission has hundreds): the archive is refused") < 300
 
 
 def test_names_are_bounded_in_all(tmp_path: Path) -> None:
@@ -57,9 +57,7 @@ def test_names_are_bounded_in_all(tmp_path: Path) -> None:
     6,000 of them would be 170 MB of names and folders, more than are kept."""
     extra = [Member(name=f"d{i:05d}/" + "/".join(["n" * 250] * 15)) for i in range(6000)]
     archive = build_archive(tmp_path / "names.tar.gz", good_files(), extra_members=extra)
-    rc, out, peak = _verify(archive, "1")
-    _one_problem_line(out, "member names of more than 16,777,216 bytes in all")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, "member names of more than 16,777,216 bytes in all", "1") < 300
 
 
 DEEP = b"[" * 200_000
@@ -74,9 +72,7 @@ def test_json_nested_200000_deep_is_one_problem(tmp_path: Path, member: str) -> 
     else:
         files[member] = DEEP
         archive = build_archive(tmp_path / "deep.tar.gz", files, sidecar=False)
-    rc, out, peak = _verify(archive)
-    _one_problem_line(out, f"{member}: nested deeper than 64 levels")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, f"{member}: nested deeper than 64 levels") < 300
 
 
 def _replace_manifest(archive: Path, data: bytes) -> Path:
@@ -97,35 +93,27 @@ def _replace_manifest(archive: Path, data: bytes) -> Path:
 def test_a_sidecar_nested_deep_is_one_problem(tmp_path: Path) -> None:
     archive = build_archive(tmp_path / "s.tar.gz", good_files())
     sidecar_path(archive).write_bytes(DEEP)
-    rc, out, peak = _verify(archive)
-    _one_problem_line(out, "s.manifest.json: nested deeper than 64 levels")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, "s.manifest.json: nested deeper than 64 levels") < 300
 
 
 def test_a_manifest_of_millions_of_values_is_not_parsed(tmp_path: Path) -> None:
     """32 MiB of ``[{},{},…]`` is 11 million dicts: 700 MB if parsed."""
     archive = build_archive(tmp_path / "wide.tar.gz", good_files(), sidecar=False)
     _replace_manifest(archive, b"[" + b"{}," * ((30 << 20) // 3) + b"{}]")
-    rc, out, peak = _verify(archive, "1")
-    _one_problem_line(out, "MANIFEST.json: about 20,971,522 values (at most 500,000)")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, "MANIFEST.json: about 20,971,522 values (at most 500,000)", "1") < 300
 
 
 def test_a_main_py_too_large_to_parse(tmp_path: Path) -> None:
     """A 3.8 MB main.py of one list literal took 1.9 GB to parse into a syntax tree."""
     main = GOOD_MAIN + "DATA = [" + "1," * 1_900_000 + "]\n"
     archive = build_archive(tmp_path / "big.tar.gz", good_files(main))
-    rc, out, peak = _verify(archive)
-    _one_problem_line(out, "main.py: more than 100,000 tokens: too large to analyse")
-    assert rc == 1 and peak < 300, (rc, peak)
+    assert _refused(archive, "main.py: more than 100,000 tokens: too large to analyse") < 300
 
 
 def test_a_main_py_nested_too_deep_for_the_compiler(tmp_path: Path) -> None:
     main = GOOD_MAIN + "X = " + "1+" * 20_000 + "1\n"
     archive = build_archive(tmp_path / "deep.tar.gz", good_files(main))
-    rc, out, _ = _verify(archive)
-    _one_problem_line(out, "main.py: nested too deeply for Python's compiler")
-    assert rc == 1
+    _refused(archive, "main.py: nested too deeply for Python's compiler")
 
 
 def test_every_problem_is_one_item_of_the_json_report(tmp_path: Path) -> None:
