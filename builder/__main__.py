@@ -88,7 +88,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _log(f"report: {result.report}")
     here = is_running_target(result.profile.python_version)
     recipe = str(args.recipe) if args.recipe is not None else None
-    print(next_step(result.spec, recipe=recipe, profile=args.profile, here=here), file=sys.stderr)
+    print(next_step(result.spec, recipe=recipe, profile=args.profile, output=args.output, here=here), file=sys.stderr)
     print(result.archive.path)
     return 0
 

@@ -185,17 +185,18 @@ def _archive_row(result: BuildResult) -> dict[str, Any]:
     }
 
 
-def next_step(spec: BuildSpec, *, recipe: str | None = None, profile: str | None = None, here: bool = False,
-              cwd: Path | None = None) -> str:
+def next_step(spec: BuildSpec, *, recipe: str | None = None, profile: str | None = None,
+              output: Path | None = None, here: bool = False, cwd: Path | None = None) -> str:
     """The command that checks what ``spec`` built, for a person to run next: ``make verify``
     in a checkout (its Makefile has the target), ``python -m builder verify --here`` where
     the running interpreter is the target (``here``: a Kaggle notebook, whose own packages
-    and GPU level 3-4 then use), else ``python -m builder verify``; with the archive, recipe
-    and profile the build was given (``recipe``, ``profile``: as on its command line), and
-    the project folder when it is not ``cwd`` (default: the current folder)."""
+    and GPU level 3-4 then use), else ``python -m builder verify``; with the recipe, profile
+    and output the build's command line gave (``recipe``, ``profile``, ``output``: verify
+    resolves the rest from the same recipe), and the project folder when it is not ``cwd``
+    (default: the current folder)."""
     project = spec.project
     elsewhere = project.root.resolve() != (cwd or Path.cwd()).resolve()
-    archive = None if spec.output == project.default_output else spec.output
+    archive = spec.output if output is not None else None
     if "verify" in project.make_targets():
         argv = ["make", *(["-C", str(project.root)] if elsewhere else []), "verify"]
         if archive is not None:

@@ -121,9 +121,9 @@ def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.Captu
     assert last == f"next: python -m builder --root {p['root']} verify  (checks it loads and plays on the target)"
 
 
-def _spec_in(root: Path, output: str | None = None) -> BuildSpec:
+def _spec_in(root: Path, output: Path | None = None) -> BuildSpec:
     root.mkdir(parents=True, exist_ok=True)
-    return resolve_spec(Project(root), None, Overrides(output=root / output if output else None), cache=root / "c")
+    return resolve_spec(Project(root), None, Overrides(output=output), cache=root / "c")
 
 
 def test_the_next_step_in_a_checkout_is_make_verify(tmp_path: Path) -> None:
@@ -131,8 +131,9 @@ def test_the_next_step_in_a_checkout_is_make_verify(tmp_path: Path) -> None:
     spec = _spec_in(root)
     (root / "Makefile").write_text("PY := x\nverify: setup\n\t$(PY) -m builder verify $(ARCHIVE)\n")
     assert next_step(spec, cwd=root) == "next: make verify  (checks it loads and plays on the target)"
-    out = _spec_in(root, "out/my sub.tar.gz")
-    assert next_step(out, recipe="tiny-model", profile="kaggle-2024", cwd=tmp_path) == (
+    given = root / "out" / "my sub.tar.gz"
+    out = _spec_in(root, given)
+    assert next_step(out, recipe="tiny-model", profile="kaggle-2024", output=given, cwd=tmp_path) == (
         f"next: make -C {root} verify 'ARCHIVE=out/my sub.tar.gz' RECIPE=tiny-model PROFILE=kaggle-2024"
         "  (checks it loads and plays on the target)")
     (root / "Makefile").write_text("test:\n\tpytest\n")  # a Makefile of its own, without verify
@@ -144,8 +145,8 @@ def test_the_next_step_where_this_interpreter_is_the_target_is_verify_here(tmp_p
     """In a Kaggle notebook (no checkout, the running interpreter is the target) levels 3-4
     run on its own packages and GPU: ``verify --here``."""
     root = tmp_path / "working"
-    spec = _spec_in(root, "agent.tar.gz")
-    assert next_step(spec, here=True, cwd=root) == (
+    spec = _spec_in(root, root / "agent.tar.gz")
+    assert next_step(spec, output=root / "agent.tar.gz", here=True, cwd=root) == (
         "next: python -m builder verify " + str(root / "agent.tar.gz")
         + " --here  (checks it loads and plays here, on this interpreter and its GPU)")
     monkeypatch.setenv("TARGET_PYTHON", sys.executable)
