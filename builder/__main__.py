@@ -62,10 +62,14 @@ def _parse_setting(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise ConfigError("--set", f"expected KEY=VALUE, got {text!r}")
+    from .util.jsonio import JsonError, NotJson, parse_json
+
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
+        value = parse_json(raw, max_bytes=1 << 20)
+    except NotJson:
+        value = raw  # a bare word: the string itself
+    except JsonError as exc:
+        raise ConfigError("--set", f"{key.strip()}: {exc}") from None
     return key.strip(), value
 
 
@@ -95,12 +99,16 @@ def _spec(args: argparse.Namespace) -> BuildSpec:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
-    from .report import format_report, make_report
+    from .report import format_report, make_report, next_step
+    from .util.interpreter import is_running_target
 
     result = build(_spec(args), _log, progress=_TERMINAL)
     print(format_report(make_report(result)), file=sys.stderr)
     if result.report is not None:
         _log(f"report: {result.report}")
+    here = is_running_target(result.profile.python_version)
+    recipe = str(args.recipe) if args.recipe is not None else None
+    print(next_step(result.spec, recipe=recipe, profile=args.profile, output=args.output, here=here), file=sys.stderr)
     print(result.archive.path)
     return EXIT_OK
 
@@ -229,18 +237,25 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     from .util.interpreter import find_target_python
 
     spec = _spec(args)
+    if args.recipe is not None and spec.model_origin == "default":
+        raise ConfigError(spec.recipe or args.recipe, (
+            f"recipe '{spec.name}' names no model: give the GGUF to inspect "
+            f"(python -m builder inspect --recipe {args.recipe} MODEL.gguf)"))
     profile = resolve_profile(spec.project, spec.profile)
     if isinstance(spec.model, Path):
         info = read_gguf(spec.model)
     else:
-        info = read_gguf(model_path(spec, find_target_python(profile.python_version), _log))
+        info = read_gguf(model_path(spec, find_target_python(profile.python_version), _log, _TERMINAL))
+    defaults = load_defaults(spec.template) if spec.template.is_dir() else {}
+
+    def setting(key: str) -> object:
+        return spec.agent.get(key, defaults.get(key))
+
     n_ctx = args.n_ctx
     if n_ctx is None:
-        value = spec.agent.get("n_ctx")
-        if value is None and spec.template.is_dir():
-            value = load_defaults(spec.template).get("n_ctx")
+        value = setting("n_ctx")
         n_ctx = value if isinstance(value, int) and value > 0 else 4096
-    report = inspect_model(info, profile, n_ctx=n_ctx)
+    report = inspect_model(info, profile, n_ctx=n_ctx, backend=spec.backend, n_gpu_layers=setting("n_gpu_layers"))
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
@@ -388,9 +403,10 @@ def _add_inspect(sub: Subparsers) -> None:
     p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")
     _recipe_options(p)
     p.add_argument("model", nargs="?", type=Path, default=None,
-                   help="GGUF weights (default: the recipe's model, else the packaged SmolLM2-135M)")
+                   help="GGUF weights (default: the recipe's model; without --recipe, the packaged SmolLM2-135M)")
     p.add_argument("--n-ctx", type=int, default=None,
                    help="context size (default: the recipe's [agent] n_ctx, else the template's)")
+    _backend_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_cmd_inspect)
 

@@ -8,7 +8,7 @@ names the file it is about and what to do next.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 # ------------------------------------------------------------------- the exit codes
@@ -66,6 +66,39 @@ LINE_LIMIT = 500
 def clip(text: str, limit: int = LINE_LIMIT) -> str:
     """``text`` cut to ``limit`` characters (``…`` and the count of the rest)."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: line breaks written as ``\\n`` (a problem is one line of a report)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n") if "\n" in text or "\r" in text else text
+
+
+class ProblemList:
+    """Problems of untrusted input as they are found: every one counted, the first ``keep``
+    kept, each on one line and clipped (:func:`clip`), so memory stays bounded however
+    many there are."""
+
+    __slots__ = ("keep", "kept", "total")
+
+    def __init__(self, keep: int = 1000) -> None:
+        self.keep = keep
+        self.kept: list[str] = []
+        self.total = 0
+
+    def append(self, problem: str) -> None:
+        self.total += 1
+        if len(self.kept) < self.keep:
+            self.kept.append(clip(one_line(problem)))
+
+    def extend(self, problems: Iterable[str]) -> None:
+        for p in problems:
+            self.append(p)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.kept)
 
 
 def _where(path: Path | str | None) -> str:

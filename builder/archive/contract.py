@@ -31,10 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..util.jsonio import JsonError, parse_json
 from .journal import Journal
 
 MANIFEST_NAME = "MANIFEST.json"
 MANIFEST_FORMAT = 1
+#: The largest ``MANIFEST.json`` read (it lists every file: ~200 bytes each), and the
+#: largest sidecar or pending record (the manifest and a few lines more).
+MANIFEST_LIMIT = 32 << 20
+SIDECAR_LIMIT = MANIFEST_LIMIT + (1 << 20)
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 SIDECAR_SUFFIX = ".manifest.json"
 REPORT_SUFFIX = ".report.json"
@@ -71,7 +76,7 @@ def report_path(archive: Path) -> Path:
 
 def pair_journal(archive: Path) -> Journal:
     """The journal of replacing ``archive`` and its sidecar as a pair (the pending record)."""
-    return Journal(archive=archive, sidecar=sidecar_path(archive))
+    return Journal(archive=archive, sidecar=sidecar_path(archive), sidecar_limit=SIDECAR_LIMIT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,11 +184,14 @@ def check_sidecar(archive: Path, *, size: int, sha256: str, manifest_sha256: str
         return SidecarCheck(problems=(), notes=(f"no {name} beside the archive (archive not cross-checked)",))
     where, text = found
     try:
-        info = json.loads(text)["archive"]
+        doc = parse_json(text, max_bytes=SIDECAR_LIMIT)
+        info = doc["archive"]  # type: ignore[index]
         want_size = int(info["size"])
         want_sha = str(info["sha256"]).lower() if "sha256" in info else None
         want_trailer = (int(str(info["crc32"]), 16), int(info["isize"])) if "crc32" in info else None
         want_manifest = str(info["manifest_sha256"]).lower() if "manifest_sha256" in info else None
+    except JsonError as exc:
+        return SidecarCheck(problems=(f"{where}: {exc}",), notes=())
     except (ValueError, KeyError, TypeError) as exc:
         return SidecarCheck(problems=(f"{where}: unreadable ({exc!r:.100})",), notes=())
     if want_sha is None and (want_trailer is None or want_manifest is None):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..util.fs import write_text_atomic
+from ..util.jsonio import read_json
 
 PENDING_FORMAT = 1
 
@@ -56,6 +57,9 @@ class Journal:
 
     archive: Path
     sidecar: Path
+    #: The largest sidecar read; the record (the sidecar and a few fields) is read up to
+    #: twice that, so an outsized file is never read whole.
+    sidecar_limit: int
 
     @property
     def path(self) -> Path:
@@ -91,12 +95,12 @@ class Journal:
     def read(self) -> Pending | None:
         """The record; None when there is none or it is unreadable (then it speaks for nothing)."""
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
-            if doc.get("format") != PENDING_FORMAT:
+            doc = read_json(self.path, max_bytes=2 * self.sidecar_limit)
+            if not isinstance(doc, dict) or doc.get("format") != PENDING_FORMAT:
                 return None
             return Pending(temp=str(doc["temp"]), dev=int(doc["dev"]), ino=int(doc["ino"]),
                            sidecar=str(doc["sidecar"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def installed(self, record: Pending) -> bool:
@@ -135,6 +139,7 @@ class Journal:
         if record is not None and self.installed(record):
             return self.path.name, record.sidecar
         try:
-            return self.sidecar.name, self.sidecar.read_text(encoding="utf-8")
+            with self.sidecar.open("rb") as fh:
+                return self.sidecar.name, fh.read(self.sidecar_limit + 1).decode("utf-8")
         except FileNotFoundError:
             return None

@@ -160,7 +160,8 @@ def _scan(s: Session) -> ArchiveScan:
     except OSError:
         size = None  # scan_archive reports it
     with s.progress(f"level 1: {'unpacking' if extract_to else 'reading'} {s.archive.name}", size, "B") as task:
-        s.scan = scan_archive(s.archive, extract_to=extract_to, log=s.say, progress=task.advance)
+        s.scan = scan_archive(s.archive, extract_to=extract_to, log=s.say, progress=task.advance,
+                              target_dir=s.profile.agent_dir)
     return s.scan
 
 

@@ -184,16 +184,18 @@ def skipped(n: int, reason: str) -> LevelResult:
 
 def judged(
     n: int, problems: Iterable[str], notes: Iterable[str], seconds: float, details: Mapping[str, Any],
-    *, gaps: Iterable[str] = (),
+    *, gaps: Iterable[str] = (), total: int | None = None,
 ) -> LevelResult:
-    """A level that ran: failed when it found any problem; ``gaps``: what it could not check."""
+    """A level that ran: failed when it found any problem; ``gaps``: what it could not check;
+    ``total``: how many problems there were when ``problems`` holds only the first of them."""
     probs = tuple(problems)
+    count = max(len(probs), total or 0)
     return LevelResult(
         level=n,
         name=LEVEL_NAMES[n],
-        status="failed" if probs else "passed",
+        status="failed" if count else "passed",
         problems=probs[:KEPT],
-        problems_total=len(probs),
+        problems_total=count,
         notes=tuple(notes)[:KEPT],
         gaps=tuple(gaps)[:KEPT],
         seconds=seconds,

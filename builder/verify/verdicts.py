@@ -43,7 +43,7 @@ def level1(scan: ArchiveScan) -> LevelResult:
         "archive_sha256": scan.archive_sha256,
         "extracted": scan.root is not None,
     }
-    return judged(1, scan.problems, scan.notes, 0.0, details, gaps=scan.gaps)
+    return judged(1, scan.problems, scan.notes, 0.0, details, gaps=scan.gaps, total=scan.problems_total)
 
 
 def level2(found: StaticFindings) -> LevelResult:

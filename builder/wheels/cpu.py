@@ -31,6 +31,7 @@ from typing import Any
 from ..errors import WheelError
 from ..lock import LockEntry
 from ..profile import Profile
+from ..progress import ProgressFactory, no_progress
 from .check import elf_problems
 from .reproducible import LINK_FLAGS, flags_string, prefix_maps
 from .source import Backend, Log, Prepared, build_from_sdist
@@ -93,7 +94,8 @@ class CpuRecipe:
     def describe(self, profile: Profile) -> str:
         return f"for CPU only with zig ({zig_target(profile)}); about 5-10 minutes on 2 cores"
 
-    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log) -> Prepared:
+    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log,
+                progress: ProgressFactory) -> Prepared:
         cc, cxx = _write_wrappers(work, toolchain, zig_target(profile))
         env = {
             "CC": str(cc),
@@ -118,7 +120,8 @@ class CpuRecipe:
 
 def build_cpu_wheel(
     entry: LockEntry, profile: Profile, *, target_python: Path, cache: Path, log: Log = lambda _m: None,
-    jobs: int | None = None,
+    jobs: int | None = None, progress: ProgressFactory = no_progress,
 ) -> Path:
     """The cached portable CPU wheel of ``entry``; built (once) when missing."""
-    return build_from_sdist(entry, profile, CpuRecipe(jobs=jobs), target_python=target_python, cache=cache, log=log)
+    return build_from_sdist(entry, profile, CpuRecipe(jobs=jobs), target_python=target_python, cache=cache, log=log,
+                            progress=progress)

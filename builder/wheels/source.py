@@ -38,8 +38,10 @@ from ..errors import WheelError
 from ..lock import LockEntry
 from ..pip import Pip
 from ..profile import Profile
+from ..progress import ProgressFactory, Task, no_progress
 from ..util.fs import exclusive
 from ..util.hashing import sha256_file, write_pinned
+from ..util.jsonio import read_json
 from . import buildlog
 from .ccache import CompilerCache, compiler_cache
 from .frontend import ConfigSettings, build_wheel, check_requirements
@@ -57,6 +59,8 @@ from .toolchain import toolchain_pins, toolchain_python
 
 LLAMA_CPP_PYTHON = canonicalize_name("llama-cpp-python")
 BUILD_FORMAT = 3  # 3: reproducible builds (prefix maps, no host strip, canonical zip)
+#: The largest ``build.json`` read back (a few KB).
+RECORD_LIMIT = 1 << 20
 Backend = Literal["cpu", "cuda"]
 BACKENDS: tuple[Backend, ...] = ("cpu", "cuda")
 Log = Callable[[str], None]
@@ -87,9 +91,11 @@ class Recipe(Protocol):
     def key_material(self, profile: Profile) -> Mapping[str, Any]:
         """Everything that decides the wheel's bytes besides the sdist (flags, target, tools)."""
 
-    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log) -> Prepared:
+    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log,
+                progress: ProgressFactory) -> Prepared:
         """Compilers, toolkits and config settings for one build in ``work``, with the
-        prefix maps of :mod:`.reproducible` for ``work`` and ``cache``."""
+        prefix maps of :mod:`.reproducible` for ``work`` and ``cache`` (what they download
+        shown as ``progress`` tasks)."""
 
     def finish(self, wheel: Path, work: Path, profile: Profile, prepared: Prepared, log: Log) -> Path:
         """Check (and fix) the built wheel before it is cached; raise WheelError if it does not fit."""
@@ -118,17 +124,20 @@ def find_built(entry: LockEntry, profile: Profile, cache: Path, recipe: Recipe) 
     for digest in entry.hashes:
         folder = built_dir(cache) / build_key(entry, digest, profile, recipe)
         record = folder / "build.json"
-        if record.exists():
-            wheel = folder / str(json.loads(record.read_text())["wheel"])
-            if wheel.exists():
-                return wheel
+        try:
+            doc = read_json(record, max_bytes=RECORD_LIMIT)
+            wheel = folder / str(doc["wheel"])  # type: ignore[index]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # none, or not one this builder wrote: built again
+        if wheel.exists():
+            return wheel
     return None
 
 
 def built_facts(wheel: Path) -> dict[str, Any]:
     """``build.json`` beside a built wheel (empty when there is none or it is unreadable)."""
     try:
-        record = json.loads((wheel.parent / "build.json").read_text(encoding="utf-8"))
+        record = read_json(wheel.parent / "build.json", max_bytes=RECORD_LIMIT)
     except (OSError, ValueError):
         return {}
     return record if isinstance(record, dict) else {}
@@ -142,7 +151,8 @@ def built_backend(wheel: Path) -> str:
     return "CPU only"
 
 
-def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log) -> tuple[Path, str]:
+def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log,
+                progress: ProgressFactory = no_progress) -> tuple[Path, str]:
     """The cached sdist of ``entry`` whose sha256 is in the lock; downloaded when missing."""
     dest = cache / "sdists" / entry.name / entry.version
     for cand in sorted(dest.glob("*.tar.gz")) if dest.is_dir() else []:
@@ -150,7 +160,8 @@ def fetch_sdist(entry: LockEntry, pip: Pip, cache: Path, log: Log) -> tuple[Path
         if digest in entry.hashes:
             return cand, digest
     log(f"wheels: downloading the {entry.pin} sdist (hash-checked)")
-    with tempfile.TemporaryDirectory(prefix="sdist-req-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="sdist-req-") as tmp, progress(f"downloading the {entry.pin} sdist",
+                                                                           None, "B"):
         reqfile = write_pinned(Path(tmp) / "req.txt", entry.pin, entry.hashes)
         pip.run("download", "--no-deps", "--no-build-isolation", "--no-binary", str(entry.name), "--dest", str(dest),
                 "--require-hashes", "-r", str(reqfile), what=f"downloading the {entry.pin} sdist")
@@ -242,12 +253,12 @@ def rewrite_members(wheel: Path, replace: Mapping[str, Path], epoch: int) -> Pat
 
 
 class BuildProgress:
-    """Turns ninja's ``[n/N]`` lines into a few ``wheels: compiling n/N`` log lines (the
-    CLI's compile progress bar reads them)."""
+    """Reads the build's output: ninja's ``[n/N]`` lines drive ``task`` (files compiled of
+    N), the build backend's ``*** `` lines and pip's last word go to the log."""
 
-    def __init__(self, log: Log) -> None:
+    def __init__(self, log: Log, task: Task) -> None:
         self.log = log
-        self.last = -10
+        self.task = task
         self.total = 0
 
     def __call__(self, line: str) -> None:
@@ -256,18 +267,18 @@ class BuildProgress:
             done, total = text[1:].split("]", 1)[0].split("/", 1)
             if done.isdigit() and total.isdigit() and int(total):
                 self.total = int(total)
-                pct = int(done) * 100 // int(total)
-                if pct >= self.last + 10 or done == total:
-                    self.last = pct
-                    self.log(f"wheels: compiling {done}/{total} ({pct}%)")
+                self.task.update(int(done), int(total))
         elif text.startswith("*** ") or text.startswith("Successfully built"):
             self.log(f"wheels: {text.lstrip('* ')}")
 
 
 def build_from_sdist(
-    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log
+    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log,
+    progress: ProgressFactory = no_progress,
 ) -> Path:
-    """The cached wheel of ``entry`` built by ``recipe`` for ``profile``; built (once) when missing."""
+    """The cached wheel of ``entry`` built by ``recipe`` for ``profile``; built (once) when
+    missing.  ``progress`` shows the long steps: downloads, the compile, a wait for another
+    builder's build."""
     if entry.name != LLAMA_CPP_PYTHON:
         raise WheelError(f"{entry.pin}: the builder only builds llama-cpp-python from source")
     found = find_built(entry, profile, cache, recipe)
@@ -275,18 +286,21 @@ def build_from_sdist(
         return found
     # One build per machine: a second builder (another terminal, a test session) waits
     # for the first one and then takes its wheel from the cache.
-    with exclusive(built_dir(cache) / ".lock", waiting=log, what=f"the wheel build of {entry.pin}"):
+    with exclusive(built_dir(cache) / ".lock", waiting=log, what=f"the wheel build of {entry.pin}",
+                   progress=progress):
         found = find_built(entry, profile, cache, recipe)
         if found is not None:
             return found
-        return _build_locked(entry, profile, recipe, target_python=target_python, cache=cache, log=log)
+        return _build_locked(entry, profile, recipe, target_python=target_python, cache=cache, log=log,
+                             progress=progress)
 
 
 def _build_locked(
-    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log
+    entry: LockEntry, profile: Profile, recipe: Recipe, *, target_python: Path, cache: Path, log: Log,
+    progress: ProgressFactory,
 ) -> Path:
     toolchain = toolchain_python(target_python, cache, log)
-    sdist, sdist_sha = fetch_sdist(entry, Pip(toolchain), cache, log)
+    sdist, sdist_sha = fetch_sdist(entry, Pip(toolchain), cache, log, progress)
     key = build_key(entry, sdist_sha, profile, recipe)
     built_dir(cache).mkdir(parents=True, exist_ok=True)
     # One folder for every build (we hold the build lock): the compiler cache sees the same
@@ -295,7 +309,8 @@ def _build_locked(
     remove_tree(work)
     work.mkdir(mode=0o700)
     try:
-        wheel, facts = _compile(entry, profile, recipe, sdist, toolchain=toolchain, cache=cache, work=work, log=log)
+        wheel, facts = _compile(entry, profile, recipe, sdist, toolchain=toolchain, cache=cache, work=work, log=log,
+                                 progress=progress)
         stage = work / "final"
         stage.mkdir()
         shutil.move(str(wheel), stage / wheel.name)
@@ -327,12 +342,13 @@ def _build_locked(
 
 def _compile(
     entry: LockEntry, profile: Profile, recipe: Recipe, sdist: Path, *, toolchain: Path, cache: Path, work: Path,
-    log: Log,
+    log: Log, progress: ProgressFactory,
 ) -> tuple[Path, dict[str, Any]]:
     """Build, check and canonicalise the wheel in ``work``; with what the build measured."""
     src = unpack_sdist(sdist, work / "src")
     epoch = source_epoch(sdist)
-    prepared = replace(recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log), epoch=epoch)
+    prepared = replace(recipe.prepare(work, profile, toolchain=toolchain, cache=cache, log=log, progress=progress),
+                       epoch=epoch)
     ccache = compiler_cache(toolchain.parent, cache, prepared.compilers)
     env = build_env(work, toolchain.parent, epoch, {**prepared.env, **(ccache.env(work / "tmp") if ccache else {})})
     launchers = [str(buildlog.write_timer(work)), *([str(ccache.program)] if ccache else [])]
@@ -346,8 +362,8 @@ def _compile(
     if ccache:
         ccache.zero(env)
     cpu0, t0, load0 = buildlog.cpu_seconds_of_children(), buildlog.now(), _loadavg()
-    with buildlog.TreePeak() as peak:
-        wheel = build_wheel(toolchain, src, work / "dist", settings, env=env, on_line=BuildProgress(log),
+    with buildlog.TreePeak() as peak, progress(f"compiling {entry.pin}", None, "files") as task:
+        wheel = build_wheel(toolchain, src, work / "dist", settings, env=env, on_line=BuildProgress(log, task),
                             what=f"building {entry.pin}")
     facts = _measured(work, (t0, cpu0, load0), peak, ccache, env)
     wheel = recipe.finish(wheel, work, profile, prepared, log)

@@ -10,7 +10,7 @@ import pytest
 from factories.archives import write_pair
 
 from builder.archive import check_output_dir, sidecar_path
-from builder.archive.contract import pair_journal
+from builder.archive.contract import SIDECAR_LIMIT, pair_journal
 from builder.archive.journal import Journal, Pending
 from builder.verify.scan import scan_archive
 
@@ -66,7 +66,7 @@ def test_begin_finish_and_what_is_in_force_at_each_step(tmp_path: Path) -> None:
     inode, speaks only once the temp is the archive, and is gone once the sidecar is written."""
     out = write_pair(tmp_path)
     old_sidecar = sidecar_path(out).read_text()
-    journal = Journal(archive=out, sidecar=sidecar_path(out))
+    journal = Journal(archive=out, sidecar=sidecar_path(out), sidecar_limit=SIDECAR_LIMIT)
     assert journal.path == tmp_path / ".submission.tar.gz.pending" and journal.read() is None
     tmp = tmp_path / ".submission.tar.gz.123.tmp"
     tmp.write_bytes(b"the new archive")

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tarfile
 import textwrap
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,33 @@ def write_members(path: Path, members: Iterable[Member]) -> Path:
             ti = _info(m)
             tf.addfile(ti, io.BytesIO(m.data) if ti.size else None)
     path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
+    return path
+
+
+def many_empty_members(path: Path, count: int, tail: Mapping[str, bytes]) -> Path:
+    """``count`` empty members ``x/0000000.txt``... then ``tail`` and the end marker, written
+    as a stream (a million members in a few seconds, never the tar in memory): one header is
+    made by tarfile, the others are copies with the name and its checksum patched."""
+    template = bytearray(tarfile.TarInfo("x/0000000.txt").tobuf(tarfile.USTAR_FORMAT))
+    name_at = 0
+    base = sum(template) - sum(template[148:156]) + 8 * ord(" ") - sum(b"x/0000000.txt")
+    comp = zlib.compressobj(1, zlib.DEFLATED, 31)
+    with path.open("wb") as fh:
+        batch: list[bytes] = []
+        for i in range(count):
+            name = b"x/%07d.txt" % i
+            template[name_at : name_at + len(name)] = name
+            template[148:156] = b"%06o\x00 " % (base + sum(name))
+            batch.append(bytes(template))
+            if len(batch) == 8192:
+                fh.write(comp.compress(b"".join(batch)))
+                batch = []
+        fh.write(comp.compress(b"".join(batch)))
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+            for m in (Member(name=n, data=d) for n, d in tail.items()):
+                tf.addfile(_info(m), io.BytesIO(m.data))
+        fh.write(comp.compress(buf.getvalue()) + comp.flush())
     return path
 
 

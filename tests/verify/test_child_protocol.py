@@ -117,6 +117,8 @@ def test_agent_report_lines_keep_only_values_that_fit(tmp_path: Path) -> None:
         json.dumps({"agent": "b", "round": "two", "load_error": "model failed"}),  # round of the wrong type
         "not json",
         json.dumps(["a list"]),
+        "[" * 200_000,  # json.loads raised RecursionError: the child crashed, the play level with it
+        '{"agent": ' + "[" * 900 + "]" * 900 + "}",  # a value nested deep: dropped
     ]
     lines.write_text("\n".join(raw) + "\n")
     code = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom verify_play import read_turns\n"
@@ -127,5 +129,6 @@ def test_agent_report_lines_keep_only_values_that_fit(tmp_path: Path) -> None:
     assert kept == [  # each with the byte offset it starts at (what ties it to the move that wrote it)
         [0, {"agent": "a", "turn": "ask", "round": 1, "load_error": None}],
         [len(raw[0]) + 1, {"agent": "b", "load_error": "model failed"}],  # the load error is still seen
+        [sum(len(r) + 1 for r in raw[:-1]), {}],  # the deep value dropped
     ]
-    assert report == {"lines": 4, "bad_lines": 3, "unattributed": 0}
+    assert report == {"lines": 6, "bad_lines": 5, "unattributed": 0}

@@ -298,3 +298,20 @@ def test_package_modules_of_the_agent_are_checked(tmp_path: Path, profile: Profi
     files["agentpkg/__init__.py"] = b""
     files["agentpkg/helpers.py"] = module.encode()
     assert expected in _level2(tmp_path, profile, files)
+
+
+@needs_gcc
+def test_elf_files_are_read_within_bounds(tmp_path: Path, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is kept of ELF files grows with their number and their symbols: both are
+    bounded in all, and what is past the bound is a problem, not a pass."""
+    import builder.verify.scan as scan
+
+    so = build_so(tmp_path, "libfoo.so", LIB_C, soname="libfoo.so.1")
+    extra = {f"lib/llama_cpp/lib/libx{i}.so": so for i in range(3)}
+    monkeypatch.setattr(scan, "MAX_ELF_FILES", 2)
+    problems = _level2(tmp_path, profile, _elf_files(tmp_path, so, extra))
+    assert "lib/llama_cpp/lib/libx1.so: more than 2 ELF files; it and those after it are not read" in problems
+    monkeypatch.setattr(scan, "MAX_ELF_FILES", 4096)
+    monkeypatch.setattr(scan, "ELF_SYMBOLS_TOTAL", 3)
+    problems = _level2(tmp_path, profile, _elf_files(tmp_path, so, extra))
+    assert "dynamic symbols (at most 3 are read)); 3 are read from all ELF files together" in problems

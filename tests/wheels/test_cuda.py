@@ -85,7 +85,9 @@ def test_fetch_accepts_only_the_pinned_bytes(tmp_path: Path, served: bytes) -> N
     dest = tmp_path / "d" / "f.deb"
     args = {"sha256": hashlib.sha256(pinned).hexdigest(), "size": len(pinned), "dest": dest, "what": "test"}
     if served == pinned:
-        assert fetch("https://x/f.deb", opener=lambda _u: _Response(served), **args).read_bytes() == pinned  # type: ignore[arg-type]
+        heard: list[int] = []
+        got = fetch("https://x/f.deb", opener=lambda _u: _Response(served), progress=heard.append, **args)  # type: ignore[arg-type]
+        assert got.read_bytes() == pinned and sum(heard) == len(pinned)  # the bytes as they arrive: a bar
         assert fetch("https://x/f.deb", opener=lambda _u: _Response(b""), **args) == dest  # type: ignore[arg-type]  # cached
         return
     with pytest.raises(DownloadError, match=r"f\.deb"):

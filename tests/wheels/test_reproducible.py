@@ -13,6 +13,7 @@ import pytest
 from factories.projects import PROFILE, make_wheel
 
 from builder.profile import load_profile
+from builder.progress import no_progress
 from builder.wheels import buildlog, reproducible
 from builder.wheels.ccache import COMPILER_CACHE_ENV, compiler_cache, enabled
 from builder.wheels.cpu import CMAKE_FLAGS, CpuRecipe
@@ -75,7 +76,7 @@ def test_every_compiler_gets_the_prefix_maps(tmp_path: Path) -> None:
     work.mkdir(parents=True)
     maps = reproducible.prefix_maps(work, cache)
     assert maps == (f"-ffile-prefix-map={cache}/tools=tools", f"-ffile-prefix-map={work}=build")
-    cpu = CpuRecipe(jobs=2).prepare(work, PROF, toolchain=tmp_path / "py", cache=cache, log=print)
+    cpu = CpuRecipe(jobs=2).prepare(work, PROF, toolchain=tmp_path / "py", cache=cache, log=print, progress=no_progress)
     for lang in ("C", "CXX"):
         assert cpu.settings[f"cmake.define.CMAKE_{lang}_FLAGS"] == " ".join(maps)
     assert "-DCMAKE_SHARED_LINKER_FLAGS=-Wl,--strip-all" in CMAKE_FLAGS
@@ -209,7 +210,8 @@ def test_zig_objects_hold_no_build_path_and_a_lost_map_is_caught(tmp_path: Path,
         (work / "src").mkdir(parents=True)
         src = work / "src" / "t.c"
         src.write_text('const char *where(void) { return __FILE__; }\n')
-        prepared = CpuRecipe().prepare(work, PROF, toolchain=toolchain_python, cache=cache, log=print)
+        prepared = CpuRecipe().prepare(work, PROF, toolchain=toolchain_python, cache=cache, log=print,
+                                       progress=no_progress)
         env = {**os.environ, **prepared.env}
         for flags, out in ((prepared.settings["cmake.define.CMAKE_C_FLAGS"], "t.o"), ("", "bare.o")):
             subprocess.run(f'{prepared.env["CC"]} {flags} -O2 -c {src} -o {work / out}', shell=True, env=env,

@@ -32,7 +32,7 @@ def _settings(agent_dir: str) -> dict[str, object]:
     try:
         with open(path, "rb") as fh:
             data = json.loads(fh.read(_SETTINGS_LIMIT))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # level 2 reports what is wrong with it
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -120,7 +120,7 @@ def read_turns(path: str) -> tuple[list[tuple[int, AgentTurn]], TurnReport]:
         report["lines"] += 1
         try:
             line = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the interpreter's limit
             report["bad_lines"] += 1
             continue
         if not isinstance(line, dict):

@@ -13,6 +13,7 @@ child imports this as a plain module (stdlib only, Python 3.10), the host as
 from __future__ import annotations
 
 import functools
+import reprlib
 import types
 from collections.abc import Callable
 from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
@@ -309,8 +310,14 @@ def _hints(kind: Any) -> dict[str, Any]:
     return get_type_hints(kind)
 
 
+#: How a value that does not fit is shown: a few levels and items of it, never all of it
+#: (a value parsed from an agent's line may be nested hundreds deep or megabytes long).
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 50, 50, 4, 4
+
+
 def _shown(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -42,6 +42,7 @@ from ...lock import LockEntry
 from ...native.elf import is_elf, read_elf
 from ...pip import Pip
 from ...profile import Profile
+from ...progress import ProgressFactory, no_progress
 from ...wheels.check import elf_problems
 from ...wheels.cpu import defines
 from ..reproducible import LINK_FLAGS, flags_string, nvcc_prefix_maps, prefix_maps
@@ -122,9 +123,10 @@ class CudaRecipe:
         return (f"for CUDA {self.lock.cuda_version} (sm_{cuda_architectures(profile)} SASS + PTX) with "
                 f"{self.lock.host_compiler}; about 30 minutes on 2 idle cores the first time")
 
-    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log) -> Prepared:
-        host = host_compiler(self.lock, cache, log)
-        toolkit = cuda_toolkit(self.lock, Pip(toolchain), host, cache, log)
+    def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log,
+                progress: ProgressFactory) -> Prepared:
+        host = host_compiler(self.lock, cache, log, progress)
+        toolkit = cuda_toolkit(self.lock, Pip(toolchain), host, cache, log, progress)
         include = work / "no_link_rpath.cmake"
         include.write_text(NO_LINK_RPATH, encoding="utf-8")
         maps = prefix_maps(work, cache)
@@ -195,8 +197,9 @@ def _origin_runpath(wheel: Path, work: Path, patchelf: Path, epoch: int) -> Path
 
 def build_cuda_wheel(
     entry: LockEntry, profile: Profile, *, target_python: Path, cache: Path, log: Log = lambda _m: None,
-    jobs: int | None = None,
+    jobs: int | None = None, progress: ProgressFactory = no_progress,
 ) -> Path:
     """The cached CUDA wheel of ``entry`` for ``profile``'s GPU; built (once) when missing."""
     recipe = CudaRecipe(lock=load_cuda_lock(), jobs=jobs)
-    return build_from_sdist(entry, profile, recipe, target_python=target_python, cache=cache, log=log)
+    return build_from_sdist(entry, profile, recipe, target_python=target_python, cache=cache, log=log,
+                            progress=progress)
