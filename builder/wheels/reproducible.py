@@ -92,6 +92,23 @@ def source_epoch(sdist: Path) -> int:
     return min(max(newest, _ZIP_MIN), _ZIP_MAX)
 
 
+#: The environment variable through which the CUDA toolkit's ``cudafe++`` wrapper maps the
+#: source path it is given (``OLD=NEW``, as ``-ffile-prefix-map``): cudafe++ names a
+#: translation unit's internal symbols (anonymous namespaces, ``static`` device functions
+#: and variables) after a hash of the source's absolute path, ``--orig_src_path_name``,
+#: which nvcc sets and no option changes, so the same source compiled in two build folders
+#: gave two device codes (``_INTERNAL_266a4e11_...`` here, ``_INTERNAL_571aed83_...``
+#: there) until the wrapper (:mod:`.cuda.toolkit`) hid the folder.
+SOURCE_MAP_ENV = "BUILDER_SOURCE_PREFIX_MAP"
+
+
+def source_path_map(work: Path) -> dict[str, str]:
+    """The environment that makes nvcc's front end see the build folder as :data:`BUILD_ALIAS`."""
+    if "=" in str(work):
+        raise WheelError(f"{work}: a CUDA build folder's path must not contain '='")
+    return {SOURCE_MAP_ENV: f"{work}={BUILD_ALIAS}"}
+
+
 def build_env(work: Path, toolchain_bin: Path, epoch: int, extra: Mapping[str, str]) -> dict[str, str]:
     """The whole environment of a build: nothing inherited but what names no machine."""
     for sub in ("home", "tmp"):

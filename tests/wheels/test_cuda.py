@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import subprocess
 import zipfile
 from pathlib import Path
@@ -178,10 +179,12 @@ def test_relock_fills_in_the_files_of_the_pins(tmp_path: Path, monkeypatch: pyte
 
 
 _TINY_CU = """#include <cassert>
+namespace { __device__ float scale[2] = {1.0f, 2.0f}; }  // internal: cudafe++ names it after the source path
+static __device__ float scaled(float x, int i) { return x * scale[i & 1]; }
 __global__ void add(float *a, const float *b, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     assert(n > 0);  // __FILE__ in device code
-    if (i < n) a[i] += b[i];
+    if (i < n) a[i] += scaled(b[i], i);
 }
 extern "C" const char *where() { return __FILE__; }
 extern "C" int run(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); return 0; }
@@ -192,33 +195,39 @@ extern "C" int run(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256
 @pytest.mark.network  # the pinned CUDA toolkit and host compiler (530 MB of downloads, cached)
 def test_a_cuda_library_is_the_same_bytes_in_any_build_folder(tmp_path: Path, toolchain_python: Path) -> None:
     """The CUDA recipe's compile and link flags on a tiny .cu (a kernel with a device assert,
-    host code with __FILE__), compiled in two cache roots' build folders: the libraries are
-    byte-identical and hold neither folder; without the prefix maps the guard names the
-    library (nvcc's per-process temp name never reaches it: the link strips it)."""
+    an anonymous namespace and a static device function, host code with __FILE__), compiled
+    in two cache roots' build folders: the libraries are byte-identical and hold neither
+    folder; without the prefix maps the guard names the library (nvcc's per-process temp
+    name never reaches it: the link strips it); without the toolkit's cudafe++ source map
+    the device code differs (its internal names hash the source's path)."""
     from builder.layout import cache_dir
     from builder.pip import Pip
     from builder.wheels.cuda.hostcc import host_compiler
     from builder.wheels.cuda.toolkit import cuda_toolkit
-    from builder.wheels.reproducible import LINK_FLAGS, check_no_leak, nvcc_prefix_maps
+    from builder.wheels.reproducible import LINK_FLAGS, check_no_leak, nvcc_prefix_maps, source_path_map
 
     lock = load_cuda_lock()
     host = host_compiler(lock, cache_dir(), print)
     toolkit = cuda_toolkit(lock, Pip(toolchain_python), host, cache_dir(), print)
-    built = {}
+    built, unmapped = {}, {}
     for name in ("one", "two/deeper"):
         cache = tmp_path / name / "cache"
         work = cache / "built" / ".work"
         (work / "src").mkdir(parents=True)
         (work / "src" / "k.cu").write_text(_TINY_CU)
-        for maps, out in ((nvcc_prefix_maps(work, cache), "k.so"), ((), "bare.so")):
+        for maps, env, out in ((nvcc_prefix_maps(work, cache), source_path_map(work), "k.so"), ((), {}, "bare.so"),
+                               (nvcc_prefix_maps(work, cache), {}, "unmapped.so")):
             subprocess.run([str(toolkit.nvcc), "-ccbin", str(host.cxx), *NVCC_FLAGS, *maps, "-O3",
                             "-Xcompiler=-fPIC", "--generate-code=arch=compute_75,code=[compute_75,sm_75]", "-c",
-                            str(work / "src" / "k.cu"), "-o", str(work / "k.o")], check=True, cwd=work)
+                            str(work / "src" / "k.cu"), "-o", str(work / "k.o")], check=True, cwd=work,
+                           env={**os.environ, **env})
             subprocess.run([str(host.cxx), "-shared", *LINK_FLAGS, "-o", str(work / out), str(work / "k.o"),
                             f"-L{toolkit.root / 'lib64'}", "-lcudart"], check=True, cwd=work)
         wheel = make_wheel(tmp_path / name / "w", "w", "1.0",
                            files={"w/k.so": (work / "k.so").read_bytes(), "w/bare.so": (work / "bare.so").read_bytes()})
         assert check_no_leak(wheel, [str(work), str(cache / "tools")]) == ["w/bare.so"]
         built[name] = (work / "k.so").read_bytes()
+        unmapped[name] = (work / "unmapped.so").read_bytes()
         assert b"tmpxft_" not in built[name] and b"build/src/k.cu" in built[name]
     assert built["one"] == built["two/deeper"]
+    assert unmapped["one"] != unmapped["two/deeper"]  # what the cudafe++ wrapper fixes

@@ -45,13 +45,13 @@ from ...profile import Profile
 from ...progress import ProgressFactory, no_progress
 from ...wheels.check import elf_problems
 from ...wheels.cpu import defines
-from ..reproducible import LINK_FLAGS, flags_string, nvcc_prefix_maps, prefix_maps
+from ..reproducible import LINK_FLAGS, flags_string, nvcc_prefix_maps, prefix_maps, source_path_map
 from ..source import Backend, Log, Prepared, build_from_sdist, rewrite_members
 from ..toolchain import toolchain_pins
 from .hostcc import host_compiler
 from .lean import LEAN_FLAGS, left_out
 from .lock import CudaLock, load_cuda_lock
-from .toolkit import cuda_toolkit
+from .toolkit import TOOLKIT_FORMAT, cuda_toolkit
 
 #: CMake options of the CUDA build besides the machine's paths (key material).
 CUDA_FLAGS = (
@@ -116,6 +116,7 @@ class CudaRecipe:
             "nvcc_flags": NVCC_FLAGS,
             "left_out": left_out(),
             "cuda_lock": self.lock.digest,
+            "cuda_toolkit_format": TOOLKIT_FORMAT,
             "toolchain": sorted(toolchain_pins()),
         }
 
@@ -145,11 +146,13 @@ class CudaRecipe:
             "wheel.exclude": "/lib/;/include/",  # anchored: llama_cpp/lib stays
             "build.verbose": "true",
         }
-        env = {"CMAKE_BUILD_PARALLEL_LEVEL": str(self.jobs or os.cpu_count() or 2), "CUDAHOSTCXX": str(host.cxx)}
+        env = {"CMAKE_BUILD_PARALLEL_LEVEL": str(self.jobs or os.cpu_count() or 2), "CUDAHOSTCXX": str(host.cxx),
+               **source_path_map(work)}
         return Prepared(settings=settings, env=env, tools={"patchelf": str(toolchain.parent / "patchelf")},
                         record={"cuda": self.lock.cuda_version, "host_compiler": self.lock.host_compiler},
                         languages=("C", "CXX", "CUDA"),
-                        compilers=(f"cuda-lock:{self.lock.digest}", *sorted(toolchain_pins())))
+                        compilers=(f"cuda-lock:{self.lock.digest}", f"cuda-toolkit-format:{TOOLKIT_FORMAT}",
+                                   *sorted(toolchain_pins())))
 
     def finish(self, wheel: Path, work: Path, profile: Profile, prepared: Prepared, log: Log) -> Path:
         wheel = _origin_runpath(wheel, work, Path(prepared.tools["patchelf"]), prepared.epoch)

@@ -26,6 +26,7 @@ from ...pip import Pip
 from ...progress import ProgressFactory, no_progress
 from ...util.deb import extract
 from ...util.fs import build_folder_once
+from ..reproducible import SOURCE_MAP_ENV
 from .hostcc import HostCompiler, fetch_debs
 from .lock import CudaLock
 
@@ -73,6 +74,34 @@ LIBRARIES        =+ $(_SPACE_) "-L$(TOP)/$(_TARGET_DIR_)/lib$(_TARGET_SIZE_)/stu
 
 CUDAFE_FLAGS    +=
 PTXAS_FLAGS     +=
+"""
+
+
+#: How the toolkit folder is assembled; part of its name, so a cache's older toolkit (one
+#: without the cudafe++ wrapper) is assembled anew, not used.
+TOOLKIT_FORMAT = 2
+#: ``bin/cudafe++``: the real one (``cudafe++.real``) with ``--orig_src_path_name`` mapped
+#: through ``$BUILDER_SOURCE_PREFIX_MAP`` (see :data:`..reproducible.SOURCE_MAP_ENV`); nvcc
+#: finds it first on the PATH its profile sets.  POSIX sh: every argument is passed on as
+#: it came, that one value with its prefix replaced when it has it.
+CUDAFE_WRAPPER = f"""#!/bin/sh
+# Written by the builder: cudafe++ hashes --orig_src_path_name into the names of internal
+# symbols; the build folder is mapped out of it (OLD=NEW in ${SOURCE_MAP_ENV}).
+map=${{{SOURCE_MAP_ENV}-}}
+old=${{map%%=*}}
+new=${{map#*=}}
+prev=
+for arg do
+  shift
+  if [ "$prev" = --orig_src_path_name ] && [ -n "$map" ]; then
+    case $arg in
+      "$old"/*) arg="$new/${{arg#"$old"/}}" ;;
+    esac
+  fi
+  set -- "$@" "$arg"
+  prev=$arg
+done
+exec "$0.real" "$@"
 """
 
 
@@ -172,6 +201,9 @@ def _make(lock: CudaLock, wheels: list[Path], debs: list[Path], cc: Path, root: 
         if not (root / tool).is_file():
             raise WheelError(f"the assembled CUDA toolkit has no {tool}: check {lock.path.name}")
         (root / tool).chmod(0o755)
+    (root / "bin" / "cudafe++").rename(root / "bin" / "cudafe++.real")
+    (root / "bin" / "cudafe++").write_text(CUDAFE_WRAPPER, encoding="utf-8")
+    (root / "bin" / "cudafe++").chmod(0o755)
     (root / "bin" / "nvcc.profile").write_text(NVCC_PROFILE, encoding="utf-8")
     (root / "version.json").write_text(json.dumps({"cuda": {"version": lock.cuda_version}}, indent=1) + "\n")
     (root / "include").symlink_to(f"{TARGET}/include")
@@ -186,7 +218,7 @@ def _make(lock: CudaLock, wheels: list[Path], debs: list[Path], cc: Path, root: 
 def cuda_toolkit(lock: CudaLock, pip: Pip, host: HostCompiler, cache: Path, log: Log,
                  progress: ProgressFactory = no_progress) -> Toolkit:
     """The cached toolkit of ``lock`` (assembled once, ~780 MB)."""
-    final = cache / "tools" / f"cuda-{lock.cuda_version}-{lock.digest[:12]}"
+    final = cache / "tools" / f"cuda-{lock.cuda_version}-{lock.digest[:12]}-f{TOOLKIT_FORMAT}"
     if not (final / ".complete").is_file():
         wheels = fetch_wheels(lock, pip, cache, log, progress)
         debs = fetch_debs(lock, "toolkit", cache, log, progress)
