@@ -12,13 +12,17 @@ ARCHIVE  ?=
 MODEL    ?=
 RECIPE   ?=
 BACKEND  ?=
-EPISODES ?= 1
+EPISODES ?=
+CUDA_RUNTIME ?=
 PYTEST_ARGS ?=
 MODEL_ARG   := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG  := $(if $(RECIPE),--recipe $(RECIPE),)
 BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
 # Unset: the recipe's profile (submission.toml, or RECIPE=), else kaggle-2024.
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
+# Unset: one episode, skipped on a CPU too slow for the model; set: played whatever it takes.
+EPISODES_ARG := $(if $(EPISODES),--episodes $(EPISODES),)
+CUDA_RUNTIME_ARG := $(if $(CUDA_RUNTIME),--cuda-runtime $(CUDA_RUNTIME),)
 # Runtime code for the target's Python 3.10, linted on its own: the agent template and
 # the program verify runs in the target interpreter.
 TEMPLATE := template
@@ -41,7 +45,7 @@ wheels: setup
 	$(PY) -m builder wheels $(PROFILE_ARG) $(RECIPE_ARG) $(BACKEND_ARG)
 
 verify: setup
-	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) --episodes $(EPISODES)
+	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) $(EPISODES_ARG) $(CUDA_RUNTIME_ARG)
 
 inspect: setup
 	$(PY) -m builder inspect $(MODEL) $(PROFILE_ARG) $(RECIPE_ARG)

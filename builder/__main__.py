@@ -162,14 +162,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
+    if args.cuda_runtime is not None and not args.cuda_runtime.is_dir():
+        raise ConfigError(args.cuda_runtime, "--cuda-runtime: not a folder")
     spec = _spec(args)
     profile = resolve_profile(spec.project, spec.profile)
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
     report = verify(
         args.archive or spec.output, profile,
         runtime_requirements=[e.pin for e in lock.provided],
-        levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
-        here=args.here, cache=spec.cache,
+        levels=levels, episodes=1 if args.episodes is None else args.episodes, log=None if args.json else _log,
+        progress=_TERMINAL, here=args.here, cache=spec.cache, cuda_runtime=args.cuda_runtime,
+        episodes_forced=args.episodes is not None,
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
@@ -313,10 +316,15 @@ def _add_verify(sub: Subparsers) -> None:
                    help="the archive (default: the recipe's output, submission.tar.gz)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
-    p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
+    p.add_argument("--episodes", type=int, default=None,
+                   help="episodes of llm_20_questions to play (level 4; default 1); given, level 4 plays even "
+                        "where level 3's speeds say this machine's CPU would take too long")
     p.add_argument("--here", action="store_true",
                    help="levels 3-4 in this interpreter's own environment (its packages and GPU: a Kaggle "
                         "notebook) instead of the cached runtime venv")
+    p.add_argument("--cuda-runtime", type=Path, default=None, metavar="DIR",
+                   help="on a GPU machine that cannot reach PyPI: a folder holding the target's CUDA runtime "
+                        "(libcudart.so.12, libcublas.so.12, libcublasLt.so.12 of the profile's versions)")
     p.set_defaults(func=_cmd_verify)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from builder.verify.child.verify_protocol import MachineResult
+
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build test shared objects")
 
 #: (kind, arch, flags) of one fatbin entry: kind 1 = PTX, 2 = ELF (SASS); flags 0x2000 = compressed
@@ -113,3 +115,25 @@ def deb(path: Path, members: Mapping[str, bytes | str]) -> Path:
         out += blob + (b"\n" if len(blob) % 2 else b"")
     path.write_bytes(bytes(out))
     return path
+
+
+def machine(
+    libraries: Sequence[str],
+    *,
+    found: Mapping[str, str] | None = None,
+    devices: Sequence[tuple[str, str, int]] = (),
+    driver: str = "",
+    driver_version: str = "",
+) -> MachineResult:
+    """What verify's machine probe reports (:class:`MachineResult`): ``found`` maps the
+    SONAMEs the loader finds to their files (the others are missing); ``devices`` are
+    (name, compute capability, memory bytes).  No devices: no GPU, as on this machine."""
+    found = found or {}
+    return {
+        "libraries": [{"soname": s, "path": found.get(s, ""), "error": "" if s in found else f"{s}: not found"}
+                      for s in libraries],
+        "driver": driver, "driver_version": driver_version,
+        "devices": [{"index": i, "name": n, "compute_capability": cc, "memory": mem,
+                     "pci_bus_id": f"00000000:{i + 1:02X}:00.0"} for i, (n, cc, mem) in enumerate(devices)],
+        "error": "" if devices else "no NVIDIA driver: libcuda.so.1 is not on this machine",
+    }

@@ -141,7 +141,8 @@ def _child(tmp_path: Path, request: Any, result: Any, **kw: Any) -> ChildRun[Any
 
 def _import_request(tmp_path: Path, llama: bool = False) -> ImportRequest:
     agent = tmp_path / "kaggle_simulations" / "agent"
-    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "stubs": [], "llama_cpp": llama}
+    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "env": {}, "runtime": [],
+            "stubs": [], "llama_cpp": llama, "model": None}
 
 
 def _imported(**extra: Any) -> ImportResult:
@@ -217,8 +218,8 @@ def _played(*agents: AgentReport, violations: list[str] | None = None, turns: li
 
 
 def _play_request() -> PlayRequest:
-    return {"agent_dir": "/a", "main": "/a/main.py", "preload": [], "stubs": [], "shims": "", "episodes": 1,
-            "seed": 0}
+    return {"agent_dir": "/a", "main": "/a/main.py", "preload": [], "env": {}, "runtime": [], "stubs": [], "shims": "",
+            "episodes": 1, "seed": 0}
 
 
 def test_level4_passes_legal_play(tmp_path: Path, profile: Profile) -> None:
