@@ -1,0 +1,158 @@
+"""verify's GPU path end to end on this machine, with a *fake* NVIDIA machine: a stand-in
+driver ``libcuda.so.1`` (one "Tesla T4") found through LD_LIBRARY_PATH, the target's
+``libcudart.so.12`` given with ``--cuda-runtime DIR`` (a stand-in whose ``cudaMalloc``
+fills the device memory ``cudaMemGetInfo`` reports), and an archive whose llama_cpp is a
+stand-in that loads a CUDA-like library, writes llama.cpp's load log (its own format
+strings) and allocates device memory.  What this proves is the wiring of the GPU path —
+the machine probe, the runtime plan, the child loading the chosen files by path, the
+memory readings through cudart, the log between the markers, the verdicts and the report
+— not anything about a GPU: no GPU is here, and the report's figures are the fakes'."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
+from factories.gguf import write_tiny_gguf
+from factories.llamalog import cuda_init, t4_load
+from factories.native import fake_cudart, fake_driver, needs_gcc, user_of
+
+from builder.layout import default_path
+from builder.native.elf import read_exports
+from builder.profile import Profile, load_profile
+from builder.profile.exports import ExportData, LibraryExports, PackageRef, write_exports
+from builder.util.hashing import sha256_file
+from builder.verify import format_table, verify
+
+pytestmark = [needs_gcc, pytest.mark.slow]
+
+GIB = 1 << 30
+
+FAKE_LLAMA = '''
+import ctypes, os, sys
+__version__ = "0.0+cuda"
+_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "lib", "libggml-cuda.so"))
+_rt = ctypes.CDLL("libcudart.so.12")
+sys.stderr.write(CUDA_INIT)
+_LOGITS = (ctypes.c_float * 8)(0.0, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def llama_supports_gpu_offload():
+    return True
+
+
+def llama_get_logits_ith(ctx, i):
+    return ctypes.cast(_LOGITS, ctypes.POINTER(ctypes.c_float))
+
+
+class Llama:
+    ctx = None
+
+    def __init__(self, model_path, n_ctx=512, **kwargs):
+        sys.stderr.write(LOAD_LOG)
+        sys.stderr.flush()
+        _rt.cudaMalloc(None, ctypes.c_size_t(ALLOCATE))
+        self.n_tokens = 0
+        self._n_ctx = n_ctx
+
+    def n_ctx(self):
+        return self._n_ctx
+
+    def n_vocab(self):
+        return len(_LOGITS)
+
+    def tokenize(self, text, add_bos=True):
+        return [1, 2, 3]
+
+    def eval(self, tokens):
+        self.n_tokens += len(tokens)
+
+    def reset(self):
+        self.n_tokens = 0
+
+    def close(self):
+        pass
+'''
+
+
+def _profile(tmp: Path, cudart: Path, driver: Path) -> Profile:
+    """kaggle-2024 whose libcudart and libcuda are the fakes (their export lists read from them)."""
+    text = default_path("lockfiles/profiles/kaggle-2024.toml").read_text()
+    text = text[: text.index("\n[[native]]\n")].replace("kaggle-2024.exports.json.gz", "fake.exports.json.gz")
+    text += ('\n[[native]]\nsoname = "libcudart.so.12"\nwheel = "nvidia-cuda-runtime-cu12==12.1.105"\n'
+             f'sha256 = "{"1" * 64}"\nmember = "nvidia/cuda_runtime/lib/libcudart.so.12"\nsource = "test"\n'
+             '\n[[native]]\nsoname = "libcuda.so.1"\ndeb = "https://deb.example/libcuda1_550.54.15-1_amd64.deb"\n'
+             f'size = 1\nsha256 = "{"2" * 64}"\nmember = "usr/lib/libcuda.so.1"\nsource = "test"\n')
+    (tmp / "fake.toml").write_text(text)
+    profile = load_profile(tmp / "fake.toml")
+    libraries = {}
+    for native, lib in ((profile.natives[0], cudart), (profile.natives[1], driver)):
+        with open(lib, "rb") as fh:
+            got = read_exports(fh)
+        libraries[native.soname] = LibraryExports(soname=native.soname, package=PackageRef.of(native),
+                                                  file_sha256=sha256_file(lib), versions=got.versions, data=got.data,
+                                                  tls=got.tls)
+    write_exports(tmp / "fake.exports.json.gz", ExportData(libraries=libraries))
+    return profile
+
+
+def _archive(tmp: Path, cudart: Path, driver: Path, *, log: str, allocate: int) -> Path:
+    so = user_of(tmp, "libggml-cuda.so", {"cudaMalloc": cudart, "cuInit": driver})
+    model = io.BytesIO()
+    gguf = write_tiny_gguf(tmp / "m.gguf")
+    model.write(gguf.read_bytes())
+    files = good_files(GOOD_MAIN)
+    files["tiny.gguf"] = model.getvalue()
+    files["agent_settings.json"] = json.dumps({"model_file": "tiny.gguf", "n_ctx": 8192, "n_gpu_layers": -1}).encode()
+    source = (f"CUDA_INIT = {cuda_init()!r}\nLOAD_LOG = {log!r}\nALLOCATE = {allocate}\n" + FAKE_LLAMA)
+    files.update(dist_info("llama_cpp_python", "0.0", {"llama_cpp/__init__.py": source.encode(),
+                                                       "llama_cpp/lib/libggml-cuda.so": so.read_bytes()},
+                           tag="py3-none-linux_x86_64"))
+    return build_archive(tmp / "submission.tar.gz", files)
+
+
+@pytest.mark.parametrize(("log", "allocate", "problem"), [
+    (t4_load(), 2 * GIB, None),
+    (t4_load(offloaded=20), 2 * GIB, "tiny.gguf: llama.cpp offloaded 20/33 layers to the GPU; the agent asks for all"),
+    (t4_load(), 16 * GIB, "tiny.gguf: uses 16.00 GiB of GPU memory at n_ctx 8192, more than the Tesla T4's 15.00 GiB"),
+])
+def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_python: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, log: str, allocate: int,
+                                                     problem: str | None) -> None:
+    driver = fake_driver(tmp_path / "driver", memory=20 * GIB)
+    given = tmp_path / "cuda121"
+    cudart = fake_cudart(given, name="libcudart.so.12.1.105", memory=20 * GIB)
+    (given / "libcudart.so.12").symlink_to(cudart.name)
+    profile = _profile(tmp_path, cudart, driver)
+    archive = _archive(tmp_path, cudart, driver, log=log, allocate=allocate)
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(driver.parent))  # the "driver" is this machine's
+    said: list[str] = []
+    report = verify(archive, profile, levels=(1, 2, 3), python=target_python, cache=tmp_path / "cache",
+                    cuda_runtime=given, log=said.append)
+    table = format_table(report)
+    print(table)
+    l3 = report.level(3)
+    gpu = report.gpu
+    assert gpu is not None and gpu["checked_on_gpu"] is True, table
+    assert gpu["libraries"]["libcudart.so.12"] == {"origin": "--cuda-runtime folder", "version": "12.1.105",
+                                                   "path": str(given / "libcudart.so.12"), "note": None}
+    assert gpu["libraries"]["libcuda.so.1"]["origin"] == "the NVIDIA driver"
+    assert table.splitlines()[1] == "GPU: Tesla T4 (compute capability 7.5, 20.00 GiB), CUDA 12.4", table
+    assert not (tmp_path / "cache" / "verify-stubs").exists(), "a GPU here: no stub is built"
+    native = l3.details["native"]
+    assert native["gpu_libraries"]["libcudart.so.12"] == \
+        f"--cuda-runtime folder, version 12.1.105: {cudart.resolve()}", table
+    model = l3.details["model"]
+    assert model["log"]["offloaded"] == ("33/33" if problem is None or "uses" in problem else "20/33")
+    assert model["device_memory"]["used_bytes"] == allocate  # measured through the fake's cudaMemGetInfo
+    assert model["device_memory"]["baseline"] == "cudart"  # no NVML here
+    assert model["settings"]["n_ctx"] == 8192
+    if problem is None:
+        assert l3.status == "passed" and l3.qualifier == "", table
+        assert any("is off by more than 10%" in n or "within 10%" in n for n in l3.notes), table
+    else:
+        assert l3.status == "failed" and any(p.startswith(problem) for p in l3.problems), table
+    assert any(m.startswith("verify: levels 3-4 run the CUDA build on Tesla T4") for m in said), said
