@@ -193,3 +193,23 @@ def fake_cudart(folder: Path, *, name: str = "libcudart.so.12", memory: int = 15
     script = "libcudart.so.12 { global: " + " ".join(f + ";" for f in CUDART_FUNCTIONS) + " };\n"
     return build_lib(folder, name, FAKE_CUDART, soname="libcudart.so.12", version_script=script,
                      args=_defines("x", "7.5", memory))
+
+#: A stand-in for the driver's NVML (``libnvidia-ml.so.1``): its version, and 123 MiB in use on
+#: the device at PCI bus 00000000:01:00.0 before anything of ours.
+FAKE_NVML = r"""
+#include <string.h>
+typedef struct { unsigned long long total, free, used; } nvml_memory;
+int nvmlInit_v2(void) { return 0; }
+int nvmlSystemGetDriverVersion(char *s, unsigned n) { strncpy(s, "550.54.15", n); return 0; }
+int nvmlDeviceGetHandleByPciBusId_v2(const char *bus, void **h) {
+    *h = (void *)1; return strcmp(bus, "00000000:01:00.0") == 0 ? 0 : 1; }
+int nvmlDeviceGetMemoryInfo(void *h, nvml_memory *m) {
+    (void)h; m->total = MEMORY; m->used = (unsigned long long)123 << 20; m->free = MEMORY - m->used; return 0; }
+"""
+
+
+def fake_nvml(folder: Path, *, memory: int = 15 << 30) -> Path:
+    """``folder/libnvidia-ml.so.1``: a fake NVML (for LD_LIBRARY_PATH)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return build_lib(folder, "libnvidia-ml.so.1", FAKE_NVML, soname="libnvidia-ml.so.1",
+                     args=_defines("x", "7.5", memory))

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
 from factories.gguf import write_tiny_gguf
 from factories.llamalog import cuda_init, t4_load
-from factories.native import fake_cudart, fake_driver, needs_gcc, user_of
+from factories.native import fake_cudart, fake_driver, fake_nvml, needs_gcc, user_of
 
 from builder.layout import default_path
 from builder.native.elf import read_exports
@@ -26,8 +28,11 @@ from builder.profile import Profile, load_profile
 from builder.profile.exports import ExportData, LibraryExports, PackageRef, write_exports
 from builder.util.hashing import sha256_file
 from builder.verify import format_table, verify
+from builder.verify.child.verify_protocol import MachineResult, shape_problems
+from builder.verify.gpu.judge import footprint
+from builder.verify.runtime import CHILD
 
-pytestmark = [needs_gcc, pytest.mark.slow]
+pytestmark = needs_gcc
 
 GIB = 1 << 30
 
@@ -114,6 +119,7 @@ def _archive(tmp: Path, cudart: Path, driver: Path, *, log: str, allocate: int) 
     return build_archive(tmp / "submission.tar.gz", files)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("log", "allocate", "problem"), [
     (t4_load(), 2 * GIB, None),
     (t4_load(offloaded=20), 2 * GIB, "tiny.gguf: llama.cpp offloaded 20/33 layers to the GPU; the agent asks for all"),
@@ -156,3 +162,41 @@ def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_pyth
     else:
         assert l3.status == "failed" and any(p.startswith(problem) for p in l3.problems), table
     assert any(m.startswith("verify: levels 3-4 run the CUDA build on Tesla T4") for m in said), said
+
+
+def test_the_machine_probe_and_the_memory_readings_through_the_nvidia_libraries(tmp_path: Path) -> None:
+    """The child's ctypes code against stand-ins of the driver, NVML and cudart: the device,
+    its compute capability and memory, the driver's version, and device memory read before
+    the load from NVML (no CUDA context) and after it from cudart."""
+    folder = tmp_path / "nvidia"
+    fake_driver(folder, device="NVIDIA H100 80GB HBM3", cc="9.0", memory=80 * GIB)
+    fake_nvml(folder, memory=80 * GIB)
+    cudart = fake_cudart(tmp_path / "rt", memory=80 * GIB)
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(folder)}
+    request = tmp_path / "machine.json"
+    request.write_text(json.dumps({"libraries": ["libcuda.so.1", "libcudart.so.12"]}))
+    subprocess.run([sys.executable, "-I", "-B", str(CHILD), "machine", str(request), str(tmp_path / "out.json")],
+                   env=env, check=True)
+    got = json.loads((tmp_path / "out.json").read_text())
+    assert shape_problems(got, MachineResult) == []
+    assert got["devices"] == [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0",
+                               "memory": 80 * GIB, "pci_bus_id": "00000000:01:00.0"}]
+    assert (got["driver"], got["driver_version"], got["error"]) == ("12.4", "550.54.15", "")
+    assert got["libraries"][0]["path"] == str(folder / "libcuda.so.1")
+    assert got["libraries"][1]["path"] == "" and "libcudart.so.12" in got["libraries"][1]["error"]
+    code = ("import ctypes, json, sys\nsys.path.insert(0, sys.argv[1])\nctypes.CDLL(sys.argv[2], ctypes.RTLD_GLOBAL)\n"
+            "from verify_cuda import memory_reading\nrt = ctypes.CDLL('libcudart.so.12')\n"
+            "before = memory_reading('before')\nrt.cudaMalloc(None, ctypes.c_size_t(1 << 30))\n"
+            "print(json.dumps([before, memory_reading('loaded')]))\n")
+    out = subprocess.run([sys.executable, "-I", "-c", code, str(CHILD), str(cudart)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    before, loaded = json.loads(out)
+    assert before["baseline"] == "nvml" and before["devices"][0]["total"] - before["devices"][0]["free"] == 123 << 20
+    assert loaded["baseline"] == "cudart" and loaded["error"] == ""
+    assert loaded["devices"][0]["total"] - loaded["devices"][0]["free"] == (300 << 20) + GIB
+    assert footprint([before, loaded]) == ((300 << 20) + GIB - (123 << 20), 80 * GIB)  # the context counted
+    # without a driver: no GPU, said why
+    subprocess.run([sys.executable, "-I", "-B", str(CHILD), "machine", str(request), str(tmp_path / "none.json")],
+                   env={"PATH": "/usr/bin:/bin"}, check=True)
+    none = json.loads((tmp_path / "none.json").read_text())
+    assert none["devices"] == [] and none["error"] == "no NVIDIA driver: libcuda.so.1 is not on this machine"
