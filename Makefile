@@ -28,7 +28,7 @@ CUDA_RUNTIME_ARG := $(if $(CUDA_RUNTIME),--cuda-runtime $(CUDA_RUNTIME),)
 TEMPLATE := template
 CHILD    := builder/verify/child
 
-.PHONY: setup submission lock wheels verify inspect profile-capture test lint bench clean
+.PHONY: setup submission lock wheels verify inspect profile-capture test lint bench gpu-check clean
 
 $(VENV)/.installed: pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV) && $(PIP) install -q --require-hashes -r $(DEV_LOCK) && $(PIP) install -q --no-deps --no-build-isolation -e . && touch $@
@@ -61,6 +61,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench $(PROFILE_ARG)
+
+# On a machine with an NVIDIA GPU: the T4 path verified on it, one JSON summary (bench/gpu.py).
+gpu-check: setup
+	$(PY) -m bench.gpu
 
 clean:
 	rm -rf build submission.tar.gz submission.manifest.json submission.report.json
