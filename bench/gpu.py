@@ -81,12 +81,12 @@ def summary(name: str, report: VerifyReport, seconds: float, build_s: float) -> 
     out: dict[str, Any] = {"name": name, "ok": report.ok, "build_s": round(build_s, 1), "verify_s": round(seconds, 1),
                            "levels": {str(r.level): r.summary for r in report.levels}}
     l3, l4 = report.level(3), report.level(4)
-    model = l3.details.get("model", {}) if l3.status != "skipped" else {}
+    model = l3.details
     speed = model.get("speed", {})
     memory = model.get("device_memory", {})
     out["level3"] = {
         "ran_on": model.get("ran_on"), "settings": model.get("settings"),
-        "offloaded": model.get("log", {}).get("offloaded"), "buffers": model.get("log", {}).get("buffers"),
+        "offloaded": model.get("load_log", {}).get("offloaded"), "buffers": model.get("load_log", {}).get("buffers"),
         "load_s": speed.get("load_s"), "prompt_tps": speed.get("prompt_tps"),
         "generate_tps": speed.get("generate_tps"), "target_estimate": speed.get("target_estimate"),
         "device_memory_bytes": memory.get("used_bytes"), "predicted_bytes": memory.get("predicted_bytes"),

@@ -215,7 +215,7 @@ def level3(run: ChildRun[ImportRequest, ImportResult], agent_dir: Path, profile:
                                  profile)
         found.problems += judged_load.problems
         found.notes += judged_load.notes
-        found.details["model"] = judged_load.details
+        found.details.update(judged_load.details)
     offload = res["llama_cpp"]["gpu_offload"] if "llama_cpp" in res else None
     failed = "llama_cpp_error" in res or bool(vendored and vendored["errors"])
     return _closing(3, found, run, res["native"], plan, offload, loaded="failed" if failed else "loaded",

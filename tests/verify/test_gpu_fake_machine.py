@@ -151,8 +151,8 @@ def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_pyth
     native = l3.details["native"]
     assert native["gpu_libraries"]["libcudart.so.12"] == \
         f"--cuda-runtime folder, version 12.1.105: {cudart.resolve()}", table
-    model = l3.details["model"]
-    assert model["log"]["offloaded"] == ("33/33" if problem is None or "uses" in problem else "20/33")
+    model = l3.details
+    assert model["load_log"]["offloaded"] == ("33/33" if problem is None or "uses" in problem else "20/33")
     assert model["device_memory"]["used_bytes"] == allocate  # measured through the fake's cudaMemGetInfo
     assert model["device_memory"]["baseline"] == "cudart"  # no NVML here
     assert model["settings"]["n_ctx"] == 8192

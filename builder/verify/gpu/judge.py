@@ -94,7 +94,7 @@ def judge_load(probe: ModelProbe | None, plan: ProbePlan, log: LoadLog, machine:
         return f
     name = probe["model"] or "the model"
     f.details["model"] = {k: v for k, v in probe.items() if k not in ("error", "memory")}
-    f.details["log"] = _log_details(log)
+    f.details["load_log"] = _log_details(log)
     if probe["error"]:
         last = [ln for ln in probe["error"].strip().splitlines() if ln.strip()][-1:] or ["?"]
         reason = (f"out of memory: {log.oom[0]}" if log.oom else
