@@ -219,14 +219,15 @@ def test_level4_time_per_agent_with_where_it_was_measured(profile: Profile) -> N
 
 
 def test_the_game_estimate_and_the_gate_of_level_4(tmp_path: Path, profile: Profile) -> None:
-    tokens = generate_tokens({"max_tokens_ask": 48, "attempts_ask": 2, "max_tokens_guess": 12, "attempts_guess": 2})
-    assert tokens == {"ask": 96, "guess": 24}
+    tokens = generate_tokens({"max_tokens_ask": 96, "attempts_ask": 2, "max_tokens_guess": 24, "attempts_guess": 2})
+    assert tokens == {"ask": 96, "guess": 24}  # one attempt's
     fast = game_seconds(1, load_s=1.0, prompt_tps=320.0, generate_tps=64.0, generate_tokens=tokens, act_timeout_s=60)
     assert fast == pytest.approx(1.0 + 20 * (0.2 + 1.5) + 20 * (0.2 + 0.375) + 20 * 0.2)
     slow = game_seconds(2, load_s=60.0, prompt_tps=6.4, generate_tps=0.5, generate_tokens=tokens, act_timeout_s=60)
     assert slow == pytest.approx(60 + 3 * (20 * 60 + 20 * 58 + 20 * 10))  # each turn cut at actTimeout
 
-    plan = _plan(tmp_path, profile, gpu=False, meminfo="MemAvailable: 33554432 kB\n")
+    plan = _plan(tmp_path, profile, gpu=False, meminfo="MemAvailable: 33554432 kB\n", max_tokens_ask=96,
+                 max_tokens_guess=24)
     code = CodeOptions(python=Path("python3.10"), runtime_requirements=(), here=False, cache=tmp_path, gpu_probe=None,
                        cc=None, episodes=1, seed=0, play_timeout_s=None)
     s = Session(archive=Path("a.tar.gz"), profile=profile, wanted=frozenset({4}), scheduled=scheduled(frozenset({4})),

@@ -153,15 +153,15 @@ def game_seconds(
 
 
 def generate_tokens(settings: Mapping[str, object]) -> dict[str, int]:
-    """Tokens a turn may generate, from the agent's settings (the template's ``max_tokens_*``
-    times ``attempts_*``; verify fills what an archive lacks from the builder's template)."""
+    """Tokens a turn generates at most in one attempt, from the agent's settings (the
+    template's ``max_tokens_*``; verify fills what an archive lacks from the builder's
+    template).  A retry (``attempts_*``) is rare: not counted."""
 
-    def num(key: str, default: int) -> int:
+    def num(key: str) -> int:
         value = settings.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
-    return {"ask": num("max_tokens_ask", 0) * max(1, num("attempts_ask", 1)),
-            "guess": num("max_tokens_guess", 0) * max(1, num("attempts_guess", 1))}
+    return {"ask": num("max_tokens_ask"), "guess": num("max_tokens_guess")}
 
 
 def describe(seconds: float) -> str:
