@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories.archives import GOOD_MAIN, build_archive, dist_info, good_files
+from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
 from factories.gguf import write_tiny_gguf
 from factories.llamalog import cuda_init, t4_load
 from factories.native import fake_cudart, fake_driver, fake_nvml, needs_gcc, user_of
@@ -36,51 +36,20 @@ pytestmark = needs_gcc
 
 GIB = 1 << 30
 
-FAKE_LLAMA = '''
+FAKE_LLAMA = """
 import ctypes, os, sys
 __version__ = "0.0+cuda"
 _lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), "lib", "libggml-cuda.so"))
 _rt = ctypes.CDLL("libcudart.so.12")
 sys.stderr.write(CUDA_INIT)
-_LOGITS = (ctypes.c_float * 8)(0.0, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0)
+GPU_OFFLOAD = True
 
 
-def llama_supports_gpu_offload():
-    return True
-
-
-def llama_get_logits_ith(ctx, i):
-    return ctypes.cast(_LOGITS, ctypes.POINTER(ctypes.c_float))
-
-
-class Llama:
-    ctx = None
-
-    def __init__(self, model_path, n_ctx=512, **kwargs):
-        sys.stderr.write(LOAD_LOG)
-        sys.stderr.flush()
-        _rt.cudaMalloc(None, ctypes.c_size_t(ALLOCATE))
-        self.n_tokens = 0
-        self._n_ctx = n_ctx
-
-    def n_ctx(self):
-        return self._n_ctx
-
-    def n_vocab(self):
-        return len(_LOGITS)
-
-    def tokenize(self, text, add_bos=True):
-        return [1, 2, 3]
-
-    def eval(self, tokens):
-        self.n_tokens += len(tokens)
-
-    def reset(self):
-        self.n_tokens = 0
-
-    def close(self):
-        pass
-'''
+def on_load():
+    sys.stderr.write(LOAD_LOG)
+    sys.stderr.flush()
+    _rt.cudaMalloc(None, ctypes.c_size_t(ALLOCATE))
+""" + FAKE_LLAMA_API
 
 
 def _profile(tmp: Path, cudart: Path, driver: Path) -> Profile:
