@@ -17,6 +17,7 @@ from .child.verify_protocol import (
     EpisodeReport,
     ImportRequest,
     ImportResult,
+    MachineResult,
     NativeReport,
     PlayRequest,
     PlayResult,
@@ -102,39 +103,15 @@ def _natives(
         return [], [], {}, ""
     problems = [f"GPU libraries: {e}" for e in got["errors"]]
     notes: list[str] = []
-    libraries: dict[str, str] = {}
+    libraries = _library_origins(plan, got, notes)
     stubbed = [s for s in plan.stubs if s.soname in got["stubs"]]
-    chosen = {c.soname: c for c in plan.runtime.chosen} if plan.runtime is not None else {}
-    for soname in [*plan.needed, *(c for c in chosen if c not in plan.needed)]:
-        stub = plan.stub(soname)
-        if soname in chosen and soname in got["real"]:
-            c = chosen[soname]
-            libraries[soname] = (f"{ORIGINS[c.origin]}, version {c.version or 'unknown'}: {got['real'][soname]}"
-                                 + (f" ({c.note})" if c.note else ""))
-        elif stub is not None and stub in stubbed:
-            libraries[soname] = f"stub from the export list of {stub.package} (profile '{plan.profile}')"
-        elif soname in got["real"]:
-            libraries[soname] = f"real: {got['real'][soname]}"
-            if stub is not None:
-                notes.append(f"{soname}: the real library was found ({got['real'][soname]}); its stub was not used")
-        else:
-            libraries[soname] = "real (found by the loader)"
     init = _stderr_line(stderr, b"ggml_cuda_init")
     details: dict[str, Any] = {"gpu_libraries": libraries, "gpu_offload": offload}
     if init:
         details["ggml_cuda_init"] = init
     if plan.on_gpu and plan.machine is not None:
-        details["ran_on"] = device_line(plan.machine)
-        details["proven"] = (f"ran on {device_line(plan.machine)} with the target's CUDA runtime"
-                             if loaded == "loaded" else "the archive's libraries did not load on the GPU")
-        if plan.env:
-            details["env"] = dict(plan.env)
-            notes.append(f"set {', '.join(f'{k}={v}' for k, v in plan.env)}: this GPU JIT-compiles the build's PTX, "
-                         "lazily so only the kernels used")
-        notes.append(f"GPU: {device_line(plan.machine)}; runtime: "
-                     + "; ".join(f"{k} {v}" for k, v in libraries.items())
-                     + f"; llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
-        return problems, notes, details, _gpu_qualifier(plan, target)
+        return problems, _on_gpu(plan, plan.machine, libraries, offload, loaded, details, notes), details, \
+            _gpu_qualifier(plan, target)
     if not stubbed:
         details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
         notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
@@ -161,6 +138,44 @@ def _natives(
                  f"llama.cpp GPU offload: {offload if offload is not None else 'not reported'})")
     what = "llama.cpp runs on CPU" if level == 3 else "played on CPU"
     return problems, notes, details, f"CUDA build loaded against stubs of the target's libraries; no GPU here: {what}"
+
+
+def _library_origins(plan: NativePlan, got: NativeReport, notes: list[str]) -> dict[str, str]:
+    """SONAME -> what the child loaded for it, in words: the target's runtime file chosen on a
+    GPU machine (and from where), a stub, or the machine's own."""
+    libraries: dict[str, str] = {}
+    stubbed = [s for s in plan.stubs if s.soname in got["stubs"]]
+    chosen = {c.soname: c for c in plan.runtime.chosen} if plan.runtime is not None else {}
+    for soname in [*plan.needed, *(c for c in chosen if c not in plan.needed)]:
+        stub = plan.stub(soname)
+        if soname in chosen and soname in got["real"]:
+            c = chosen[soname]
+            libraries[soname] = (f"{ORIGINS[c.origin]}, version {c.version or 'unknown'}: {got['real'][soname]}"
+                                 + (f" ({c.note})" if c.note else ""))
+        elif stub is not None and stub in stubbed:
+            libraries[soname] = f"stub from the export list of {stub.package} (profile '{plan.profile}')"
+        elif soname in got["real"]:
+            libraries[soname] = f"real: {got['real'][soname]}"
+            if stub is not None:
+                notes.append(f"{soname}: the real library was found ({got['real'][soname]}); its stub was not used")
+        else:
+            libraries[soname] = "real (found by the loader)"
+    return libraries
+
+
+def _on_gpu(plan: NativePlan, machine: MachineResult, libraries: dict[str, str], offload: bool | None,
+            loaded: Loaded, details: dict[str, Any], notes: list[str]) -> list[str]:
+    """The GPU libraries' notes and details when the build ran on this machine's GPU."""
+    details["ran_on"] = device_line(machine)
+    details["proven"] = (f"ran on {device_line(machine)} with the target's CUDA runtime"
+                         if loaded == "loaded" else "the archive's libraries did not load on the GPU")
+    if plan.env:
+        details["env"] = dict(plan.env)
+        notes.append(f"set {', '.join(f'{k}={v}' for k, v in plan.env)}: this GPU JIT-compiles the build's PTX, "
+                     "lazily so only the kernels used")
+    notes.append(f"GPU: {device_line(machine)}; runtime: " + "; ".join(f"{k} {v}" for k, v in libraries.items())
+                 + f"; llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
+    return notes
 
 
 def _gpu_qualifier(plan: NativePlan, target: str | None) -> str:
