@@ -32,6 +32,9 @@ LOAD_KEYS = ("n_ctx", "n_batch", "n_gpu_layers", "flash_attn", "n_threads")
 PROMPT_TOKENS = (512, 64)
 GENERATE_TOKENS = (64, 16)
 _SETTINGS_LIMIT = 1 << 20
+#: The largest values verify passes to llama.cpp from an archive's settings (read from untrusted input).
+MAX_N_CTX = 1 << 20
+MAX_THREADS = 256
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,12 +91,16 @@ def plan_probe(agent_dir: Path, texts: Mapping[str, bytes], profile: Profile, *,
     if path is None:
         return ProbePlan(settings=settings, assumed=assumed, model=None, request=None, prediction=None,
                          why_not="no .gguf file at the archive root", gpu=gpu)
-    n_ctx = max(1, _int(settings.get("n_ctx"), 4096))
-    threads = settings.get("n_threads")
+    n_ctx = _int(settings.get("n_ctx"), 4096)
+    threads = _int(settings.get("n_threads"), 0)
+    if not 0 < n_ctx <= MAX_N_CTX or threads > MAX_THREADS:
+        return ProbePlan(settings=settings, assumed=assumed, model=path, request=None, prediction=None, gpu=gpu,
+                         why_not=f"agent_settings.json: n_ctx {n_ctx} / n_threads {threads} out of the range verify "
+                                 f"loads (n_ctx 1-{MAX_N_CTX}, n_threads up to {MAX_THREADS})")
     request: ModelRequest = {
-        "path": str(path), "n_ctx": n_ctx, "n_batch": max(1, _int(settings.get("n_batch"), 512)),
+        "path": str(path), "n_ctx": n_ctx, "n_batch": min(max(1, _int(settings.get("n_batch"), 512)), n_ctx),
         "n_gpu_layers": _int(settings.get("n_gpu_layers"), -1), "flash_attn": settings.get("flash_attn") is True,
-        "n_threads": threads if isinstance(threads, int) and not isinstance(threads, bool) and threads > 0 else None,
+        "n_threads": threads if threads > 0 else None,
         "prompt_tokens": PROMPT_TOKENS[0 if gpu else 1], "generate_tokens": GENERATE_TOKENS[0 if gpu else 1],
         "gpu": gpu,
     }

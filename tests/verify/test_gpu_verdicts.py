@@ -86,6 +86,10 @@ def test_the_plan_reads_the_agents_own_settings(tmp_path: Path, profile: Profile
     assert bare.assumed == ("n_ctx", "n_batch", "n_gpu_layers", "flash_attn", "n_threads")
     assert bare.request is not None and bare.request["n_ctx"] == 4096  # the builder template's value, said
     assert "the builder template's values were used" in bare.notes[0]
+    huge = _plan(tmp_path, profile, n_ctx=1 << 40)
+    assert huge.request is None and huge.why_not.startswith("agent_settings.json: n_ctx 1099511627776 / n_threads 0 "
+                                                            "out of the range verify loads")
+    assert judge_load(None, huge, parse([]), T4, profile).problems == [f"the model: {huge.why_not}"]
 
 
 def test_a_full_offload_within_the_prediction_passes(tmp_path: Path, profile: Profile) -> None:

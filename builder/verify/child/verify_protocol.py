@@ -1,8 +1,12 @@
 """The host <-> child protocol of verify levels 3 and 4, typed once and checked both ways.
 
-The builder (the host) writes a request (:class:`ImportRequest`, :class:`PlayRequest`) as
-JSON, runs ``python -I -B .../child MODE REQUEST RESULT`` with the target interpreter, and
-reads the result (:class:`ImportResult`, :class:`PlayResult`, or :class:`Crash`).  These
+The builder (the host) writes a request (:class:`ImportRequest`, :class:`PlayRequest`, and
+before them :class:`MachineRequest`: what the machine has for the GPU) as JSON, runs
+``python -I -B .../child MODE REQUEST RESULT`` with the target interpreter, and reads the
+result (:class:`ImportResult`, :class:`PlayResult`, :class:`MachineResult`, or
+:class:`Crash`).  Level 3's model load is asked for at the agent's own settings
+(:class:`ModelRequest`), and llama.cpp's log of it goes to the child's stderr between
+:data:`LOAD_BEGIN` and :data:`LOAD_END`, where the host reads it.  These
 ``TypedDict``s are the shape of both files, and each side checks what it reads against
 them (:func:`shape_problems`): a result that does not fit is the level's failure, said in
 words, never a ``KeyError``; keys a type marks as always there are read as such.  The
