@@ -281,5 +281,8 @@ def test_the_report_names_the_gpu_and_each_library(tmp_path: Path) -> None:
     assert none["ran_on"] == ("this machine's CPU (not checked on a GPU: no NVIDIA driver: libcuda.so.1 is not on this "
                               "machine)")
     assert gpu_section(None, None) is None
+    skipped = gpu_section(None, T4)  # a GPU here, but the target's runtime could not be had
+    assert skipped is not None and skipped["checked_on_gpu"] is False
+    assert skipped["ran_on"].endswith("CUDA 12.4: levels 3-4 did not run on it (see level 3)")
     empty: MachineResult = machine([])
     assert gpu_section(None, empty) is not None

@@ -354,6 +354,8 @@ def gpu_section(natives: NativePlan | None, machine: MachineResult | None) -> di
             what = "the NVIDIA driver" if soname == DRIVER else "this machine's own"
             version = machine["driver_version"] or None if soname == DRIVER else None
             libraries[soname] = {"origin": what, "version": version, "path": found[soname], "note": None}
-    return {"checked_on_gpu": on_gpu, "ran_on": ran_on(machine, on_gpu), "devices": list(machine["devices"]),
+    where = ran_on(machine, on_gpu) if on_gpu or not machine["devices"] else \
+        f"{device_line(machine)}: levels 3-4 did not run on it (see level 3)"
+    return {"checked_on_gpu": on_gpu, "ran_on": where, "devices": list(machine["devices"]),
             "driver_version": machine["driver_version"] or None, "driver_cuda": machine["driver"] or None,
             "libraries": libraries, "env": dict(natives.env) if natives is not None else {}}
