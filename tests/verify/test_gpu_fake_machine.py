@@ -20,14 +20,16 @@ import pytest
 from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
 from factories.gguf import write_tiny_gguf
 from factories.llamalog import cuda_init, t4_load
-from factories.native import fake_cudart, fake_driver, fake_nvml, needs_gcc, user_of
+from factories.native import fake_cudart, fake_driver, fake_nvml, machine, needs_gcc, user_of
 
+from builder.errors import PipError
 from builder.layout import default_path
 from builder.native.elf import read_exports
 from builder.profile import Profile, load_profile
 from builder.profile.exports import ExportData, LibraryExports, PackageRef, write_exports
+from builder.profile.model import NativeLibrary
 from builder.util.hashing import sha256_file
-from builder.verify import format_table, verify
+from builder.verify import format_table, levels, verify
 from builder.verify.child.verify_protocol import MachineResult, shape_problems
 from builder.verify.gpu.judge import footprint
 from builder.verify.runtime import CHILD
@@ -169,3 +171,35 @@ def test_the_machine_probe_and_the_memory_readings_through_the_nvidia_libraries(
                    env={"PATH": "/usr/bin:/bin"}, check=True)
     none = json.loads((tmp_path / "none.json").read_text())
     assert none["devices"] == [] and none["error"] == "no NVIDIA driver: libcuda.so.1 is not on this machine"
+
+
+@pytest.mark.slow
+def test_a_gpu_machine_without_the_targets_runtime_skips_levels_3_4_saying_how_to_provide_it(
+    tmp_path: Path, target_python: Path, profile: Profile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GPU answers, but the target's libcudart can be had neither from the machine nor
+    from its pinned wheel (offline): levels 3-4 are skipped naming it, never run on stubs."""
+    driver = fake_driver(tmp_path / "driver")
+    cudart = fake_cudart(tmp_path / "rt")
+    archive = _archive(tmp_path, cudart, driver, log=t4_load(), allocate=GIB)
+
+    def offline(_profile: Profile, **_kw: object) -> object:
+        def fetch(native: NativeLibrary) -> Path:
+            raise PipError(f"downloading {native.ref} failed (exit 1): no network")
+        return fetch
+
+    monkeypatch.setattr(levels, "wheel_fetcher", offline)
+    gpu = machine(["libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12"],
+                  found={"libcuda.so.1": str(driver)}, devices=[("Tesla T4", "7.5", 15 * GIB)])
+    report = verify(archive, profile, levels=(1, 2, 3, 4), python=target_python, cache=tmp_path / "cache",
+                    gpu_probe=lambda _p, _libs: gpu)
+    table = format_table(report)
+    assert report.level(2).status == "passed", table
+    for n in (3, 4):
+        assert report.level(n).summary.startswith(
+            "skipped: the target's libcudart.so.12 is missing: nvidia-cuda-runtime-cu12==12.1.105 could not be had: "
+            "downloading nvidia-cuda-runtime-cu12==12.1.105 failed (exit 1): no network; run verify once where PyPI "
+            "is reachable"), table
+    assert "--cuda-runtime DIR; level 2 stands" in report.level(3).summary
+    assert not (tmp_path / "cache" / "verify-stubs").exists()
+    assert report.gpu is not None and report.gpu["ran_on"].endswith("levels 3-4 did not run on it (see level 3)")
