@@ -22,6 +22,7 @@ from factories.gguf import write_tiny_gguf
 from factories.llamalog import cuda_init, t4_load
 from factories.native import fake_cudart, fake_driver, fake_nvml, machine, needs_gcc, user_of
 
+from bench.gpu import summary
 from builder.errors import PipError
 from builder.layout import default_path
 from builder.native.elf import read_exports
@@ -133,6 +134,11 @@ def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_pyth
     else:
         assert l3.status == "failed" and any(p.startswith(problem) for p in l3.problems), table
     assert any(m.startswith("verify: levels 3-4 run the CUDA build on Tesla T4") for m in said), said
+    # make gpu-check's summary of such a report (bench/gpu.py)
+    summed = json.loads(json.dumps(summary("fake", report, 1.0, 2.0)))
+    assert summed["level3"]["offloaded"] == model["load_log"]["offloaded"]
+    assert summed["level3"]["device_memory_bytes"] == allocate and summed["level3"]["target_gpu_bytes"] == 15 * GIB
+    assert summed["ok"] is (problem is None) and summed["level4"]["agents"] is None
 
 
 def test_the_machine_probe_and_the_memory_readings_through_the_nvidia_libraries(tmp_path: Path) -> None:
