@@ -199,7 +199,9 @@ def targets(profile: Profile, exports: ExportData | None, sonames: Iterable[str]
     for soname in sonames:
         native = profile.native(soname)
         lib = exports.get(soname) if exports is not None else None
-        version = native.ref.partition("==")[2] or None if native is not None and native.kind == "wheel" else None
+        version = None
+        if native is not None and native.kind == "wheel":
+            version = native.ref.partition("==")[2] or None  # "nvidia-cublas-cu12==12.1.3.1" -> 12.1.3.1
         out[soname] = Target(soname=soname, version=version,
                              package=native.ref if native is not None else f"profile '{profile.name}'",
                              sha256=lib.file_sha256 if lib is not None else None, exports=lib)
