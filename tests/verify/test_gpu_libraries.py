@@ -233,3 +233,12 @@ def test_a_library_that_cannot_be_had_is_missing_saying_how_to_provide_it(tmp_pa
     assert why.startswith("the target's libcudart.so.12 is missing: nvidia-cuda-runtime-cu12==12.1.105 could not "
                           "be had: downloading nvidia-cuda-runtime-cu12==12.1.105 failed"), why
     assert "pip download --no-deps nvidia-cuda-runtime-cu12==12.1.105" in why and "--cuda-runtime DIR" in why
+
+
+def test_with_here_the_images_own_are_reported_not_loaded_by_path(tmp_path: Path) -> None:
+    chosen = (Chosen(soname="libcudart.so.12", origin="image", path=Path("/usr/local/cuda/lib64/libcudart.so.12"),
+                     version="12.1.105"),
+              Chosen(soname="libcublas.so.12", origin="wheel", path=tmp_path / "libcublas.so.12", version="12.1.3.1"))
+    plan = RuntimePlan(chosen=chosen, missing=(), advice={})
+    assert plan.request() == [{"soname": "libcublas.so.12", "path": str(tmp_path / "libcublas.so.12"),
+                               "origin": "wheel"}]

@@ -217,7 +217,10 @@ class RuntimePlan:
     advice: Mapping[str, str]  # SONAME -> how to provide it (for the missing ones)
 
     def request(self) -> list[RuntimeLibrary]:
-        return [{"soname": c.soname, "path": str(c.path), "origin": c.origin} for c in self.chosen]
+        """The files the child loads by path first.  The image's own (``--here``) are not: the
+        child finds them as the target's process would, in the order its imports load them."""
+        return [{"soname": c.soname, "path": str(c.path), "origin": c.origin} for c in self.chosen
+                if c.origin != "image"]
 
     def why_not(self) -> str | None:
         """Why levels 3-4 cannot run on the GPU (a library is missing), or None."""
