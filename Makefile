@@ -13,16 +13,19 @@ MODEL    ?=
 RECIPE   ?=
 BACKEND  ?=
 EPISODES ?=
+STRICT   ?=
 CUDA_RUNTIME ?=
 PYTEST_ARGS ?=
 MODEL_ARG   := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG  := $(if $(RECIPE),--recipe $(RECIPE),)
 BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
+# EPISODES unset: verify's own default (builder/verify/lineups.py), skipped on a CPU too slow
+# for the model; set: played whatever it takes. STRICT=1: gaps exit non-zero.
+# CUDA_RUNTIME=DIR: the target's CUDA runtime libraries for verify on a GPU machine.
+VERIFY_ARGS := $(if $(EPISODES),--episodes $(EPISODES),) $(if $(STRICT),--strict,) \
+	$(if $(CUDA_RUNTIME),--cuda-runtime $(CUDA_RUNTIME),)
 # Unset: the recipe's profile (submission.toml, or RECIPE=), else kaggle-2024.
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
-# Unset: one episode, skipped on a CPU too slow for the model; set: played whatever it takes.
-EPISODES_ARG := $(if $(EPISODES),--episodes $(EPISODES),)
-CUDA_RUNTIME_ARG := $(if $(CUDA_RUNTIME),--cuda-runtime $(CUDA_RUNTIME),)
 # Runtime code for the target's Python 3.10, linted on its own: the agent template and
 # the program verify runs in the target interpreter.
 TEMPLATE := template
@@ -45,7 +48,7 @@ wheels: setup
 	$(PY) -m builder wheels $(PROFILE_ARG) $(RECIPE_ARG) $(BACKEND_ARG)
 
 verify: setup
-	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) $(EPISODES_ARG) $(CUDA_RUNTIME_ARG)
+	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) $(VERIFY_ARGS)
 
 inspect: setup
 	$(PY) -m builder inspect $(MODEL) $(PROFILE_ARG) $(RECIPE_ARG)

@@ -26,7 +26,10 @@ Parts:
   game of the model alone, per-turn latency and prompt tokens evaluated at round 2 vs round 20
   (target <= 1.2x); then real kaggle-environments 1.14.15 episodes of a submission folder in
   the verify runtime: self-play (four copies) on public keywords (win rate, rounds, latency)
-  and our guesser with the engine's ``random_answerer`` (legal moves, the fallbacks used).
+  and our guesser with the engine's ``random_answerer`` (legal moves, the fallbacks used);
+* ``compile``: the cached CPU and CUDA builds of llama-cpp-python (``bench/compile.py``):
+  CPU-minutes per kernel family from the build's own ninja log, wall and CPU time, peak
+  memory, the compiler cache's hits (or "no CUDA build in the cache"); builds nothing.
 """
 
 from __future__ import annotations
@@ -44,9 +47,10 @@ from builder.spec import Overrides, resolve_spec
 
 from .agent import bench_agent
 from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
+from .compile import bench_compile
 from .verify import bench_verify
 
-PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent")
+PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "compile")
 
 
 def _log(message: str) -> None:
@@ -57,6 +61,10 @@ def run_bench(project: Project, *, profile_name: str | None, size_mib: int, part
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise BuilderError(f"bench: unknown part '{unknown[0]}' (known: {', '.join(PARTS)})")
+    if "compile" in parts:
+        yield from bench_compile(project, profile_name)
+        if parts == ["compile"]:
+            return
     _log("bench: building the default submission first (cached wheel and model)")
     spec = resolve_spec(project, None, Overrides(profile=profile_name,
                                                  output=project.root / "build" / "bench-default.tar.gz"))

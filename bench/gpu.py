@@ -78,7 +78,8 @@ def _runtime_pins(spec: BuildSpec, profile: Profile) -> list[str]:
 
 def summary(name: str, report: VerifyReport, seconds: float, build_s: float) -> dict[str, Any]:
     """What one build-and-verify proved, in numbers."""
-    out: dict[str, Any] = {"name": name, "ok": report.ok, "build_s": round(build_s, 1), "verify_s": round(seconds, 1),
+    out: dict[str, Any] = {"name": name, "ok": report.ok, "verdict": report.verdict, "gaps": list(report.gaps),
+                           "build_s": round(build_s, 1), "verify_s": round(seconds, 1),
                            "levels": {str(r.level): r.summary for r in report.levels}}
     l3, l4 = report.level(3), report.level(4)
     model = l3.details

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,9 @@ DEFAULT_PROFILE = "kaggle-2024"
 RECIPE_FILE = "submission.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_OUTPUT = "submission.tar.gz"
+#: A checkout's Makefile: its targets are one-line calls of the CLI (``make verify``).
+MAKEFILE = "Makefile"
+_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.-]+)\s*:(?!=)", re.MULTILINE)
 TEMPLATE = "template"
 LOCKFILES = "lockfiles"
 PROFILES = "lockfiles/profiles"
@@ -52,6 +56,19 @@ STAGE_OWNER = "project"
 STAGE_LOCK = ".lock"
 #: The cache's name under ``$XDG_CACHE_HOME`` (or ``~/.cache``).
 CACHE_NAME = "gguf-submission-builder"
+
+
+#: Beside a lock ``NAME.txt``: the record of what each wheel built from its sdists must
+#: reproduce (builder/wheels/record.py), ``NAME.builds.toml``.
+BUILDS_RECORD_SUFFIX = ".builds.toml"
+#: In an exported wheelhouse (``wheels --export DIR``): the provenance of its wheels.
+PROVENANCE_FILE = "provenance.json"
+
+
+def builds_record(lock: Path) -> Path:
+    """The record beside the lock file ``lock`` (``lockfiles/kaggle-2024.txt`` ->
+    ``lockfiles/kaggle-2024.builds.toml``)."""
+    return lock.with_name(lock.stem + BUILDS_RECORD_SUFFIX)
 
 
 def cache_dir() -> Path:
@@ -102,6 +119,16 @@ class Project:
     @property
     def default_output(self) -> Path:
         return self.root / DEFAULT_OUTPUT
+
+    def make_targets(self) -> frozenset[str]:
+        """The targets of the project's ``Makefile`` (a checkout of the builder has ``verify``);
+        empty when there is none."""
+        try:
+            with (self.root / MAKEFILE).open("rb") as fh:
+                text = fh.read(1 << 20).decode("utf-8", "replace")
+        except OSError:
+            return frozenset()
+        return frozenset(m.group(1) for m in _MAKE_TARGET.finditer(text))
 
     def stage_dir(self, profile: str, cache: Path | None = None) -> Path:
         """The build's staging folder: ``<cache>/stage/<project>-<profile>``, one per project

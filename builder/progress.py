@@ -1,21 +1,34 @@
 """Progress of the long steps, as an injectable factory.
 
 The library never draws anything: a step that can take more than a second asks the
-``ProgressFactory`` it was given for a :class:`Task` and reports to it (bytes hashed
-and archived, files compiled).  The default factory, :func:`no_progress`, does nothing.
-The CLI injects :class:`TerminalProgress` (tqdm bars on stderr), which is quiet when
-stderr is not a terminal.
+``ProgressFactory`` it was given for a :class:`Task` and reports to it (bytes hashed,
+archived and downloaded, files compiled; a wait for another build's lock reports nothing
+but lasts).  The default factory, :func:`no_progress`, does nothing.
+
+The CLI injects :class:`TerminalProgress`, which draws on stderr: on a terminal a live
+tqdm bar with the elapsed time and an estimate of the rest, redrawn every second even
+while nothing is reported; elsewhere (a log, CI, a notebook cell) a line every
+:data:`HEARTBEAT_S` seconds at most while a step lasts ("compiling: 35/140 files (25%),
+2m10s elapsed, about 6m30s left") and one when it ends, so a long step is never silent
+for longer and a short one prints nothing.
 """
 
 from __future__ import annotations
 
-import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import IO, Any, Protocol
 
+from .util.units import human
+
 Log = Callable[[str], None]
+#: Off a terminal: the longest a running step stays silent.
+HEARTBEAT_S = 30.0
+#: How often the ticker redraws a bar or checks whether a heartbeat line is due.
+TICK_S = 1.0
 
 
 class Task(Protocol):
@@ -82,38 +95,6 @@ class RecordingProgress:
             task.closed = True
 
 
-_COMPILING = re.compile(r"^wheels: compiling (\d+)/(\d+)\b")
-
-
-class CompileProgress(AbstractContextManager["CompileProgress"]):
-    """A log filter for the CPU wheel build: its ``compiling n/m`` lines drive a bar.
-
-    :mod:`builder.cpuwheel` reports compile progress only as log lines; this turns them
-    into a task (opened at the first such line, closed on exit) and passes every line on.
-    """
-
-    def __init__(self, log: Log, progress: ProgressFactory) -> None:
-        self._log = log
-        self._progress = progress
-        self._cm: AbstractContextManager[Task] | None = None
-        self._task: Task | None = None
-
-    def __call__(self, message: str) -> None:
-        m = _COMPILING.match(message)
-        if m is not None:
-            done, total = int(m.group(1)), int(m.group(2))
-            if self._task is None:
-                self._cm = self._progress("compiling llama-cpp-python", total, "files")
-                self._task = self._cm.__enter__()
-            self._task.update(done, total)
-        self._log(message)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            self._cm.__exit__(None, None, None)
-        self._cm = self._task = None
-
-
 class _TqdmTask:
     def __init__(self, bar: Any) -> None:
         self._bar = bar
@@ -127,15 +108,115 @@ class _TqdmTask:
         self._bar.update(completed - self._bar.n)
 
 
+def duration(seconds: float) -> str:
+    """``45s``, ``3m05s``, ``1h02m``."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+class HeartbeatTask:
+    """A task off a terminal: a line at most every ``interval`` seconds while it runs
+    (:meth:`tick`, called by updates and by the ticker), and one at the end when any was
+    written.  ``clock`` is injectable (tests use a fake one)."""
+
+    def __init__(self, description: str, total: int | None, unit: str, *, write: Log,
+                 clock: Callable[[], float] = time.monotonic, interval: float = HEARTBEAT_S) -> None:
+        self.description = description
+        self.total = total
+        self.unit = unit
+        self.completed = 0
+        self._write = write
+        self._clock = clock
+        self._interval = interval
+        self._started = self._last = clock()
+        self._lines = 0
+        self._lock = threading.Lock()
+
+    def advance(self, n: int) -> None:
+        self.completed += n
+        self.tick()
+
+    def update(self, completed: int, total: int | None = None) -> None:
+        self.completed = completed
+        if total is not None:
+            self.total = total
+        self.tick()
+
+    def tick(self) -> None:
+        """Write a line when ``interval`` seconds have passed since the last one."""
+        with self._lock:
+            now = self._clock()
+            if now - self._last < self._interval:
+                return
+            self._last = now
+            self._lines += 1
+        self._write(self.line(now))
+
+    def close(self) -> None:
+        if self._lines:
+            self._write(f"{self.description}: done in {duration(self._clock() - self._started)}")
+
+    def _amount(self, n: int) -> str:
+        return human(n) if self.unit == "B" else f"{n:,}"
+
+    def line(self, now: float) -> str:
+        elapsed = now - self._started
+        done, total = self.completed, self.total
+        parts = []
+        if total:
+            unit = "" if self.unit == "B" else f" {self.unit}"
+            parts.append(f"{self._amount(done)}/{self._amount(total)}{unit} ({done * 100 // total}%)")
+        elif done:
+            parts.append(f"{self._amount(done)}" + ("" if self.unit == "B" else f" {self.unit}"))
+        parts.append(f"{duration(elapsed)} elapsed")
+        if total and 0 < done < total:
+            parts.append(f"about {duration(elapsed * (total - done) / done)} left")
+        return f"{self.description}: {', '.join(parts)}"
+
+
+@contextmanager
+def ticking(tick: Callable[[], None], every: float | None) -> Iterator[None]:
+    """Call ``tick`` every ``every`` seconds on a daemon thread while the body runs (None:
+    never; the caller ticks)."""
+    if not every:
+        yield
+        return
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            tick()
+
+    thread = threading.Thread(target=run, name="progress-ticker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 class TerminalProgress:
-    """tqdm bars on ``stream`` (default stderr); silent when it is not a terminal.
+    """Progress on ``stream`` (default stderr): a live tqdm bar on a terminal, heartbeat
+    lines elsewhere (see the module docstring).  ``enabled`` forces the bar on or off;
+    ``clock``, ``interval`` and ``tick`` (seconds between redraws and checks, None: no
+    ticker thread) are injectable for tests.
 
     Use :meth:`log` for message lines while bars may be shown: it prints above them.
     """
 
-    def __init__(self, stream: IO[str] | None = None, *, enabled: bool | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, enabled: bool | None = None,
+                 clock: Callable[[], float] = time.monotonic, interval: float = HEARTBEAT_S,
+                 tick: float | None = TICK_S) -> None:
         self._stream = stream
         self._enabled = enabled
+        self._clock = clock
+        self._interval = interval
+        self._tick = tick
 
     @property
     def stream(self) -> IO[str]:
@@ -152,7 +233,11 @@ class TerminalProgress:
     @contextmanager
     def __call__(self, description: str, total: int | None, unit: str) -> Iterator[Task]:
         if not self.enabled:
-            yield _NullTask()
+            task = HeartbeatTask(description, total, unit, write=self._line, clock=self._clock,
+                                 interval=self._interval)
+            with ticking(task.tick, self._tick):
+                yield task
+            task.close()
             return
         from tqdm import tqdm  # type: ignore[import-untyped]
 
@@ -161,9 +246,13 @@ class TerminalProgress:
                    unit_divisor=1024 if scaled else 1000, file=self.stream, leave=False,
                    dynamic_ncols=True, mininterval=0.2)
         try:
-            yield _TqdmTask(bar)
+            with ticking(bar.refresh, self._tick):  # the elapsed time moves while nothing is reported
+                yield _TqdmTask(bar)
         finally:
             bar.close()
+
+    def _line(self, message: str) -> None:
+        print(f"* {message}", file=self.stream, flush=True)
 
     def log(self, message: str) -> None:
         if self.enabled:

@@ -10,6 +10,8 @@ what was pruned and what that saved, the model, and the archive's size and hash.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 from .archive import ArchiveResult
 from .lock import Lock
 from .model import GGUFInfo, PackagedModel
+from .model.fit import offload_note
 from .profile import Profile
 from .spec import BuildSpec
 from .util.fs import write_text_atomic
@@ -151,6 +154,7 @@ def _build_row(result: BuildResult) -> dict[str, Any]:
         "weights_compresslevel": spec.weights_compresslevel,
         "agent_settings": {k: result.settings[k] for k in sorted(spec.agent)},
         "model_source": spec.model.requirement if isinstance(spec.model, PackagedModel) else "file",
+        "gpu_offload": offload_note(spec.backend, result.settings.get("n_gpu_layers")),
     }
 
 
@@ -181,6 +185,34 @@ def _archive_row(result: BuildResult) -> dict[str, Any]:
     }
 
 
+def next_step(spec: BuildSpec, *, recipe: str | None = None, profile: str | None = None,
+              output: Path | None = None, here: bool = False, cwd: Path | None = None) -> str:
+    """The command that checks what ``spec`` built, for a person to run next: ``make verify``
+    in a checkout (its Makefile has the target), ``python -m builder verify --here`` where
+    the running interpreter is the target (``here``: a Kaggle notebook, whose own packages
+    and GPU level 3-4 then use), else ``python -m builder verify``; with the recipe, profile
+    and output the build's command line gave (``recipe``, ``profile``, ``output``: verify
+    resolves the rest from the same recipe), and the project folder when it is not ``cwd``
+    (default: the current folder)."""
+    project = spec.project
+    elsewhere = project.root.resolve() != (cwd or Path.cwd()).resolve()
+    archive = spec.output if output is not None else None
+    if "verify" in project.make_targets():
+        argv = ["make", *(["-C", str(project.root)] if elsewhere else []), "verify"]
+        if archive is not None:
+            argv.append(f"ARCHIVE={os.path.relpath(archive, project.root)}")
+        argv += [f"{k}={v}" for k, v in (("RECIPE", recipe), ("PROFILE", profile)) if v]
+        why = "checks it loads and plays on the target"
+    else:
+        argv = ["python", "-m", "builder", *(["--root", str(project.root)] if elsewhere else []), "verify"]
+        argv += [str(archive)] if archive is not None else []
+        argv += [*(["--recipe", recipe] if recipe else []), *(["--profile", profile] if profile else [])]
+        argv += ["--here"] if here else []
+        why = ("checks it loads and plays here, on this interpreter and its GPU" if here
+               else "checks it loads and plays on the target")
+    return f"next: {shlex.join(argv)}  ({why})"
+
+
 def write_report(report: BuildReport, path: Path) -> Path:
     """Write ``report`` as JSON to ``path`` atomically (temp file + ``os.replace``)."""
     return write_text_atomic(path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
@@ -196,6 +228,8 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 def format_report(report: BuildReport) -> str:
     b = report.build
     out: list[str] = [f"Build report (recipe {b['recipe']}, profile {report.profile}, backend {b['backend']})", ""]
+    if b.get("gpu_offload"):
+        out += [f"Backend {b['backend']}: {b['gpu_offload']}", ""]
     n = len(report.vendored)
     out.append(f"Vendored into lib/: {n} package{'s' if n != 1 else ''}, {human(report.vendored_size)}")
     out += _table(("package", "version", "size", "files", "pruned", "wheel (origin)"), [

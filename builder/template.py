@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .util.jsonio import JsonError, read_json
 
 SETTINGS_NAME = "agent_settings.json"
+#: The largest settings file read (a real one is a few hundred bytes).
+SETTINGS_LIMIT = 1 << 20
 ENTRY = "main.py"
 _SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo", "~", ".swp")
@@ -52,9 +55,11 @@ def load_defaults(template: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(path, f"not valid JSON: {exc}") from None
+        data = read_json(path, max_bytes=SETTINGS_LIMIT)
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror}") from None
+    except JsonError as exc:
+        raise ConfigError(path, str(exc)) from None
     if not isinstance(data, dict):
         raise ConfigError(path, "must be a JSON object")
     return data

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 
 from bench.synthetic import LLAMA3_8B, Shape, file_bytes, tensors, write_synthetic
 from builder.model import read_gguf
@@ -30,7 +31,7 @@ def test_the_synthetic_model_has_the_shapes_and_q8_0(tmp_path: Path, profile: Pr
     assert info.has_chat_template
     again = write_synthetic(tmp_path / "again.gguf", TINY)
     assert sha256_file(again) == sha256_file(path)  # the same shape and seed: the same bytes
-    report = inspect_model(info, profile, n_ctx=256)
+    report = inspect_model(info, profile, n_ctx=256, backend="cuda", n_gpu_layers=-1)
     assert report.shape.n_layers == 2 and report.shape.n_kv_heads == 2
 
 
@@ -41,9 +42,9 @@ def test_the_llama3_8b_shape_is_the_real_models_size() -> None:
 
 
 @pytest.mark.slow
-def test_gpu_check_says_when_there_is_no_gpu(repo_root: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "bench.gpu", "--root", str(repo_root), "--no-synthetic"],
-                          cwd=repo_root, capture_output=True, text=True, timeout=600, check=False)
+def test_gpu_check_says_when_there_is_no_gpu() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.gpu", "--root", str(ROOT), "--no-synthetic"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     if "nothing to check here" not in proc.stderr:
         pytest.skip(f"this machine has a GPU: make gpu-check runs for real ({proc.returncode})")
     assert proc.returncode != 0 and proc.stdout == ""

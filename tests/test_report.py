@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import sys
 import tarfile
 import zlib
 from pathlib import Path
@@ -17,8 +18,9 @@ from builder.__main__ import main
 from builder.archive import report_path as report_path_for
 from builder.layout import Project
 from builder.pipeline import build
-from builder.report import BuildResult, format_report, make_report
-from builder.spec import Overrides, resolve_spec
+from builder.report import BuildResult, format_report, make_report, next_step
+from builder.spec import BuildSpec, Overrides, resolve_spec
+from builder.util.interpreter import is_running_target
 
 
 def _project(tmp_path: Path) -> dict[str, Path]:
@@ -87,7 +89,10 @@ def test_report_json_beside_the_archive(built: tuple[dict[str, Path], BuildResul
     assert doc["build"] == {"recipe": "submission", "backend": "cpu", "compresslevel": 1, "weights_compresslevel": 0,
                             "agent_settings": {"n_ctx": 4096, "n_gpu_layers": -1, "temperature_ask": 0.7,
                                                "temperature_guess": 0.5, "top_k": 40, "top_p": 0.9},
-                            "model_source": "file"}
+                            "model_source": "file",
+                            "gpu_offload": "CPU build: no layer will be offloaded: the agent's n_gpu_layers = -1 "
+                                           "asks for every layer on the GPU, which needs --backend cuda (recipe key "
+                                           "'backend')"}
 
 
 def test_report_table(built: tuple[dict[str, Path], BuildResult]) -> None:
@@ -111,6 +116,46 @@ def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.Captu
     assert "Build report (recipe submission, profile kaggle-2024, backend cpu)" in err
     assert "Provided by the target (never vendored): 1" in err
     assert f"* report: {p['root'] / 'submission.report.json'}" in err
+    # no Makefile in the project, and this interpreter is not the target (3.10): the plain command
+    last = err.strip().splitlines()[-1]
+    assert last == f"next: python -m builder --root {p['root']} verify  (checks it loads and plays on the target)"
+
+
+def _spec_in(root: Path, output: Path | None = None) -> BuildSpec:
+    root.mkdir(parents=True, exist_ok=True)
+    return resolve_spec(Project(root), None, Overrides(output=output), cache=root / "c")
+
+
+def test_the_next_step_in_a_checkout_is_make_verify(tmp_path: Path) -> None:
+    root = tmp_path / "checkout"
+    spec = _spec_in(root)
+    (root / "Makefile").write_text("PY := x\nverify: setup\n\t$(PY) -m builder verify $(ARCHIVE)\n")
+    assert next_step(spec, cwd=root) == "next: make verify  (checks it loads and plays on the target)"
+    given = root / "out" / "my sub.tar.gz"
+    out = _spec_in(root, given)
+    assert next_step(out, recipe="tiny-model", profile="kaggle-2024", output=given, cwd=tmp_path) == (
+        f"next: make -C {root} verify 'ARCHIVE=out/my sub.tar.gz' RECIPE=tiny-model PROFILE=kaggle-2024"
+        "  (checks it loads and plays on the target)")
+    (root / "Makefile").write_text("test:\n\tpytest\n")  # a Makefile of its own, without verify
+    assert next_step(spec, cwd=root).startswith("next: python -m builder verify  (")
+
+
+def test_the_next_step_where_this_interpreter_is_the_target_is_verify_here(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a Kaggle notebook (no checkout, the running interpreter is the target) levels 3-4
+    run on its own packages and GPU: ``verify --here``."""
+    root = tmp_path / "working"
+    spec = _spec_in(root, root / "agent.tar.gz")
+    assert next_step(spec, output=root / "agent.tar.gz", here=True, cwd=root) == (
+        "next: python -m builder verify " + str(root / "agent.tar.gz")
+        + " --here  (checks it loads and plays here, on this interpreter and its GPU)")
+    monkeypatch.setenv("TARGET_PYTHON", sys.executable)
+    assert is_running_target("3.10")
+    monkeypatch.setenv("TARGET_PYTHON", "/no/python3.10")
+    assert not is_running_target(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    monkeypatch.delenv("TARGET_PYTHON")
+    assert is_running_target(f"{sys.version_info[0]}.{sys.version_info[1]}") == (sys.platform == "linux")
+    assert not is_running_target("2.7")
 
 
 def test_params() -> None:

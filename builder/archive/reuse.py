@@ -29,10 +29,13 @@ from typing import Any
 
 from .. import __version__
 from ..util.fs import sweep_temps, write_text_atomic
+from ..util.jsonio import read_json
 from .gzstream import STORED_HEADER, STORED_MAX
 
 CACHE_NAME = "archive-reuse.json"
 CACHE_FORMAT = 1
+#: The largest record read back (it holds a few inputs and archives: a few KB).
+RECORD_LIMIT = 1 << 20
 #: the framed data starts at a multiple of this in the archive: a reflink needs both
 #: offsets block-aligned (4 KiB covers the common block sizes); it costs < 4 KiB of empty blocks
 SEGMENT_ALIGN = 4096
@@ -135,7 +138,7 @@ class ReuseCache:
         path = folder / CACHE_NAME
         sweep_temps(path)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = read_json(path, max_bytes=RECORD_LIMIT)
         except (OSError, ValueError):
             doc = None
         return cls(path, chunk=chunk, doc=doc if isinstance(doc, dict) else None)

@@ -19,6 +19,8 @@ GPU memory that llama.cpp needs at the recipe's context size:
 Verdict against the profile's GPU memory: *fits* (everything on the GPU), *fits with n
 of N layers offloaded* (the largest n whose layers' weights and KV cache fit beside the
 overhead; with n = N the output layer stays on the CPU), or *does not fit* (not one layer).
+That is what a CUDA build gets; a CPU build offloads nothing whatever the agent's
+``n_gpu_layers`` asks (:func:`offload_note`), and the report says so first.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Literal
 from ..errors import ModelError
 from ..profile import Profile
 from ..util.units import params
-from .gguf import GGUFInfo
+from .gguf import GGUFInfo, describe
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -83,6 +85,21 @@ class FitEstimate:
         return "does not fit: not even one layer fits beside the overhead"
 
 
+def offload_note(backend: str, n_gpu_layers: object) -> str | None:
+    """What a build's ``backend`` makes of the agent's ``n_gpu_layers`` setting, when that is
+    not what the setting says: a CPU build offloads no layer (llama.cpp without CUDA ignores
+    the setting), a CUDA build with 0 offloads none either.  None otherwise."""
+    asked = n_gpu_layers if isinstance(n_gpu_layers, int) and not isinstance(n_gpu_layers, bool) else None
+    if backend == "cpu":
+        wants = "" if not asked else (f": the agent's n_gpu_layers = {asked} asks for "
+                                      f"{'every layer' if asked < 0 else f'{asked} layers'} on the GPU, "
+                                      "which needs --backend cuda (recipe key 'backend')")
+        return f"CPU build: no layer will be offloaded{wants}"
+    if asked == 0:
+        return "n_gpu_layers = 0: no layer will be offloaded although this is a CUDA build"
+    return None
+
+
 def kv_cache_bytes(shape: KVShape, n_ctx: int) -> int:
     """f16 K and V for every layer and position."""
     return n_ctx * shape.total_kv_heads * (shape.key_length + shape.value_length) * KV_BYTES_PER_ELEMENT
@@ -123,7 +140,9 @@ def kv_shape(info: GGUFInfo) -> KVShape:
     def need(key: str) -> int:
         value = info.meta_int(f"{arch}.{key}")
         if value is None or value <= 0:
-            raise ModelError(f"{info.path}: metadata has no '{arch}.{key}': cannot estimate the KV cache")
+            raw = info.metadata.get(f"{arch}.{key}")
+            what = "has no" if raw is None else f"has {value} for" if value is not None else f"has {describe(raw)} for"
+            raise ModelError(f"{info.path}: metadata {what} '{arch}.{key}': cannot estimate the KV cache")
         return value
 
     def per_layer(key: str) -> tuple[int, ...] | None:
@@ -163,6 +182,13 @@ class ModelReport:
     gpu_name: str | None
     profile: str
     notes: tuple[str, ...]
+    backend: str  # what the build's llama-cpp-python is built for (the spec's)
+    offload: str | None  # :func:`offload_note`: when the backend overrules n_gpu_layers
+
+    @property
+    def verdict(self) -> str:
+        """The line a person reads first: the offload note when there is one, else the fit."""
+        return self.offload or self.fit.summary
 
     def to_json(self) -> dict[str, Any]:
         i, f = self.info, self.fit
@@ -192,11 +218,18 @@ class ModelReport:
                 "n_layers": f.n_layers,
                 "summary": f.summary,
             },
+            "backend": self.backend,
+            "offload": self.offload,
+            "verdict": self.verdict,
             "notes": list(self.notes),
         }
 
 
-def inspect_model(info: GGUFInfo, profile: Profile, *, n_ctx: int) -> ModelReport:
+def inspect_model(
+    info: GGUFInfo, profile: Profile, *, n_ctx: int, backend: str, n_gpu_layers: object
+) -> ModelReport:
+    """The model's report at ``n_ctx`` for a build for ``backend`` whose agent asks for
+    ``n_gpu_layers``."""
     if n_ctx <= 0:
         raise ModelError(f"{info.path}: n_ctx must be positive, got {n_ctx}")
     shape = kv_shape(info)
@@ -210,7 +243,8 @@ def inspect_model(info: GGUFInfo, profile: Profile, *, n_ctx: int) -> ModelRepor
     if not info.has_chat_template:
         notes.append("no tokenizer.chat_template: the agent falls back to a plain prompt format")
     return ModelReport(info=info, shape=shape, fit=fit, gpu_name=profile.gpu.name if profile.gpu else None,
-                       profile=profile.name, notes=tuple(notes))
+                       profile=profile.name, notes=tuple(notes), backend=backend,
+                       offload=offload_note(backend, n_gpu_layers))
 
 
 def _kv_heads(s: KVShape) -> str:
@@ -242,8 +276,10 @@ def format_model_report(r: ModelReport) -> str:
         ("  CUDA + compute overhead", _gib(f.overhead_bytes)),
         ("  total", _gib(f.total_bytes)),
         (f"  {r.gpu_name or 'GPU'} ({r.profile})", _gib(f.gpu_bytes) if f.gpu_bytes is not None else "none"),
-        ("verdict", f.summary),
+        ("verdict", r.verdict),
     ]
+    if r.offload is not None and r.backend == "cpu":
+        rows.append(("with --backend cuda", f.summary))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}".rstrip() for k, v in rows]
     lines += [f"note: {n}" for n in r.notes]

@@ -3,6 +3,15 @@
 Only the header is read (typed key/values and tensor infos): a multi-GB file is checked
 in milliseconds, and the weights' bytes are read exactly once later, by the archive
 stage, which hashes them while writing.
+
+Every size in the header is bounded before anything is read or allocated, in two classes:
+what is *accepted* (a longer string, a longer array, more keys or tensors: the file is
+refused) and what is *kept* (a string of up to :data:`MAX_KEPT_STRING`, the items of a
+numeric array of up to :data:`SMALL_ARRAY`, and no more than :data:`KEPT_STRINGS_TOTAL`
+bytes and :data:`KEPT_ITEMS_TOTAL` items in all: 65,536 keys of 1 MiB strings are a 64 GiB
+header, which a sparse file holds in no disk space).  A value accepted but not kept is still
+known for what it is: :class:`LongString` (its size) or :class:`ArrayValue` (its item type
+and count), never mistaken for a number or for a missing key.
 """
 
 from __future__ import annotations
@@ -11,15 +20,18 @@ import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 
 from ..errors import ModelError, ModelProblems
 
 GGUF_MAGIC = b"GGUF"
+#: A model file's suffix, in any case (``.gguf``, ``.GGUF``: llama.cpp and the agent
+#: template go by the magic and the settings, not the case of the name).
+GGUF_SUFFIX = ".gguf"
 SUPPORTED_VERSIONS = (2, 3)
-MAX_TENSORS = 1 << 20
+MAX_TENSORS = 1 << 16  # ~400 bytes kept each; the largest models have a few thousand
 MAX_KV = 1 << 16
 #: Bounds of every size read from the header, checked before anything is allocated.
 MAX_STRING = 1 << 24  # 16 MiB: any string value (a chat template is ~10-100 KB)
@@ -28,6 +40,8 @@ MAX_KEY = 1 << 10  # 1 KiB: metadata keys are short dotted names
 MAX_TENSOR_NAME = 63  # llama.cpp refuses names of GGML_MAX_NAME (64) bytes or more
 MAX_ARRAY = 1 << 24  # 16 M items (vocabularies are ~128k-256k)
 SMALL_ARRAY = 4096  # numeric arrays up to this long are kept (per-layer values)
+KEPT_STRINGS_TOTAL = 32 << 20  # string bytes kept in all; past it strings are skipped like long ones
+KEPT_ITEMS_TOTAL = 1 << 18  # array items kept in all
 MAX_DIMS = 8
 
 # GGUF value types (gguf spec): id -> struct format (None for string/array)
@@ -45,6 +59,47 @@ _SCALARS: dict[int, str] = {
     12: "<d",
 }
 _STRING, _ARRAY = 8, 9
+#: GGUF value type names (gguf spec), for messages.
+TYPE_NAMES = {0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "int32", 6: "float32", 7: "bool",
+              8: "string", 9: "array", 10: "uint64", 11: "int64", 12: "float64"}
+
+
+@dataclass(frozen=True, slots=True)
+class LongString:
+    """A string value skipped, its size kept: longer than :data:`MAX_KEPT_STRING`, or past
+    the :data:`KEPT_STRINGS_TOTAL` bytes of strings kept."""
+
+    size: int  # bytes
+
+    def __str__(self) -> str:
+        if self.size <= MAX_KEPT_STRING:
+            return f"a string of {self.size:,} bytes after the {KEPT_STRINGS_TOTAL:,} bytes of strings kept"
+        return f"a string of {self.size:,} bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayValue:
+    """An array value: its item type and count (the items of small numeric arrays are in
+    :attr:`GGUFInfo.arrays`)."""
+
+    item_type: str
+    count: int
+
+    def __str__(self) -> str:
+        return f"an array of {self.count:,} {self.item_type}"
+
+
+def describe(value: object) -> str:
+    """What a metadata value is, for messages ("a number", "an array of 30 int32")."""
+    if isinstance(value, (LongString, ArrayValue)):
+        return str(value)
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"a string of {len(value.encode()):,} bytes"
+    return "missing" if value is None else type(value).__name__
 
 #: File types (``general.file_type``, llama_ftype) by name, for reports.
 FILE_TYPES = {
@@ -114,14 +169,24 @@ class GGUFInfo:
     data_end: int
     n_tensors: int
     n_parameters: int
-    metadata: dict[str, Any]  # scalar and string values; arrays as their length
+    #: scalars and kept strings as they are; longer strings as :class:`LongString`, arrays as :class:`ArrayValue`
+    metadata: dict[str, Any]
     tensors: tuple[TensorInfo, ...]
     #: the items of small numeric arrays (per-layer values such as OpenELM's head counts)
     arrays: dict[str, tuple[int | float, ...]] = field(default_factory=dict)
 
     @property
+    def chat_template_size(self) -> int:
+        """Bytes of ``tokenizer.chat_template`` (0: none); a template over
+        :data:`MAX_KEPT_STRING` is accepted but not kept (``chat_template`` is None)."""
+        value = self.metadata.get("tokenizer.chat_template")
+        if isinstance(value, LongString):
+            return value.size
+        return len(value.encode()) if isinstance(value, str) else 0
+
+    @property
     def has_chat_template(self) -> bool:
-        return bool(self.chat_template)
+        return self.chat_template_size > 0
 
     def meta_ints(self, key: str) -> tuple[int, ...] | None:
         """A per-layer integer array's items (None when the key is a scalar or absent)."""
@@ -143,6 +208,8 @@ class _Reader:
         self.fh = fh
         self.size = size
         self.pos = 0
+        self.kept_bytes = 0  # of string values kept
+        self.kept_items = 0  # of array items kept
 
     def read(self, n: int) -> bytes:
         if n < 0 or self.pos + n > self.size:
@@ -162,16 +229,18 @@ class _Reader:
         self.fh.seek(n, 1)
         self.pos += n
 
-    def string(self, limit: int = MAX_STRING, what: str = "string", keep: int | None = None) -> str | int:
+    def string(self, limit: int = MAX_STRING, what: str = "string", keep: int | None = None) -> str | LongString:
         """A string of at most ``limit`` bytes (longer: a ModelError before anything is read);
-        one longer than ``keep`` is skipped and its length returned instead."""
+        one longer than ``keep`` is skipped and returned as a :class:`LongString`."""
         at = self.pos
         n = int(self.unpack("<Q"))
         if n > limit:
             raise ModelError(f"{what} of {n} bytes at byte {at} (at most {limit} are accepted)")
-        if keep is not None and n > keep:
+        if keep is not None and (n > keep or self.kept_bytes + n > KEPT_STRINGS_TOTAL):
             self.skip(n)
-            return n
+            return LongString(n)
+        if keep is not None:
+            self.kept_bytes += n
         return self.read(n).decode("utf-8", errors="replace")
 
     def name(self, limit: int, what: str) -> str:
@@ -189,12 +258,14 @@ class _Reader:
             count = self.unpack("<Q")
             if count > MAX_ARRAY:
                 raise ModelError(f"array of {count} items at byte {self.pos} is not plausible")
+            array = ArrayValue(TYPE_NAMES.get(itype, str(itype)), count)
             if itype in _SCALARS:
                 fmt = _SCALARS[itype]
                 raw = self.read(struct.calcsize(fmt) * count)
-                if count <= SMALL_ARRAY and fmt != "<?":
-                    return _Array(count, struct.unpack(f"<{count}{fmt[1:]}", raw))
-                return count  # long arrays are not needed past their length
+                if count <= SMALL_ARRAY and fmt != "<?" and self.kept_items + count <= KEPT_ITEMS_TOTAL:
+                    self.kept_items += count
+                    return _Array(array, struct.unpack(f"<{count}{fmt[1:]}", raw))
+                return array  # long arrays are not needed past their type and length
             if itype == _STRING:
                 for _ in range(count):
                     at = self.pos
@@ -202,15 +273,24 @@ class _Reader:
                     if n > MAX_STRING:
                         raise ModelError(f"string of {n} bytes at byte {at} (at most {MAX_STRING} are accepted)")
                     self.skip(n)
-                return count
+                return array
             raise ModelError(f"array of unsupported type {itype} at byte {self.pos}")
         raise ModelError(f"unknown value type {vtype} at byte {self.pos}")
 
 
 @dataclass(frozen=True, slots=True)
 class _Array:
-    count: int
+    value: ArrayValue
     items: tuple[int | float, ...]
+
+
+def is_gguf_name(name: str) -> bool:
+    """Whether ``name`` ends with the GGUF suffix, in any case (the one check of it)."""
+    return name.lower().endswith(GGUF_SUFFIX) and len(name) > len(GGUF_SUFFIX)
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _tensor_nbytes(ggml_type: int, shape: tuple[int, ...]) -> int:
@@ -277,7 +357,7 @@ def _read_kv(r: _Reader, n_kv: int) -> tuple[dict[str, Any], dict[str, tuple[int
         value = r.value(vtype)
         if isinstance(value, _Array):
             arrays[key] = value.items
-            value = value.count
+            value = value.value
         metadata[key] = value
     return metadata, arrays
 
@@ -306,7 +386,7 @@ def _layout(
 ) -> tuple[int, int, int]:
     """(alignment, data offset, data end): every tensor aligned and inside the file."""
     alignment = metadata.get("general.alignment", 32)
-    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+    if not _is_int(alignment) or alignment <= 0 or alignment & (alignment - 1):
         problems.append(f"general.alignment {alignment!r} is not a power of two")
         alignment = 32
     data_offset = (header_end + alignment - 1) // alignment * alignment
@@ -331,12 +411,13 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
     alignment, data_offset, data_end = _layout(r.pos, size, metadata, tensors, problems)
     raw_arch = metadata.get("general.architecture")
     arch = raw_arch if isinstance(raw_arch, str) else ""
-    if not arch:
+    if raw_arch is None or raw_arch == "":
         problems.append("metadata has no 'general.architecture'")
+    elif not arch:
+        problems.append(f"'general.architecture' is {describe(raw_arch)}, not an architecture name")
     template = metadata.get("tokenizer.chat_template")
-    if template is not None and not isinstance(template, str):
-        problems.append("'tokenizer.chat_template' is not a string")
-        template = None
+    if template is not None and not isinstance(template, (str, LongString)):
+        problems.append(f"'tokenizer.chat_template' is {describe(template)}, not a string")
     if problems:
         raise ModelProblems(path, problems, "not a valid GGUF file")
     ftype = metadata.get("general.file_type")
@@ -348,9 +429,9 @@ def _parse(path: Path, fh: IO[bytes], size: int) -> GGUFInfo:
         version=version,
         architecture=arch,
         name=model_name if isinstance(model_name, str) else None,
-        file_type=FILE_TYPES.get(ftype, str(ftype)) if isinstance(ftype, int) else None,
-        context_length=ctx if isinstance(ctx, int) else None,
-        chat_template=template,
+        file_type=FILE_TYPES.get(ftype, str(ftype)) if _is_int(ftype) else None,
+        context_length=ctx if _is_int(ctx) else None,
+        chat_template=template if isinstance(template, str) else None,
         alignment=alignment,
         data_offset=data_offset,
         data_end=data_end,

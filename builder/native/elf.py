@@ -105,13 +105,13 @@ def _version_index(raw: object) -> int:
     return 0 if raw == "VER_NDX_LOCAL" else 1
 
 
-def _symbols(elf: ELFFile) -> Iterator[_Symbol]:
+def _symbols(elf: ELFFile, limit: int = MAX_SYMBOLS) -> Iterator[_Symbol]:
     dynsym = next((s for s in elf.iter_sections() if s["sh_type"] == "SHT_DYNSYM"), None)
     if not isinstance(dynsym, SymbolTableSection):
         return
     count = dynsym.num_symbols()
-    if count > MAX_SYMBOLS:
-        raise ValueError(f"{count} dynamic symbols (more than {MAX_SYMBOLS})")
+    if count > limit:
+        raise ValueError(f"{count:,} dynamic symbols (at most {limit:,} are read)")
     versym = next((s for s in elf.iter_sections() if isinstance(s, GNUVerSymSection)), None)
     for i, sym in enumerate(dynsym.iter_symbols()):
         if i == 0 or not sym.name:
@@ -152,9 +152,10 @@ def _open(data: bytes | IO[bytes]) -> ELFFile:
     return ELFFile(io.BytesIO(data) if isinstance(data, bytes) else data)
 
 
-def read_elf(path: str, data: bytes | IO[bytes], *, symbols: bool = True) -> ElfInfo:
-    """Parse one ELF file; raise ValueError with a readable reason if it is not one.
-    ``symbols=False`` reads only the dynamic section (no imports, definitions, fatbin)."""
+def read_elf(path: str, data: bytes | IO[bytes], *, symbols: bool = True, max_symbols: int = MAX_SYMBOLS) -> ElfInfo:
+    """Parse one ELF file; raise ValueError with a readable reason if it is not one, or if
+    it has more than ``max_symbols`` dynamic symbols.  ``symbols=False`` reads only the
+    dynamic section (no imports, definitions, fatbin)."""
     try:
         elf = _open(data)
         soname: str | None = None
@@ -177,7 +178,7 @@ def read_elf(path: str, data: bytes | IO[bytes], *, symbols: bool = True) -> Elf
         verneed = _verneeds(elf)
         imports: list[Import] = []
         defines: set[str] = set()
-        for sym in _symbols(elf) if symbols else ():
+        for sym in _symbols(elf, max_symbols) if symbols else ():
             if sym.defined:
                 defines.add(sym.name)
                 continue

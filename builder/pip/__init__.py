@@ -10,6 +10,7 @@ extra indexes, find-links or constraints therefore never leaks into a lock.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,18 @@ from ..util.hashing import write_pinned
 _DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "CMAKE_ARGS")
 
 Runner = Callable[[Sequence[str], Mapping[str, str], Path | None], "subprocess.CompletedProcess[str]"]
+#: ``progress(bytes so far, total bytes)`` of a download.
+DownloadProgress = Callable[[int, int], None]
+#: pip's ``--progress-bar raw`` (pip 24.1+): ``Progress 1048576 of 98362432`` lines on stdout.
+RAW_PROGRESS_PIP = (24, 1)
+_RAW_LINE = re.compile(r"^Progress (\d+) of (\d+)$")
+_VERSIONS: dict[str, tuple[int, ...] | None] = {}
+
+
+def _raw_progress(line: str, progress: DownloadProgress) -> None:
+    found = _RAW_LINE.match(line.strip())
+    if found is not None:
+        progress(int(found.group(1)), int(found.group(2)))
 
 
 def scrubbed_env(extra: Mapping[str, str] | None = None, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -94,6 +107,17 @@ class Pip:
         if rc != 0:
             raise PipError(f"{what} failed (exit {rc}): {_tail(chr(10).join(tail))}")
 
+    def version(self) -> tuple[int, ...] | None:
+        """pip's version (asked once per interpreter), None when it does not say."""
+        key = str(self.python)
+        if key not in _VERSIONS:
+            try:
+                out = self.run("--version", what="pip --version").stdout.split()
+                _VERSIONS[key] = tuple(int(x) for x in out[1].split(".")[:2]) if out[:1] == ["pip"] else None
+            except (PipError, OSError, IndexError, ValueError):
+                _VERSIONS[key] = None
+        return _VERSIONS[key]
+
     def install(self, *requirements: str, what: str, extra: Sequence[str] = ()) -> None:
         self.run("install", "--no-input", *extra, *requirements, what=what)
 
@@ -106,9 +130,12 @@ class Pip:
         hashes: Sequence[str] = (),
         only_binary: bool = True,
         no_binary: bool = False,
+        progress: DownloadProgress | None = None,
     ) -> None:
         """Download one distribution without its dependencies, hash-checked when
-        ``hashes`` are given (a one-line requirements file with ``--hash`` options)."""
+        ``hashes`` are given (a one-line requirements file with ``--hash`` options).
+        ``progress`` hears of the bytes as they arrive where pip reports them
+        (:data:`RAW_PROGRESS_PIP` and later; an older pip downloads in silence)."""
         dest.mkdir(parents=True, exist_ok=True)
         args = ["download", "--no-deps", "--dest", str(dest)]
         if only_binary:
@@ -121,7 +148,12 @@ class Pip:
         else:
             args.append(requirement)
         try:
-            self.run(*args, what=what)
+            version = self.version() if progress is not None else None
+            if progress is not None and version is not None and version >= RAW_PROGRESS_PIP:
+                self.run_streaming(*args, "--progress-bar", "raw", what=what,
+                                   on_line=lambda line: _raw_progress(line, progress))
+            else:
+                self.run(*args, what=what)
         finally:
             if hashes:
                 (dest / ".requirement.txt").unlink(missing_ok=True)

@@ -18,7 +18,6 @@ beside it, so the symbol checks and verify's stubs follow the real image.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 from ..errors import ConfigError
 from ..layout import DEFAULT_PROFILE, Project
 from ..util.fs import atomic_path, write_bytes_atomic
+from ..util.jsonio import JsonError, read_json
 from .exports import ExportData, LibraryExports, decode_exports, encode_exports, library_from_document
 from .io import DEFAULT_AGENT_DIR, EXPORTS_SUFFIX, dump_profile, find_profile, load_profile
 from .model import GpuSpec, NativeLibrary, Profile, ProvidedPackage, Timeouts
@@ -39,6 +39,8 @@ SNIPPET = Path(__file__).with_name("capture_snippet.py")
 CAPTURE_FORMAT = 1
 #: A capture file larger than this is not one the snippet wrote (export lists included: ~1 MB).
 MAX_CAPTURE_BYTES = 256 << 20
+#: Values in it: the export lists of the image's libraries are its bulk (one per symbol).
+MAX_CAPTURE_ITEMS = 8_000_000
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LEVELS = (
     ("x86-64-v4", {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"}),
@@ -275,13 +277,13 @@ def import_profile(
     if not _NAME_RE.match(name):
         raise ConfigError("--name", f"a profile name is letters, digits, '.', '_' and '-': {name!r}")
     try:
-        if capture.stat().st_size > MAX_CAPTURE_BYTES:
-            raise ConfigError(capture, f"larger than {MAX_CAPTURE_BYTES} bytes: not written by the capture snippet")
-        doc = json.loads(capture.read_text(encoding="utf-8"))
+        doc = read_json(capture, max_bytes=MAX_CAPTURE_BYTES, max_items=MAX_CAPTURE_ITEMS)
     except FileNotFoundError:
         raise ConfigError(capture, "capture file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(capture, f"not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(capture, f"cannot read: {exc.strerror}") from None
+    except JsonError as exc:
+        raise ConfigError(capture, f"{exc}: not written by the capture snippet") from None
     if not isinstance(doc, dict):
         raise ConfigError(capture, "must be a JSON object")
     base_profile = load_profile(find_profile(project, base)) if base else None

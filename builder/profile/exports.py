@@ -38,6 +38,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..util.fs import write_bytes_atomic
+from ..util.jsonio import JsonError, parse_json
 from .model import NATIVE_KINDS, NativeKind, NativeLibrary, Profile
 
 FORMAT = 1
@@ -210,9 +211,9 @@ def library_from_document(soname: str, doc: Any, problems: list[str]) -> Library
 def decode_exports(raw: bytes, path: Path) -> ExportData:
     """Parse the file's bytes; every problem of its shape is collected before raising."""
     try:
-        doc = json.loads(_inflate(raw, path))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"not valid JSON: {exc}") from None
+        doc = parse_json(_inflate(raw, path), max_bytes=MAX_JSON_BYTES, max_items=MAX_SYMBOLS + MAX_LIBRARIES * 64)
+    except JsonError as exc:
+        raise ConfigError(path, f"{exc} (regenerate it: {REFRESH})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("libraries"), dict):
         raise ConfigError(path, f"not an export-list file of format {FORMAT} (regenerate it: {REFRESH})")
     libs_doc: dict[str, Any] = doc["libraries"]

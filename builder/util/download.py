@@ -32,8 +32,10 @@ def _open(url: str) -> IO[bytes]:
     return cast(IO[bytes], urllib.request.urlopen(url, timeout=60))  # https URLs of a committed lock
 
 
-def fetch(url: str, *, sha256: str, size: int, dest: Path, what: str, opener: Opener = _open) -> Path:
-    """``dest`` holding the file at ``url`` whose sha256 is ``sha256`` (downloaded when missing)."""
+def fetch(url: str, *, sha256: str, size: int, dest: Path, what: str, opener: Opener = _open,
+          progress: Callable[[int], None] | None = None) -> Path:
+    """``dest`` holding the file at ``url`` whose sha256 is ``sha256`` (downloaded when
+    missing; ``progress(n)`` hears of each ``n`` bytes that arrive)."""
     if dest.is_file() and dest.stat().st_size == size and sha256_file(dest) == sha256:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +53,8 @@ def fetch(url: str, *, sha256: str, size: int, dest: Path, what: str, opener: Op
                     raise DownloadError(f"{url}: more than the pinned {size} bytes ({what})")
                 digest.update(chunk)
                 out.write(chunk)
+                if progress is not None:
+                    progress(len(chunk))
         if got != size or digest.hexdigest() != sha256:
             raise DownloadError(
                 f"{url}: got {got} bytes with sha256 {digest.hexdigest()}, the lock pins {size} bytes "

@@ -17,7 +17,7 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 #: How much later than a temp's last change (ctime) its pid's process must have started to
@@ -76,10 +76,22 @@ def build_folder_once(final: Path, make: Callable[[Path], None]) -> Path:
     return final
 
 
+#: A progress factory (:data:`builder.progress.ProgressFactory`, spelled here: the shared
+#: rooms import no other room they do not need): ``(description, total, unit)`` -> a task.
+Progress = Callable[[str, "int | None", str], AbstractContextManager[object]]
+
+
 @contextmanager
-def exclusive(lock_file: Path, *, waiting: Callable[[str], None], what: str) -> Iterator[None]:
+def _no_task(_description: str, _total: int | None, _unit: str) -> Iterator[object]:
+    yield None
+
+
+@contextmanager
+def exclusive(lock_file: Path, *, waiting: Callable[[str], None], what: str,
+              progress: Progress = _no_task) -> Iterator[None]:
     """Hold an exclusive flock on ``lock_file`` (made if missing) for the ``with`` body; when
-    another process holds it, say so through ``waiting`` (naming its pid) and wait."""
+    another process holds it, say so through ``waiting`` (naming its pid) and wait, the
+    wait shown as a ``progress`` task (it may last as long as a CUDA build)."""
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with lock_file.open("a+") as fh:
         try:
@@ -88,7 +100,8 @@ def exclusive(lock_file: Path, *, waiting: Callable[[str], None], what: str) -> 
             fh.seek(0)
             owner = fh.read(32).strip() or "?"
             waiting(f"waiting for {what} of another process (pid {owner}) to finish ({lock_file})")
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            with progress(f"waiting for {what} (pid {owner})", None, ""):
+                fcntl.flock(fh, fcntl.LOCK_EX)
         fh.seek(0)
         fh.truncate()
         fh.write(f"{os.getpid()}\n")
@@ -226,25 +239,6 @@ def temp_folder(target: Path, tag: str = "tmp") -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
-        os.close(fd)
-
-
-@contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive flock on ``folder`` itself (no lock file is left in it) for the ``with``
-    body; where a folder cannot be locked, the body runs unlocked."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass
-        yield
-    finally:
         os.close(fd)
 
 

@@ -35,15 +35,28 @@ def probe(python: Path) -> tuple[str, str] | None:
     return version, impl
 
 
+def _running_fits(version: str) -> bool:
+    here = sys.version_info
+    return bool(sys.implementation.name == "cpython" and sys.platform == "linux" and sys.executable
+                and f"{here[0]}.{here[1]}" == version)
+
+
+def is_running_target(version: str) -> bool:
+    """Whether the interpreter running the builder is the one it takes as the target (a
+    Kaggle notebook's: ``verify --here`` checks there), without probing any other."""
+    explicit = os.environ.get("TARGET_PYTHON")
+    if explicit:
+        return Path(explicit).resolve() == Path(sys.executable).resolve()
+    return _running_fits(version)
+
+
 def _candidates(version: str) -> list[tuple[str, Path]]:
     out: list[tuple[str, Path]] = []
     explicit = os.environ.get("TARGET_PYTHON")
     if explicit:
         out.append(("TARGET_PYTHON", Path(explicit)))
         return out
-    here = sys.version_info
-    if (sys.implementation.name == "cpython" and sys.platform == "linux" and sys.executable
-            and f"{here[0]}.{here[1]}" == version):
+    if _running_fits(version):
         out.append(("the running interpreter", Path(sys.executable)))
     on_path = shutil.which(f"python{version}")
     if on_path:

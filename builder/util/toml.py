@@ -1,5 +1,6 @@
 """Strict reading of the builder's TOML files: unknown keys and wrong types are errors
-that name the key and the file."""
+that name the key and the file, and so is a file too large or nested too deep to be one
+of them (one line, never a traceback)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,25 @@ else:  # pragma: no cover - the builder's Python 3.10
     import tomli as tomllib
 
 T = TypeVar("T")
+#: The largest TOML file read (recipes and lock inputs are small; a profile, ~10 KB).
+MAX_BYTES = 16 << 20
 
 
 def load(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(path, f"larger than {MAX_BYTES:,} bytes: not a file of the builder")
+        return tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(path, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, f"not valid TOML: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(path, "not valid TOML for the builder: nested too deeply") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror}") from None
 

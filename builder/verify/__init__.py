@@ -9,7 +9,10 @@ verdict is made):
 2. static: main.py, lib/ and ELF files against the profile, nothing run (:mod:`.static`);
 3. import: unpacked into ``…/kaggle_simulations/agent``, main.py loaded by a clean target
    interpreter exactly like kaggle-environments does (:mod:`.runtime`, :mod:`.child`);
-4. play: real ``llm_20_questions`` episodes with four copies of the agent.
+4. play: real ``llm_20_questions`` episodes of the agent, in the line-ups of
+   :mod:`.lineups` (with its own teammate against the engine's agents, then beside a
+   stranger); the games are in the report (:mod:`.games`) and, when asked, written as
+   pages a browser opens offline (:mod:`.pages`).
 
 Every level needs level 1 to have passed (nothing else touches an untrusted archive);
 level 4 needs level 3 (run for it when not asked for).  Levels 3 and 4 reach the child
@@ -46,8 +49,11 @@ from ..profile import Profile
 from ..progress import ProgressFactory, no_progress
 from ..util.fs import sweep_temps, temp_path
 from ..util.interpreter import find_target_python
+from .games import Game
 from .gpu.judge import gpu_section
 from .levels import LEVELS, CodeOptions, GpuProbe, Log, Session, run_levels, scheduled
+from .lineups import DEFAULT_EPISODES
+from .pages import write_pages
 from .report import ALL_LEVELS, LevelResult, VerifyReport, format_table
 
 __all__ = ["ALL_LEVELS", "LevelResult", "VerifyReport", "format_table", "verify"]
@@ -59,7 +65,7 @@ def verify(
     *,
     runtime_requirements: Sequence[str] = (),
     levels: Iterable[int] = ALL_LEVELS,
-    episodes: int = 1,
+    episodes: int = DEFAULT_EPISODES,
     log: Log | None = None,
     python: Path | None = None,
     cache: Path | None = None,
@@ -72,6 +78,7 @@ def verify(
     here: bool = False,
     cuda_runtime: Path | None = None,
     episodes_forced: bool = False,
+    pages: Path | None = None,
 ) -> VerifyReport:
     """Verify ``archive`` for ``profile``; see the module docstring.
 
@@ -87,7 +94,8 @@ def verify(
     runtime venv (``verify --here`` in a Kaggle notebook).  ``cuda_runtime``: a folder with the
     target's CUDA runtime libraries for a GPU machine that cannot download them
     (``--cuda-runtime``).  ``episodes_forced``: level 4 plays even where level 3's speeds say
-    this machine's CPU would take too long (``--episodes`` given).
+    this machine's CPU would take too long (``--episodes`` given).  ``pages``: a folder to
+    write level 4's games into as HTML pages (:mod:`.pages`; the report names its index).
     """
     wanted = frozenset(levels)
     if not wanted <= set(ALL_LEVELS):
@@ -111,13 +119,25 @@ def verify(
                       tmp=tmp, progress=progress, code=code)
     try:
         run_levels(session)
+        index, error = _write_pages(pages, session.games, archive) if pages is not None else (None, "")
         session.timings["total"] = time.perf_counter() - t_total
         ordered = tuple(session.results[n] for n in ALL_LEVELS)
         return VerifyReport(archive=archive, profile=profile.name, levels=ordered, timings=dict(session.timings),
-                            gpu=gpu_section(session.natives, session.machine))
+                            pages=index, pages_error=error, gpu=gpu_section(session.natives, session.machine))
     finally:
         if workdir is None:
             _rmtree(tmp)
+
+
+def _write_pages(folder: Path, games: Sequence[Game], archive: Path) -> tuple[Path | None, str]:
+    """Level 4's pages in ``folder`` (none when it played no game); a folder that cannot be
+    written is said in the report, and the verdict is not lost with it."""
+    if not games:
+        return None, ""
+    try:
+        return write_pages(folder, games, archive=archive.name), ""
+    except OSError as exc:
+        return None, f"{folder}: {exc.strerror or exc}"
 
 
 #: The verify temp folders' name in the cache's ``tmp/``: ``.verify.PID.RANDOM``.

@@ -85,6 +85,15 @@ class GzipStream(io.RawIOBase):
         else:
             self.trailing = "the file has data after the gzip stream"
 
+    def skip_rest(self) -> None:
+        """Hash and count the rest of the file without inflating it (the reader stopped
+        early: what follows is not judged, ``trailing`` stays unknown)."""
+        while data := self._raw.read(CHUNK):
+            self.compressed += len(data)
+            self.sha256.update(data)
+            if self._progress is not None:
+                self._progress(len(data))
+
     def drain(self) -> None:
         """Read to the end (after tar's end-of-archive blocks) to check and hash the rest."""
         while self.readinto(bytearray(CHUNK)):

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar
 
 from ..pip import Pip
 from ..profile import Profile
@@ -39,9 +39,19 @@ from ..profile.exports import profile_exports
 from ..progress import ProgressFactory
 from ..wheels.native_checks import needs_gpu_driver
 from . import verdicts
-from .child.verify_protocol import ImportRequest, ImportResult, MachineResult, ModelProbe, PlayRequest, PlayResult
+from .child.verify_protocol import (
+    REPORT_VARIABLE,
+    ChildRequest,
+    ImportRequest,
+    ImportResult,
+    MachineResult,
+    ModelProbe,
+    PlayRequest,
+)
+from .games import Game, Played, names_report_channel, observe
 from .gpu.judge import device_line, play_estimate, too_slow
 from .gpu.libraries import plan_runtime, wheel_fetcher
+from .lineups import lineups, our_roles
 from .probe import ProbePlan, plan_probe
 from .report import LevelResult, skipped
 from .runtime import ChildRun, Runtime, ensure_runtime, here_runtime, machine_facts, run_import, run_play
@@ -99,6 +109,7 @@ class Session:
     machine: MachineResult | None = None  # what the machine has for the GPU (probed for a GPU build)
     probe: ProbePlan | None = None  # level 3's model load, as planned
     measured: ModelProbe | None = None  # and as the child measured it
+    games: tuple[Game, ...] = ()  # level 4's, for its pages
 
     @property
     def agent_dir(self) -> Path:
@@ -179,7 +190,8 @@ def _scan(s: Session) -> ArchiveScan:
     except OSError:
         size = None  # scan_archive reports it
     with s.progress(f"level 1: {'unpacking' if extract_to else 'reading'} {s.archive.name}", size, "B") as task:
-        s.scan = scan_archive(s.archive, extract_to=extract_to, log=s.say, progress=task.advance)
+        s.scan = scan_archive(s.archive, extract_to=extract_to, log=s.say, progress=task.advance,
+                              target_dir=s.profile.agent_dir)
     return s.scan
 
 
@@ -259,7 +271,7 @@ def _plan_gpu(s: Session, c: CodeOptions, gpu: Sequence[str], machine: MachineRe
     return None
 
 
-def _child_request(s: Session) -> dict[str, Any]:
+def _child_request(s: Session) -> ChildRequest:
     """What both code levels ask of the child first: the archive, what to load before it."""
     assert s.runtime is not None
     n = s.natives
@@ -273,25 +285,29 @@ def _import(s: Session) -> ChildRun[ImportRequest, ImportResult]:
     agent's settings."""
     assert s.runtime is not None and s.scan is not None
     llama = (s.agent_dir / "lib" / "llama_cpp").is_dir()
-    s.probe = plan_probe(s.agent_dir, s.scan.texts, s.profile, gpu=bool(s.natives and s.natives.on_gpu)) \
-        if llama else None
-    request = cast(ImportRequest, {**_child_request(s), "llama_cpp": llama,
-                                   "model": s.probe.request if s.probe else None})
+    n = s.natives
+    s.probe = plan_probe(s.agent_dir, s.scan.texts, s.profile, gpu=bool(n and n.on_gpu),
+                         cuda_build=bool(n and n.needed)) if llama else None
+    request: ImportRequest = {**_child_request(s), "llama_cpp": llama, "model": s.probe.request if s.probe else None}
     limit = s.profile.timeouts.act_timeout_s + s.profile.timeouts.overage_s + 60
     run = run_import(s.runtime, request, s.tmp / "run", timeout_s=limit)
     s.measured = run.result.get("model") if run.result is not None else None
     return run
 
 
-def _play(s: Session) -> ChildRun[PlayRequest, PlayResult]:
-    """Level 4: episodes of llm_20_questions with the agent as Kaggle runs a file agent."""
+def _play(s: Session) -> Played:
+    """Level 4: episodes of llm_20_questions with the agent as Kaggle runs a file agent, in
+    the line-ups of :mod:`.lineups`; the games are kept for the report's pages."""
     assert s.runtime is not None and s.code is not None
     c, t = s.code, s.profile.timeouts
     s.say(f"level 4: playing {c.episodes} episode(s) of llm_20_questions")
-    request = cast(PlayRequest, {**_child_request(s), "shims": str(s.runtime.shims), "episodes": c.episodes,
-                                 "seed": c.seed})
+    request: PlayRequest = {**_child_request(s), "shims": str(s.runtime.shims), "lineups": lineups(c.episodes),
+                            "seed": c.seed}
+    reporter = names_report_channel(s.agent_dir, REPORT_VARIABLE)  # what the archive unpacked holds
     limit = c.play_timeout_s or c.episodes * (61 * t.act_timeout_s + 4 * t.overage_s)
-    return run_play(s.runtime, request, s.tmp / "run", timeout_s=limit)
+    played = observe(run_play(s.runtime, request, s.tmp / "run", timeout_s=limit), reporter=reporter)
+    s.games = played.games
+    return played
 
 
 def _play_gate(s: Session) -> str | None:
@@ -301,7 +317,8 @@ def _play_gate(s: Session) -> str | None:
     if c is None or c.episodes_forced or s.probe is None or s.measured is None or \
             (s.natives is not None and s.natives.on_gpu):
         return None
-    seconds = play_estimate(s.measured, s.probe.settings, c.episodes, s.profile)
+    seats = [our_roles(lineup) for lineup in lineups(c.episodes)]
+    seconds = play_estimate(s.measured, s.probe.settings, seats, s.profile)
     if seconds is None or seconds <= c.play_limit_s:
         return None
     return too_slow(seconds, c.play_limit_s, s.measured)
@@ -319,8 +336,8 @@ def _judge_import(child: ChildRun[ImportRequest, ImportResult], s: Session) -> L
     return verdicts.level3(child, s.agent_dir, s.profile, s.natives, probe=s.probe)
 
 
-def _judge_play(child: ChildRun[PlayRequest, PlayResult], s: Session) -> LevelResult:
-    return verdicts.level4(child, s.profile, s.natives)
+def _judge_play(played: Played, s: Session) -> LevelResult:
+    return verdicts.level4(played, s.profile, s.natives)
 
 
 #: The table (the report's names and order: :data:`.report.LEVEL_NAMES`).

@@ -11,7 +11,6 @@ level 3 says so.  What the child is asked to do is the typed :class:`ModelReques
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from ..model import read_gguf
 from ..model.fit import ModelReport, inspect_model
 from ..profile import Profile
 from ..template import SETTINGS_NAME, load_defaults
+from ..util.jsonio import JsonError, parse_json
 from .child.verify_protocol import ModelRequest
 from .gpu.estimate import RamFit, mem_available, ram_fit
 
@@ -55,10 +55,10 @@ def agent_settings(texts: Mapping[str, bytes]) -> tuple[dict[str, Any], tuple[st
     """The archive's ``agent_settings.json`` over the builder template's defaults, and the
     load settings (:data:`LOAD_KEYS`) it does not set."""
     defaults = load_defaults(default_path(TEMPLATE))
-    raw = texts.get(SETTINGS_NAME, b"")[:_SETTINGS_LIMIT]
+    raw = texts.get(SETTINGS_NAME, b"")
     try:
-        own = json.loads(raw) if raw else {}
-    except ValueError:
+        own = parse_json(raw, max_bytes=_SETTINGS_LIMIT) if raw else {}
+    except JsonError:  # level 2 says what is wrong with it
         own = {}
     own = own if isinstance(own, dict) else {}
     return {**defaults, **own}, tuple(k for k in LOAD_KEYS if k not in own)
@@ -84,8 +84,10 @@ def _meminfo() -> str:
 
 
 def plan_probe(agent_dir: Path, texts: Mapping[str, bytes], profile: Profile, *, gpu: bool,
-               meminfo: str | None = None) -> ProbePlan:
-    """What level 3 loads and how (``gpu``: a GPU runs the archive's CUDA build here)."""
+               cuda_build: bool = False, meminfo: str | None = None) -> ProbePlan:
+    """What level 3 loads and how (``gpu``: a GPU runs the archive's CUDA build here;
+    ``cuda_build``: the archive is a CUDA build, run here or not, for ``inspect``'s
+    prediction of what its ``n_gpu_layers`` offloads)."""
     settings, assumed = agent_settings(texts)
     path = model_file(agent_dir, settings)
     if path is None:
@@ -105,7 +107,9 @@ def plan_probe(agent_dir: Path, texts: Mapping[str, bytes], profile: Profile, *,
         "gpu": gpu,
     }
     try:
-        prediction: ModelReport | None = inspect_model(read_gguf(path), profile, n_ctx=n_ctx)
+        prediction: ModelReport | None = inspect_model(read_gguf(path), profile, n_ctx=n_ctx,
+                                                       backend="cuda" if gpu or cuda_build else "cpu",
+                                                       n_gpu_layers=request["n_gpu_layers"])
         error = ""
     except BuilderError as exc:
         prediction, error = None, str(exc)

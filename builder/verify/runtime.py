@@ -32,6 +32,7 @@ from ..layout import cache_dir
 from ..pip import Pip, make_venv, scrubbed_env
 from ..profile import Profile
 from ..util.fs import temp_folder
+from ..util.jsonio import read_json
 from .child.verify_protocol import (
     Crash,
     ImportRequest,
@@ -320,11 +321,9 @@ def _run_child(
 
 def _read_result(path: Path) -> object:
     """The result file's JSON, or None (missing, too large, not JSON)."""
-    if not path.is_file() or path.stat().st_size > RESULT_LIMIT:
-        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+        return read_json(path, max_bytes=RESULT_LIMIT)
+    except (OSError, ValueError):
         return None
 
 

@@ -8,25 +8,30 @@ read.  Each member's header is checked before any byte of it is written (``filte
 semantics, stricter): only regular files, directories and symlinks that lead inside
 (judged by where they lead through the links already in the archive); no absolute or
 ``..`` paths, no devices, fifos, hard links, sparse files, setuid/setgid/sticky bits,
-duplicates, paths through a symlink, names longer than :data:`MAX_NAME` or deeper than
-:data:`MAX_DEPTH`.  After the first such problem nothing more is written, the scan goes on
-to collect every problem, and whatever was written is removed.
+duplicates, paths through a symlink or a file, a file or symlink where other members
+need a folder, names that do not fit Linux's limits (:data:`PATH_MAX` and :data:`NAME_MAX`,
+in bytes) or deeper than :data:`MAX_DEPTH`.  After the first such problem nothing more is
+written, the scan goes on to collect every problem, and whatever was written is removed.
 
 Honest archives made by hand pass: ``tar -czf X -C dir .`` (``./`` prefixes, the folder
-itself as a member), any member order, and no ``MANIFEST.json`` at all (then the content
-hashes cannot be checked, and the scan says so).
+itself as a member), any member order, folders only implied by their members (no
+directory member: GNU tar and ``filter="data"`` make them, and so does the scan), and no
+``MANIFEST.json`` at all (then the content hashes cannot be checked, and the scan says so).
 
 With ``extract_to`` the same pass writes the members into that (private, empty) folder;
 without it nothing is written except ELF files, which are spooled to anonymous temporary
-files to read their dynamic section.  Memory stays bounded: data moves in 1 MiB chunks,
-and only the files level 2 reads are kept (bounded one by one and in all).
+files to read their dynamic section.  Memory stays bounded whatever the archive holds:
+data moves in 1 MiB chunks; only the files level 2 reads are kept (bounded one by one
+and in all); what is recorded per member is bounded by :data:`MAX_MEMBERS` and
+:data:`NAMES_TOTAL` (past either the archive is refused and the rest is only hashed), the
+ELF files read by :data:`MAX_ELF_FILES` and :data:`ELF_SYMBOLS_TOTAL`, and problems are
+counted but only the first thousand kept (:class:`~builder.errors.ProblemList`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import shutil
 import stat
@@ -36,11 +41,12 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
-from ..archive.contract import MANIFEST_NAME, check_sidecar, read_manifest_files
-from ..errors import clip
+from ..archive.contract import MANIFEST_LIMIT, MANIFEST_NAME, check_sidecar, read_manifest_files
+from ..errors import ProblemList, clip
 from ..native.elf import ElfInfo, is_elf, read_elf
+from ..util.jsonio import JsonError, parse_json
 from .gzipstream import CHUNK, GzipStream
 from .tarstream import Member, Readable, TarStream
 
@@ -50,14 +56,26 @@ DISK_RESERVE = 256 << 20
 #: Largest file kept in memory for the static level (the agent's modules, metadata files);
 #: MANIFEST.json may be larger (it lists every file), and all kept files together are bounded.
 TEXT_LIMIT = 4 << 20
-MANIFEST_LIMIT = 32 << 20
 TEXTS_TOTAL = 64 << 20
-#: Member names: longer or deeper ones are refused before they are used (a name of 1,500
-#: components raised RecursionError).
-MAX_NAME = 4096
+#: Linux's limits on names, in bytes of UTF-8 (what open() and mkdir() count, not
+#: characters): a path of at most PATH_MAX - 1 bytes (PATH_MAX counts the terminating NUL),
+#: the folder the target unpacks into included, and components of at most NAME_MAX.
+PATH_MAX = 4096
+NAME_MAX = 255
+#: Components of a member name: deeper ones are refused before they are used (a name of
+#: 1,500 components raised RecursionError).
 MAX_DEPTH = 64
 #: Symlinks followed through each other before a chain counts as a loop (Linux's limit).
 MAX_LINK_HOPS = 40
+#: Members read.  A submission has hundreds; the first member past this refuses the archive
+#: and the rest of the tar stream is not read member by member (1,000,000 empty members
+#: took 666 MiB when every one was recorded).
+MAX_MEMBERS = 100_000
+#: Bytes of names recorded in all: member paths, the folders they imply, symlink targets.
+NAMES_TOTAL = 16 << 20
+#: ELF files read for their dynamic section, and their dynamic symbols kept, in all.
+MAX_ELF_FILES = 4096
+ELF_SYMBOLS_TOTAL = 500_000
 
 Log = Callable[[str], None]
 
@@ -85,18 +103,22 @@ class ArchiveScan:
     symlinks: Mapping[str, str]
     members: int
     manifest: Mapping[str, object] | None
-    problems: tuple[str, ...]
+    problems: tuple[str, ...]  # the first of them (see :class:`~builder.errors.ProblemList`)
     notes: tuple[str, ...]
+    #: what the scan could not check, and why (no MANIFEST.json: no content hashes)
+    gaps: tuple[str, ...]
     #: small files kept for level 2: root ``*.py`` / ``*.json`` and dist-info metadata
     texts: Mapping[str, bytes]
     elfs: tuple[ElfInfo, ...]
     elf_problems: tuple[str, ...]
     #: the folder holding the unpacked members (``extract_to``), None when not extracted
     root: Path | None
+    #: how many problems there were (``problems`` keeps the first)
+    problems_total: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.problems_total
 
     @property
     def payload_bytes(self) -> int:
@@ -111,10 +133,23 @@ def member_path(raw: str) -> str:
     return name.rstrip("/") if name not in ("", ".", "./") else ""
 
 
-def check_name(name: str) -> str | None:
-    """Why a member name is refused, or None."""
-    if len(name) > MAX_NAME:
-        return f"a name of {len(name):,} characters (at most {MAX_NAME})"
+def utf8_len(text: str) -> int:
+    """Bytes of ``text`` on disk: names from the tar stream are decoded with
+    ``surrogateescape``, so this gives back the archive's own bytes."""
+    try:
+        return len(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", "surrogatepass"))
+
+
+def check_name(name: str, *, root: str = "") -> str | None:
+    """Why a member name is refused, or None.  ``root``: the folder the target unpacks the
+    archive into (its bytes count toward PATH_MAX)."""
+    size = utf8_len(name)
+    room = PATH_MAX - 1 - (utf8_len(root.rstrip("/")) + 1 if root else 0)
+    if size > room:
+        inside = f" inside {root.rstrip('/')}/" if root else ""
+        return f"a name of {size:,} bytes (at most {room:,}{inside}: PATH_MAX is {PATH_MAX} bytes)"
     if not name or "\x00" in name:
         return "empty or NUL in name"
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
@@ -129,35 +164,44 @@ def check_name(name: str) -> str | None:
         return "path is not normalised (empty or '.' component)"
     if "\\" in name:
         return "backslash in path"
+    longest = max(parts, key=utf8_len)
+    if utf8_len(longest) > NAME_MAX:
+        return f"a component of {utf8_len(longest):,} bytes (at most {NAME_MAX}: NAME_MAX)"
     return None
 
 
-def link_target(link: str, symlinks: Mapping[str, str]) -> str | None:
-    """Where the symlink ``link`` leads inside the archive, following every symlink on the
-    way (those of the archive: on disk they are real); None when it leaves the archive,
-    is absolute, or loops."""
+LinkEnd = Literal["inside", "outside", "absolute", "loop"]
+
+
+def link_target(link: str, symlinks: Mapping[str, str]) -> tuple[LinkEnd, str]:
+    """Where the symlink ``link`` leads on disk, following every symlink on the way (those
+    of the archive: on disk they are real): ``("inside", path in the archive)``,
+    ``("outside", "")`` (above the archive's folder), ``("absolute", the absolute target
+    met)``, or ``("loop", "")`` (more than :data:`MAX_LINK_HOPS` links: ELOOP on disk)."""
     parts: list[str] = []
-    todo = [*link.split("/")[:-1], *symlinks[link].split("/")]
+    todo = [*reversed(symlinks[link].split("/")), *reversed(link.split("/")[:-1])]  # a stack
     hops = 0
     while todo:
-        part = todo.pop(0)
+        part = todo.pop()
         if part in ("", "."):
             continue
         if part == "..":
             if not parts:
-                return None
+                return "outside", ""
             parts.pop()
             continue
         here = "/".join([*parts, part])
         if here in symlinks:
             hops += 1
+            if hops > MAX_LINK_HOPS:
+                return "loop", ""
             target = symlinks[here]
-            if hops > MAX_LINK_HOPS or target.startswith("/"):
-                return None
-            todo = [*target.split("/"), *todo]
+            if target.startswith("/"):
+                return "absolute", target
+            todo.extend(reversed(target.split("/")))
             continue
         parts.append(part)
-    return "/".join(parts)
+    return "inside", "/".join(parts)
 
 
 def _keep_text(path: str) -> bool:
@@ -178,36 +222,40 @@ def _keep_text(path: str) -> bool:
 
 @dataclass(slots=True)
 class _State:
-    problems: list[str] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
     notes: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
     files: dict[str, MemberFile] = field(default_factory=dict)
-    dirs: set[str] = field(default_factory=set)
+    #: folders: True for a directory member, False for one its members imply (GNU tar and
+    #: ``filter="data"`` make those)
+    dirs: dict[str, bool] = field(default_factory=dict)
     symlinks: dict[str, str] = field(default_factory=dict)
     texts: dict[str, bytes] = field(default_factory=dict)
     elfs: list[ElfInfo] = field(default_factory=list)
     elf_problems: list[str] = field(default_factory=list)
-    too_large: list[str] = field(default_factory=list)  # files level 2 would read, not kept
+    elf_symbols: int = 0  # dynamic symbols kept in ``elfs``
     manifest_raw: bytes | None = None
     members: int = 0
     kept_bytes: int = 0
+    name_bytes: int = 0  # of the names recorded in files, dirs and symlinks
     writing: bool = False
+    stopped: bool = False  # a bound was reached: the rest of the stream is not read member by member
 
 
 def _shown(name: str) -> str:
     return clip(repr(name), 200)
 
 
-def _header_problems(m: Member, path: str, st: _State) -> list[str]:
+def _type_problems(m: Member, path: str) -> list[str]:
+    """What the member's type and mode make of it (only files, folders and relative symlinks)."""
     out: list[str] = []
-    why = check_name(path)
-    if why:
-        return [f"{_shown(m.name)}: {why}"]
     if m.issym():
         target = m.linkname
+        size = utf8_len(target)
         if not target or target.startswith("/"):
             out.append(f"{path}: symlink to absolute path {_shown(target)}")
-        elif len(target) > MAX_NAME:
-            out.append(f"{path}: symlink target of {len(target):,} characters (at most {MAX_NAME})")
+        elif size >= PATH_MAX:
+            out.append(f"{path}: symlink target of {size:,} bytes (at most {PATH_MAX - 1:,}: PATH_MAX)")
     elif m.islnk():
         target = m.linkname
         where = "outside the archive" if check_name(member_path(target)) else f"to {member_path(target)}"
@@ -220,8 +268,18 @@ def _header_problems(m: Member, path: str, st: _State) -> list[str]:
         out.append(f"{path}: unsupported member type {m.type!r}")
     if m.mode & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX):
         out.append(f"{path}: setuid/setgid/sticky mode {oct(m.mode)}")
-    if path in st.files or path in st.symlinks or (path in st.dirs and not m.isdir()):
+    return out
+
+
+def _header_problems(m: Member, path: str, st: _State, root: str) -> list[str]:
+    why = check_name(path, root=root)
+    if why:
+        return [f"{_shown(m.name)}: {why}"]
+    out = _type_problems(m, path)
+    if path in st.files or path in st.symlinks or (st.dirs.get(path) and not m.isdir()):
         out.append(f"{path}: member appears twice")
+    elif path in st.dirs and not m.isdir():
+        out.append(f"{path}: a {'symlink' if m.issym() else 'file'} where earlier members need a folder")
     parts = path.split("/")
     for i in range(1, len(parts)):
         anc = "/".join(parts[:i])
@@ -232,6 +290,26 @@ def _header_problems(m: Member, path: str, st: _State) -> list[str]:
             out.append(f"{path}: parent {anc} is a file")
             break
     return out
+
+
+def _record_name(path: str, st: _State, extra: str = "") -> bool:
+    """Charge ``path`` (and ``extra``, a symlink's target) and the folders it implies to the
+    names' bound; False (and the scan stops) when it is reached."""
+    parents = path.split("/")[:-1]
+    new = ["/".join(parents[: i + 1]) for i in range(len(parents)) if "/".join(parents[: i + 1]) not in st.dirs]
+    st.name_bytes += utf8_len(path) + utf8_len(extra) + sum(utf8_len(d) for d in new)
+    if st.name_bytes > NAMES_TOTAL:
+        _stop(st, f"member names of more than {NAMES_TOTAL:,} bytes in all (at {path[:200]!r})")
+        return False
+    for d in new:
+        st.dirs[d] = False
+    return True
+
+
+def _stop(st: _State, why: str) -> None:
+    st.problems.append(f"{why}: the archive is refused and the rest of it is not read member by member")
+    st.stopped = True
+    st.writing = False
 
 
 def _copy_member(data: Readable, m: Member, path: str, st: _State, dest: Path | None) -> MemberFile:
@@ -255,7 +333,7 @@ def _copy_member(data: Readable, m: Member, path: str, st: _State, dest: Path | 
                 break
             if size == 0:
                 head = chunk[:8]
-                elf = is_elf(chunk)
+                elf = is_elf(chunk) and _elf_wanted(path, st)
                 if elf and out is None:
                     spool = tempfile.TemporaryFile()
             size += len(chunk)
@@ -272,8 +350,6 @@ def _copy_member(data: Readable, m: Member, path: str, st: _State, dest: Path | 
         if keep:
             st.texts[path] = b"".join(kept)
             st.kept_bytes += size
-        elif _keep_text(path):
-            st.too_large.append(path)
         if elf:
             _read_elf(path, dest / path if out is not None else spool, st)  # type: ignore[operator]
     finally:
@@ -284,30 +360,46 @@ def _copy_member(data: Readable, m: Member, path: str, st: _State, dest: Path | 
     return MemberFile(path=path, size=size, sha256=digest.hexdigest(), executable=bool(m.mode & 0o111), head=head)
 
 
+def _elf_wanted(path: str, st: _State) -> bool:
+    """Whether this ELF file is read (at most :data:`MAX_ELF_FILES`; past it, one problem)."""
+    read = len(st.elfs) + len(st.elf_problems)
+    if read == MAX_ELF_FILES:
+        st.elf_problems.append(f"{path}: more than {MAX_ELF_FILES:,} ELF files; it and those after it are not "
+                               "read, so their libraries and symbols are not checked")
+    return read < MAX_ELF_FILES
+
+
 def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
+    left = ELF_SYMBOLS_TOTAL - st.elf_symbols
     try:
         if isinstance(source, Path):
             with open(source, "rb") as fh:
-                st.elfs.append(read_elf(path, fh))
+                info = read_elf(path, fh, max_symbols=left)
         elif source is not None:
             source.seek(0)
-            st.elfs.append(read_elf(path, source))
+            info = read_elf(path, source, max_symbols=left)
+        else:
+            return
     except (ValueError, OSError, Exception) as exc:  # pyelftools raises assorted errors
-        st.elf_problems.append(f"{path}: unreadable ELF file ({exc})")
+        scope = f"; {ELF_SYMBOLS_TOTAL:,} are read from all ELF files together" if "dynamic symbols" in str(exc) else ""
+        st.elf_problems.append(f"{path}: unreadable ELF file ({exc}){scope}")
+        return
+    st.elfs.append(info)
+    st.elf_symbols += len(info.imports) + len(info.defines)
 
 
 def _check_manifest(st: _State) -> Mapping[str, object] | None:
     if MANIFEST_NAME not in st.files:
-        st.notes.append(f"no {MANIFEST_NAME}: the content hashes could not be checked (a hand-made archive?); "
-                        "every other check ran")
+        st.gaps.append(f"no {MANIFEST_NAME}: the members' content hashes were not checked (a hand-made "
+                       "archive?); every other check ran")
         return None
     if st.manifest_raw is None:
         st.problems.append(f"{MANIFEST_NAME}: larger than {MANIFEST_LIMIT:,} bytes; not read")
         return None
     try:
-        doc = json.loads(st.manifest_raw)
-    except ValueError as exc:
-        st.problems.append(f"{MANIFEST_NAME}: not valid JSON ({exc})")
+        doc = parse_json(st.manifest_raw, max_bytes=MANIFEST_LIMIT)
+    except JsonError as exc:
+        st.problems.append(f"{MANIFEST_NAME}: {exc}")
         return None
     found = read_manifest_files(doc)
     st.problems.extend(found.problems)
@@ -345,9 +437,11 @@ def scan_archive(
     extract_to: Path | None = None,
     log: Log | None = None,
     progress: Callable[[int], None] | None = None,
+    target_dir: str = "",
 ) -> ArchiveScan:
     """One pass over ``archive``; see the module docstring.  ``progress(n)`` hears of
-    each ``n`` compressed bytes read.
+    each ``n`` compressed bytes read.  ``target_dir``: the folder the target unpacks the
+    archive into (the profile's ``agent_dir``): member names are judged with it in front.
 
     ``extract_to`` must be an empty folder private to the caller.  On any problem its
     contents are removed and ``ArchiveScan.root`` is None.
@@ -364,9 +458,14 @@ def scan_archive(
     try:
         tar = TarStream(io.BufferedReader(gz, CHUNK))
         for m, data in tar:
-            _one_member(m, data, st, extract_to, log)
+            _one_member(m, data, st, extract_to, log, target_dir)
+            if st.stopped:
+                break
         st.problems.extend(tar.problems)
-        gz.drain()
+        if st.stopped:
+            gz.skip_rest()
+        else:
+            gz.drain()
     except (zlib.error, EOFError, OSError, ValueError) as exc:
         st.problems.append(f"{archive.name}: corrupt archive ({type(exc).__name__}: {exc})")
     finally:
@@ -376,29 +475,31 @@ def scan_archive(
     sha = gz.sha256.hexdigest()
     if st.members == 0 and not st.problems:
         st.problems.append(f"{archive.name}: empty archive")
-    for link in sorted(st.symlinks):
-        if link_target(link, st.symlinks) is None:
-            st.problems.append(f"{link}: symlink {_shown(st.symlinks[link])} leads out of the archive on disk "
-                               "(followed through the archive's own links)")
-    if "main.py" not in st.files:
-        st.problems.append("main.py: not at the archive root (Kaggle runs /kaggle_simulations/agent/main.py)")
-    manifest = _check_manifest(st) if st.members else None
+    _check_links(st)
+    manifest: Mapping[str, object] | None = None
+    if not st.stopped:  # else what was not read may hold them
+        if "main.py" not in st.files:
+            st.problems.append("main.py: not at the archive root (Kaggle runs /kaggle_simulations/agent/main.py)")
+        manifest = _check_manifest(st) if st.members else None
     _check_sidecar(archive, gz.compressed, sha, st)
-    root: Path | None = None
-    if extract_to is not None:
-        if st.problems:
-            _empty(extract_to)
-        else:
-            for link, target in sorted(st.symlinks.items()):
-                try:
-                    os.symlink(target, extract_to / link)
-                except OSError as exc:
-                    st.problems.append(f"{link}: symlink cannot be made ({exc.strerror})")
-            if st.problems:
-                _empty(extract_to)
-            else:
-                root = extract_to
+    root = _finish_extraction(extract_to, st) if extract_to is not None else None
     return _result(archive, gz.compressed, sha, st, manifest, root)
+
+
+def _finish_extraction(extract_to: Path, st: _State) -> Path | None:
+    """The symlinks made last (they were judged once every member was known), or, after any
+    problem, the folder emptied: the unpacked archive's root, or None."""
+    if not st.problems:
+        for link, target in sorted(st.symlinks.items()):
+            try:
+                (extract_to / link).parent.mkdir(parents=True, exist_ok=True)  # a folder only implied
+                os.symlink(target, extract_to / link)
+            except OSError as exc:
+                st.problems.append(f"{link}: symlink cannot be made ({exc.strerror})")
+    if st.problems:
+        _empty(extract_to)
+        return None
+    return extract_to
 
 
 def _empty(folder: Path) -> None:
@@ -409,21 +510,44 @@ def _empty(folder: Path) -> None:
             child.unlink()
 
 
-def _one_member(m: Member, data: Readable | None, st: _State, extract_to: Path | None, log: Log | None) -> None:
+def _check_links(st: _State) -> None:
+    """Every symlink judged by where it leads on disk, through the links before it."""
+    for link in sorted(st.symlinks):
+        end, where = link_target(link, st.symlinks)
+        shown = _shown(st.symlinks[link])
+        if end == "outside":
+            st.problems.append(f"{link}: symlink {shown} leads out of the archive on disk "
+                               "(followed through the archive's own links)")
+        elif end == "absolute":
+            st.problems.append(f"{link}: symlink {shown} leads to the absolute path {_shown(where)} "
+                               "through the archive's own links")
+        elif end == "loop":
+            st.problems.append(f"{link}: symlink {shown} is a loop (more than {MAX_LINK_HOPS} links followed; "
+                               "opening it fails with ELOOP)")
+
+
+def _one_member(
+    m: Member, data: Readable | None, st: _State, extract_to: Path | None, log: Log | None, target_dir: str
+) -> None:
     """Judge one member's header, then record it (and write it while nothing was refused)."""
     path = member_path(m.name)
     if not path and m.isdir():
         return  # the archive's own folder ("./" of `tar -C dir .`)
     st.members += 1
-    bad = _header_problems(m, path, st)
+    if st.members > MAX_MEMBERS:
+        _stop(st, f"more than {MAX_MEMBERS:,} members (a submission has hundreds)")
+        return
+    bad = _header_problems(m, path, st, target_dir)
     if bad:
         st.problems.extend(bad)
         if st.writing and log:
             log("archive: refused a member header; nothing more is written")
         st.writing = False
         return
+    if not _record_name(path, st, m.linkname if m.issym() else ""):
+        return
     if m.isdir():
-        st.dirs.add(path)
+        st.dirs[path] = True
         if st.writing and extract_to is not None:
             (extract_to / path).mkdir(parents=True, exist_ok=True)
     elif m.issym():
@@ -462,15 +586,17 @@ def _result(
         archive=archive,
         archive_size=size,
         archive_sha256=sha,
-        files=dict(st.files),
+        files=st.files,
         dirs=frozenset(st.dirs),
-        symlinks=dict(st.symlinks),
+        symlinks=st.symlinks,
         members=st.members,
         manifest=manifest,
         problems=tuple(st.problems),
         notes=tuple(st.notes),
-        texts=dict(st.texts),
+        gaps=tuple(st.gaps),
+        texts=st.texts,
         elfs=tuple(st.elfs),
         elf_problems=tuple(st.elf_problems),
         root=root,
+        problems_total=st.problems.total,
     )

@@ -19,15 +19,15 @@ from .child.verify_protocol import (
     ImportResult,
     MachineResult,
     NativeReport,
-    PlayRequest,
     PlayResult,
     TurnReport,
 )
+from .games import ENDED, Move, Played, decided_counts, game_lines, one_line
 from .gpu.judge import device_line, judge_load, judge_play_time
 from .gpu.libraries import ORIGINS
 from .gpu.loadlog import read_logs
 from .probe import ProbePlan
-from .report import LevelResult, judged
+from .report import LevelResult, Section, judged
 from .runtime import ChildRun
 from .scan import ArchiveScan
 from .static import StaticFindings
@@ -47,11 +47,11 @@ def level1(scan: ArchiveScan) -> LevelResult:
         "archive_sha256": scan.archive_sha256,
         "extracted": scan.root is not None,
     }
-    return judged(1, scan.problems, scan.notes, 0.0, details)
+    return judged(1, scan.problems, scan.notes, 0.0, details, gaps=scan.gaps, total=scan.problems_total)
 
 
 def level2(found: StaticFindings) -> LevelResult:
-    return judged(2, found.problems, found.notes, 0.0, found.details)
+    return judged(2, found.problems, found.notes, 0.0, found.details, gaps=found.gaps)
 
 
 # ----------------------------------------------- levels 3 and 4: the child's result
@@ -64,6 +64,7 @@ class _Findings:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    gaps: list[str] = field(default_factory=list)
 
 
 def _opening(n: int, what: str, run: ChildRun[Any, R]) -> tuple[R, _Findings] | LevelResult:
@@ -85,9 +86,14 @@ def _closing(
     that proves, before the level's own findings; then the verdict."""
     nprob, nnotes, ndetails, qualifier = _natives(n, plan, native, offload, run.stderr_path, loaded=loaded,
                                                   target=target)
+    gaps = list(found.gaps)
     if ndetails:
         found.details["native"] = ndetails
-    result = judged(n, [*nprob, *found.problems], [*nnotes, *found.notes], run.seconds, found.details)
+        if "not_proven" in ndetails and plan is not None:
+            stubbed = set(native["stubs"]) & {s.soname for s in plan.stubs}
+            against = "stubs of the target's libraries" if stubbed else "this machine's own libraries, with no GPU"
+            gaps.insert(0, f"not proven {ndetails['not_proven']} (the CUDA build was loaded against {against})")
+    result = judged(n, [*nprob, *found.problems], [*nnotes, *found.notes], run.seconds, found.details, gaps=gaps)
     return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
 
 
@@ -113,10 +119,7 @@ def _natives(
         return problems, _on_gpu(plan, plan.machine, libraries, offload, loaded, details, notes), details, \
             _gpu_qualifier(plan, target)
     if not stubbed:
-        details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
-        notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
-                     f"); llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
-        return problems, notes, details, ""
+        return problems, _own_libraries(plan, libraries, offload, loaded, details, notes), details, ""
     names = ", ".join(s.soname for s in stubbed)
     if loaded == "failed":
         notes.append(f"stubs of {names} (from profile '{plan.profile}' export lists) were loaded first; "
@@ -138,6 +141,20 @@ def _natives(
                  f"llama.cpp GPU offload: {offload if offload is not None else 'not reported'})")
     what = "llama.cpp runs on CPU" if level == 3 else "played on CPU"
     return problems, notes, details, f"CUDA build loaded against stubs of the target's libraries; no GPU here: {what}"
+
+
+def _own_libraries(plan: NativePlan, libraries: dict[str, str], offload: bool | None, loaded: Loaded,
+                   details: dict[str, Any], notes: list[str]) -> list[str]:
+    """The notes and details when every GPU library was this machine's own, not on a GPU
+    (:func:`_on_gpu` is the run on one): with no GPU answering, the kernels did not run."""
+    details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
+    notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
+                 f"); llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
+    if loaded == "loaded" and (plan.machine is None or not plan.machine["devices"]):
+        why = plan.machine["error"] if plan.machine is not None and plan.machine["error"] else "no GPU answered"
+        details["not_proven"] = f"that the CUDA kernels run: {why}, llama.cpp ran on its CPU backend"
+        notes.append(f"not checked on a GPU: {why}")
+    return notes
 
 
 def _library_origins(plan: NativePlan, got: NativeReport, notes: list[str]) -> dict[str, str]:
@@ -273,35 +290,35 @@ def _imported_llama(res: ImportResult, agent_dir: Path, found: _Findings) -> Non
     found.notes.append(f"llama_cpp {info['version']} from lib/; GPU offload: {info['gpu_offload']}")
 
 
-def level4(run: ChildRun[PlayRequest, PlayResult], profile: Profile, plan: NativePlan | None = None) -> LevelResult:
+def level4(played: Played, profile: Profile, plan: NativePlan | None = None) -> LevelResult:
     """Every agent of ours ended DONE within the rules, and said its model worked; latency
-    against the profile's timeouts."""
+    against the profile's timeouts; the games, as a person reads them (a section each)."""
+    run = played.run
     opened = _opening(4, "play", run)
     if isinstance(opened, LevelResult):
         return opened
     res, found = opened
     overage = _episodes(res["episodes"], found)
+    found.details["episodes"] = [g.to_json() for g in played.games]
     _latency(res, profile, overage, run.stderr_path, found)
-    tprob, tnotes, tdetails = _agent_turns(res["agent_turns"])
-    found.problems += tprob
-    found.notes += tnotes
-    if tdetails:
-        found.details["agent_turns"] = tdetails
+    _our_moves(played, res["agent_turns"], found)
     if not res["episodes"] and not found.problems:
         found.problems.append("play: no episode was played")
     timed = judge_play_time(res["episodes"], plan.machine if plan else None, profile, bool(plan and plan.on_gpu))
     found.notes += timed.notes
     found.details["time"] = timed.details
     used: Loaded = "loaded" if "gpu_offload" in res else "failed" if "gpu_offload_error" in res else "unused"
-    return _closing(4, found, run, res["native"], plan, res.get("gpu_offload"), loaded=used,
-                    target=profile.gpu.name if profile.gpu else None)
+    result = _closing(4, found, run, res["native"], plan, res.get("gpu_offload"), loaded=used,
+                      target=profile.gpu.name if profile.gpu else None)
+    sections = tuple(Section(title=g.title, lines=tuple(game_lines(g))) for g in played.games)
+    return dataclasses.replace(result, sections=sections)
 
 
 def _episodes(episodes: list[EpisodeReport], found: _Findings) -> list[float]:
     """Each of our agents must end DONE, within the rules; returns the overage each had left."""
     overage: list[float] = []
     for n, ep in enumerate(episodes):
-        tag = f"episode {n + 1} ('{ep['keyword']}')"
+        tag = f"episode {n + 1} ('{one_line(ep['keyword'], 100)}')"
         for a in ep["agents"]:
             overage.append(a["overage_left"])
             if a["status"] != "DONE":
@@ -309,17 +326,6 @@ def _episodes(episodes: list[EpisodeReport], found: _Findings) -> list[float]:
                 why = f": {' | '.join(tail)}" if tail else ""
                 found.problems.append(f"{tag}: agent {a['index']} ({a['role']}) ended {a['status']}{why}")
         found.problems += [f"{tag}: {v}" for v in ep["violations"]]
-    found.details["episodes"] = [
-        {
-            "keyword": ep["keyword"],
-            "lineup": ep["lineup"],
-            "steps": ep["steps"],
-            "seconds": round(ep["seconds"], 3),
-            "rewards": [a["reward"] for a in ep["agents"]],
-            "statuses": [a["status"] for a in ep["agents"]],
-        }
-        for ep in episodes
-    ]
     return overage
 
 
@@ -354,32 +360,54 @@ def _latency(res: PlayResult, profile: Profile, overage: list[float], stderr: Pa
         found.notes.append(f"llama.cpp GPU offload: {res['gpu_offload']}" + (f" ({offloaded})" if offloaded else ""))
 
 
-def _agent_turns(report: TurnReport) -> tuple[list[str], list[str], dict[str, Any]]:
-    """Level 4's verdict on what the agents said of their turns (``GGUF_AGENT_REPORT``): a
+#: Inference failures listed one by one (the rest are counted).
+_LISTED = 5
+
+
+def _our_moves(played: Played, report: TurnReport, found: _Findings) -> None:
+    """Level 4's verdict on what our agents said of their moves (``GGUF_AGENT_REPORT``): a
     model that did not load, or inference that failed, fails the level even though every
-    move was legal (canned fallback moves); a move made because time ran out is a note."""
-    if report["lines"] == 0:
-        return [], ["the agents reported nothing through GGUF_AGENT_REPORT (an agent other than this builder's "
-                    "template?): a fallback move cannot be told from a model's"], {}
-    turns = report["turns"]
-    problems: list[str] = []
-    load_errors = sorted({str(t.get("load_error")) for t in turns if t.get("load_error")})
-    problems += [f"an agent reported that its model did not load: {e[:300]}" for e in load_errors]
-    failed = [t for t in turns if t.get("fallback") == "error" and not t.get("load_error")]
-    for t in failed[:5]:
-        problems.append(f"{t.get('agent', '?')} round {t.get('round', '?')} ({t.get('turn', '?')}): inference failed, "
-                        f"a fallback move was played: {str(t.get('error', ''))[:200]}")
-    if len(failed) > 5:
-        problems.append(f"... and {len(failed) - 5} more turns where inference failed")
-    counts: dict[str, int] = {}
-    for t in turns:
-        key = str(t.get("decided_by", "?"))
-        counts[key] = counts.get(key, 0) + 1
-    timed = sum(1 for t in turns if t.get("fallback") == "time")
-    notes = [f"agent turns: {len(turns)} ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))})"]
+    move was legal (canned fallback moves); a fallback because time ran out is a note.  A
+    move of ours the agent did not report is a problem when its code names the channel
+    (it promised to report every move, as the builder's template does), else a gap: who
+    made it, the model or a canned fallback, was not checked."""
+    moves = [m for g in played.games for m in g.moves if m.ours and m.status not in ENDED]
+    reported = [m for m in moves if m.reported]
+    load_errors = sorted({m.load_error for m in reported if m.load_error})
+    found.problems += [f"an agent reported that its model did not load: {one_line(e, 300)}" for e in load_errors]
+    failed = [m for m in reported if m.fallback == "error" and not m.load_error]
+    for m in failed[:_LISTED]:
+        found.problems.append(f"episode {_episode_of(played, m)} round {m.round} ({m.turn}, seat {m.seat}): inference "
+                              f"failed, a fallback move was played: {one_line(m.error, 200)}")
+    if len(failed) > _LISTED:
+        found.problems.append(f"... and {len(failed) - _LISTED} more moves where inference failed")
+    missing = len(moves) - len(reported)
+    if missing:
+        what = (f"{missing} of our {len(moves)} moves were not reported through GGUF_AGENT_REPORT" if reported else
+                f"none of our {len(moves)} moves was reported through GGUF_AGENT_REPORT")
+        if played.reporter:
+            found.problems.append(f"{what}, though the agent's code names that channel: whether the model made them "
+                                  "or a canned fallback did is unknown")
+        else:
+            found.gaps.append(f"who made our moves, the model or a canned fallback, was not checked: {what} (the "
+                              "agent does not use that channel; the builder's template does)")
+    counts = decided_counts(played.games)
+    if reported:
+        found.notes.append(f"our moves: {len(reported)} reported ({', '.join(f'{n} {k}' for k, n in counts.items())})")
+    timed = sum(1 for m in reported if m.fallback == "time")
     if timed:
-        notes.append(f"{timed} turn(s) fell back to a canned move because the turn's time ran out")
+        found.notes.append(f"{timed} move(s) fell back to a canned move because the turn's time ran out")
     if report["bad_lines"]:
-        notes.append(f"{report['bad_lines']} report line(s) unreadable or with a value of the wrong type")
-    return problems, notes, {"decided_by": counts, "time_fallbacks": timed, "inference_failures": len(failed),
-                             "load_errors": load_errors}
+        found.notes.append(f"{report['bad_lines']} report line(s) unreadable or with a value of the wrong type")
+    if report["unattributed"]:
+        found.notes.append(f"{report['unattributed']} report line(s) were written outside any move of ours")
+    found.details["agent_moves"] = {"moves": len(moves), "reported": len(reported), "decided_by": counts,
+                                    "time_fallbacks": timed, "inference_failures": len(failed),
+                                    "load_errors": load_errors, "report_lines": report["lines"],
+                                    "bad_lines": report["bad_lines"], "unattributed_lines": report["unattributed"],
+                                    "agent_names_the_channel": played.reporter}
+
+
+def _episode_of(played: Played, move: Move) -> int:
+    return next((g.number for g in played.games if move in g.moves), 0)
+

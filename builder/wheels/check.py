@@ -27,7 +27,7 @@ from ..util.hashing import sha256_file
 from .native_checks import check_elfs
 from .prune import plan_pruning
 
-Origin = Literal["wheels-dir", "downloaded", "built"]
+Origin = Literal["wheels-dir", "downloaded", "built", "wheelhouse"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -95,10 +95,12 @@ def needs_gpu_driver(infos: Iterable[ElfInfo], profile: Profile) -> tuple[str, .
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ElfFindings:
-    """:func:`check_elfs`: the problems, and what was checked (for notes and details)."""
+    """:func:`check_elfs`: the problems, what was checked (for notes and details), and what
+    could not be (``unchecked``: the profile lacks the data, said with the reason)."""
 
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    unchecked: tuple[str, ...]
     #: provided SONAME -> how many imports of the archive were checked against its export list
     bound: Mapping[str, int]
     #: path -> a summary of its CUDA device code
@@ -233,13 +235,15 @@ def check_elfs(
     objects = list(infos)
     problems: list[str] = []
     notes: list[str] = []
+    unchecked: list[str] = []
     for info in objects:
         problems += check_elf(info, profile, available)
     data = exports if exports is not None or not objects else profile_exports(profile)
     bound: dict[str, int] = {}
     if data is None:
         if objects:
-            notes.append(f"profile '{profile.name}' has no export lists: the symbols of its libraries are not checked")
+            unchecked.append(f"the symbols the archive's libraries import were not checked: profile "
+                             f"'{profile.name}' has no export lists")
     else:
         index: dict[str, ElfInfo] = {}
         for i in objects:
@@ -253,16 +257,18 @@ def check_elfs(
         unlisted = sorted({n for i in objects for n in i.needed
                            if n in profile.system_libraries and data.get(n) is None})
         if unlisted:
-            notes.append(f"no export list for {', '.join(unlisted)} in profile '{profile.name}': "
-                         "symbols bound to it are not checked")
+            unchecked.append(f"the symbols bound to {', '.join(unlisted)} were not checked: profile "
+                             f"'{profile.name}' has no export list for it")
         if bound:
             notes.append("imports checked against the profile's export lists: "
                          + ", ".join(f"{soname} {n}" for soname, n in sorted(bound.items())))
-    kernels = _kernel_findings(objects, profile, problems, notes)
-    return ElfFindings(problems=tuple(problems), notes=tuple(notes), bound=dict(bound), kernels=kernels)
+    kernels = _kernel_findings(objects, profile, problems, notes, unchecked)
+    return ElfFindings(problems=tuple(problems), notes=tuple(notes), unchecked=tuple(unchecked), bound=dict(bound),
+                       kernels=kernels)
 
 
-def _kernel_findings(objects: list[ElfInfo], profile: Profile, problems: list[str], notes: list[str]) -> dict[str, str]:
+def _kernel_findings(objects: list[ElfInfo], profile: Profile, problems: list[str], notes: list[str],
+                     unchecked: list[str]) -> dict[str, str]:
     kernels: dict[str, str] = {}
     cc = compute_capability(profile.gpu.compute_capability) if profile.gpu else None
     for info in objects:
@@ -272,8 +278,8 @@ def _kernel_findings(objects: list[ElfInfo], profile: Profile, problems: list[st
             continue
         kernels[info.path] = info.fatbin.summary()
         if cc is None:
-            notes.append(f"{info.path}: CUDA device code not checked: profile '{profile.name}' names no GPU "
-                         "compute capability")
+            unchecked.append(f"{info.path}: its CUDA device code was not checked: profile '{profile.name}' "
+                             "names no GPU compute capability")
             continue
         found = kernel_problems(info.path, info.fatbin, cc)
         problems += found

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
 from factories.projects import project_lock
 
 from bench.common import write_gguf_like
@@ -16,8 +17,6 @@ from builder.__main__ import main
 from builder.model import read_gguf
 from builder.profile import Profile
 from builder.verify import format_table, verify
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -57,4 +56,4 @@ def test_a_model_llama_cpp_rejects_fails_level_3(tmp_path: Path, profile: Profil
     table = format_table(report)
     assert [r.status for r in report.levels] == ["passed", "passed", "failed", "skipped"], table
     assert f"{broken[kind].name}: llama.cpp cannot load it with the archive's llama_cpp" in report.level(3).problems[0]
-    assert not report.ok and table.endswith("FAILED")
+    assert report.verdict == "FAILED" and "\n\nFAILED\n  - level 4 (play) not run: level 3 failed" in table

@@ -13,14 +13,18 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
 import textwrap
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.archive import Member as BuildMember
+from builder.archive import write_archive
 from builder.archive.contract import sidecar_path
 
 MTIME = 1_700_000_000
@@ -128,6 +132,33 @@ def write_members(path: Path, members: Iterable[Member]) -> Path:
     return path
 
 
+def many_empty_members(path: Path, count: int, tail: Mapping[str, bytes]) -> Path:
+    """``count`` empty members ``x/0000000.txt``... then ``tail`` and the end marker, written
+    as a stream (a million members in a few seconds, never the tar in memory): one header is
+    made by tarfile, the others are copies with the name and its checksum patched."""
+    template = bytearray(tarfile.TarInfo("x/0000000.txt").tobuf(tarfile.USTAR_FORMAT))
+    name_at = 0
+    base = sum(template) - sum(template[148:156]) + 8 * ord(" ") - sum(b"x/0000000.txt")
+    comp = zlib.compressobj(1, zlib.DEFLATED, 31)
+    with path.open("wb") as fh:
+        batch: list[bytes] = []
+        for i in range(count):
+            name = b"x/%07d.txt" % i
+            template[name_at : name_at + len(name)] = name
+            template[148:156] = b"%06o\x00 " % (base + sum(name))
+            batch.append(bytes(template))
+            if len(batch) == 8192:
+                fh.write(comp.compress(b"".join(batch)))
+                batch = []
+        fh.write(comp.compress(b"".join(batch)))
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+            for m in (Member(name=n, data=d) for n, d in tail.items()):
+                tf.addfile(_info(m), io.BytesIO(m.data))
+        fh.write(comp.compress(buf.getvalue()) + comp.flush())
+    return path
+
+
 def build_archive(
     path: Path,
     files: Mapping[str, bytes],
@@ -173,6 +204,21 @@ def build_archive(
         doc["archive"] = {"name": path.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         sidecar_path(path).write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+def write_pair(folder: Path, *, executable: bool = False) -> Path:
+    """``folder/submission.tar.gz`` and its sidecar written by the builder's archive writer:
+    a one-line agent (executable or not: another tar header, same manifest) and random
+    weights, made once per folder (a rewrite keeps them)."""
+    src = folder / "main.py"
+    src.write_text("def agent(obs, cfg):\n    return 'yes'\n")
+    weights = folder / "m.gguf"
+    if not weights.exists():
+        weights.write_bytes(b"GGUF" + os.urandom(100_000))
+    out = folder / "submission.tar.gz"
+    write_archive(out, [BuildMember(arcname="main.py", source=src, executable=executable),
+                        BuildMember(arcname="m.gguf", source=weights, weights=True)], meta={})
+    return out
 
 
 def gcc() -> str | None:

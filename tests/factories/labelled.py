@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1] / "template" / "data"
+from factories.paths import ROOT
+
+DATA = ROOT / "tests" / "template" / "data"
 LABELLED = DATA / "labelled_questions.tsv"
 HELDOUT = DATA / "heldout_questions.tsv"
 

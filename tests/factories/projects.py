@@ -19,7 +19,6 @@ from builder.profile import Profile, load_profile
 from builder.spec import Overrides, resolve_spec
 from factories.gguf import write_tiny_gguf
 
-ROOT = Path(__file__).resolve().parents[2]
 PROFILE = default_path("lockfiles/profiles/kaggle-2024.toml")
 #: The export lists beside it (``system.exports``): a copied profile needs them too.
 EXPORTS = PROFILE.with_name("kaggle-2024.exports.json.gz")

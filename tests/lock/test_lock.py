@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import PROFILE, make_wheel, project_lock, sha256, write_lock
 
 from builder.errors import ConfigError, LockError, PipError, ProvidedConflict
@@ -14,8 +15,6 @@ from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK
 from builder.lock.resolve import check_provided_conflicts, read_requirements
 from builder.pip import Pip, scrubbed_env
 from builder.profile import Profile, load_profile
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(project: Path, profile: Profile) -> Lock:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
 from factories.projects import PROFILE
 
 from builder.__main__ import main
@@ -22,6 +23,7 @@ from builder.model.fit import (
     inspect_model,
     kv_cache_bytes,
     kv_shape,
+    offload_note,
 )
 from builder.profile import load_profile
 
@@ -84,7 +86,7 @@ def tiny(tmp_path: Path) -> Path:
 
 
 def test_tiny_model_by_hand(tiny: Path) -> None:
-    report = inspect_model(read_gguf(tiny), load_profile(PROFILE), n_ctx=4096)
+    report = inspect_model(read_gguf(tiny), load_profile(PROFILE), n_ctx=4096, backend="cuda", n_gpu_layers=-1)
     assert report.shape == KVShape(n_layers=2, n_kv_heads=2, key_length=16, value_length=16)
     assert report.info.n_parameters == TINY_PARAMS == 121_024
     assert report.fit.weights_bytes == TINY_WEIGHTS == 242_688
@@ -97,7 +99,7 @@ def test_tiny_model_by_hand(tiny: Path) -> None:
 
 def test_notes_for_long_context_and_no_template(tmp_path: Path) -> None:
     path = write_tiny_gguf(tmp_path / "plain.gguf", chat_template=None, context_length=2048)
-    report = inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=4096)
+    report = inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=4096, backend="cuda", n_gpu_layers=-1)
     assert any("larger than the model's trained context 2048" in n for n in report.notes)
     assert any("no tokenizer.chat_template" in n for n in report.notes)
 
@@ -114,7 +116,7 @@ def test_missing_geometry_is_an_error(tmp_path: Path) -> None:
     w.write_tensors_to_file()
     w.close()
     with pytest.raises(ModelError, match=r"nogeo.gguf: metadata has no 'llama.block_count'"):
-        inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=4096)
+        inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=4096, backend="cuda", n_gpu_layers=-1)
 
 
 def _per_layer_gguf(path: Path, kv_heads: list[int], heads: list[int], n_layers: int | None = None) -> Path:
@@ -141,7 +143,7 @@ def test_kv_heads_per_layer(tmp_path: Path) -> None:
     """Per-layer KV head counts are summed layer by layer (they were once read as the
     array's length: 3 heads for every layer here, whatever the values)."""
     path = _per_layer_gguf(tmp_path / "elm.gguf", kv_heads=[1, 2, 5], heads=[4, 4, 8])
-    report = inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=1000)
+    report = inspect_model(read_gguf(path), load_profile(PROFILE), n_ctx=1000, backend="cuda", n_gpu_layers=-1)
     assert report.shape == KVShape(
         n_layers=3, n_kv_heads=5, key_length=16, value_length=16, kv_heads_per_layer=(1, 2, 5)
     )
@@ -153,23 +155,63 @@ def test_kv_heads_per_layer(tmp_path: Path) -> None:
 
 
 def test_cli_inspect(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[2]
-    assert main(["--root", str(root), "inspect", str(tiny), "--n-ctx", "4096", "--json"]) == 0
+    assert main(["--root", str(ROOT), "inspect", str(tiny), "--n-ctx", "4096", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     est = doc["estimate"]
     assert (doc["parameters"], doc["architecture"], doc["quantization"]) == (121_024, "llama", "F16")
     assert (est["weights_bytes"], est["kv_cache_bytes"], est["verdict"], est["gpu"]) == (
         242_688, 1_048_576, "fits", "Tesla T4")
-    assert main(["--root", str(root), "inspect", str(tiny), "--n-ctx", "8192"]) == 0
+    assert main(["--root", str(ROOT), "inspect", str(tiny), "--n-ctx", "8192"]) == 0
     text = capsys.readouterr().out
     assert "KV cache (f16)" in text and "0.00 GiB" in text and "verdict" in text and "fits: all 2 layers" in text
     assert "larger than the model's trained context 4096" in text
 
 
 def test_cli_inspect_n_ctx_from_recipe(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[2]
     recipe = tmp_path / "r.toml"
     recipe.write_text(f'model = "{tiny.name}"\n[agent]\nn_ctx = 1024\n')
-    assert main(["--root", str(root), "inspect", "--recipe", str(recipe), "--json"]) == 0
+    assert main(["--root", str(ROOT), "inspect", "--recipe", str(recipe), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["estimate"]["n_ctx"] == 1024 and doc["estimate"]["kv_cache_bytes"] == 1_048_576 // 4
+
+
+@pytest.mark.parametrize(
+    ("backend", "layers", "note"),
+    [
+        ("cpu", -1, "CPU build: no layer will be offloaded: the agent's n_gpu_layers = -1 asks for every layer on the "
+                    "GPU, which needs --backend cuda (recipe key 'backend')"),
+        ("cpu", 12, "CPU build: no layer will be offloaded: the agent's n_gpu_layers = 12 asks for 12 layers on the "
+                    "GPU, which needs --backend cuda (recipe key 'backend')"),
+        ("cpu", 0, "CPU build: no layer will be offloaded"),
+        ("cuda", 0, "n_gpu_layers = 0: no layer will be offloaded although this is a CUDA build"),
+        ("cuda", -1, None),
+        ("cuda", 20, None),
+    ],
+)
+def test_the_backend_overrules_n_gpu_layers(backend: str, layers: int, note: str | None) -> None:
+    assert offload_note(backend, layers) == note
+
+
+def test_cli_inspect_of_a_cpu_build_offloads_nothing(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The default recipe (CPU backend, n_gpu_layers = -1) was inspected as "fits: all 30
+    layers on the GPU": a CPU build offloads none; the fit is what --backend cuda would get."""
+    root = Path(__file__).resolve().parents[2]
+    assert main(["--root", str(root), "inspect", str(tiny)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    verdict = next(line for line in lines if line.startswith("verdict"))
+    with_cuda = next(line for line in lines if line.startswith("with --backend cuda"))
+    assert verdict.split(None, 1)[1].startswith("CPU build: no layer will be offloaded: the agent's n_gpu_layers = -1")
+    assert with_cuda.endswith("  fits: all 2 layers on the GPU")
+    assert main(["--root", str(root), "inspect", str(tiny), "--backend", "cuda", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["backend"], doc["offload"], doc["verdict"]) == ("cuda", None, "fits: all 2 layers on the GPU")
+
+
+def test_cli_inspect_of_a_recipe_that_names_no_model(capsys: pytest.CaptureFixture[str]) -> None:
+    """`inspect --recipe llama3-8b-t4` inspected the packaged 135M model, not the recipe's (it has none)."""
+    root = Path(__file__).resolve().parents[2]
+    assert main(["--root", str(root), "inspect", "--recipe", "llama3-8b-t4"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("ERROR ") and err.endswith(
+        "recipe 'llama3-8b-t4' names no model: give the GGUF to inspect "
+        "(python -m builder inspect --recipe llama3-8b-t4 MODEL.gguf)"), err

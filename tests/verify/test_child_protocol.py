@@ -50,12 +50,12 @@ def test_shape_problems_name_the_path_and_are_bounded() -> None:
                            "load_s": 0.1, "sys_path_head": []}, ImportResult)
     assert len(many) == 5
     episodes = [{"lineup": [], "agents": [{"index": 0}], "violations": [], "steps": 1, "keyword": "k",
-                 "category": "c", "seconds": 1.0}]
+                 "category": "c", "seconds": 1.0, "rewards": [], "statuses": [], "rounds": []}]
     play = shape_problems({"native": native | {"real": {}}, "preload": {"modules": {}, "errors": []},
                            "kaggle_environments": "1.14.15", "episodes": episodes,
                            "latency": {"first_step_max_s": None, "turn_median_s": None, "turn_max_s": None,
                                        "turns": 0},
-                           "agent_turns": {"turns": [], "lines": 0, "bad_lines": 0}}, PlayResult)
+                           "agent_turns": {"lines": 0, "bad_lines": 0, "unattributed": 0}}, PlayResult)
     assert play[0] == "episodes[0].agents[0].durations: missing", play
 
 
@@ -113,19 +113,23 @@ def test_the_host_refuses_a_result_that_does_not_fit(tmp_path: Path, monkeypatch
 
 def test_agent_report_lines_keep_only_values_that_fit(tmp_path: Path) -> None:
     lines = tmp_path / "turns.jsonl"
-    lines.write_text("\n".join([
+    raw = [
         json.dumps({"agent": "a", "turn": "ask", "round": 1, "load_error": None, "mine": 1}),
         json.dumps({"agent": "b", "round": "two", "load_error": "model failed"}),  # round of the wrong type
         "not json",
         json.dumps(["a list"]),
-    ]) + "\n")
+        "[" * 200_000,  # json.loads raised RecursionError: the child crashed, the play level with it
+        '{"agent": ' + "[" * 900 + "]" * 900 + "}",  # a value nested deep: dropped
+    ]
+    lines.write_text("\n".join(raw) + "\n")
     code = ("import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom verify_play import read_turns\n"
             "print(json.dumps(read_turns(sys.argv[2])))\n")
     proc = subprocess.run([sys.executable, "-I", "-c", code, str(CHILD), str(lines)], capture_output=True, text=True,
                           check=True)
-    assert json.loads(proc.stdout) == {
-        "turns": [{"agent": "a", "turn": "ask", "round": 1, "load_error": None},
-                  {"agent": "b", "load_error": "model failed"}],  # the load error is still seen
-        "lines": 4,
-        "bad_lines": 3,
-    }
+    kept, report = json.loads(proc.stdout)
+    assert kept == [  # each with the byte offset it starts at (what ties it to the move that wrote it)
+        [0, {"agent": "a", "turn": "ask", "round": 1, "load_error": None}],
+        [len(raw[0]) + 1, {"agent": "b", "load_error": "model failed"}],  # the load error is still seen
+        [sum(len(r) + 1 for r in raw[:-1]), {}],  # the deep value dropped
+    ]
+    assert report == {"lines": 6, "bad_lines": 5, "unattributed": 0}

@@ -130,6 +130,8 @@ def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_pyth
     assert model["settings"]["n_ctx"] == 8192
     if problem is None:
         assert l3.status == "passed" and l3.qualifier == "", table
+        assert l3.gaps == (), table  # a run on a GPU that proves the offload leaves nothing unchecked
+        assert report.gaps == ("level 4 (play) not run: not requested",), table
         assert any("is off by more than 10%" in n or "within 10%" in n for n in l3.notes), table
     else:
         assert l3.status == "failed" and any(p.startswith(problem) for p in l3.problems), table
@@ -138,7 +140,9 @@ def test_the_gpu_path_with_a_fake_driver_and_runtime(tmp_path: Path, target_pyth
     summed = json.loads(json.dumps(summary("fake", report, 1.0, 2.0)))
     assert summed["level3"]["offloaded"] == model["load_log"]["offloaded"]
     assert summed["level3"]["device_memory_bytes"] == allocate and summed["level3"]["target_gpu_bytes"] == 15 * GIB
-    assert summed["ok"] is (problem is None) and summed["level4"]["agents"] is None
+    # level 4 was not asked for: a pass is PASSED WITH GAPS, never OK
+    assert summed["verdict"] == ("PASSED WITH GAPS" if problem is None else "FAILED"), summed
+    assert summed["ok"] is False and summed["gaps"] == list(report.gaps) and summed["level4"]["agents"] is None
 
 
 def test_the_machine_probe_and_the_memory_readings_through_the_nvidia_libraries(tmp_path: Path) -> None:

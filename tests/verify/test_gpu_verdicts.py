@@ -31,6 +31,7 @@ from builder.verify.gpu.judge import footprint, gpu_section, judge_load, judge_p
 from builder.verify.gpu.libraries import Chosen, RuntimePlan
 from builder.verify.gpu.loadlog import parse
 from builder.verify.levels import CodeOptions, Session, _play_gate, scheduled
+from builder.verify.lineups import lineups, our_roles
 from builder.verify.probe import ProbePlan, plan_probe
 from builder.verify.report import VerifyReport, format_table
 from builder.verify.stubs import NativePlan
@@ -197,10 +198,15 @@ def test_ram_need_and_meminfo() -> None:
 # ------------------------------------------------------------------------------ level 4
 
 
+def lineup_roles(episodes: int) -> list[tuple[str, ...]]:
+    return [our_roles(lineup) for lineup in lineups(episodes)]
+
+
 def _episode(*durations: list[float]) -> EpisodeReport:
     """One episode with our agents 0 and 3 (give both their durations)."""
     return {"lineup": ["main.py", "random_answerer", "random_guesser", "main.py"], "steps": 61, "keyword": "k",
-            "category": "place", "seconds": 100.0, "violations": [],
+            "category": "place", "seconds": 100.0, "violations": [], "rewards": [0, 0, 0, 0],
+            "statuses": ["DONE"] * 4, "rounds": [],
             "agents": [{"index": i, "status": "DONE", "reward": 0, "role": "guesser" if i == 0 else "answerer",
                         "durations": d, "overage_left": 290.0, "stderr": ""}
                        for i, d in zip((0, 3), durations, strict=True)]}
@@ -225,10 +231,19 @@ def test_level4_time_per_agent_with_where_it_was_measured(profile: Profile) -> N
 def test_the_game_estimate_and_the_gate_of_level_4(tmp_path: Path, profile: Profile) -> None:
     tokens = generate_tokens({"max_tokens_ask": 96, "attempts_ask": 2, "max_tokens_guess": 24, "attempts_guess": 2})
     assert tokens == {"ask": 96, "guess": 24}  # one attempt's
-    fast = game_seconds(1, load_s=1.0, prompt_tps=320.0, generate_tps=64.0, generate_tokens=tokens, act_timeout_s=60)
+    # the first line-up: our guesser and our answerer (20 asks, 20 guesses, 20 answers)
+    assert [our_roles(lineup) for lineup in lineups(3)] == [("guesser", "answerer"), ("guesser", "answerer"),
+                                                            ("guesser", "answerer", "guesser", "answerer")]
+    fast = game_seconds(lineup_roles(1), load_s=1.0, prompt_tps=320.0, generate_tps=64.0, generate_tokens=tokens,
+                        act_timeout_s=60)
     assert fast == pytest.approx(1.0 + 20 * (0.2 + 1.5) + 20 * (0.2 + 0.375) + 20 * 0.2)
-    slow = game_seconds(2, load_s=60.0, prompt_tps=6.4, generate_tps=0.5, generate_tokens=tokens, act_timeout_s=60)
-    assert slow == pytest.approx(60 + 3 * (20 * 60 + 20 * 58 + 20 * 10))  # each turn cut at actTimeout
+    one = 20 * 60 + 20 * 58 + 20 * 10  # a guesser and an answerer of ours, each turn cut at actTimeout
+    slow = game_seconds(lineup_roles(2), load_s=60.0, prompt_tps=6.4, generate_tps=0.5, generate_tokens=tokens,
+                        act_timeout_s=60)
+    assert slow == pytest.approx(60 + 2 * one)  # the default: with our own teammate, then beside a stranger
+    four = game_seconds(lineup_roles(3), load_s=60.0, prompt_tps=6.4, generate_tps=0.5, generate_tokens=tokens,
+                        act_timeout_s=60)
+    assert four == pytest.approx(60 + 4 * one)  # the third: four copies of ours
 
     plan = _plan(tmp_path, profile, gpu=False, meminfo="MemAvailable: 33554432 kB\n", max_tokens_ask=96,
                  max_tokens_guess=24)

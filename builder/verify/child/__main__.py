@@ -11,8 +11,9 @@ have names no agent uses.
   ``main.py`` exactly like kaggle-environments' ``agent.py`` (:mod:`kaggle_loader`), then
   ``import llama_cpp`` when ``lib/`` vendors it, then every top-level module of every
   distribution in ``lib/``.
-- ``play`` (:mod:`verify_play`): ``env.run([main, main, main, main])`` of
-  ``llm_20_questions`` per episode and a per-agent account of every turn.
+- ``play`` (:mod:`verify_play`): ``env.run(lineup)`` of ``llm_20_questions`` per episode
+  (the host's line-ups: ``main.py`` or a built-in agent in each seat), every seat's moves,
+  and which of our moves wrote which ``GGUF_AGENT_REPORT`` line.
 - ``machine`` (:mod:`verify_cuda`): before levels 3-4, which GPU libraries this machine's
   loader finds, and whether a GPU answers through the NVIDIA driver.
 """

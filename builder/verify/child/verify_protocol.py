@@ -17,6 +17,7 @@ child imports this as a plain module (stdlib only, Python 3.10), the host as
 from __future__ import annotations
 
 import functools
+import reprlib
 import types
 from collections.abc import Callable
 from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
@@ -140,10 +141,15 @@ class ModelProbe(_ProbeAlways, total=False):
     peak_rss: int  # VmHWM after generating, bytes
 
 
+#: The environment variable naming the file an agent appends a line per move to (the
+#: template's report; see agent20q.agent.REPORT_ENV).
+REPORT_VARIABLE = "GGUF_AGENT_REPORT"
+
+
 class AgentTurn(TypedDict, total=False):
     """One line an agent wrote through the ``GGUF_AGENT_REPORT`` channel (the template does):
     the agent's own words, so every key may be missing; a line whose keys have other types
-    is counted as unreadable."""
+    is counted as unreadable (the keys that fit are kept)."""
 
     agent: str
     turn: str
@@ -151,17 +157,21 @@ class AgentTurn(TypedDict, total=False):
     latency_s: float
     decided_by: str  # "rules" | "model" | "protocol" | "fallback"
     fallback: str  # "" | "time" | "error" | "output"
-    error: str
+    error: str  # why inference failed, or (fallback "output") why the model's text was unusable
+    detail: str  # the agent's own words on the move ("empty", "repeat", "calibration skipped: time")
+    budget_s: float  # the seconds the turn had (actTimeout less a margin, plus overage less a reserve)
     load_error: str | None
     load_s: float | None
 
 
 class TurnReport(TypedDict):
-    """What the agents said of their turns, read back bounded."""
+    """The ``GGUF_AGENT_REPORT`` file, read back bounded: its lines (each attached to the move
+    of ours that wrote it, :class:`Move`), those that did not parse or fit, and those
+    written outside any move of ours."""
 
-    turns: list[AgentTurn]
     lines: int
     bad_lines: int
+    unattributed: int
 
 
 class ChildResult(TypedDict):
@@ -185,9 +195,17 @@ class ImportResult(_ImportAlways, total=False):
     model: ModelProbe  # the GGUF loaded by the archive's llama_cpp (when it imported)
 
 
+#: A seat of a line-up played by the archive's agent (the path of its main.py, as Kaggle runs it).
+OURS = "main.py"
+#: The engine's own agents a line-up may seat beside it.
+BUILTINS = ("random_guesser", "random_answerer")
+
+
 class PlayRequest(ChildRequest):
     shims: str  # the import shims' folder, appended after site-packages
-    episodes: int
+    #: one line-up per episode: four seats (guesser, answerer of team 1, then of team 2),
+    #: each :data:`OURS` or one of :data:`BUILTINS`
+    lineups: list[list[str]]
     seed: int
 
 
@@ -201,14 +219,43 @@ class AgentReport(TypedDict):
     stderr: str
 
 
+class _MoveAlways(TypedDict):
+    step: int  # the engine's step (1-60) that recorded it
+    seat: int
+    turn: str  # the seat's turnType: "ask" | "answer" | "guess"
+    text: str  # the action (a non-string: its repr), cut to MOVE_CHARS
+    length: int  # its length before the cut
+    status: str  # the seat's status after the step
+    correct: bool  # a question or guess that names the keyword (the engine's own keyword_guessed)
+
+
+class Move(_MoveAlways, total=False):
+    """One seat's move in one step, as the engine recorded it."""
+
+    report: AgentTurn  # ours: the (last) line the agent wrote through GGUF_AGENT_REPORT during it
+    reports: int  # ours: how many lines it wrote during it (the template: one)
+
+
+#: The longest move text kept (a question's limit is 750 characters; a longer one is a violation).
+MOVE_CHARS = 800
+
+
+class RoundReport(TypedDict):
+    round: int  # 1-20
+    moves: list[Move]  # in the engine's order: by step, then by seat
+
+
 class EpisodeReport(TypedDict):
-    lineup: list[str]  # "main.py" or a built-in agent of the engine
+    lineup: list[str]  # OURS or a built-in agent, by seat
     agents: list[AgentReport]  # ours only
     violations: list[str]
     steps: int
     keyword: str
     category: str
     seconds: float
+    rewards: list[float | None]  # by seat
+    statuses: list[str]  # by seat, at the end
+    rounds: list[RoundReport]
 
 
 class Latency(TypedDict):
@@ -349,8 +396,14 @@ def _hints(kind: Any) -> dict[str, Any]:
     return get_type_hints(kind)
 
 
+#: How a value that does not fit is shown: a few levels and items of it, never all of it
+#: (a value parsed from an agent's line may be nested hundreds deep or megabytes long).
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 50, 50, 4, 4
+
+
 def _shown(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

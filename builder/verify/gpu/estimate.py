@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 GIB = 1 << 30
@@ -121,13 +121,10 @@ def mem_available(meminfo: str) -> int | None:
 #: The prompt tokens a model turn evaluates (the new question, answer and the turn's
 #: framing; the KV cache keeps the rest): a round figure for the estimate.
 PROMPT_TOKENS_PER_TURN = 64
-#: Our agents' model turns per episode, by kind, for the line-ups verify plays (see
-#: ``verify_play.LINEUPS``): episode 1 has our guesser and answerer beside the engine's
-#: random bots (20 asks, 20 guesses, 20 answers), episode 2 four copies (twice that).
-TURNS_BY_EPISODE: tuple[Mapping[str, int], ...] = (
-    {"ask": 20, "guess": 20, "answer": 20},
-    {"ask": 40, "guess": 40, "answer": 40},
-)
+#: A model turn of each kind, per round, by the role of the seat (an answerer answers; a
+#: guesser asks and guesses), and the rounds of a game played to the end.
+TURNS_BY_ROLE: Mapping[str, tuple[str, ...]] = {"guesser": ("ask", "guess"), "answerer": ("answer",)}
+ROUNDS = 20
 
 
 def turn_seconds(kind: str, *, prompt_tps: float, generate_tps: float, generate_tokens: Mapping[str, int]) -> float:
@@ -137,18 +134,21 @@ def turn_seconds(kind: str, *, prompt_tps: float, generate_tps: float, generate_
 
 
 def game_seconds(
-    episodes: int, *, load_s: float, prompt_tps: float, generate_tps: float,
+    roles: Sequence[Sequence[str]], *, load_s: float, prompt_tps: float, generate_tps: float,
     generate_tokens: Mapping[str, int], act_timeout_s: float,
 ) -> float:
-    """How long ``episodes`` episodes would take at these speeds, every turn of ours by the
-    model (an upper bound: rules and the protocol answer many turns at once), each turn cut at
-    ``act_timeout_s`` (the agent falls back when its time runs out), plus one model load."""
+    """How long episodes would take at these speeds, ``roles``: per episode, the roles our
+    agents sit in (:func:`builder.verify.lineups.our_roles`); every turn of ours by the model
+    for :data:`ROUNDS` rounds (an upper bound: rules and the protocol answer many turns at
+    once, a game may end sooner), each turn cut at ``act_timeout_s`` (the agent falls back
+    when its time runs out), plus one model load."""
     total = load_s
-    for n in range(episodes):
-        turns = TURNS_BY_EPISODE[n % len(TURNS_BY_EPISODE)]
-        for kind, count in turns.items():
-            one = turn_seconds(kind, prompt_tps=prompt_tps, generate_tps=generate_tps, generate_tokens=generate_tokens)
-            total += count * min(one, act_timeout_s)
+    for episode in roles:
+        for role in episode:
+            for kind in TURNS_BY_ROLE.get(role, ()):
+                one = turn_seconds(kind, prompt_tps=prompt_tps, generate_tps=generate_tps,
+                                   generate_tokens=generate_tokens)
+                total += ROUNDS * min(one, act_timeout_s)
     return total
 
 

@@ -310,12 +310,13 @@ def judge_play_time(episodes: Sequence[EpisodeReport], machine: MachineResult | 
     return f
 
 
-def play_estimate(probe: ModelProbe | None, settings: Mapping[str, Any], episodes: int,
+def play_estimate(probe: ModelProbe | None, settings: Mapping[str, Any], roles: Sequence[Sequence[str]],
                   profile: Profile) -> float | None:
-    """Seconds ``episodes`` would take at level 3's measured speeds (None: no speeds)."""
+    """Seconds the episodes would take at level 3's measured speeds, ``roles``: per episode,
+    the roles our agents sit in (None: no speeds)."""
     if probe is None or probe["error"] or not probe.get("generate_tps") or not probe.get("prompt_tps"):
         return None
-    return game_seconds(episodes, load_s=float(probe.get("load_s", 0.0)), prompt_tps=float(probe["prompt_tps"]),
+    return game_seconds(roles, load_s=float(probe.get("load_s", 0.0)), prompt_tps=float(probe["prompt_tps"]),
                         generate_tps=float(probe["generate_tps"]), generate_tokens=generate_tokens(settings),
                         act_timeout_s=profile.timeouts.act_timeout_s)
 

@@ -15,14 +15,14 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ...profile import Profile
+from ...util.jsonio import JsonError, parse_json
 from ...wheels.native_checks import check_elfs, needs_gpu_driver
-from ..scan import ArchiveScan
+from ..scan import TEXT_LIMIT, ArchiveScan
 from .lib import check_lib
 from .source import SourceFindings, analyze_source
 
@@ -33,6 +33,7 @@ __all__ = ["SourceFindings", "StaticFindings", "analyze_source", "check_static"]
 class StaticFindings:
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    gaps: tuple[str, ...]  # what the profile's data could not check
     details: Mapping[str, object]
     gpu_libraries: tuple[str, ...]
 
@@ -43,12 +44,15 @@ def _check_settings(scan: ArchiveScan, problems: list[str]) -> str | None:
         problems.append("agent_settings.json: missing at the archive root")
         return None
     try:
-        doc = json.loads(raw)
-        model = doc["model_file"]
-        if not isinstance(model, str):
-            raise TypeError("model_file is not a string")
-    except (ValueError, KeyError, TypeError) as exc:
-        problems.append(f"agent_settings.json: no usable 'model_file' ({exc!r:.80})")
+        doc = parse_json(raw, max_bytes=TEXT_LIMIT)
+    except JsonError as exc:
+        problems.append(f"agent_settings.json: {exc}")
+        return None
+    model = doc.get("model_file") if isinstance(doc, dict) else None
+    if not isinstance(model, str):
+        what = "not a JSON object" if not isinstance(doc, dict) else \
+            "no 'model_file'" if model is None else f"'model_file' is {type(model).__name__}, not a string"
+        problems.append(f"agent_settings.json: {what}: the agent cannot name its model")
         return None
     rec = scan.files.get(model)
     if "/" in model or rec is None:
@@ -77,7 +81,7 @@ def check_static(scan: ArchiveScan, profile: Profile) -> StaticFindings:
         if path == "main.py":
             agent = found.agent
     if "main.py" in scan.files and "main.py" not in scan.texts:
-        problems.append("main.py: larger than 16 MiB; not analysed")
+        problems.append(f"main.py: larger than {TEXT_LIMIT >> 20} MiB; not analysed")
     has_lib = any(p.startswith("lib/") for p in scan.files)
     if has_lib and not inserts:
         problems.append("lib/ is never put on sys.path: no sys.path.insert(0, ...) in main.py or a module of the agent")
@@ -102,4 +106,5 @@ def check_static(scan: ArchiveScan, profile: Profile) -> StaticFindings:
         "symbols_checked": dict(elf.bound),
         "cuda_kernels": dict(elf.kernels),
     }
-    return StaticFindings(problems=tuple(problems), notes=tuple(notes), details=details, gpu_libraries=gpu)
+    return StaticFindings(problems=tuple(problems), notes=tuple(notes), gaps=elf.unchecked, details=details,
+                          gpu_libraries=gpu)

@@ -6,13 +6,24 @@
 - ``main.py`` never reads ``__file__`` (it has none under the loader); no module of the agent
   appends to ``sys.path`` (the loader pops the last entry); ``lib/`` is put on it with
   ``insert``.
+
+A syntax tree costs up to ~1 KB a token (a 4 MiB ``main.py`` holding a list of 2,000,000
+numbers took 1.9 GB to parse), so a module is parsed only when it has at most
+:data:`MAX_TOKENS` tokens, counted first by the tokenizer without building anything; one
+nested too deeply for the compiler is a problem, as it would be on the target.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass
 from typing import Literal
+
+#: Tokens of one module parsed into a syntax tree (~500 KB of code; the template's largest
+#: module has ~5,000): at most ~80 MB of tree.
+MAX_TOKENS = 100_000
 
 Kind = Literal["function", "class", "lambda", "imported", "star", "module", "value", "unknown"]
 _DEFINITE = ("function", "class", "lambda")
@@ -218,20 +229,46 @@ def _unguarded_nodes(tree: ast.AST) -> list[ast.AST]:
     return out
 
 
+def too_many_tokens(source: bytes, limit: int) -> bool:
+    """Whether ``source`` has more than ``limit`` tokens, counted without building a tree
+    and no further than that (an f-string, one token before Python 3.12, counts as many as
+    it has characters: its expressions become nodes too).  A tokenizer error ends the
+    count: the parser reports it."""
+    if len(source) * 2 <= limit:  # at most two tokens a byte (a DEDENT and the rest)
+        return False
+    count = 0
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(source).readline):
+            prefix = tok.string[:3].lower().split('"')[0].split("'")[0] if tok.type == tokenize.STRING else ""
+            count += len(tok.string) if "f" in prefix else 1
+            if count > limit:
+                return True
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return False
+
+
+def _refused(path: str, problem: str | None, note: str | None = None) -> SourceFindings:
+    return SourceFindings(problems=(problem,) if problem else (), notes=(note,) if note else (), agent=None,
+                          inserts_path=False)
+
+
 def analyze_source(source: bytes, path: str, python: tuple[int, int], *, is_main: bool) -> SourceFindings:
     """AST checks of one of the agent's modules; ``is_main`` adds the loader emulation."""
     problems: list[str] = []
     notes: list[str] = []
+    if too_many_tokens(source, MAX_TOKENS):
+        why = f"{path}: more than {MAX_TOKENS:,} tokens: too large to analyse (a syntax tree costs up to 1 KB a token)"
+        if is_main:
+            return _refused(path, f"{why}; keep main.py small and load data from a file")
+        return _refused(path, None, f"{why}; its use of sys.path is not checked")
     try:
         src = source.decode("utf-8")
         tree = ast.parse(src, filename=path, feature_version=python)
     except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
-        return SourceFindings(
-            problems=(f"{path}: does not parse for Python {python[0]}.{python[1]}: {exc}",),
-            notes=(),
-            agent=None,
-            inserts_path=False,
-        )
+        return _refused(path, f"{path}: does not parse for Python {python[0]}.{python[1]}: {exc}")
+    except (RecursionError, MemoryError):  # the parser's own limits: compile() on the target fails alike
+        return _refused(path, f"{path}: nested too deeply for Python's compiler (RecursionError while parsing)")
     appends, inserts = _sys_path_calls(tree)
     for line, what in appends:
         problems.append(

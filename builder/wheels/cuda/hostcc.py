@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import WheelError
+from ...progress import ProgressFactory, no_progress
 from ...util.deb import extract
 from ...util.download import fetch
 from ...util.fs import build_folder_once
@@ -58,14 +59,20 @@ class HostCompiler:
         return self.root / "bin" / "g++"
 
 
-def fetch_debs(lock: CudaLock, role: str, cache: Path, log: Log) -> list[Path]:
+def fetch_debs(lock: CudaLock, role: str, cache: Path, log: Log,
+               progress: ProgressFactory = no_progress) -> list[Path]:
     debs = [d for d in lock.debs if d.role == role]
     missing = [d for d in debs if not (cache / "downloads" / d.sha256 / d.file).is_file()]
-    if missing:
-        log(f"wheels: downloading {len(missing)} pinned Debian package(s) for the CUDA build "
-            f"({sum(d.size for d in missing) / 1e6:.0f} MB, sha256-checked)")
-    return [fetch(d.url, sha256=d.sha256, size=d.size, dest=cache / "downloads" / d.sha256 / d.file,
-                  what=f"{d.package} {d.version} from {lock.path.name}") for d in debs]
+    if not missing:  # each is hashed again, never trusted by name
+        return [fetch(d.url, sha256=d.sha256, size=d.size, dest=cache / "downloads" / d.sha256 / d.file,
+                      what=f"{d.package} {d.version} from {lock.path.name}") for d in debs]
+    size = sum(d.size for d in missing)
+    log(f"wheels: downloading {len(missing)} pinned Debian package(s) for the CUDA build "
+        f"({size / 1e6:.0f} MB, sha256-checked)")
+    with progress(f"downloading the {role} .deb packages", size, "B") as task:
+        return [fetch(d.url, sha256=d.sha256, size=d.size, dest=cache / "downloads" / d.sha256 / d.file,
+                      what=f"{d.package} {d.version} from {lock.path.name}",
+                      progress=task.advance if d in missing else None) for d in debs]
 
 
 def _write_exec(path: Path, text: str) -> None:
@@ -106,11 +113,11 @@ def _make(debs: list[Path], out: Path) -> None:
         _write_exec(bin_dir / tool, _TOOLWRAP.format(tool=tool))
 
 
-def host_compiler(lock: CudaLock, cache: Path, log: Log) -> HostCompiler:
+def host_compiler(lock: CudaLock, cache: Path, log: Log, progress: ProgressFactory = no_progress) -> HostCompiler:
     """The cached host compiler of ``lock`` (unpacked once, ~190 MB)."""
     final = cache / "tools" / f"hostcc-{lock.digest[:12]}"
     if not (final / ".complete").is_file():
-        debs = fetch_debs(lock, "hostcc", cache, log)
+        debs = fetch_debs(lock, "hostcc", cache, log, progress)
         log(f"wheels: unpacking the host compiler ({lock.host_compiler}) into a sysroot")
         build_folder_once(final, lambda tmp: _make(debs, tmp))
     return HostCompiler(root=final)

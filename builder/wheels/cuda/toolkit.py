@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ...errors import WheelError
 from ...pip import Pip
+from ...progress import ProgressFactory, no_progress
 from ...util.deb import extract
 from ...util.fs import build_folder_once
 from .hostcc import HostCompiler, fetch_debs
@@ -85,14 +86,17 @@ class Toolkit:
         return self.root / "bin" / "nvcc"
 
 
-def fetch_wheels(lock: CudaLock, pip: Pip, cache: Path, log: Log) -> list[Path]:
+def fetch_wheels(lock: CudaLock, pip: Pip, cache: Path, log: Log,
+                 progress: ProgressFactory = no_progress) -> list[Path]:
     out: list[Path] = []
     for w in lock.wheels:
         dest = cache / "downloads" / w.sha256
         path = dest / w.file
         if not path.is_file():
             log(f"wheels: downloading {w.pin} ({w.size / 1e6:.0f} MB, hash-checked)")
-            pip.download(w.pin, dest, what=f"downloading {w.pin} ({lock.path.name})", hashes=[w.sha256])
+            with progress(f"downloading {w.pin}", w.size, "B") as task:
+                pip.download(w.pin, dest, what=f"downloading {w.pin} ({lock.path.name})", hashes=[w.sha256],
+                             progress=task.update)
         if not path.is_file():
             raise WheelError(f"{w.pin}: pip downloaded no {w.file} into {dest}")
         out.append(path)
@@ -179,12 +183,13 @@ def _make(lock: CudaLock, wheels: list[Path], debs: list[Path], cc: Path, root: 
     _driver_stub(root, cc)  # pitfall 3; pitfall 2: no libcudart_static.a, on purpose
 
 
-def cuda_toolkit(lock: CudaLock, pip: Pip, host: HostCompiler, cache: Path, log: Log) -> Toolkit:
+def cuda_toolkit(lock: CudaLock, pip: Pip, host: HostCompiler, cache: Path, log: Log,
+                 progress: ProgressFactory = no_progress) -> Toolkit:
     """The cached toolkit of ``lock`` (assembled once, ~780 MB)."""
     final = cache / "tools" / f"cuda-{lock.cuda_version}-{lock.digest[:12]}"
     if not (final / ".complete").is_file():
-        wheels = fetch_wheels(lock, pip, cache, log)
-        debs = fetch_debs(lock, "toolkit", cache, log)
+        wheels = fetch_wheels(lock, pip, cache, log, progress)
+        debs = fetch_debs(lock, "toolkit", cache, log, progress)
         log(f"wheels: assembling the CUDA {lock.cuda_version} toolkit from pinned packages")
         build_folder_once(final, lambda tmp: _make(lock, wheels, debs, host.cc, tmp))
     return Toolkit(root=final, version=lock.cuda_version)
