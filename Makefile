@@ -14,12 +14,16 @@ RECIPE   ?=
 BACKEND  ?=
 EPISODES ?=
 STRICT   ?=
+CUDA_RUNTIME ?=
 PYTEST_ARGS ?=
 MODEL_ARG   := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG  := $(if $(RECIPE),--recipe $(RECIPE),)
 BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
-# Unset: verify's own default (builder/verify/lineups.py); STRICT=1: gaps exit non-zero.
-VERIFY_ARGS := $(if $(EPISODES),--episodes $(EPISODES),) $(if $(STRICT),--strict,)
+# EPISODES unset: verify's own default (builder/verify/lineups.py), skipped on a CPU too slow
+# for the model; set: played whatever it takes. STRICT=1: gaps exit non-zero.
+# CUDA_RUNTIME=DIR: the target's CUDA runtime libraries for verify on a GPU machine.
+VERIFY_ARGS := $(if $(EPISODES),--episodes $(EPISODES),) $(if $(STRICT),--strict,) \
+	$(if $(CUDA_RUNTIME),--cuda-runtime $(CUDA_RUNTIME),)
 # Unset: the recipe's profile (submission.toml, or RECIPE=), else kaggle-2024.
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 # Runtime code for the target's Python 3.10, linted on its own: the agent template and
@@ -27,7 +31,7 @@ PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 TEMPLATE := template
 CHILD    := builder/verify/child
 
-.PHONY: setup submission lock wheels verify inspect profile-capture test lint bench clean
+.PHONY: setup submission lock wheels verify inspect profile-capture test lint bench gpu-check clean
 
 $(VENV)/.installed: pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV) && $(PIP) install -q --require-hashes -r $(DEV_LOCK) && $(PIP) install -q --no-deps --no-build-isolation -e . && touch $@
@@ -60,6 +64,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench $(PROFILE_ARG)
+
+# On a machine with an NVIDIA GPU: the T4 path verified on it, one JSON summary (bench/gpu.py).
+gpu-check: setup
+	$(PY) -m bench.gpu
 
 clean:
 	rm -rf build submission.tar.gz submission.manifest.json submission.report.json

@@ -47,7 +47,8 @@ EPISODES_HELP = (
     "episodes of llm_20_questions to play at level 4 (default 2: the agent with its own teammate, then "
     "beside a stranger); line-ups (guesser + answerer vs guesser + answerer, main.py is the agent) cycle "
     "through 1: main.py + main.py vs random_guesser + random_answerer; 2: main.py + random_answerer vs "
-    "random_guesser + main.py; 3: main.py + main.py vs main.py + main.py"
+    "random_guesser + main.py; 3: main.py + main.py vs main.py + main.py; given, level 4 plays even where "
+    "level 3's speeds say this machine's CPU would take too long"
 )
 
 #: Progress bars on stderr when it is a terminal; log lines print above them.
@@ -208,6 +209,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
     if args.episodes is not None and args.episodes < 1:
         raise ConfigError("--episodes", f"expected at least 1 episode, got {args.episodes}")
+    if args.cuda_runtime is not None and not args.cuda_runtime.is_dir():
+        raise ConfigError(args.cuda_runtime, "--cuda-runtime: not a folder")
     spec = _spec(args)
     profile = resolve_profile(spec.project, spec.profile)
     lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
@@ -216,8 +219,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         archive, profile,
         runtime_requirements=[e.pin for e in lock.provided],
         levels=levels, episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
-        log=None if args.json else _log,
+        episodes_forced=args.episodes is not None, log=None if args.json else _log,
         progress=_TERMINAL, here=args.here, cache=spec.cache, pages=(args.pages or default_folder(archive)).absolute(),
+        cuda_runtime=args.cuda_runtime,
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
@@ -396,6 +400,9 @@ def _add_verify(sub: Subparsers) -> None:
                         "notebook) instead of the cached runtime venv")
     p.add_argument("--strict", action="store_true",
                    help=f"PASSED WITH GAPS exits {EXIT_GAPS} instead of {EXIT_OK}")
+    p.add_argument("--cuda-runtime", type=Path, default=None, metavar="DIR",
+                   help="on a GPU machine that cannot reach PyPI: a folder holding the target's CUDA runtime "
+                        "(libcudart.so.12, libcublas.so.12, libcublasLt.so.12 of the profile's versions)")
     p.set_defaults(func=_cmd_verify)
 
 

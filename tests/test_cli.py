@@ -209,6 +209,31 @@ def test_backend_choices_are_the_wheel_stages() -> None:
     assert BACKEND_CHOICES == BACKENDS
 
 
+def test_verify_cuda_runtime_must_be_a_folder(proj: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    missing = proj["root"] / "no-such-folder"
+    assert main(["--root", str(proj["root"]), "verify", "--cuda-runtime", str(missing)]) != 0
+    _one_line_error(capsys.readouterr().err, str(missing), "--cuda-runtime: not a folder")
+
+
+def test_verify_episodes_given_forces_play(proj: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--episodes`` given: level 4 plays even where level 3 says this CPU is too slow; not
+    given: the default line-ups, which that estimate may skip."""
+    import builder.verify as verify_mod
+    from builder.errors import VerifyError
+    from builder.verify.lineups import DEFAULT_EPISODES
+
+    seen: list[tuple[int, bool]] = []
+
+    def fake_verify(*_a: object, episodes: int, episodes_forced: bool, **_kw: object) -> object:
+        seen.append((episodes, episodes_forced))
+        raise VerifyError("stopped by the test")
+
+    monkeypatch.setattr(verify_mod, "verify", fake_verify)
+    for extra in ([], ["--episodes", "3"]):
+        assert main(["--root", str(proj["root"]), "verify", "--levels", "1", *extra]) != 0
+    assert seen == [(DEFAULT_EPISODES, False), (3, True)]
+
+
 def test_episodes_help_is_the_line_ups() -> None:
     from builder.__main__ import EPISODES_HELP
     from builder.verify.lineups import help_text

@@ -10,6 +10,9 @@ file (``libcublasLt.so.12`` is 515 MB: never held in memory), its SONAME must be
 the profile says, and its dynamic symbols are read with their version nodes
 (:func:`builder.native.elf.read_exports`).  The file is written atomically
 (:func:`.exports.write_exports`); the same packages give the same bytes.
+
+The same packages are the target's CUDA runtime that ``verify`` runs on a GPU machine
+(:func:`extract_library`, used by :mod:`builder.verify.gpu.libraries`): one pin for both.
 """
 
 from __future__ import annotations
@@ -98,6 +101,15 @@ def _copy_member(native: NativeLibrary, package: Path, out: IO[bytes]) -> None:
         except DebError as exc:
             raise ConfigError(package, f"{exc.message} (the profile's member for {native.soname})") from None
     out.flush()
+
+
+def extract_library(native: NativeLibrary, package: Path, dest: Path) -> Path:
+    """``native``'s library streamed out of ``package`` (its pinned wheel or .deb) into the
+    file ``dest`` (verify runs the target's own CUDA runtime from it on a GPU machine)."""
+    with open(dest, "wb") as out:
+        _copy_member(native, package, out)
+    dest.chmod(0o755)
+    return dest
 
 
 def library_exports(native: NativeLibrary, package: Path) -> LibraryExports:

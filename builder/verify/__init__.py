@@ -23,7 +23,10 @@ A GPU build on a machine without the target's GPU libraries (no NVIDIA driver): 
 3-4 load stubs of the missing ones, made from the *profile's* export lists
 (:mod:`.stubs`), so the load proves every symbol the archive imports exists on the
 target; llama.cpp then finds no device and plays on the CPU, and the verdicts say so.  A
-library the machine has is used as it is.
+library the machine has is used as it is.  On a machine with an NVIDIA driver and GPU,
+levels 3-4 run the build on the GPU with the target's own CUDA runtime (:mod:`.gpu`):
+level 3 loads the model at the agent's settings and measures offload, memory and speed,
+level 4 the time of every turn; the report names the GPU and every runtime library.
 
 Problems with this machine (no target interpreter, pip failing) raise
 :class:`~builder.errors.BuilderError` instead of becoming a verdict about the archive.
@@ -47,6 +50,7 @@ from ..progress import ProgressFactory, no_progress
 from ..util.fs import sweep_temps, temp_path
 from ..util.interpreter import find_target_python
 from .games import Game
+from .gpu.judge import gpu_section
 from .levels import LEVELS, CodeOptions, GpuProbe, Log, Session, run_levels, scheduled
 from .lineups import DEFAULT_EPISODES
 from .pages import write_pages
@@ -72,6 +76,8 @@ def verify(
     workdir: Path | None = None,
     progress: ProgressFactory = no_progress,
     here: bool = False,
+    cuda_runtime: Path | None = None,
+    episodes_forced: bool = False,
     pages: Path | None = None,
 ) -> VerifyReport:
     """Verify ``archive`` for ``profile``; see the module docstring.
@@ -85,8 +91,11 @@ def verify(
     what a killed verify left there is removed by the next one) is removed at the end.
     ``progress`` shows level 1's pass over the archive (bytes read).  ``here``: levels 3-4
     run in this interpreter's own environment (its packages, its GPU) instead of the cached
-    runtime venv (``verify --here`` in a Kaggle notebook).  ``pages``: a folder to write
-    level 4's games into as HTML pages (:mod:`.pages`; the report names its index).
+    runtime venv (``verify --here`` in a Kaggle notebook).  ``cuda_runtime``: a folder with the
+    target's CUDA runtime libraries for a GPU machine that cannot download them
+    (``--cuda-runtime``).  ``episodes_forced``: level 4 plays even where level 3's speeds say
+    this machine's CPU would take too long (``--episodes`` given).  ``pages``: a folder to
+    write level 4's games into as HTML pages (:mod:`.pages`; the report names its index).
     """
     wanted = frozenset(levels)
     if not wanted <= set(ALL_LEVELS):
@@ -103,7 +112,8 @@ def verify(
     if runtimes:
         code = CodeOptions(python=python or find_target_python(profile.python_version),
                            runtime_requirements=tuple(runtime_requirements), here=here, cache=cache,
-                           gpu_probe=gpu_probe, cc=cc, episodes=episodes, seed=seed, play_timeout_s=play_timeout_s)
+                           gpu_probe=gpu_probe, cc=cc, episodes=episodes, seed=seed, play_timeout_s=play_timeout_s,
+                           cuda_runtime=cuda_runtime, episodes_forced=episodes_forced)
     tmp = _workdir(cache) if workdir is None else workdir
     session = Session(archive=archive, profile=profile, wanted=wanted, scheduled=plan, say=log or (lambda _m: None),
                       tmp=tmp, progress=progress, code=code)
@@ -113,7 +123,7 @@ def verify(
         session.timings["total"] = time.perf_counter() - t_total
         ordered = tuple(session.results[n] for n in ALL_LEVELS)
         return VerifyReport(archive=archive, profile=profile.name, levels=ordered, timings=dict(session.timings),
-                            pages=index, pages_error=error)
+                            pages=index, pages_error=error, gpu=gpu_section(session.natives, session.machine))
     finally:
         if workdir is None:
             _rmtree(tmp)

@@ -10,8 +10,14 @@ and how its verdict is made.
   unpacked by level 1, the GPU libraries it needs (the machine's own, else stubs from the
   profile's export lists), the runtime venv.  Where that cannot be had, they are skipped,
   saying why.
+* ``gate``: what the earlier levels measured may make running it here pointless (level 4
+  on a CPU too slow for the model: :func:`_play_gate`); it is skipped, saying why.
 * ``run`` observes (the scan, the static findings, the child's typed result) and never
   judges; ``judge`` makes the verdict from that observation alone (:mod:`.verdicts`).
+
+On a machine with an NVIDIA GPU the opening chooses the target's own CUDA runtime
+(:mod:`.gpu.libraries`) instead of stubs, and level 3 loads the model at the agent's own
+settings (:mod:`.probe`) and measures it there (:mod:`.gpu.judge`).
 
 A new level, or a new way to run one (a GPU runtime, other agent settings), is one more
 entry, or another ``run`` for one.
@@ -20,28 +26,44 @@ entry, or another ``run`` for one.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
+from ..pip import Pip
 from ..profile import Profile
 from ..profile.exports import profile_exports
 from ..progress import ProgressFactory
 from ..wheels.native_checks import needs_gpu_driver
 from . import verdicts
-from .child.verify_protocol import REPORT_VARIABLE, ImportRequest, ImportResult, PlayRequest
+from .child.verify_protocol import (
+    REPORT_VARIABLE,
+    ChildRequest,
+    ImportRequest,
+    ImportResult,
+    MachineResult,
+    ModelProbe,
+    PlayRequest,
+)
 from .games import Game, Played, names_report_channel, observe
-from .lineups import lineups
+from .gpu.judge import device_line, play_estimate, too_slow
+from .gpu.libraries import plan_runtime, wheel_fetcher
+from .lineups import lineups, our_roles
+from .probe import ProbePlan, plan_probe
 from .report import LevelResult, skipped
-from .runtime import ChildRun, Runtime, ensure_runtime, here_runtime, missing_gpu_libraries, run_import, run_play
+from .runtime import ChildRun, Runtime, ensure_runtime, here_runtime, machine_facts, run_import, run_play
 from .scan import ArchiveScan, scan_archive
 from .static import StaticFindings, check_static
 from .stubs import NativePlan, build_stubs
 
 Log = Callable[[str], None]
-GpuProbe = Callable[[Path, Sequence[str]], Sequence[str]]
+#: What this machine has for the GPU: ``probe(python, sonames)`` (default: :func:`.runtime.machine_facts`).
+GpuProbe = Callable[[Path, Sequence[str]], MachineResult]
+#: Level 4 on a CPU is skipped when level 3's speeds say the episodes would take longer (unless forced).
+PLAY_LIMIT_S = 20 * 60
 T = TypeVar("T")
 #: What a level that runs code needs installed: the provided packages, and for "play" the game.
 RuntimeKind = Literal["import", "play"]
@@ -55,11 +77,14 @@ class CodeOptions:
     runtime_requirements: tuple[str, ...]  # the provided pins the vendored packages import
     here: bool  # this interpreter's own environment instead of the cached runtime venv
     cache: Path
-    gpu_probe: GpuProbe | None  # which GPU libraries this machine lacks (default: try to load them)
+    gpu_probe: GpuProbe | None  # what this machine has for the GPU (default: the child's probe)
     cc: str | None  # the C compiler for the stubs
     episodes: int
     seed: int
     play_timeout_s: float | None
+    cuda_runtime: Path | None = None  # --cuda-runtime DIR: the target's CUDA runtime libraries
+    episodes_forced: bool = False  # --episodes given: play even where level 3 says it would take hours
+    play_limit_s: float = PLAY_LIMIT_S
 
 
 @dataclass(slots=True, kw_only=True)
@@ -81,6 +106,9 @@ class Session:
     why_not: dict[int, str] = field(default_factory=dict)  # why a scheduled level did not run
     no_code: str | None = None  # why the levels that run code cannot (their opening failed)
     timings: dict[str, float] = field(default_factory=dict)
+    machine: MachineResult | None = None  # what the machine has for the GPU (probed for a GPU build)
+    probe: ProbePlan | None = None  # level 3's model load, as planned
+    measured: ModelProbe | None = None  # and as the child measured it
     games: tuple[Game, ...] = ()  # level 4's, for its pages
 
     @property
@@ -101,6 +129,7 @@ class Level(Generic[T]):
     runtime: RuntimeKind | None
     run: Callable[[Session], T]
     judge: Callable[[T, Session], LevelResult]
+    gate: Callable[[Session], str | None] | None = None  # why not here, from what earlier levels found
 
 
 def scheduled(wanted: frozenset[int]) -> frozenset[int]:
@@ -142,7 +171,8 @@ def _why_not(s: Session, level: Level[Any]) -> str | None:
             return "the archive was refused at level 1" if n == 1 else f"level {n} failed"
         if got.status == "skipped":
             return s.why_not[n]
-    return open_code_levels(s) if level.runtime else None
+    why = open_code_levels(s) if level.runtime else None
+    return why if why is not None or level.gate is None else level.gate(s)
 
 
 # ------------------------------------------------------------------- how each level runs
@@ -193,14 +223,21 @@ def open_code_levels(s: Session) -> str | None:
 
 
 def _plan_natives(s: Session, c: CodeOptions, gpu: Sequence[str]) -> str | None:
-    """Decide what the code levels load for the GPU libraries ``gpu`` the archive needs: the
-    machine's own, and stubs (from the profile's export lists) of those it lacks.  Returns
-    why they cannot run: a missing library with no export list to stub it."""
+    """Decide what the code levels load for the GPU libraries ``gpu`` the archive needs: on a
+    machine with an NVIDIA GPU the target's own CUDA runtime (:func:`_plan_gpu`), else the
+    machine's own libraries and stubs (from the profile's export lists) of those it lacks.
+    Returns why they cannot run: a missing library with no export list to stub it, or no
+    file of the target's runtime for the GPU."""
     if not gpu:
         return None
     order = {lib: i for i, lib in enumerate(s.profile.gpu_libraries)}
     gpu = tuple(sorted(gpu, key=lambda lib: (order.get(lib, len(order)), lib)))  # the profile's order
-    missing = tuple((c.gpu_probe or missing_gpu_libraries)(c.python, gpu))
+    s.machine = (c.gpu_probe or machine_facts)(c.python, tuple(dict.fromkeys([*gpu, *s.profile.gpu_libraries])))
+    if s.machine["devices"]:
+        return _plan_gpu(s, c, gpu, s.machine)
+    if c.cuda_runtime is not None:
+        s.say(f"verify: --cuda-runtime {c.cuda_runtime} not used: {device_line(s.machine)}")
+    missing = tuple(lib["soname"] for lib in s.machine["libraries"] if not lib["path"] and lib["soname"] in gpu)
     exports = profile_exports(s.profile) if missing else None
     unlisted = [lib for lib in missing if exports is None or exports.get(lib) is None]
     if unlisted:
@@ -208,25 +245,54 @@ def _plan_natives(s: Session, c: CodeOptions, gpu: Sequence[str]) -> str | None:
                 f"and profile '{s.profile.name}' has no export list to stub it); level 2 stands")
     stubs = build_stubs(s.profile, exports, missing, cache=c.cache, cc=c.cc, log=s.say) \
         if missing and exports is not None else ()
-    s.natives = NativePlan(profile=s.profile.name, needed=tuple(gpu), stubs=stubs)
+    s.natives = NativePlan(profile=s.profile.name, needed=tuple(gpu), stubs=stubs, machine=s.machine)
     if stubs:
         s.say(f"verify: this machine lacks {', '.join(missing)}: levels 3-4 load stubs made from profile "
               f"'{s.profile.name}' export lists (no GPU: llama.cpp will run on the CPU)")
     return None
 
 
-def _import(s: Session) -> ChildRun[ImportRequest, ImportResult]:
-    """Level 3: main.py loaded like Kaggle's loader, lib/ imported, the model loaded."""
+def _plan_gpu(s: Session, c: CodeOptions, gpu: Sequence[str], machine: MachineResult) -> str | None:
+    """A GPU answers here: the target's CUDA runtime for it (:mod:`.gpu.libraries`), the
+    machine's driver, no stubs; why not, when a library of the target's runtime is missing."""
+    fetch = wheel_fetcher(s.profile, pip=Pip(c.python), cache=c.cache, log=s.say)
+    runtime = plan_runtime(s.profile, profile_exports(s.profile), gpu, machine, here=c.here, folder=c.cuda_runtime,
+                           fetch_wheel=fetch)
+    why = runtime.why_not()
+    if why is not None:
+        return f"{why}; level 2 stands"
+    cc = s.profile.gpu.compute_capability if s.profile.gpu else None
+    jit = cc is not None and any(d["compute_capability"] != cc for d in machine["devices"])
+    env = (("CUDA_MODULE_LOADING", "LAZY"),) if jit and "CUDA_MODULE_LOADING" not in os.environ else ()
+    s.natives = NativePlan(profile=s.profile.name, needed=tuple(gpu), stubs=(), machine=machine, runtime=runtime,
+                           env=env)
+    s.say(f"verify: levels 3-4 run the CUDA build on {device_line(machine)}, with "
+          + ", ".join(f"{ch.soname} {ch.version or '?'} ({ch.origin})" for ch in runtime.chosen))
+    return None
+
+
+def _child_request(s: Session) -> ChildRequest:
+    """What both code levels ask of the child first: the archive, what to load before it."""
     assert s.runtime is not None
-    request: ImportRequest = {
-        "agent_dir": str(s.agent_dir),
-        "main": str(s.agent_dir / "main.py"),
-        "preload": list(s.runtime.preload),
-        "stubs": s.natives.request() if s.natives else [],
-        "llama_cpp": (s.agent_dir / "lib" / "llama_cpp").is_dir(),
-    }
+    n = s.natives
+    return {"agent_dir": str(s.agent_dir), "main": str(s.agent_dir / "main.py"), "preload": list(s.runtime.preload),
+            "env": dict(n.env) if n else {}, "runtime": n.runtime_request() if n else [],
+            "stubs": n.request() if n else []}
+
+
+def _import(s: Session) -> ChildRun[ImportRequest, ImportResult]:
+    """Level 3: main.py loaded like Kaggle's loader, lib/ imported, the model loaded at the
+    agent's settings."""
+    assert s.runtime is not None and s.scan is not None
+    llama = (s.agent_dir / "lib" / "llama_cpp").is_dir()
+    n = s.natives
+    s.probe = plan_probe(s.agent_dir, s.scan.texts, s.profile, gpu=bool(n and n.on_gpu),
+                         cuda_build=bool(n and n.needed)) if llama else None
+    request: ImportRequest = {**_child_request(s), "llama_cpp": llama, "model": s.probe.request if s.probe else None}
     limit = s.profile.timeouts.act_timeout_s + s.profile.timeouts.overage_s + 60
-    return run_import(s.runtime, request, s.tmp / "run", timeout_s=limit)
+    run = run_import(s.runtime, request, s.tmp / "run", timeout_s=limit)
+    s.measured = run.result.get("model") if run.result is not None else None
+    return run
 
 
 def _play(s: Session) -> Played:
@@ -235,20 +301,27 @@ def _play(s: Session) -> Played:
     assert s.runtime is not None and s.code is not None
     c, t = s.code, s.profile.timeouts
     s.say(f"level 4: playing {c.episodes} episode(s) of llm_20_questions")
-    request: PlayRequest = {
-        "agent_dir": str(s.agent_dir),
-        "main": str(s.agent_dir / "main.py"),
-        "preload": list(s.runtime.preload),
-        "stubs": s.natives.request() if s.natives else [],
-        "shims": str(s.runtime.shims),
-        "lineups": lineups(c.episodes),
-        "seed": c.seed,
-    }
+    request: PlayRequest = {**_child_request(s), "shims": str(s.runtime.shims), "lineups": lineups(c.episodes),
+                            "seed": c.seed}
     reporter = names_report_channel(s.agent_dir, REPORT_VARIABLE)  # what the archive unpacked holds
     limit = c.play_timeout_s or c.episodes * (61 * t.act_timeout_s + 4 * t.overage_s)
     played = observe(run_play(s.runtime, request, s.tmp / "run", timeout_s=limit), reporter=reporter)
     s.games = played.games
     return played
+
+
+def _play_gate(s: Session) -> str | None:
+    """Level 4 on a CPU: skipped when level 3's measured speeds say the episodes would take
+    longer than :attr:`CodeOptions.play_limit_s` (``--episodes`` given: played anyway)."""
+    c = s.code
+    if c is None or c.episodes_forced or s.probe is None or s.measured is None or \
+            (s.natives is not None and s.natives.on_gpu):
+        return None
+    seats = [our_roles(lineup) for lineup in lineups(c.episodes)]
+    seconds = play_estimate(s.measured, s.probe.settings, seats, s.profile)
+    if seconds is None or seconds <= c.play_limit_s:
+        return None
+    return too_slow(seconds, c.play_limit_s, s.measured)
 
 
 def _judge_scan(scan: ArchiveScan, _s: Session) -> LevelResult:
@@ -260,7 +333,7 @@ def _judge_static(found: StaticFindings, _s: Session) -> LevelResult:
 
 
 def _judge_import(child: ChildRun[ImportRequest, ImportResult], s: Session) -> LevelResult:
-    return verdicts.level3(child, s.agent_dir, s.profile, s.natives)
+    return verdicts.level3(child, s.agent_dir, s.profile, s.natives, probe=s.probe)
 
 
 def _judge_play(played: Played, s: Session) -> LevelResult:
@@ -272,5 +345,5 @@ LEVELS: tuple[Level[Any], ...] = (
     Level(number=1, needs=(), runtime=None, run=_scan, judge=_judge_scan),
     Level(number=2, needs=(1,), runtime=None, run=_static, judge=_judge_static),
     Level(number=3, needs=(1,), runtime="import", run=_import, judge=_judge_import),
-    Level(number=4, needs=(1, 3), runtime="play", run=_play, judge=_judge_play),
+    Level(number=4, needs=(1, 3), runtime="play", run=_play, judge=_judge_play, gate=_play_gate),
 )

@@ -37,6 +37,11 @@ def lineups(episodes: int) -> list[list[str]]:
     return [list(LINEUPS[n % len(LINEUPS)]) for n in range(episodes)]
 
 
+def our_roles(lineup: Sequence[str]) -> tuple[str, ...]:
+    """The roles of the seats of ``lineup`` that the archive's agent plays (seat order)."""
+    return tuple(ROLES[s] for s, who in enumerate(lineup) if who == OURS)
+
+
 def describe(lineup: Sequence[str]) -> str:
     """``team 1: main.py (guesser) + main.py (answerer); team 2: random_guesser + random_answerer``."""
     teams = []
@@ -51,4 +56,5 @@ def help_text() -> str:
     shown = "; ".join(f"{n + 1}: {a} + {b} vs {c} + {d}" for n, (a, b, c, d) in enumerate(LINEUPS))
     return (f"episodes of llm_20_questions to play at level 4 (default {DEFAULT_EPISODES}: the agent with its "
             f"own teammate, then beside a stranger); line-ups (guesser + answerer vs guesser + answerer, "
-            f"{OURS} is the agent) cycle through {shown}")
+            f"{OURS} is the agent) cycle through {shown}; given, level 4 plays even where level 3's speeds say "
+            f"this machine's CPU would take too long")

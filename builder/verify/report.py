@@ -102,6 +102,9 @@ class VerifyReport:
     levels: tuple[LevelResult, ...]
     #: wall-clock seconds: "level1".."level4", "runtime" (venv), "total"
     timings: Mapping[str, float]
+    #: where levels 3-4 ran for a GPU build: the GPU (or why none), the driver, each GPU library
+    #: loaded and where it came from (:func:`.gpu.judge.gpu_section`); None: no GPU build
+    gpu: Mapping[str, Any] | None = None
 
     #: level 4's pages (the index of the folder they were written into), or why they were not
     pages: Path | None = None
@@ -147,12 +150,13 @@ class VerifyReport:
             "pages": str(self.pages) if self.pages is not None else None,
             "pages_error": self.pages_error,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "gpu": dict(self.gpu) if self.gpu is not None else None,
         }
 
 
 def format_table(report: VerifyReport) -> str:
     """A terminal table: one row per level, then every problem and note indented."""
-    lines = [f"verify {report.archive.name} against profile '{report.profile}'", ""]
+    lines = [f"verify {report.archive.name} against profile '{report.profile}'", *_gpu_lines(report.gpu), ""]
     lines.append(f"{'level':<6}{'check':<9}{'time':>8}  result")
     for r in report.levels:
         t = f"{r.seconds:.1f}s" if r.status != "skipped" else "-"
@@ -176,6 +180,18 @@ def format_table(report: VerifyReport) -> str:
     lines += ["", report.verdict]
     lines += [f"  - {clip(g)}" for g in report.gaps]
     return "\n".join(lines)
+
+
+def _gpu_lines(gpu: Mapping[str, Any] | None) -> list[str]:
+    """Where levels 3-4 of a GPU build ran, and each GPU library with where it came from."""
+    if gpu is None:
+        return []
+    lines = [f"GPU: {gpu['ran_on']}"]
+    for soname, lib in sorted(gpu["libraries"].items()):
+        version = f" {lib['version']}" if lib.get("version") else ""
+        note = f" ({lib['note']})" if lib.get("note") else ""
+        lines.append(clip(f"  {soname}{version}: {lib['origin']}, {lib['path']}{note}"))
+    return lines
 
 
 def skipped(n: int, reason: str) -> LevelResult:

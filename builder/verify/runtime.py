@@ -33,7 +33,16 @@ from ..pip import Pip, make_venv, scrubbed_env
 from ..profile import Profile
 from ..util.fs import temp_folder
 from ..util.jsonio import read_json
-from .child.verify_protocol import Crash, ImportRequest, ImportResult, PlayRequest, PlayResult, shape_problems
+from .child.verify_protocol import (
+    Crash,
+    ImportRequest,
+    ImportResult,
+    MachineRequest,
+    MachineResult,
+    PlayRequest,
+    PlayResult,
+    shape_problems,
+)
 
 Log = Callable[[str], None]
 
@@ -69,8 +78,8 @@ class Runtime:
     preload: tuple[str, ...]  # distribution names imported before main.py
 
 
-Q = TypeVar("Q", ImportRequest, PlayRequest)
-R = TypeVar("R", ImportResult, PlayResult)
+Q = TypeVar("Q", ImportRequest, PlayRequest, MachineRequest)
+R = TypeVar("R", ImportResult, PlayResult, MachineResult)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,7 +213,8 @@ def child_env(home: Path) -> dict[str, str]:
     """A small environment for the target interpreter (``-I`` already drops PYTHON*)."""
     env = scrubbed_env(base={})
     env.update({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8"})
-    for name in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TMPDIR"):
+    for name in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER",
+                 "CUDA_MODULE_LOADING", "CUDA_CACHE_PATH", "CUDA_CACHE_MAXSIZE", "TMPDIR"):
         if name in os.environ:
             env[name] = os.environ[name]
     return env
@@ -246,20 +256,27 @@ def run_import(
     runtime: Runtime, request: ImportRequest, workdir: Path, *, timeout_s: float
 ) -> ChildRun[ImportRequest, ImportResult]:
     """Level 3 in the child: load main.py like Kaggle, import lib/, load the model."""
-    return _run_child(runtime, "import", request, ImportResult, workdir, timeout_s=timeout_s)
+    return _run_child(runtime.python, "import", request, ImportResult, workdir, timeout_s=timeout_s)
 
 
 def run_play(
     runtime: Runtime, request: PlayRequest, workdir: Path, *, timeout_s: float
 ) -> ChildRun[PlayRequest, PlayResult]:
     """Level 4 in the child: episodes of llm_20_questions."""
-    return _run_child(runtime, "play", request, PlayResult, workdir, timeout_s=timeout_s)
+    return _run_child(runtime.python, "play", request, PlayResult, workdir, timeout_s=timeout_s)
+
+
+def run_machine(python: Path, request: MachineRequest, workdir: Path, *,
+                timeout_s: float = 120) -> ChildRun[MachineRequest, MachineResult]:
+    """Before levels 3-4, in the target interpreter itself (stdlib only, no venv needed):
+    which GPU libraries the machine's loader finds, and whether a GPU answers."""
+    return _run_child(python, "machine", request, MachineResult, workdir, timeout_s=timeout_s)
 
 
 def _run_child(
-    runtime: Runtime, mode: str, request: Q, kind: Any, workdir: Path, *, timeout_s: float
+    python: Path, mode: str, request: Q, kind: Any, workdir: Path, *, timeout_s: float
 ) -> ChildRun[Q, R]:
-    """Run ``child MODE`` in the runtime venv with a clean ``-I -B`` interpreter and read its
+    """Run ``child MODE`` with a clean ``-I -B`` interpreter (the runtime venv's) and read its
     result, checked against ``kind``."""
     workdir.mkdir(parents=True, exist_ok=True)
     req_path, res_path = workdir / f"{mode}-request.json", workdir / f"{mode}-result.json"
@@ -268,7 +285,7 @@ def _run_child(
     res_path.unlink(missing_ok=True)
     cwd = workdir / "cwd"
     cwd.mkdir(exist_ok=True)
-    argv = [str(runtime.python), "-I", "-B", str(CHILD), mode, str(req_path), str(res_path)]
+    argv = [str(python), "-I", "-B", str(CHILD), mode, str(req_path), str(res_path)]
     start = time.perf_counter()
     timed_out = False
     rc: int | None = None
@@ -310,26 +327,22 @@ def _read_result(path: Path) -> object:
         return None
 
 
+def machine_facts(python: Path, libraries: Sequence[str]) -> MachineResult:
+    """What this machine has for the GPU (:func:`run_machine` in a temporary folder): which of
+    ``libraries`` its loader finds, the driver, the devices.  A probe that gives no result
+    (it crashed) is a machine without a usable driver, saying why."""
+    with tempfile.TemporaryDirectory(prefix="verify-machine-") as tmp:
+        run = run_machine(python, {"libraries": list(libraries)}, Path(tmp))
+    if run.result is not None:
+        return run.result
+    why = run.failure() or "no result"
+    return {"libraries": [{"soname": s, "path": "", "error": why} for s in libraries], "driver": "",
+            "driver_version": "", "devices": [], "error": f"probing the GPU failed: {why}"}
+
+
 def missing_gpu_libraries(python: Path, libraries: Sequence[str]) -> tuple[str, ...]:
     """Which of ``libraries`` the dynamic linker of this machine cannot load."""
     if not libraries:
         return ()
-    code = (
-        "import ctypes, sys\n"
-        "for name in sys.argv[1:]:\n"
-        "    try:\n"
-        "        ctypes.CDLL(name)\n"
-        "    except OSError:\n"
-        "        print(name)\n"
-    )
-    proc = subprocess.run(
-        [str(python), "-I", "-c", code, *libraries],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=child_env(Path(tempfile.gettempdir())),
-        timeout=60,
-    )
-    if proc.returncode != 0:
-        return tuple(libraries)
-    return tuple(line.strip() for line in proc.stdout.splitlines() if line.strip())
+    found = machine_facts(python, libraries)["libraries"]
+    return tuple(lib["soname"] for lib in found if not lib["path"])

@@ -36,7 +36,8 @@ from ..native.elf import read_exports
 from ..profile import Profile
 from ..profile.exports import ExportData, LibraryExports
 from ..util.fs import build_folder_once
-from .child.verify_protocol import NativeStub
+from .child.verify_protocol import MachineResult, NativeStub, RuntimeLibrary
+from .gpu.libraries import RuntimePlan
 
 Log = Callable[[str], None]
 
@@ -138,11 +139,23 @@ class Stub:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NativePlan:
-    """What levels 3-4 load for the GPU-only libraries the archive needs."""
+    """What levels 3-4 load for the GPU-only libraries the archive needs: on a machine with
+    a GPU the target's runtime (``runtime``) and the machine's driver, else stubs of what
+    the machine lacks."""
 
     profile: str
     needed: tuple[str, ...]  # GPU-only libraries the archive's ELF files NEED
     stubs: tuple[Stub, ...]  # stand-ins for those this machine lacks (never for one it has)
+    machine: MachineResult | None = None  # what the machine has (its loader's files, the driver, GPUs)
+    runtime: RuntimePlan | None = None  # a GPU here: the files of the target's runtime, chosen
+    env: tuple[tuple[str, str], ...] = ()  # set in the child before any CUDA library initialises
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.runtime is not None
+
+    def runtime_request(self) -> list[RuntimeLibrary]:
+        return self.runtime.request() if self.runtime is not None else []
 
     def request(self) -> list[NativeStub]:
         """The child's ``stubs`` request field: every needed library, with its stub's path

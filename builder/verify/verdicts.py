@@ -17,12 +17,16 @@ from .child.verify_protocol import (
     EpisodeReport,
     ImportRequest,
     ImportResult,
-    ModelProbe,
+    MachineResult,
     NativeReport,
     PlayResult,
     TurnReport,
 )
 from .games import ENDED, Move, Played, decided_counts, game_lines, one_line
+from .gpu.judge import device_line, judge_load, judge_play_time
+from .gpu.libraries import ORIGINS
+from .gpu.loadlog import read_logs
+from .probe import ProbePlan
 from .report import LevelResult, Section, judged
 from .runtime import ChildRun
 from .scan import ArchiveScan
@@ -76,53 +80,46 @@ def _opening(n: int, what: str, run: ChildRun[Any, R]) -> tuple[R, _Findings] | 
 
 def _closing(
     n: int, found: _Findings, run: ChildRun[Any, Any], native: NativeReport, plan: NativePlan | None,
-    offload: bool | None, *, loaded: Loaded,
+    offload: bool | None, *, loaded: Loaded, target: str | None = None,
 ) -> LevelResult:
     """What levels 3 and 4 close with: what the GPU libraries were (real or stubs) and what
     that proves, before the level's own findings; then the verdict."""
-    nprob, nnotes, ndetails, qualifier = _natives(n, plan, native, offload, run.stderr_path, loaded=loaded)
+    nprob, nnotes, ndetails, qualifier = _natives(n, plan, native, offload, run.stderr_path, loaded=loaded,
+                                                  target=target)
     gaps = list(found.gaps)
     if ndetails:
         found.details["native"] = ndetails
-        if "not_proven" in ndetails:
-            gaps.insert(0, f"not proven {ndetails['not_proven']} (the CUDA build was loaded against stubs of the "
-                           "target's libraries)")
+        if "not_proven" in ndetails and plan is not None:
+            stubbed = set(native["stubs"]) & {s.soname for s in plan.stubs}
+            against = "stubs of the target's libraries" if stubbed else "this machine's own libraries, with no GPU"
+            gaps.insert(0, f"not proven {ndetails['not_proven']} (the CUDA build was loaded against {against})")
     result = judged(n, [*nprob, *found.problems], [*nnotes, *found.notes], run.seconds, found.details, gaps=gaps)
     return dataclasses.replace(result, qualifier=qualifier) if qualifier else result
 
 
 def _natives(
     level: int, plan: NativePlan | None, got: NativeReport, offload: bool | None, stderr: Path,
-    *, loaded: Loaded,
+    *, loaded: Loaded, target: str | None = None,
 ) -> tuple[list[str], list[str], dict[str, Any], str]:
     """Problems, notes, details and the verdict's qualifier about the GPU libraries:
-    which were stubs, which real, and what that proves.  ``loaded``: whether the archive's
-    libraries were loaded at this level (``unused``: the agent never imported llama_cpp)."""
+    which were stubs, which real (on a GPU: the target's runtime, from where), and what that
+    proves.  ``loaded``: whether the archive's libraries were loaded at this level
+    (``unused``: the agent never imported llama_cpp); ``target``: the profile's GPU."""
     if plan is None or not plan.needed:
         return [], [], {}, ""
     problems = [f"GPU libraries: {e}" for e in got["errors"]]
     notes: list[str] = []
-    libraries: dict[str, str] = {}
+    libraries = _library_origins(plan, got, notes)
     stubbed = [s for s in plan.stubs if s.soname in got["stubs"]]
-    for soname in plan.needed:
-        stub = plan.stub(soname)
-        if stub is not None and stub in stubbed:
-            libraries[soname] = f"stub from the export list of {stub.package} (profile '{plan.profile}')"
-        elif soname in got["real"]:
-            libraries[soname] = f"real: {got['real'][soname]}"
-            if stub is not None:
-                notes.append(f"{soname}: the real library was found ({got['real'][soname]}); its stub was not used")
-        else:
-            libraries[soname] = "real (found by the loader)"
     init = _stderr_line(stderr, b"ggml_cuda_init")
     details: dict[str, Any] = {"gpu_libraries": libraries, "gpu_offload": offload}
     if init:
         details["ggml_cuda_init"] = init
+    if plan.on_gpu and plan.machine is not None:
+        return problems, _on_gpu(plan, plan.machine, libraries, offload, loaded, details, notes), details, \
+            _gpu_qualifier(plan, target)
     if not stubbed:
-        details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
-        notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
-                     f"); llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
-        return problems, notes, details, ""
+        return problems, _own_libraries(plan, libraries, offload, loaded, details, notes), details, ""
     names = ", ".join(s.soname for s in stubbed)
     if loaded == "failed":
         notes.append(f"stubs of {names} (from profile '{plan.profile}' export lists) were loaded first; "
@@ -146,6 +143,66 @@ def _natives(
     return problems, notes, details, f"CUDA build loaded against stubs of the target's libraries; no GPU here: {what}"
 
 
+def _own_libraries(plan: NativePlan, libraries: dict[str, str], offload: bool | None, loaded: Loaded,
+                   details: dict[str, Any], notes: list[str]) -> list[str]:
+    """The notes and details when every GPU library was this machine's own, not on a GPU
+    (:func:`_on_gpu` is the run on one): with no GPU answering, the kernels did not run."""
+    details["proven"] = f"loaded against this machine's own {', '.join(plan.needed)}"
+    notes.append(f"GPU libraries: the real ones, no stubs ({', '.join(f'{k} {v}' for k, v in libraries.items())}"
+                 f"); llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
+    if loaded == "loaded" and (plan.machine is None or not plan.machine["devices"]):
+        why = plan.machine["error"] if plan.machine is not None and plan.machine["error"] else "no GPU answered"
+        details["not_proven"] = f"that the CUDA kernels run: {why}, llama.cpp ran on its CPU backend"
+        notes.append(f"not checked on a GPU: {why}")
+    return notes
+
+
+def _library_origins(plan: NativePlan, got: NativeReport, notes: list[str]) -> dict[str, str]:
+    """SONAME -> what the child loaded for it, in words: the target's runtime file chosen on a
+    GPU machine (and from where), a stub, or the machine's own."""
+    libraries: dict[str, str] = {}
+    stubbed = [s for s in plan.stubs if s.soname in got["stubs"]]
+    chosen = {c.soname: c for c in plan.runtime.chosen} if plan.runtime is not None else {}
+    for soname in [*plan.needed, *(c for c in chosen if c not in plan.needed)]:
+        stub = plan.stub(soname)
+        if soname in chosen and soname in got["real"]:
+            c = chosen[soname]
+            libraries[soname] = (f"{ORIGINS[c.origin]}, version {c.version or 'unknown'}: {got['real'][soname]}"
+                                 + (f" ({c.note})" if c.note else ""))
+        elif stub is not None and stub in stubbed:
+            libraries[soname] = f"stub from the export list of {stub.package} (profile '{plan.profile}')"
+        elif soname in got["real"]:
+            libraries[soname] = f"real: {got['real'][soname]}"
+            if stub is not None:
+                notes.append(f"{soname}: the real library was found ({got['real'][soname]}); its stub was not used")
+        else:
+            libraries[soname] = "real (found by the loader)"
+    return libraries
+
+
+def _on_gpu(plan: NativePlan, machine: MachineResult, libraries: dict[str, str], offload: bool | None,
+            loaded: Loaded, details: dict[str, Any], notes: list[str]) -> list[str]:
+    """The GPU libraries' notes and details when the build ran on this machine's GPU."""
+    details["ran_on"] = device_line(machine)
+    details["proven"] = (f"ran on {device_line(machine)} with the target's CUDA runtime"
+                         if loaded == "loaded" else "the archive's libraries did not load on the GPU")
+    if plan.env:
+        details["env"] = dict(plan.env)
+        notes.append(f"set {', '.join(f'{k}={v}' for k, v in plan.env)}: this GPU JIT-compiles the build's PTX, "
+                     "lazily so only the kernels used")
+    notes.append(f"GPU: {device_line(machine)}; runtime: " + "; ".join(f"{k} {v}" for k, v in libraries.items())
+                 + f"; llama.cpp GPU offload: {offload if offload is not None else 'not reported'}")
+    return notes
+
+
+def _gpu_qualifier(plan: NativePlan, target: str | None) -> str:
+    """On a GPU that is not the profile's, a pass says so: its speeds are estimates for the target."""
+    names = sorted({d["name"] for d in plan.machine["devices"]}) if plan.machine else []
+    if not names or target is None or all(target.lower() in n.lower() for n in names):
+        return ""
+    return f"ran on {', '.join(names)}, not the {target}: its times are this GPU's"
+
+
 def _stderr_line(path: Path, marker: bytes) -> str | None:
     """The last line of the child's stderr holding ``marker`` (streamed, cut to 300 chars)."""
     found: str | None = None
@@ -160,11 +217,17 @@ def _stderr_line(path: Path, marker: bytes) -> str | None:
 
 
 def level3(run: ChildRun[ImportRequest, ImportResult], agent_dir: Path, profile: Profile,
-           plan: NativePlan | None = None) -> LevelResult:
+           plan: NativePlan | None = None, *, probe: ProbePlan | None = None) -> LevelResult:
     """main.py loaded like Kaggle's loader, llama_cpp imported from lib/, every module of lib/
-    imported, the model loaded and evaluated by the archive's own llama_cpp."""
+    imported, the model loaded at the agent's settings and evaluated by the archive's own
+    llama_cpp (``probe``: how the host planned that load; on a GPU, judged from llama.cpp's
+    load log and the device memory measured)."""
+    _outside, load_log = read_logs(run.stderr_path)
     opened = _opening(3, "main.py", run)
     if isinstance(opened, LevelResult):
+        if load_log.oom:  # the child died loading the model: say why, from llama.cpp's own words
+            return dataclasses.replace(opened, problems=(*opened.problems, f"llama.cpp ran out of memory loading the "
+                                                         f"model: {load_log.oom[0]}"))
         return opened
     res, found = opened
     found.details["preloaded"] = sorted(res["preload"]["modules"])
@@ -179,13 +242,16 @@ def level3(run: ChildRun[ImportRequest, ImportResult], agent_dir: Path, profile:
         found.details["vendored_modules"] = vendored["modules"]
         if vendored["modules"]:
             found.notes.append(f"imported from lib/: {', '.join(sorted(vendored['modules']))}")
-    if "model" in res:
-        mprob, mnotes, found.details["model"] = _model_probe(res["model"], profile)
-        found.problems += mprob
-        found.notes += mnotes
+    if probe is not None and "llama_cpp" in res:
+        judged_load = judge_load(res.get("model"), probe, load_log, plan.machine if plan and plan.on_gpu else None,
+                                 profile)
+        found.problems += judged_load.problems
+        found.notes += judged_load.notes
+        found.details.update(judged_load.details)
     offload = res["llama_cpp"]["gpu_offload"] if "llama_cpp" in res else None
     failed = "llama_cpp_error" in res or bool(vendored and vendored["errors"])
-    return _closing(3, found, run, res["native"], plan, offload, loaded="failed" if failed else "loaded")
+    return _closing(3, found, run, res["native"], plan, offload, loaded="failed" if failed else "loaded",
+                    target=profile.gpu.name if profile.gpu else None)
 
 
 def _loaded_agent(res: ImportResult, profile: Profile, found: _Findings) -> None:
@@ -224,29 +290,6 @@ def _imported_llama(res: ImportResult, agent_dir: Path, found: _Findings) -> Non
     found.notes.append(f"llama_cpp {info['version']} from lib/; GPU offload: {info['gpu_offload']}")
 
 
-def _model_probe(probe: ModelProbe, profile: Profile) -> tuple[list[str], list[str], dict[str, Any]]:
-    """Level 3's verdict on the archive's model, loaded by the archive's own llama_cpp."""
-    name = probe["model"] or "the model"
-    details: dict[str, Any] = {k: v for k, v in probe.items() if k != "error"}
-    if probe["error"]:
-        last = [ln for ln in probe["error"].strip().splitlines() if ln.strip()][-1:] or ["?"]
-        logged = "; ".join(probe.get("log_errors", [])[-2:])
-        return [f"{name}: llama.cpp cannot load it with the archive's llama_cpp: {last[0]}"
-                + (f" (llama.cpp: {logged})" if logged else "")], [], details
-    problems: list[str] = []
-    if probe.get("finite_logits") is False:
-        problems.append(f"{name}: loads, but its logits are not finite numbers (NaN/inf): broken weights")
-    load_s = float(probe.get("load_s", 0.0))
-    limit = profile.timeouts.act_timeout_s + profile.timeouts.overage_s
-    if load_s > limit:
-        problems.append(f"{name}: loading took {load_s:.1f}s, more than the first step's {limit:.0f}s with overage")
-    offloaded = probe.get("offloaded")
-    notes = [f"{name}: loaded by the archive's llama_cpp in {load_s:.2f}s and evaluated "
-             f"({probe.get('prompt_tps', 0):.0f} prompt tokens/s, {probe.get('generate_tps', 0):.1f} generated "
-             f"tokens/s" + (f"; offloaded {offloaded} layers to the GPU" if offloaded else "") + ")"]
-    return problems, notes, details
-
-
 def level4(played: Played, profile: Profile, plan: NativePlan | None = None) -> LevelResult:
     """Every agent of ours ended DONE within the rules, and said its model worked; latency
     against the profile's timeouts; the games, as a person reads them (a section each)."""
@@ -261,8 +304,12 @@ def level4(played: Played, profile: Profile, plan: NativePlan | None = None) -> 
     _our_moves(played, res["agent_turns"], found)
     if not res["episodes"] and not found.problems:
         found.problems.append("play: no episode was played")
+    timed = judge_play_time(res["episodes"], plan.machine if plan else None, profile, bool(plan and plan.on_gpu))
+    found.notes += timed.notes
+    found.details["time"] = timed.details
     used: Loaded = "loaded" if "gpu_offload" in res else "failed" if "gpu_offload_error" in res else "unused"
-    result = _closing(4, found, run, res["native"], plan, res.get("gpu_offload"), loaded=used)
+    result = _closing(4, found, run, res["native"], plan, res.get("gpu_offload"), loaded=used,
+                      target=profile.gpu.name if profile.gpu else None)
     sections = tuple(Section(title=g.title, lines=tuple(game_lines(g))) for g in played.games)
     return dataclasses.replace(result, sections=sections)
 
@@ -296,7 +343,8 @@ def _latency(res: PlayResult, profile: Profile, overage: list[float], stderr: Pa
         overage_s=profile.timeouts.overage_s,
         gpu_offload=res.get("gpu_offload"),
     )
-    offloaded = _offload_line(stderr)
+    log = read_logs(stderr)[0]
+    offloaded = f"offloaded {log.offloaded[0]}/{log.offloaded[1]} layers to GPU" if log.offloaded else None
     if offloaded:
         found.details["offloaded"] = offloaded
     turn_max = lat["turn_max_s"]
@@ -363,16 +411,3 @@ def _our_moves(played: Played, report: TurnReport, found: _Findings) -> None:
 def _episode_of(played: Played, move: Move) -> int:
     return next((g.number for g in played.games if move in g.moves), 0)
 
-
-def _offload_line(path: Path) -> str | None:
-    """The last 'offloaded X/Y layers to GPU' line llama.cpp wrote (bounded read)."""
-    found: str | None = None
-    try:
-        with open(path, "rb") as fh:
-            for raw in fh:
-                if b"offloaded" in raw and b"layers to GPU" in raw:
-                    text = raw.decode("utf-8", "replace").strip()
-                    found = text[text.find("offloaded") :]
-    except OSError:
-        return None
-    return found

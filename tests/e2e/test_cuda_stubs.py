@@ -4,6 +4,12 @@ machine without a GPU: the stubs of the target's libraries (made from the profil
 lists) stand in for libcudart/libcublas/libcublasLt/libcuda, llama.cpp finds no device
 and the agent plays on the CPU backend, and the report says so.
 
+On a machine with an NVIDIA GPU those stub tests skip, and the GPU path runs instead
+(:func:`test_the_cuda_build_on_this_gpu_at_the_t4_recipes_settings`): the same build at the
+``llama3-8b-t4`` recipe's settings, verified on the GPU with the target's own CUDA runtime
+(every layer offloaded, device memory measured, every turn timed).  Without a GPU that
+test is skipped, saying so: it is never reported as passed here.
+
 The wheel is the ``cuda_wheel`` fixture: the builder's own CUDA build of the locked
 llama-cpp-python (``--backend cuda``: ~20-40 minutes on 2 cores the first time, then taken
 from the builder's cache), or ``$BUILDER_TEST_CUDA_WHEEL``.  The same wheel is used once
@@ -37,7 +43,9 @@ from builder.spec import Overrides, resolve_spec
 from builder.util.hashing import sha256_file
 from builder.util.versions import version_tuple
 from builder.verify import format_table, verify
-from builder.verify.runtime import missing_gpu_libraries
+from builder.verify.child.verify_protocol import MachineResult
+from builder.verify.gpu.judge import device_line
+from builder.verify.runtime import machine_facts, missing_gpu_libraries
 from builder.wheels.check import elf_problems
 from builder.wheels.record import load_record
 
@@ -205,3 +213,55 @@ def test_submission_with_backend_cuda_passes_every_level_on_stubs(
         assert "CUDA build loaded against stubs of the target's libraries; no GPU here" in level.summary, table
     model = report.level(3).details["model"]
     assert "error" not in model and model["generate_tps"] > 0 and model["finite_logits"] is True, model
+
+
+# ------------------------------------------------------------------ on a machine with a GPU
+
+
+@pytest.fixture(scope="module")
+def gpu_machine(profile: Profile, target_python: Path) -> MachineResult:
+    """This machine's GPU, or a skip saying there is none (before the CUDA wheel is built)."""
+    found = machine_facts(target_python, profile.gpu_libraries)
+    if not found["devices"]:
+        pytest.skip(f"{device_line(found)}: the GPU path is not checked here (the stub tests run instead)")
+    return found
+
+
+def test_the_cuda_build_on_this_gpu_at_the_t4_recipes_settings(
+    gpu_machine: MachineResult, tmp_path: Path, cuda_wheel: Path, default_model: Path, target_python: Path
+) -> None:
+    """The CUDA build with the default model at the llama3-8b-t4 recipe's settings, levels 1-4
+    on this GPU with the target's CUDA runtime: every layer offloaded, the KV cache on the
+    device, device memory measured within the T4's, every turn timed, nothing stubbed."""
+    project = _cuda_project(tmp_path / "project", cuda_wheel, resolve_profile(Project(ROOT), "kaggle-2024"))
+    profile = resolve_profile(project, "kaggle-2024")
+    out = tmp_path / "t4.tar.gz"
+    result = build(resolve_spec(project, Path("llama3-8b-t4"), Overrides(model=default_model, output=out)),
+                   build_wheels=False)
+    assert result.settings["n_ctx"] == 8192 and result.settings["n_gpu_layers"] == -1
+    report = verify(out, profile, runtime_requirements=[e.pin for e in result.lock.provided], levels=(1, 2, 3, 4),
+                    python=target_python, cache=tmp_path / "cache", episodes_forced=True)
+    table = format_table(report)
+    print(table)
+    assert report.ok, table
+    gpu = report.gpu
+    assert gpu is not None and gpu["checked_on_gpu"] is True, table
+    assert gpu["devices"] == gpu_machine["devices"]
+    libs = gpu["libraries"]
+    assert {"libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12"} <= set(libs), libs
+    assert libs["libcuda.so.1"]["origin"] == "the NVIDIA driver"
+    for soname, version in (("libcudart.so.12", "12.1.105"), ("libcublas.so.12", "12.1.3.1"),
+                            ("libcublasLt.so.12", "12.1.3.1")):
+        assert libs[soname]["version"] == version, (soname, libs[soname])
+    assert not (tmp_path / "cache" / "verify-stubs").exists()
+    model = report.level(3).details
+    n_layers, total = (int(x) for x in model["load_log"]["offloaded"].split("/"))
+    assert n_layers == total, model["load_log"]
+    kv = model["load_log"]["buffers"]["KV"]
+    assert kv and all(k.startswith("CUDA") for k in kv), model["load_log"]
+    assert model["settings"]["n_ctx"] == 8192
+    assert 0 < model["device_memory"]["used_bytes"] < model["device_memory"]["target_bytes"]
+    assert model["speed"]["generate_tps"] > 0 and model["speed"]["measured_on"] == gpu_machine["devices"][0]["name"]
+    l4 = report.level(4)
+    assert l4.status == "passed" and l4.details["time"]["agents"], table
+    assert l4.details["time"]["measured_on"] == device_line(gpu_machine)

@@ -240,23 +240,45 @@ def build_so(tmp: Path, name: str, source: str, *, libs: Iterable[str] = (), son
 
 #: The body of a stand-in ``llama_cpp/__init__.py``: enough of its API for verify level 3's
 #: model probe (``Llama`` "loads" any file and evaluates tokens) so that tests with a fake
-#: llama_cpp are about imports and libraries, not models.  Append it to the module's own head.
+#: llama_cpp are about imports and libraries, not models.  Append it to the module's own head,
+#: which may set ``GPU_OFFLOAD`` (default False) and define ``on_load()`` (called by each load).
 FAKE_LLAMA_API = """
+import ctypes as _ctypes
+
+_LOGITS = (_ctypes.c_float * 8)(0.0, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
 def llama_supports_gpu_offload():
-    return False
+    return globals().get("GPU_OFFLOAD", False)
+
+
+def llama_get_logits_ith(ctx, i):
+    return _ctypes.cast(_LOGITS, _ctypes.POINTER(_ctypes.c_float))
 
 
 class Llama:
-    def __init__(self, model_path, **kwargs):
+    ctx = None
+
+    def __init__(self, model_path, n_ctx=512, **kwargs):
         open(model_path, "rb").close()
+        globals().get("on_load", lambda: None)()
         self.n_tokens = 0
-        self.scores = [[0.0] * 8 for _ in range(64)]
+        self._n_ctx = n_ctx
+
+    def n_ctx(self):
+        return self._n_ctx
+
+    def n_vocab(self):
+        return len(_LOGITS)
 
     def tokenize(self, text, add_bos=True):
         return [1, 2, 3]
 
     def eval(self, tokens):
         self.n_tokens += len(tokens)
+
+    def reset(self):
+        self.n_tokens = 0
 
     def close(self):
         pass

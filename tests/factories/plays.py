@@ -64,5 +64,5 @@ def played(*agents: AgentReport, violations: list[str] | None = None, rounds: li
 
 
 def play_request() -> PlayRequest:
-    return {"agent_dir": "/a", "main": "/a/main.py", "preload": [], "stubs": [], "shims": "", "lineups": [LINEUP],
-            "seed": 0}
+    return {"agent_dir": "/a", "main": "/a/main.py", "preload": [], "env": {}, "runtime": [], "stubs": [], "shims": "",
+            "lineups": [LINEUP], "seed": 0}

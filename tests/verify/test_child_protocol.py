@@ -73,7 +73,8 @@ def _agent_dir(tmp_path: Path, main: str) -> Path:
 
 
 def _request(agent: Path) -> ImportRequest:
-    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "stubs": [], "llama_cpp": False}
+    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "env": {}, "runtime": [],
+            "stubs": [], "llama_cpp": False, "model": None}
 
 
 def test_the_child_answers_an_import_request_with_a_result_that_fits(tmp_path: Path, profile: Profile) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories.native import machine
 from factories.plays import our_agent, play_move, play_request, play_round, played
 
 from builder.profile import Profile
@@ -22,6 +23,7 @@ from builder.verify.games import names_report_channel, observe
 from builder.verify.levels import LEVELS, Level, Session, run_levels, scheduled
 from builder.verify.report import ALL_LEVELS, LEVEL_NAMES, LevelResult, VerifyReport, format_table, judged, skipped
 from builder.verify.runtime import ChildRun
+from builder.verify.stubs import NativePlan
 from builder.verify.verdicts import level3, level4
 
 # ------------------------------------------------------------------------ the table
@@ -141,7 +143,8 @@ def _child(tmp_path: Path, request: Any, result: Any, **kw: Any) -> ChildRun[Any
 
 def _import_request(tmp_path: Path, llama: bool = False) -> ImportRequest:
     agent = tmp_path / "kaggle_simulations" / "agent"
-    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "stubs": [], "llama_cpp": llama}
+    return {"agent_dir": str(agent), "main": str(agent / "main.py"), "preload": [], "env": {}, "runtime": [],
+            "stubs": [], "llama_cpp": llama, "model": None}
 
 
 def _imported(**extra: Any) -> ImportResult:
@@ -184,6 +187,23 @@ def test_level3_wants_llama_cpp_from_the_archive(tmp_path: Path, profile: Profil
     failed = level3(_child(tmp_path, request, _imported(llama_cpp_error="ImportError: libllama.so")),
                     Path(request["agent_dir"]), profile)
     assert "import llama_cpp from lib/ failed:\nImportError: libllama.so" in failed.problems
+
+
+def test_level3_with_the_machines_own_gpu_libraries_and_no_gpu_has_a_gap(tmp_path: Path, profile: Profile) -> None:
+    """No stub stood in, yet no GPU answered: the CUDA build ran on the CPU backend, and the
+    level says what that left unchecked (a GPU run that offloads is no gap:
+    tests/verify/test_gpu_fake_machine.py)."""
+    driver = "/usr/lib/x86_64-linux-gnu/libcuda.so.1"
+    here = machine(["libcuda.so.1"], found={"libcuda.so.1": driver})
+    here["error"] = "the NVIDIA driver found no device"
+    plan = NativePlan(profile="kaggle-2024", needed=("libcuda.so.1",), stubs=(), machine=here)
+    res = _imported(native={"stubs": [], "real": {"libcuda.so.1": driver}, "errors": []})
+    result = level3(_child(tmp_path, _import_request(tmp_path), res), tmp_path, profile, plan)
+    assert result.status == "passed", result.problems
+    assert result.gaps == ("not proven that the CUDA kernels run: the NVIDIA driver found no device, llama.cpp ran "
+                           "on its CPU backend (the CUDA build was loaded against this machine's own libraries, with "
+                           "no GPU)",), result.gaps
+    assert "not checked on a GPU: the NVIDIA driver found no device" in result.notes
 
 
 @pytest.mark.parametrize(("kw", "says"), [

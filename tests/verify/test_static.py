@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from factories.archives import GOOD_MAIN, build_archive, build_so, dist_info, gcc, good_files
+from factories.native import machine
 
 from builder.layout import default_path
 from builder.profile import Profile
 from builder.verify import format_table, verify
+from builder.verify.child.verify_protocol import MachineResult
 from builder.verify.static import analyze_source
 
 PY310 = (3, 10)
@@ -219,9 +221,9 @@ def test_without_an_export_list_to_stub_the_runtime_levels_are_skipped(tmp_path:
     archive = build_archive(tmp_path / "s.tar.gz", _elf_files(tmp_path, so))
     probed: list[Sequence[str]] = []
 
-    def no_driver(_python: Path, libs: Sequence[str]) -> Sequence[str]:
+    def no_driver(_python: Path, libs: Sequence[str]) -> MachineResult:
         probed.append(libs)
-        return libs
+        return machine(libs)
 
     report = verify(archive, bare, levels=(1, 2, 3, 4), python=Path(sys.executable), gpu_probe=no_driver)
     assert report.level(2).status == "passed", format_table(report)
@@ -235,7 +237,7 @@ def test_without_an_export_list_to_stub_the_runtime_levels_are_skipped(tmp_path:
     assert report.verdict == "PASSED WITH GAPS"
     assert [g.split(":")[0] for g in report.gaps] == ["level 2 (static)", "level 3 (import) not run",
                                                       "level 4 (play) not run"]
-    assert probed == [("libcuda.so.1",)]
+    assert probed == [("libcuda.so.1", "libcudart.so.12", "libcublas.so.12", "libcublasLt.so.12")]
 
 
 @needs_gcc

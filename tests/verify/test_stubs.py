@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_info, good_files
-from factories.native import build_lib, fake_provided, needs_gcc, user_of
+from factories.native import build_lib, fake_provided, machine, needs_gcc, user_of
 
 from builder.native.elf import read_exports
 from builder.profile import Profile
@@ -164,7 +164,7 @@ def _cuda_archive(tmp_path: Path, *more_cudart: str) -> Path:
 def test_import_runs_on_stubs_and_says_so(tmp_path: Path, profile: Profile, target_python: Path) -> None:
     archive = _cuda_archive(tmp_path)
     report = verify(archive, profile, levels=(1, 2, 3), python=target_python, cache=tmp_path / "cache",
-                    gpu_probe=lambda _p, libs: tuple(libs))
+                    gpu_probe=lambda _p, libs: machine(libs))
     table = format_table(report)
     l3 = report.level(3)
     assert l3.status == "passed", table
@@ -206,7 +206,7 @@ def test_a_symbol_the_target_lacks_fails_static_and_import(tmp_path: Path, profi
                                                            target_python: Path) -> None:
     archive = _cuda_archive(tmp_path, "cudaGraphConditionalHandleCreate")
     report = verify(archive, profile, levels=(1, 2, 3), python=target_python, cache=tmp_path / "cache",
-                    gpu_probe=lambda _p, libs: tuple(libs))
+                    gpu_probe=lambda _p, libs: machine(libs))
     table = format_table(report)
     assert report.level(2).problems == (
         "lib/llama_cpp/lib/libggml-cuda.so: needs cudaGraphConditionalHandleCreate@libcudart.so.12, which "

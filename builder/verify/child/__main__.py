@@ -1,6 +1,6 @@
 """Verify levels 3 and 4, inside the target interpreter (stdlib only, Python 3.10).
 
-Run as ``python -I -B .../verify/child {import|play} REQUEST.json RESULT.json`` (a folder:
+Run as ``python -I -B .../verify/child {import|play|machine} REQUEST.json RESULT.json`` (a folder:
 Python puts it first on ``sys.path`` even with ``-I``).  The builder reads RESULT.json;
 this process never decides pass/fail, it reports what happened (shapes:
 ``verify_protocol``; a request that does not fit its type is refused as a crash).  Its
@@ -14,6 +14,8 @@ have names no agent uses.
 - ``play`` (:mod:`verify_play`): ``env.run(lineup)`` of ``llm_20_questions`` per episode
   (the host's line-ups: ``main.py`` or a built-in agent in each seat), every seat's moves,
   and which of our moves wrote which ``GGUF_AGENT_REPORT`` line.
+- ``machine`` (:mod:`verify_cuda`): before levels 3-4, which GPU libraries this machine's
+  loader finds, and whether a GPU answers through the NVIDIA driver.
 """
 
 from __future__ import annotations
@@ -26,14 +28,16 @@ from typing import Any
 
 _HERE = sys.path[0]  # this folder (Python put it first)
 from verify_common import tail  # noqa: E402
+from verify_cuda import probe_machine  # noqa: E402
 from verify_import import do_import  # noqa: E402
 from verify_play import do_play  # noqa: E402
-from verify_protocol import Crash, ImportRequest, PlayRequest, shape_problems  # noqa: E402
+from verify_protocol import Crash, ImportRequest, MachineRequest, PlayRequest, shape_problems  # noqa: E402
 
 sys.path.remove(_HERE)  # nothing more of the verifier is importable by the agent
 
 #: mode -> the request's type and what answers it
-MODES: dict[str, tuple[Any, Any]] = {"import": (ImportRequest, do_import), "play": (PlayRequest, do_play)}
+MODES: dict[str, tuple[Any, Any]] = {"import": (ImportRequest, do_import), "play": (PlayRequest, do_play),
+                                     "machine": (MachineRequest, probe_machine)}
 
 
 def main(argv: list[str]) -> int:

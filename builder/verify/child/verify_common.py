@@ -7,7 +7,7 @@ import importlib
 import importlib.metadata
 import os
 
-from verify_protocol import NativeReport, NativeStub, PreloadReport
+from verify_protocol import NativeReport, NativeStub, PreloadReport, RuntimeLibrary
 
 _RTLD_DI_LINKMAP = 2
 
@@ -81,7 +81,7 @@ def import_vendored(lib: str) -> PreloadReport:
     return out
 
 
-def _loaded_file(lib: ctypes.CDLL, fallback: str) -> str:
+def loaded_file(lib: ctypes.CDLL, fallback: str) -> str:
     """The file the dynamic loader mapped for ``lib`` (dlinfo RTLD_DI_LINKMAP)."""
     try:
         dl = ctypes.CDLL("libdl.so.2")
@@ -102,22 +102,30 @@ def _try_real(soname: str) -> tuple[ctypes.CDLL | None, str]:
         return None, str(exc)
 
 
-def load_natives(stubs: list[NativeStub]) -> NativeReport:
-    """Before any code of the archive runs: for each GPU library the archive needs, load
-    the real one if this process can (then its stub is never used), else its stub (the
-    host made one for each library it found missing), RTLD_GLOBAL, so the archive's
-    libraries bind to it by SONAME.  A real
+def load_natives(stubs: list[NativeStub], runtime: list[RuntimeLibrary] | None = None) -> NativeReport:
+    """Before any code of the archive runs: first the target's runtime libraries the host
+    chose files for (``runtime``, a GPU machine), each by its path, RTLD_GLOBAL, in order;
+    then for each GPU library the archive needs, the real one if this process can load it
+    (then its stub is never used), else its stub (the host made one for each library it
+    found missing), RTLD_GLOBAL, so the archive's libraries bind to it by SONAME.  A real
     library may need another one that only a stub provides: stubs are loaded one at a
     time, a library whose own file is missing first, and the real ones are tried again
     after each."""
     out: NativeReport = {"stubs": [], "real": {}, "errors": []}
-    todo = list(stubs)
+    for lib in runtime or ():
+        try:
+            handle = ctypes.CDLL(lib["path"], mode=ctypes.RTLD_GLOBAL)
+        except OSError as exc:
+            out["errors"].append(f"{lib['soname']}: {lib['path']} (from the {lib['origin']}) did not load: {exc}")
+            continue
+        out["real"][lib["soname"]] = loaded_file(handle, lib["path"])
+    todo = [spec for spec in stubs if spec["soname"] not in out["real"]]
     while todo:
         absent: list[NativeStub] = []
         for spec in list(todo):
             real, why = _try_real(spec["soname"])
             if real is not None:
-                out["real"][spec["soname"]] = _loaded_file(real, spec["soname"])
+                out["real"][spec["soname"]] = loaded_file(real, spec["soname"])
                 todo.remove(spec)
             elif why.startswith(spec["soname"] + ":"):
                 absent.append(spec)  # its own file is missing, not one it needs

@@ -30,7 +30,8 @@ def _agent_info(agent: object) -> AgentInfo:
 
 def do_import(req: ImportRequest) -> ImportResult:
     agent_dir = req["agent_dir"]
-    native = load_natives(req["stubs"])
+    os.environ.update(req["env"])  # before any CUDA library reads it
+    native = load_natives(req["stubs"], req["runtime"])
     preloaded = preload(req["preload"], agent_dir)
     start = time.perf_counter()
     agent: AgentInfo | None = None
@@ -59,6 +60,7 @@ def do_import(req: ImportRequest) -> ImportResult:
     lib = os.path.join(agent_dir, "lib")
     if agent is not None and os.path.isdir(lib):
         res["vendored"] = import_vendored(lib)
-    if "llama_cpp" in res:
-        res["model"] = probe_model(agent_dir)
+    model = req["model"]
+    if "llama_cpp" in res and model is not None:
+        res["model"] = probe_model(model)
     return res

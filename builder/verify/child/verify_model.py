@@ -1,113 +1,122 @@
 """Level 3's proof that the model loads: the archive's own llama_cpp loads the archive's
-GGUF with the agent's settings and evaluates a few tokens (stdlib + llama_cpp, Python 3.10).
+GGUF at the agent's own settings (``n_ctx``, ``n_batch``, ``n_gpu_layers``, flash
+attention, threads: the host read them from ``agent_settings.json``), evaluates a prompt
+and generates a few tokens (stdlib + llama_cpp, Python 3.10).
 
 What an agent does with a load error (the template catches it and plays canned fallback
-moves) cannot hide it here.  llama.cpp's own log (fd 2) is captured into a file during the
-load to read how many layers it offloaded to a GPU.
+moves) cannot hide it here.  llama.cpp logs to stderr (fd 2) with ``verbose=True``; the
+load and the evaluation are framed by :data:`LOAD_BEGIN` / :data:`LOAD_END` lines there,
+and the host reads that part of the log (layers offloaded, buffers per device, errors),
+even when this process dies in the middle.  On a GPU the devices' memory is read before
+the load, after it and after generating.
 """
 
 from __future__ import annotations
 
-import json
+import array
+import ctypes
 import math
 import os
-import re
-import tempfile
+import sys
 import time
 import traceback
+from typing import Any
 
 from verify_common import tail
-from verify_protocol import ModelProbe
+from verify_cuda import memory_reading, peak_rss
+from verify_protocol import LOAD_BEGIN, LOAD_END, MemoryReading, ModelProbe, ModelRequest
 
-#: The probe's context: enough for its prompt, small enough to load fast whatever the agent asks.
-PROBE_CTX = 512
-PROMPT = b"The capital of France is"
-GENERATE = 8
-_SETTINGS_LIMIT = 1 << 20
-_OFFLOAD = re.compile(r"offloaded (\d+)/(\d+) layers to GPU")
+#: The text the prompt is made of (repeated up to the requested number of tokens).
+PROMPT = ("Twenty questions is a game where one player thinks of a thing or a place and the other asks "
+          "questions that can be answered with yes or no. ")
 
 
-def _settings(agent_dir: str) -> dict[str, object]:
-    path = os.path.join(agent_dir, "agent_settings.json")
+def _say(line: str) -> None:
+    sys.stderr.write(f"\n{line}\n")
+    sys.stderr.flush()
+
+
+def _prompt(llm: Any, want: int) -> list[int]:
+    tokens = [int(t) for t in llm.tokenize(PROMPT.encode(), add_bos=True)]
+    more = [int(t) for t in llm.tokenize(PROMPT.encode(), add_bos=False)]
+    while len(tokens) < want and more:
+        tokens += more
+    return tokens[: max(want, 1)]
+
+
+def _argmax(llama_cpp: Any, llm: Any, n_vocab: int) -> tuple[int, bool]:
+    """The last token's most likely next token, and whether its logits are all finite (read
+    from llama.cpp: ``logits_all=False`` keeps no scores in Python).  numpy when there is one
+    (llama_cpp needs it), else the array module."""
+    ptr = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
     try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read(_SETTINGS_LIMIT))
-    except (OSError, ValueError, RecursionError):  # level 2 reports what is wrong with it
-        return {}
-    return data if isinstance(data, dict) else {}
+        import numpy as np
+    except ImportError:
+        values = array.array("f")
+        values.frombytes(ctypes.string_at(ptr, 4 * n_vocab))
+        best = max(values)
+        return values.index(best), math.isfinite(sum(values))
+    logits = np.ctypeslib.as_array(ptr, shape=(n_vocab,))
+    return int(np.argmax(logits)), bool(np.isfinite(logits).all())
 
 
-def _model_file(agent_dir: str, settings: dict[str, object]) -> str | None:
-    name = settings.get("model_file")
-    if isinstance(name, str) and name and "/" not in name:
-        return os.path.join(agent_dir, name)
-    ggufs = sorted(n for n in os.listdir(agent_dir) if n.lower().endswith(".gguf"))
-    return os.path.join(agent_dir, ggufs[0]) if ggufs else None
+def _generate(llama_cpp: Any, llm: Any, prompt: list[int], n: int) -> bool:
+    """Evaluate ``prompt`` (if any), then ``n`` greedy tokens one by one; whether every
+    logit seen was a finite number."""
+    if prompt:
+        llm.eval(prompt)
+    n_vocab = int(llm.n_vocab())
+    finite = True
+    for _ in range(n):
+        best, ok = _argmax(llama_cpp, llm, n_vocab)
+        finite = finite and ok
+        llm.eval([best])
+    return finite
 
 
-def _int(value: object, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def probe_model(agent_dir: str) -> ModelProbe:
-    """Load the model (the agent's n_gpu_layers, threads and batch; a small context) and
-    evaluate :data:`PROMPT` then :data:`GENERATE` greedy tokens."""
-    settings = _settings(agent_dir)
-    path = _model_file(agent_dir, settings)
-    if path is None:
-        return {"model": None, "error": "no .gguf file at the archive root"}
-    out: ModelProbe = {"model": os.path.basename(path), "error": ""}
-    log = tempfile.TemporaryFile()
-    saved = os.dup(2)
+def probe_model(req: ModelRequest) -> ModelProbe:
+    """Load the model as the agent would, then evaluate ``prompt_tokens`` tokens at once and
+    generate ``generate_tokens`` greedy tokens one by one."""
+    out: ModelProbe = {"model": os.path.basename(req["path"]), "error": "", "n_gpu_layers": req["n_gpu_layers"]}
+    memory: list[MemoryReading] = []
+    _say(LOAD_BEGIN)
     try:
         import llama_cpp
 
-        n_gpu_layers = _int(settings.get("n_gpu_layers"), -1)
-        n_threads = settings.get("n_threads")
+        if req["gpu"]:
+            memory.append(memory_reading("before"))
         start = time.perf_counter()
-        os.dup2(log.fileno(), 2)
-        try:
-            llm = llama_cpp.Llama(
-                model_path=path, n_ctx=PROBE_CTX, n_batch=min(_int(settings.get("n_batch"), 512), PROBE_CTX),
-                n_gpu_layers=n_gpu_layers, n_threads=n_threads if isinstance(n_threads, int) else None,
-                logits_all=False, verbose=True,
-            )
-        finally:
-            os.dup2(saved, 2)
+        llm = llama_cpp.Llama(
+            model_path=req["path"], n_ctx=req["n_ctx"], n_batch=req["n_batch"], n_gpu_layers=req["n_gpu_layers"],
+            flash_attn=req["flash_attn"], n_threads=req["n_threads"], logits_all=False, verbose=True,
+        )
         out["load_s"] = time.perf_counter() - start
-        tokens = llm.tokenize(PROMPT, add_bos=True)
+        out["gpu_offload_supported"] = bool(llama_cpp.llama_supports_gpu_offload())
+        if req["gpu"]:
+            memory.append(memory_reading("loaded"))
+        room = max(1, int(llm.n_ctx()) - req["generate_tokens"] - 8)
+        tokens = _prompt(llm, min(req["prompt_tokens"], room))
+        start = time.perf_counter()
+        _generate(llama_cpp, llm, tokens, 1)  # the first evaluation pays one-off costs (kernels, buffers)
+        out["warmup_s"] = time.perf_counter() - start
+        llm.reset()
         start = time.perf_counter()
         llm.eval(tokens)
         out["prompt_tokens"] = len(tokens)
         out["prompt_tps"] = len(tokens) / max(time.perf_counter() - start, 1e-9)
         start = time.perf_counter()
-        finite = True
-        for _ in range(GENERATE):
-            logits = llm.scores[llm.n_tokens - 1]
-            best = max(range(len(logits)), key=logits.__getitem__)
-            finite = finite and all(math.isfinite(float(x)) for x in logits[:64])
-            llm.eval([best])
-        out["generated_tokens"] = GENERATE
-        out["generate_tps"] = GENERATE / max(time.perf_counter() - start, 1e-9)
+        finite = _generate(llama_cpp, llm, [], req["generate_tokens"])
+        out["generated_tokens"] = req["generate_tokens"]
+        out["generate_tps"] = req["generate_tokens"] / max(time.perf_counter() - start, 1e-9)
         out["finite_logits"] = finite
-        out["gpu_offload_supported"] = bool(llama_cpp.llama_supports_gpu_offload())
-        out["n_gpu_layers"] = n_gpu_layers
+        if req["gpu"]:
+            memory.append(memory_reading("generated"))
+        out["peak_rss"] = peak_rss()
         llm.close()
     except BaseException:
         out["error"] = tail(traceback.format_exc(), 1200)
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        log.seek(0)
-        text = log.read(1 << 20).decode("utf-8", "replace")
-        log.close()
-    found = _OFFLOAD.findall(text)
-    if found:
-        out["offloaded"] = f"{found[-1][0]}/{found[-1][1]}"
-    errors = [ln.strip() for ln in text.splitlines() if "error" in ln.lower() or "failed" in ln.lower()]
-    if errors:
-        out["log_errors"] = [e[:300] for e in errors[-5:]]
-    cuda = [ln.strip() for ln in text.splitlines() if ln.startswith("ggml_cuda_init")]
-    if cuda:
-        out["cuda_init"] = cuda[-1][:300]
+        _say(LOAD_END)
+    if memory:
+        out["memory"] = memory
     return out

@@ -230,7 +230,8 @@ def _lineup(names: list[str], path: str) -> list[str]:
 def do_play(req: PlayRequest) -> PlayResult:
     if req["shims"]:
         sys.path.append(req["shims"])  # after site-packages: a real torch/transformers wins
-    native = load_natives(req["stubs"])
+    os.environ.update(req["env"])  # before any CUDA library reads it
+    native = load_natives(req["stubs"], req["runtime"])
     preloaded = preload(req["preload"], req["agent_dir"])
     import kaggle_environments
     from kaggle_environments import core

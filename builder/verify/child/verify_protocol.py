@@ -1,8 +1,12 @@
 """The host <-> child protocol of verify levels 3 and 4, typed once and checked both ways.
 
-The builder (the host) writes a request (:class:`ImportRequest`, :class:`PlayRequest`) as
-JSON, runs ``python -I -B .../child MODE REQUEST RESULT`` with the target interpreter, and
-reads the result (:class:`ImportResult`, :class:`PlayResult`, or :class:`Crash`).  These
+The builder (the host) writes a request (:class:`ImportRequest`, :class:`PlayRequest`, and
+before them :class:`MachineRequest`: what the machine has for the GPU) as JSON, runs
+``python -I -B .../child MODE REQUEST RESULT`` with the target interpreter, and reads the
+result (:class:`ImportResult`, :class:`PlayResult`, :class:`MachineResult`, or
+:class:`Crash`).  Level 3's model load is asked for at the agent's own settings
+(:class:`ModelRequest`), and llama.cpp's log of it goes to the child's stderr between
+:data:`LOAD_BEGIN` and :data:`LOAD_END`, where the host reads it.  These
 ``TypedDict``s are the shape of both files, and each side checks what it reads against
 them (:func:`shape_problems`): a result that does not fit is the level's failure, said in
 words, never a ``KeyError``; keys a type marks as always there are read as such.  The
@@ -42,17 +46,44 @@ class NativeReport(TypedDict):
     errors: list[str]
 
 
+class RuntimeLibrary(TypedDict):
+    """A library of the target's CUDA runtime the host chose a file for (a GPU machine):
+    loaded by its path before anything else, so the archive binds to it by SONAME."""
+
+    soname: str
+    path: str
+    origin: str  # "machine" | "wheel" | "dir": where the host found it (for the report)
+
+
 class ChildRequest(TypedDict):
     """What both levels ask of the child: the unpacked archive, what to import first."""
 
     agent_dir: str  # .../kaggle_simulations/agent
     main: str  # its main.py
     preload: list[str]  # distributions the target imports before main.py
+    env: dict[str, str]  # set before any library loads (CUDA_MODULE_LOADING on a GPU that JIT-compiles)
+    runtime: list[RuntimeLibrary]  # loaded first, by path, in this order (empty: no GPU run)
     stubs: list[NativeStub]  # the GPU libraries to load first (real, else the stub)
+
+
+class ModelRequest(TypedDict):
+    """Level 3's load of the archive's model, at the agent's own settings (the host read
+    them from agent_settings.json): the GGUF, how to load it, how much to evaluate."""
+
+    path: str
+    n_ctx: int
+    n_batch: int
+    n_gpu_layers: int
+    flash_attn: bool
+    n_threads: int | None
+    prompt_tokens: int  # evaluated once, for the prompt speed
+    generate_tokens: int  # then generated greedily one by one, for the generation speed
+    gpu: bool  # a GPU is used: read device memory (cudaMemGetInfo) around the load
 
 
 class ImportRequest(ChildRequest):
     llama_cpp: bool  # lib/ vendors llama_cpp: import it, then load the model with it
+    model: ModelRequest | None  # None: no model to load (none, or not here: the host says why)
 
 
 class AgentInfo(TypedDict):
@@ -73,10 +104,32 @@ class _ProbeAlways(TypedDict):
     error: str  # "" when it loaded and evaluated
 
 
+class DeviceMemory(TypedDict):
+    """One CUDA device's memory at one moment (cudaMemGetInfo: the whole device, every process)."""
+
+    device: int
+    pci_bus_id: str
+    free: int
+    total: int
+
+
+class MemoryReading(TypedDict):
+    """The devices' memory at one moment of level 3's load, and this process's RAM."""
+
+    at: str  # "before" (before the model load), "loaded", "generated"
+    devices: list[DeviceMemory]
+    baseline: str  # "nvml": before any CUDA context of this process; "cudart": after its context
+    rss: int  # this process's resident memory (VmRSS), bytes
+    error: str  # why device memory could not be read ("" when it was)
+
+
 class ModelProbe(_ProbeAlways, total=False):
-    """Level 3's direct load of the archive's model with its own llama_cpp (verify_model)."""
+    """Level 3's direct load of the archive's model with its own llama_cpp (verify_model),
+    at the agent's settings; llama.cpp's log goes to stderr between the markers
+    :data:`LOAD_BEGIN` and :data:`LOAD_END`, where the host reads it."""
 
     load_s: float
+    warmup_s: float  # the first evaluation (the prompt and one token): one-off costs included
     prompt_tokens: int
     prompt_tps: float
     generated_tokens: int
@@ -84,9 +137,8 @@ class ModelProbe(_ProbeAlways, total=False):
     finite_logits: bool
     gpu_offload_supported: bool
     n_gpu_layers: int
-    offloaded: str  # "X/Y" layers, from llama.cpp's log
-    cuda_init: str  # llama.cpp's ggml_cuda_init line, when it has one
-    log_errors: list[str]
+    memory: list[MemoryReading]
+    peak_rss: int  # VmHWM after generating, bytes
 
 
 #: The environment variable naming the file an agent appends a line per move to (the
@@ -225,10 +277,44 @@ class PlayResult(_PlayAlways, total=False):
     gpu_offload_error: str
 
 
+class MachineRequest(TypedDict):
+    """What the host asks before levels 3-4: which of these libraries this machine's loader
+    finds (never a stub), and whether a GPU answers through the driver."""
+
+    libraries: list[str]  # SONAMEs
+
+
+class FoundLibrary(TypedDict):
+    soname: str
+    path: str  # the file the loader mapped ("" when it found none)
+    error: str
+
+
+class GpuDevice(TypedDict):
+    index: int  # the CUDA driver's ordinal
+    name: str
+    compute_capability: str  # "7.5"
+    memory: int  # bytes
+    pci_bus_id: str
+
+
+class MachineResult(TypedDict):
+    libraries: list[FoundLibrary]
+    driver: str  # the driver's CUDA version from cuDriverGetVersion ("12.4"), "" without a driver
+    driver_version: str  # the driver's own version from NVML ("550.54.15"), "" when NVML is absent
+    devices: list[GpuDevice]
+    error: str  # why no GPU answered ("" when one did)
+
+
 class Crash(TypedDict):
     """What the child writes when it failed itself (a bug, or an agent that broke it)."""
 
     crash: str
+
+
+#: The lines the child writes to stderr around level 3's model load (llama.cpp logs there).
+LOAD_BEGIN = "[verify] model load: begin"
+LOAD_END = "[verify] model load: end"
 
 
 # ------------------------------------------------------------------- checked both ways
