@@ -130,7 +130,7 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Is it made of one of the following materials: wood, metal?", "Agave", "things", None),
         ("Is it one of the following: a fruit, a vegetable?", "Agave", "things", None),
         ("Does it contain metal?", "Agave", "things", None),
-        ("Is it not a place?", "Agave", "things", None),
+        ("Is it not a place?", "Agave", "things", "yes"),
         ("Is it a place and is it in Europe?", "Agave", "things", None),
         ("Does the keyword start with a vowel sound?", "Agave", "things", None),
         ("Is the first letter of the keyword a capital letter?", "Agave", "things", None),
@@ -151,7 +151,7 @@ def test_protocol_kinds_and_question(mod: Any) -> None:
     q = mod.alpha_question("laser")
     assert q == 'Does the keyword (in lowercase) precede "laser" in alphabetical order?'
     assert mod.parse(q).kind == "alphabetical"
-    assert mod.parse("Is it a place?").kind == "identity"
+    assert mod.parse("Is it a place?").kind == "category"
 
 
 # ---------------------------------------------------------- keyword matching, the list
@@ -185,7 +185,7 @@ def test_compare_words_is_the_games(mod: Any) -> None:
     game = _game_functions()
     if game is None:
         for a, b in pairs:  # the expected values of the game's function
-            assert mod.compare_words(a, b) is ((a, b) not in {("as", "a"), ("no", "nos")})
+            assert mod.compare_words(a, b) is ((a, b) not in {("Butterflies", "butterfly"), ("as", "a"), ("no", "nos")})
         pytest.skip("kaggle-environments 1.14.15 not in a verify runtime venv here (make verify builds it)")
     for a, b in pairs + [(x, y) for x in words[:60] for y in words[:60]] + [(x, x + "s") for x in words]:
         assert mod.compare_words(a, b) == game["compare_words"](a, b), (a, b)
