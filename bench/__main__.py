@@ -26,7 +26,12 @@ Parts:
   game of the model alone, per-turn latency and prompt tokens evaluated at round 2 vs round 20
   (target <= 1.2x); then real kaggle-environments 1.14.15 episodes of a submission folder in
   the verify runtime: self-play (four copies) on public keywords (win rate, rounds, latency)
-  and our guesser with the engine's ``random_answerer`` (legal moves, the fallbacks used).
+  and our guesser with the engine's ``random_answerer`` (legal moves, the fallbacks used);
+* ``rules``: the answerer on the labelled questions, in-sample (``labelled_questions.tsv``)
+  and held-out (``heldout_questions.tsv``, "not available" when missing) side by side
+  (``bench/agent_rules.py``): per kind the rows code answered right, declined and answered
+  wrong (target: none); the open rows answered by the default model: yes-rate against the
+  base rate, accuracy, balanced accuracy with its standard error.
 """
 
 from __future__ import annotations
@@ -42,10 +47,11 @@ from builder.layout import DEFAULT_PROFILE, Project
 from builder.pipeline import BuildOptions, build
 
 from .agent import bench_agent
+from .agent_rules import bench_rules
 from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
 from .verify import bench_verify
 
-PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent")
+PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "rules")
 
 
 def _log(message: str) -> None:
@@ -75,6 +81,8 @@ def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequ
             yield from bench_rebuild(project, work)
         if "agent" in parts:
             yield from bench_agent(project.root, model, lib)
+        if "rules" in parts:
+            yield from bench_rules(model, lib)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -209,3 +209,48 @@ def test_candidate_list_is_the_public_list_and_small(mod: Any) -> None:
     assert make_keywords.render(make_keywords.parse_keywords(raw.decode()), make_keywords.SOURCE_SHA256) == (
         path.read_text(encoding="utf-8")
     ), "keywords.json is stale: run python -m bench.keywords"
+
+
+# ------------------------------------------------------------ the bench's rule scorer
+
+
+def test_rule_scorer_on_the_in_sample_file(mod: Any) -> None:
+    """bench/agent_rules.py's scorer: every rule-shaped kind 100 % right, none answered wrong,
+    no open row answered by code."""
+    from bench import agent_rules
+
+    rows = agent_rules.read_rows(agent_rules.IN_SAMPLE)
+    assert rows is not None
+    scores = agent_rules.score_rules(rows, mod)
+    assert {"letter_set", "negation", "letter_count", "first_letter", "open"} <= set(scores)
+    for kind, s in scores.items():
+        if kind == "open":
+            assert s.right == s.wrong == 0 and s.declined == s.n, s
+        else:
+            assert s.wrong == 0 and s.declined == 0 and s.right == s.n, (kind, s)
+
+
+def test_rule_table_reports_a_missing_held_out_file(tmp_path: Path) -> None:
+    from bench import agent_rules
+
+    assert agent_rules.read_rows(tmp_path / "absent.tsv") is None
+    ins = {"first_letter": agent_rules.KindScore(4, 4, 0, 0)}
+    lines = list(agent_rules.rule_table(ins, None))
+    assert "not available" in lines[1] and "passed" not in " ".join(lines)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("first_letter\tAgave\tthings\tDoes it start with A?\tmaybe\n", encoding="utf-8")
+    with pytest.raises(agent_rules.LabelledError, match="bad.tsv:1"):
+        agent_rules.read_rows(bad)
+
+
+def test_open_scores_and_their_standard_error() -> None:
+    from bench import agent_rules
+
+    # 4 yes rows (3 answered yes), 6 no rows (3 answered no)
+    pairs = [("yes", "yes")] * 3 + [("yes", "no")] + [("no", "no")] * 3 + [("no", "yes")] * 3
+    s = agent_rules.score_open(pairs)
+    assert (s.n, s.n_yes, s.n_no) == (10, 4, 6)
+    assert s.base_rate == 0.4 and s.yes_rate == 0.6 and s.accuracy == 0.6
+    assert s.balanced == (0.75 + 0.5) / 2
+    assert abs(s.balanced_se - ((0.75 * 0.25 / 4 + 0.5 * 0.5 / 6) ** 0.5) / 2) < 1e-12
+    assert agent_rules.margin_for_rate([3.0, 2.0, 1.0, 0.0], 0.5) == 1.5
