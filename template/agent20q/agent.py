@@ -11,7 +11,9 @@ and ``remainingOverageTime``, and plays the turn.  Who decides a move (``decided
   with every answer (:mod:`.protocol`);
 * ``model``: everything else.  The answerer compares the model's likelihood of "yes" and
   "no" as the next tokens, calibrated (``answer_calibration``): by default against the
-  model's bias measured once on ``PROBES``, so a model biased to one word still answers both;
+  model's bias measured once on ``PROBES``, so a model biased to one word still answers both,
+  and says yes only above ``calibration_margin`` (chosen so the yes-rate matches the base
+  rate of open questions: most are "no" for any one keyword);
   questions and guesses are sampled, cleaned and deduplicated, and a guess the candidate
   list has ruled out is refused;
 * ``fallback``: a legal move of :mod:`.rules` when the deadline is hit (``time``), the model
