@@ -133,6 +133,12 @@ def _n_unit_word(m: re.Match[str]) -> Test | None:
     return _count(unit, lambda v: v == n)
 
 
+def _exceeds(m: re.Match[str]) -> Test | None:
+    n = number(m.group("spec"))
+    unit = _unit(m.group("unit") or m.group("unit2") or "")
+    return _count(unit, lambda v: v > n, m.group("qual") or "")
+
+
 _HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"
 _TOTAL = r"(?:\s+(?:in\s+(?:it|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
 _MADE = r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with)"
@@ -153,7 +159,7 @@ TEMPLATES: tuple[Template, ...] = (
              + r")(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+(?:(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")\s+(?:of|in)\s+" + SUBJ + r"|"
              + POSS + r"\s+(?P<unit2>" + _LENGTH_NOUN + r"))\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")"
-             r"(?:\s+" + _UNIT + r")?(?P<qual>" + _QUAL + r")?", lambda m: _exceeds(m)),
+             r"(?:\s+" + _UNIT + r")?(?P<qual>" + _QUAL + r")?", _exceeds),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
              r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
              _counted),
@@ -162,9 +168,3 @@ TEMPLATES: tuple[Template, ...] = (
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"
              r"of\s+(?P<unit>" + _UNIT + r")(?P<qual>" + _QUAL + r")?", _counted),
 )
-
-
-def _exceeds(m: re.Match[str]) -> Test | None:
-    n = number(m.group("spec"))
-    unit = _unit(m.group("unit") or m.group("unit2") or "")
-    return _count(unit, lambda v: v > n, m.group("qual") or "")

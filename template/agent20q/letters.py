@@ -97,7 +97,7 @@ _A_LETTER = (
 _SOME = r"(?:" + _A_LETTER + r"|(?:anything|something)\s+)"
 #: "a vowel (a, e, i, o or u)", "a vowel (not counting y)": the vowels the question lists.
 _VOWEL_LISTED = (
-    r"(?:an?\s+)?vowel\s*\(\s*(?:(?:" + LIST_OR + r"|" + LIST_BARE + r"|" + LIST_AND + r")|(?P<y>(?:not\s+counting|"
+    r"(?:an?\s+)?vowel\s*\(\s*(?:(?:" + LIST_OR + r"|" + LIST_BARE + r"|" + LIST_AND + r")|(?:(?:not\s+counting|"
     r"excluding|not\s+including|but\s+not|except)\s+(?:the\s+letter\s+)?['\"]?y['\"]?|(?:including|counting|and)\s+"
     r"(?:the\s+letter\s+)?['\"]?y['\"]?|y\s+included|y\s+excluded))\s*\)"
 )
