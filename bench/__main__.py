@@ -63,6 +63,7 @@ def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequ
     if unknown:
         raise BuilderError(f"bench: unknown part '{unknown[0]}' (known: {', '.join(PARTS)})")
     _log("bench: building the default submission first (cached wheel and model)")
+    (project.root / "build").mkdir(exist_ok=True)
     base = build(BuildOptions(project=project, profile=profile_name,
                               output=project.root / "build" / "bench-default.tar.gz"), _log)
     model = base.model.path
