@@ -12,11 +12,14 @@ ARCHIVE  ?=
 MODEL    ?=
 RECIPE   ?=
 BACKEND  ?=
-EPISODES ?= 1
+EPISODES ?=
+STRICT   ?=
 PYTEST_ARGS ?=
 MODEL_ARG   := $(if $(MODEL),--model $(MODEL),)
 RECIPE_ARG  := $(if $(RECIPE),--recipe $(RECIPE),)
 BACKEND_ARG := $(if $(BACKEND),--backend $(BACKEND),)
+# Unset: verify's own default (builder/verify/lineups.py); STRICT=1: gaps exit non-zero.
+VERIFY_ARGS := $(if $(EPISODES),--episodes $(EPISODES),) $(if $(STRICT),--strict,)
 # Unset: the recipe's profile (submission.toml, or RECIPE=), else kaggle-2024.
 PROFILE_ARG := $(if $(PROFILE),--profile $(PROFILE),)
 # Runtime code for the target's Python 3.10, linted on its own: the agent template and
@@ -41,7 +44,7 @@ wheels: setup
 	$(PY) -m builder wheels $(PROFILE_ARG) $(RECIPE_ARG) $(BACKEND_ARG)
 
 verify: setup
-	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) --episodes $(EPISODES)
+	$(PY) -m builder verify $(ARCHIVE) $(PROFILE_ARG) $(RECIPE_ARG) $(VERIFY_ARGS)
 
 inspect: setup
 	$(PY) -m builder inspect $(MODEL) $(PROFILE_ARG) $(RECIPE_ARG)

@@ -31,7 +31,10 @@ Parts:
   and held-out (``heldout_questions.tsv``, "not available" when missing) side by side
   (``bench/agent_rules.py``): per kind the rows code answered right, declined and answered
   wrong (target: none); the open rows answered by the default model: yes-rate against the
-  base rate, accuracy, balanced accuracy with its standard error.
+  base rate, accuracy, balanced accuracy with its standard error;
+* ``compile``: the cached CPU and CUDA builds of llama-cpp-python (``bench/compile.py``):
+  CPU-minutes per kernel family from the build's own ninja log, wall and CPU time, peak
+  memory, the compiler cache's hits (or "no CUDA build in the cache"); builds nothing.
 """
 
 from __future__ import annotations
@@ -44,30 +47,37 @@ from pathlib import Path
 
 from builder.errors import BuilderError
 from builder.layout import DEFAULT_PROFILE, Project
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
+from builder.spec import Overrides, resolve_spec
 
 from .agent import bench_agent
 from .agent_rules import bench_rules
 from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
+from .compile import bench_compile
 from .verify import bench_verify
 
-PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "rules")
+PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "rules", "compile")
 
 
 def _log(message: str) -> None:
     print(f"* {message}", file=sys.stderr, flush=True)
 
 
-def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequence[str]) -> Iterator[str]:
+def run_bench(project: Project, *, profile_name: str | None, size_mib: int, parts: Sequence[str]) -> Iterator[str]:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise BuilderError(f"bench: unknown part '{unknown[0]}' (known: {', '.join(PARTS)})")
+    if "compile" in parts:
+        yield from bench_compile(project, profile_name)
+        if parts == ["compile"]:
+            return
     _log("bench: building the default submission first (cached wheel and model)")
     (project.root / "build").mkdir(exist_ok=True)
-    base = build(BuildOptions(project=project, profile=profile_name,
-                              output=project.root / "build" / "bench-default.tar.gz"), _log)
+    spec = resolve_spec(project, None, Overrides(profile=profile_name,
+                                                 output=project.root / "build" / "bench-default.tar.gz"))
+    base = build(spec, _log)
     model = base.model.path
-    lib = project.stage_dir(profile_name) / "lib"
+    lib = project.stage_dir(spec.profile, spec.cache) / "lib"
     with tempfile.TemporaryDirectory(prefix="bench-", dir=project.root / "build") as tmp:
         work = Path(tmp)
         if "levels" in parts:
@@ -89,7 +99,7 @@ def run_bench(project: Project, *, profile_name: str, size_mib: int, parts: Sequ
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=Path("."), help="the project (default: .)")
-    ap.add_argument("--profile", default=DEFAULT_PROFILE)
+    ap.add_argument("--profile", default=None, help=f"default: the recipe's, else {DEFAULT_PROFILE}")
     ap.add_argument("--size-mib", type=int, default=1024, help="size of the generated GGUF-like weights")
     ap.add_argument("--only", default="", help=f"comma list of parts: {','.join(PARTS)}")
     args = ap.parse_args(argv)

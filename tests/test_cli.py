@@ -200,3 +200,17 @@ def test_reader_leaving_the_pipe_is_quiet(proj: dict[str, Path], monkeypatch: py
     finally:
         os.close(write_end)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_backend_choices_are_the_wheel_stages() -> None:
+    from builder.__main__ import BACKEND_CHOICES
+    from builder.wheels.source import BACKENDS
+
+    assert BACKEND_CHOICES == BACKENDS
+
+
+def test_episodes_help_is_the_line_ups() -> None:
+    from builder.__main__ import EPISODES_HELP
+    from builder.verify.lineups import help_text
+
+    assert EPISODES_HELP == help_text()

@@ -11,7 +11,8 @@ from builder.errors import ConfigError, LockError
 from builder.layout import PACKAGED, Project, default_path
 from builder.lock import load_lock
 from builder.profile import resolve_profile
-from builder.recipe import Overrides, find_recipe, load_recipe, resolve
+from builder.recipe import find_recipe
+from builder.spec import resolve_spec
 
 
 def test_an_empty_folder_uses_the_packaged_defaults(tmp_path: Path) -> None:
@@ -19,10 +20,11 @@ def test_an_empty_folder_uses_the_packaged_defaults(tmp_path: Path) -> None:
     assert project.template == default_path("template")
     assert project.requirements("kaggle-2024") == default_path("lockfiles/kaggle-2024.in")
     assert find_recipe(project, None) == PACKAGED / "submission.toml"
-    r = resolve(load_recipe(find_recipe(project, None), project=project), Overrides(), project=project)
+    r = resolve_spec(project)
+    assert r.recipe == PACKAGED / "submission.toml"
     assert r.output == tmp_path / "submission.tar.gz"  # never inside the installed package
     assert r.template == default_path("template")
-    lock = load_lock(project, resolve_profile(project, "kaggle-2024"))
+    lock = load_lock(resolve_profile(project, "kaggle-2024"), requirements=r.requirements, lock=r.lock)
     assert lock.path == default_path("lockfiles/kaggle-2024.txt")
 
 
@@ -32,16 +34,19 @@ def test_the_project_files_override_the_packaged_ones(tmp_path: Path, capsys: py
     assert project.template == tmp_path / "template"
     assert find_recipe(project, None) == tmp_path / "submission.toml"
     profile = resolve_profile(project, "kaggle-2024")
-    assert load_lock(project, profile).path == tmp_path / "lockfiles" / "kaggle-2024.txt"
+    spec = resolve_spec(project)
+    assert (spec.requirements, spec.lock) == (tmp_path / "lockfiles" / "kaggle-2024.in",
+                                              tmp_path / "lockfiles" / "kaggle-2024.txt")
+    assert load_lock(profile, requirements=spec.requirements, lock=spec.lock).path == spec.lock
     # the project's recipe is the one read ...
     recipe = tmp_path / "submission.toml"
     recipe.write_text(recipe.read_text().replace("n_ctx = 4096", "n_ctx = 1234"))
-    r = resolve(load_recipe(find_recipe(project, None), project=project), Overrides(), project=project)
+    r = resolve_spec(project)
     assert r.agent["n_ctx"] == 1234 and r.template == tmp_path / "template"
     # ... and so are its lock inputs: an edited .in makes its (copied) lock stale
     (tmp_path / "lockfiles" / "kaggle-2024.in").write_text("llama-cpp-python==0.3.36\nunidecode\n")
     with pytest.raises(LockError, match=r"kaggle-2024\.txt: stale"):
-        load_lock(project, profile)
+        load_lock(profile, requirements=spec.requirements, lock=spec.lock)
     # the packaged files were not touched
     assert "unidecode" not in (default_path("lockfiles/kaggle-2024.in")).read_text()
 

@@ -11,14 +11,15 @@ from factories.projects import mini_project
 
 from builder.__main__ import main
 from builder.layout import Project
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
 from builder.progress import CompileProgress, RecordingProgress, TerminalProgress, no_progress
+from builder.spec import Overrides, resolve_spec
 
 
 def test_build_reports_the_weights_bytes(tmp_path: Path) -> None:
     p = mini_project(tmp_path / "proj")
     rec = RecordingProgress()
-    build(BuildOptions(project=Project(p["root"]), model=p["model"]), progress=rec)
+    build(resolve_spec(Project(p["root"]), None, Overrides(model=p["model"])), progress=rec)
     [task] = rec.tasks
     size = p["model"].stat().st_size
     assert task.description == "archive: hashing and writing tiny-chat.gguf"

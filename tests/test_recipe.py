@@ -1,5 +1,6 @@
 """Recipes: parsing, strict errors that name the key and the file, relative paths, and the
-command line winning over the recipe (offline, on the mini project)."""
+spec: the command line winning over the recipe, the recipe over the defaults, each chosen
+once (offline, on the mini project)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, ROOT, mini_project
+from factories.paths import ROOT
+from factories.projects import PROFILE, mini_project
 
 from builder.__main__ import main
 from builder.errors import ConfigError
 from builder.layout import PACKAGED, Project, default_path
 from builder.lock import load_lock
+from builder.model import DEFAULT_MODEL
 from builder.profile import load_profile
-from builder.recipe import Overrides, find_recipe, load_recipe, resolve
+from builder.recipe import find_recipe, load_recipe
+from builder.spec import Overrides, resolve_spec, spec_of
 from builder.template import merge_settings
 
 
@@ -44,10 +48,14 @@ weights_compresslevel = 1
     assert r.model == tmp_path / "models" / "m.gguf"
     assert r.template == tmp_path / "recipes" / "tpl"
     assert r.requirements == tmp_path / "recipes" / "mine.in"
-    assert r.lock == tmp_path / "lockfiles" / "mine.txt"  # default lock: <root>/lockfiles/<name>.txt
+    assert r.lock is None  # the recipe says nothing: the spec chooses
     assert r.output == Path("/abs/out.tar.gz")
     assert dict(r.agent) == {"n_ctx": 2048, "temperature_ask": 0.3}
     assert (r.compresslevel, r.weights_compresslevel) == (9, 1)
+    spec = resolve_spec(Project(tmp_path), recipe)
+    assert spec.lock == tmp_path / "lockfiles" / "mine.txt"  # default lock: <root>/lockfiles/<name>.txt
+    assert (spec.requirements, spec.model, spec.template) == (r.requirements, r.model, r.template)
+    assert (spec.compresslevel, spec.weights_compresslevel, spec.output) == (9, 1, r.output)
 
 
 @pytest.mark.parametrize(
@@ -105,25 +113,33 @@ top_k = 5
 compresslevel = 9
 """), project=Project(tmp_path))
     cli = Overrides(profile="p2", agent={"n_ctx": 2048}, weights_compresslevel=3)
-    r = resolve(recipe, cli, project=Project(tmp_path))
+    r = spec_of(recipe, cli, project=Project(tmp_path))
     assert r.profile == "p2" and r.output == tmp_path / "a.tar.gz"
     assert dict(r.agent) == {"n_ctx": 2048, "top_k": 5}
     assert (r.compresslevel, r.weights_compresslevel) == (9, 3)
-    empty = resolve(load_recipe(None, project=Project(tmp_path)), Overrides(), project=Project(tmp_path))
+    # the lock inputs follow the profile the command line chose
+    assert (r.requirements, r.lock) == (default_path("lockfiles/p2.in"), default_path("lockfiles/p2.txt"))
+    empty = spec_of(load_recipe(None, project=Project(tmp_path)), Overrides(), project=Project(tmp_path),
+                    cache=tmp_path / "cache")
     assert (empty.profile, empty.output, empty.compresslevel, empty.weights_compresslevel) == (
         "kaggle-2024", tmp_path / "submission.tar.gz", 1, 0)
+    assert (empty.model, empty.template, empty.backend, empty.cache) == (
+        DEFAULT_MODEL, default_path("template"), "cpu", tmp_path / "cache")
+    assert (empty.requirements, empty.lock) == (default_path("lockfiles/kaggle-2024.in"),
+                                                default_path("lockfiles/kaggle-2024.txt"))
+    assert (empty.agent, empty.agent_source) == ({}, "built-in defaults [agent]")
 
 
 def test_shipped_recipes_parse_and_the_template_knows_their_settings() -> None:
     for path in [PACKAGED / "submission.toml", *sorted((PACKAGED / "recipes").glob("*.toml"))]:
-        r = resolve(load_recipe(path, project=Project(ROOT)), Overrides(), project=Project(ROOT))
+        r = resolve_spec(Project(ROOT), path)
         assert r.template.resolve() == (default_path("template")).resolve(), path
         merge_settings(r.template, r.agent, model_file="m.gguf", source=str(path))
-    extra = load_recipe(PACKAGED / "recipes" / "extra-package.toml", project=Project(ROOT))
+    extra = resolve_spec(Project(ROOT), Path("extra-package"))
     assert extra.requirements == PACKAGED / "recipes" / "extra-package.in"
     assert extra.lock == default_path("lockfiles/extra-package.txt")
     # the committed lock is current for its requirements and vendors the extra package
-    lock = load_lock(Project(ROOT), load_profile(PROFILE), src=extra.requirements, out=extra.lock)
+    lock = load_lock(load_profile(PROFILE), requirements=extra.requirements, lock=extra.lock)
     assert {e.name for e in lock.vendored} == {"llama-cpp-python", "diskcache", "unidecode"}
 
 

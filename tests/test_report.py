@@ -16,8 +16,9 @@ from factories.projects import make_wheel, mini_project, sha256, write_lock
 from builder.__main__ import main
 from builder.archive import report_path as report_path_for
 from builder.layout import Project
-from builder.pipeline import BuildOptions, build
+from builder.pipeline import build
 from builder.report import BuildResult, format_report, make_report
+from builder.spec import Overrides, resolve_spec
 
 
 def _project(tmp_path: Path) -> dict[str, Path]:
@@ -39,7 +40,7 @@ def _project(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture()
 def built(tmp_path: Path) -> tuple[dict[str, Path], BuildResult]:
     p = _project(tmp_path)
-    result = build(BuildOptions(project=Project(p["root"]), model=p["model"]))
+    result = build(resolve_spec(Project(p["root"]), None, Overrides(model=p["model"])))
     return p, result
 
 
@@ -82,18 +83,24 @@ def test_report_json_beside_the_archive(built: tuple[dict[str, Path], BuildResul
     assert doc["archive"]["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
     assert doc["archive"]["files"] == len(result.archive.files)
     assert set(doc["timings_s"]) >= {"check", "wheels", "vendor", "archive", "total"}
+    # what the spec chose (the packaged default recipe, no path of this machine)
+    assert doc["build"] == {"recipe": "submission", "backend": "cpu", "compresslevel": 1, "weights_compresslevel": 0,
+                            "agent_settings": {"n_ctx": 4096, "n_gpu_layers": -1, "temperature_ask": 0.7,
+                                               "temperature_guess": 0.5, "top_k": 40, "top_p": 0.9},
+                            "model_source": "file"}
 
 
 def test_report_table(built: tuple[dict[str, Path], BuildResult]) -> None:
     _p, result = built
     text = format_report(make_report(result))
     lines = text.splitlines()
-    assert lines[0] == "Build report (profile kaggle-2024)"
+    assert lines[0] == "Build report (recipe submission, profile kaggle-2024, backend cpu)"
     assert any(ln.startswith("tinypkg ") and "1.0" in ln and "(wheels-dir)" in ln for ln in lines), text
     assert any(ln.startswith("numpy ") and "1.26.4" in ln for ln in lines), text
     assert "Pruned: 3 files, saved 168 B" in text
     assert "Model:   tiny-chat.gguf  llama F16, 121,024 params" in text
     assert f"MANIFEST.json sha256 {result.archive.identity.manifest_sha256}" in text
+    assert ", gzip level 1 (weights 0)" in text
 
 
 def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,7 +108,8 @@ def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.Captu
     assert main(["--root", str(p["root"]), "build", "--model", str(p["model"])]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == str(p["root"] / "submission.tar.gz")
-    assert "Build report (profile kaggle-2024)" in err and "Provided by the target (never vendored): 1" in err
+    assert "Build report (recipe submission, profile kaggle-2024, backend cpu)" in err
+    assert "Provided by the target (never vendored): 1" in err
     assert f"* report: {p['root'] / 'submission.report.json'}" in err
 
 

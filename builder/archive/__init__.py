@@ -2,8 +2,10 @@
 (tar framing and the member plan), :mod:`.writer` (the stage's policy: levels, deflate
 ahead), :mod:`.reuse` (rebuilds that copy the weights from the previous archive),
 :mod:`.replace` (the archive and its sidecar replaced as a pair, and what a killed build
-left put right) and :mod:`.contract` (the manifest, the files beside the archive, and
-their names: the one owner of that contract)."""
+left put right), :mod:`.journal` (the pending record of that replacement: the one object
+that writes, reads and clears it and says which sidecar is in force) and :mod:`.contract`
+(the manifest, the files beside the archive, and their names: the one owner of that
+contract)."""
 
 from .contract import ArchiveIdentity, FileRecord, report_path, sidecar_path
 from .gzstream import Tuning

@@ -13,10 +13,10 @@ the agent's own files, and the files written beside it.
   ``verify`` hashes every member anyway, so any changed content, name, header or byte of
   the stream is caught (:func:`check_sidecar`); sidecars that carry the older
   ``sha256`` of the whole archive are checked by it.
-* While the archive and its sidecar are replaced (two renames), ``.NAME.pending`` holds
-  the new sidecar and the new archive's inode: a build killed between the renames leaves
-  an archive that this record describes (:func:`sidecar_in_force`), and the next build
-  finishes the replacement (:mod:`.replace`).
+* While the archive and its sidecar are replaced (two renames), a pending record beside
+  them says which sidecar is in force: its name, format and meaning are owned by
+  :class:`.journal.Journal` (:func:`pair_journal` binds it to the sidecar named here), and
+  :func:`check_sidecar` takes the sidecar in force from it.
 
 The archive writer, ``verify`` and the build report all take these names from here.
 """
@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .journal import Journal
+
 MANIFEST_NAME = "MANIFEST.json"
 MANIFEST_FORMAT = 1
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 SIDECAR_SUFFIX = ".manifest.json"
 REPORT_SUFFIX = ".report.json"
-PENDING_FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,9 +69,9 @@ def report_path(archive: Path) -> Path:
     return archive.with_name(archive_stem(archive) + REPORT_SUFFIX)
 
 
-def pending_path(archive: Path) -> Path:
-    """The record of an unfinished replacement of ``archive`` and its sidecar (hidden)."""
-    return archive.with_name(f".{archive.name}.pending")
+def pair_journal(archive: Path) -> Journal:
+    """The journal of replacing ``archive`` and its sidecar as a pair (the pending record)."""
+    return Journal(archive=archive, sidecar=sidecar_path(archive))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,57 +149,6 @@ def read_manifest_files(doc: object) -> ManifestFiles:
     return ManifestFiles(files=listed, problems=tuple(problems))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pending:
-    """An unfinished replacement: the new archive (its temp name, device and inode, which
-    the rename keeps) and the sidecar text that describes it."""
-
-    temp: str
-    dev: int
-    ino: int
-    sidecar: str
-
-
-def pending_text(p: Pending) -> str:
-    return json.dumps({"format": PENDING_FORMAT, "temp": p.temp, "dev": p.dev, "ino": p.ino,
-                       "sidecar": p.sidecar}, indent=2, sort_keys=True) + "\n"
-
-
-def read_pending(archive: Path) -> Pending | None:
-    """The pending record beside ``archive``; None when there is none or it is unreadable."""
-    try:
-        doc = json.loads(pending_path(archive).read_text(encoding="utf-8"))
-        if doc.get("format") != PENDING_FORMAT:
-            return None
-        return Pending(temp=str(doc["temp"]), dev=int(doc["dev"]), ino=int(doc["ino"]), sidecar=str(doc["sidecar"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def is_installed(archive: Path, p: Pending) -> bool:
-    """Whether ``archive`` is the file the pending record names (it was renamed into place)."""
-    try:
-        st = os.stat(archive)
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) == (p.dev, p.ino)
-
-
-def sidecar_in_force(archive: Path) -> tuple[str, str] | None:
-    """The sidecar that describes ``archive`` now, as (where it was found, its text): the
-    file beside it, or, when a build was killed between installing the archive and its
-    sidecar, the text its pending record holds.  None when there is none; OSError when it
-    cannot be read."""
-    pending = read_pending(archive)
-    if pending is not None and is_installed(archive, pending):
-        return pending_path(archive).name, pending.sidecar
-    sidecar = sidecar_path(archive)
-    try:
-        return sidecar.name, sidecar.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-
-
 def gzip_trailer(archive: Path) -> tuple[int, int] | None:
     """The CRC-32 and ISIZE of the gzip trailer (the file's last 8 bytes)."""
     try:
@@ -217,12 +167,12 @@ class SidecarCheck:
 
 
 def check_sidecar(archive: Path, *, size: int, sha256: str, manifest_sha256: str | None) -> SidecarCheck:
-    """Compare the sidecar in force (:func:`sidecar_in_force`) with what a reader found:
+    """Compare the sidecar in force (:meth:`.journal.Journal.in_force`) with what a reader found:
     ``size`` bytes whose sha256 is ``sha256`` and whose ``MANIFEST.json`` member hashed to
     ``manifest_sha256`` (None: no such member), and the gzip trailer at the file's end."""
     name = sidecar_path(archive).name
     try:
-        found = sidecar_in_force(archive)
+        found = pair_journal(archive).in_force()
     except (OSError, UnicodeDecodeError) as exc:
         return SidecarCheck(problems=(f"{name}: unreadable ({exc})",), notes=())
     if found is None:

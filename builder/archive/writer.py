@@ -171,52 +171,27 @@ def write_archive(
             raise ArchiveError(f"compression level {level} is not in 0..9")
     planned = plan_members(members)
     check_output_dir(out)
-    manifest_out = sidecar_path(out)
-    tmp = temp_path(out)
-    levels = _Levels(code=compresslevel, weights=weights_compresslevel, ahead_max=ahead_max)
+    job = _Job(out=out, planned=planned, meta=meta, mtime=mtime, progress=progress, tuning=tuning,
+               levels=_Levels(code=compresslevel, weights=weights_compresslevel, ahead_max=ahead_max))
     cache = None
     if reuse_dir is not None and weights_compresslevel == 0:  # only stored weights are copied
         cache = ReuseCache.load(reuse_dir, chunk=tuning.chunk)
-    fd = -1
     try:
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-            lock_temp(fd)
-            _preallocate(fd, _size_bound(planned))
-            gz = DeflateWriter(fd, compresslevel, tuning=tuning)
-            try:
-                tar = _write_tar(gz, planned, mtime, levels, meta, progress, cache)
-                size, crc, tar_size = gz.finish()
-            except BaseException:
-                gz.abort()
-                raise
-            os.ftruncate(fd, size)  # gives back the blocks reserved past the end
-            identity = ArchiveIdentity(size=size, crc32=crc, isize=tar_size & 0xFFFFFFFF,
-                                       manifest_sha256=tar.manifest_sha256)
-            manifest = manifest_doc(meta, tar.records)
-            install(out, tmp, fd, sidecar_text(sidecar_doc(manifest, name=out.name, identity=identity)))
-            installed = FileId.of(os.fstat(fd))
-        except OSError as exc:  # reads are reported by _write_tar; this is the output side
-            raise ArchiveError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        done = _write_and_install(job, cache)
     finally:
-        if fd >= 0:
-            os.close(fd)
         if cache is not None:
             cache.close()
     if cache is not None:
-        cache.record(out, installed, tar.segments)
+        cache.record(out, done.installed, done.tar.segments)
         cache.save()
     return ArchiveResult(
         path=out,
-        manifest_path=manifest_out,
-        size=size,
-        identity=identity,
-        files=tuple(tar.records),
-        manifest=manifest,
-        reused=tar.reused,
+        manifest_path=sidecar_path(out),
+        size=done.identity.size,
+        identity=done.identity,
+        files=tuple(done.tar.records),
+        manifest=done.manifest,
+        reused=done.tar.reused,
     )
 
 
@@ -225,6 +200,60 @@ class _Levels:
     code: int
     weights: int
     ahead_max: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Job:
+    """What one archive is written from (the arguments of :func:`write_archive`, checked)."""
+
+    out: Path
+    planned: Sequence[Member]
+    meta: Mapping[str, Any]
+    mtime: int
+    levels: _Levels
+    progress: Progress | None
+    tuning: Tuning
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Installed:
+    tar: _Written
+    identity: ArchiveIdentity
+    manifest: Mapping[str, Any]
+    installed: FileId  # the archive now in place (the reuse cache's key for where the weights lie)
+
+
+def _write_and_install(job: _Job, cache: ReuseCache | None) -> _Installed:
+    """The archive written to its temp file (flocked, its blocks reserved) and installed with
+    its sidecar as a pair; on any error the temp is removed and the previous pair stands."""
+    tmp = temp_path(job.out)
+    fd = -1
+    try:
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+            lock_temp(fd)
+            _preallocate(fd, _size_bound(job.planned))
+            gz = DeflateWriter(fd, job.levels.code, tuning=job.tuning)
+            try:
+                tar = _write_tar(gz, job.planned, job.mtime, job.levels, job.meta, job.progress, cache)
+                size, crc, tar_size = gz.finish()
+            except BaseException:
+                gz.abort()
+                raise
+            os.ftruncate(fd, size)  # gives back the blocks reserved past the end
+            identity = ArchiveIdentity(size=size, crc32=crc, isize=tar_size & 0xFFFFFFFF,
+                                       manifest_sha256=tar.manifest_sha256)
+            manifest = manifest_doc(job.meta, tar.records)
+            install(job.out, tmp, fd, sidecar_text(sidecar_doc(manifest, name=job.out.name, identity=identity)))
+            return _Installed(tar=tar, identity=identity, manifest=manifest, installed=FileId.of(os.fstat(fd)))
+        except OSError as exc:  # reads are reported by _write_tar; this is the output side
+            raise ArchiveError(f"{job.out}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def deflate_ahead(run: Sequence[Entry], level: int, mtime: int) -> tuple[int, int, bytes, list[FileRecord]]:

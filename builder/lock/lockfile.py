@@ -17,7 +17,6 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
 from ..errors import ConfigError, LockError
-from ..layout import Project, lock_beside
 from ..profile import Profile
 from .tools import TOOLS_IN, direct_pins
 
@@ -58,15 +57,6 @@ class Lock:
     def get(self, name: str) -> LockEntry | None:
         key = canonicalize_name(name)
         return next((e for e in self.entries if e.name == key), None)
-
-
-def lock_paths(
-    project: Project, profile: Profile, *, src: Path | None = None, out: Path | None = None
-) -> tuple[Path, Path]:
-    """``(requirements, lock)``: ``lockfiles/<profile>.in`` (the project's, else the packaged
-    one) and the ``.txt`` beside it, unless a recipe names its own."""
-    src = src or project.requirements(profile.name)
-    return src, out or lock_beside(src)
 
 
 def constraints_text(profile: Profile) -> str:
@@ -174,17 +164,17 @@ def parse_lock(path: Path, profile: Profile) -> Lock:
     return Lock(path=path, profile=profile.name, inputs_sha256=d.group(1), entries=tuple(entries))
 
 
-def load_lock(project: Project, profile: Profile, *, src: Path | None = None, out: Path | None = None) -> Lock:
-    """The committed lock, refused when its inputs changed since it was written."""
-    src, out = lock_paths(project, profile, src=src, out=out)
-    lock = parse_lock(out, profile)
+def load_lock(profile: Profile, *, requirements: Path, lock: Path) -> Lock:
+    """The committed ``lock`` of ``requirements`` (which files: :mod:`builder.spec`), refused
+    when its inputs changed since it was written."""
+    found = parse_lock(lock, profile)
     try:
-        src_text = src.read_text(encoding="utf-8")
+        src_text = requirements.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(src, "requirements file not found") from None
-    if inputs_sha256(src_text, profile) != lock.inputs_sha256:
+        raise ConfigError(requirements, "requirements file not found") from None
+    if inputs_sha256(src_text, profile) != found.inputs_sha256:
         raise LockError(
-            f"{out}: stale: {src.name} or the profile's provided pins changed since it was written; "
+            f"{lock}: stale: {requirements.name} or the profile's provided pins changed since it was written; "
             "run `make lock` (PROFILE=/RECIPE= as for the build)"
         )
-    return lock
+    return found

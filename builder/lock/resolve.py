@@ -16,11 +16,10 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from ..errors import ConfigError, LockError, PipError, ProvidedConflict
-from ..layout import Project
+from ..pip import Pip
 from ..profile import Profile
 from ..util.fs import write_text_atomic
-from .lockfile import Lock, annotate, constraints_text, inputs_sha256, lock_paths, parse_lock
-from .pip import Pip
+from .lockfile import Lock, annotate, constraints_text, inputs_sha256, parse_lock
 from .tools import tools_python
 
 
@@ -62,19 +61,19 @@ _CONFLICT_RE = re.compile(r"(Cannot install|conflict|ResolutionImpossible|Could 
 
 
 def compile_lock(
-    project: Project,
     profile: Profile,
     *,
+    requirements: Path,
+    lock: Path,
     target_python: Path,
     cache: Path,
     wheels_dir: Path,
     log: Callable[[str], None] = lambda _m: None,
     pip_factory: Callable[[Path], Pip] = Pip,
-    src: Path | None = None,
-    out: Path | None = None,
 ) -> Lock:
-    """Resolve ``lockfiles/<profile>.in`` (or ``src``) into ``lockfiles/<profile>.txt`` (or ``out``)."""
-    src, out = lock_paths(project, profile, src=src, out=out)
+    """Resolve ``requirements`` (``lockfiles/<profile>.in`` or a recipe's own; which files:
+    :mod:`builder.spec`) into ``lock``."""
+    src, out = requirements, lock
     reqs = read_requirements(src)
     check_provided_conflicts(src, reqs, profile)
     src_text = src.read_text(encoding="utf-8")

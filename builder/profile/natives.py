@@ -3,12 +3,12 @@ packages its ``[[native]]`` tables name.
 
 Each package is fetched once into the cache, hash-checked (``cache/downloads/<sha256>/``,
 the layout the CUDA toolkit's downloads use, so a .deb both need is fetched once): a PyPI
-wheel through :mod:`builder.lock.pip` (``pip download --no-deps --only-binary :all:
+wheel through :mod:`builder.pip` (``pip download --no-deps --only-binary :all:
 --require-hashes``), a Debian package by URL with its pinned size and sha256
 (:mod:`builder.util.download`).  The library is streamed out of the package into a temp
 file (``libcublasLt.so.12`` is 515 MB: never held in memory), its SONAME must be the one
 the profile says, and its dynamic symbols are read with their version nodes
-(:func:`builder.wheels.elf.read_exports`).  The file is written atomically
+(:func:`builder.native.elf.read_exports`).  The file is written atomically
 (:func:`.exports.write_exports`); the same packages give the same bytes.
 """
 
@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import ConfigError, WheelError
-from ..lock.pip import Pip
+from ..native.elf import read_exports
+from ..pip import Pip
 from ..util.deb import DebError, extract_member
 from ..util.download import fetch
 from ..util.hashing import sha256_file
@@ -101,7 +102,6 @@ def _copy_member(native: NativeLibrary, package: Path, out: IO[bytes]) -> None:
 
 def library_exports(native: NativeLibrary, package: Path) -> LibraryExports:
     """The export list of ``native``'s library, read out of ``package``."""
-    from ..wheels.elf import read_exports  # the wheels stage imports the profile: import late
 
     with tempfile.NamedTemporaryFile(prefix="native-", suffix=".so") as tmp:
         _copy_member(native, package, tmp)

@@ -229,25 +229,6 @@ def temp_folder(target: Path, tag: str = "tmp") -> Iterator[Path]:
         os.close(fd)
 
 
-@contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive flock on ``folder`` itself (no lock file is left in it) for the ``with``
-    body; where a folder cannot be locked, the body runs unlocked."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:
-            pass
-        yield
-    finally:
-        os.close(fd)
-
-
 def sweep_orphans(parent: Path, *, owner_file: str, lock_file: str) -> list[Path]:
     """Remove the folders under ``parent`` whose ``owner_file`` names a folder that no longer
     exists (a project deleted since its last build), unless a process holds their

@@ -2,8 +2,12 @@
 
 The runtime venv lives under ``cache_dir()/verify-runtime/<key>`` where the key hashes
 the target interpreter, the requirement set and the kaggle-environments pin; it is built
-by :mod:`builder.pip_runner` (binary wheels only) in a temporary folder and renamed into
-place when complete, so a half-built venv is never used.
+by :mod:`builder.pip` (binary wheels only) in a temporary folder and renamed into place
+when complete, so a half-built venv is never used.
+
+The child is reached only through its typed protocol (:mod:`.child.verify_protocol`):
+:func:`run_import` and :func:`run_play` take the typed request and hand back the typed
+result, checked against its type before anyone reads it.
 """
 
 from __future__ import annotations
@@ -15,19 +19,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import ConfigError, PipError
 from ..layout import cache_dir
-from ..lock.pip import Pip, make_venv, scrubbed_env
+from ..pip import Pip, make_venv, scrubbed_env
 from ..profile import Profile
 from ..util.fs import temp_folder
+from .child.verify_protocol import Crash, ImportRequest, ImportResult, PlayRequest, PlayResult, shape_problems
 
 Log = Callable[[str], None]
 
@@ -63,27 +68,39 @@ class Runtime:
     preload: tuple[str, ...]  # distribution names imported before main.py
 
 
+Q = TypeVar("Q", ImportRequest, PlayRequest)
+R = TypeVar("R", ImportResult, PlayResult)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChildRun:
-    result: Mapping[str, Any] | None
+class ChildRun(Generic[Q, R]):
+    """One run of the child: what it was asked, and what it answered (``result``: None
+    when it gave nothing usable, and :meth:`failure` says why)."""
+
+    request: Q
+    result: R | None
     returncode: int | None
     timed_out: bool
     stdout_tail: str
     stderr_tail: str
     seconds: float
     stderr_path: Path
+    crash: str = ""  # the child's own traceback (it failed, not the archive's code)
+    misfit: tuple[str, ...] = ()  # how its result does not fit the protocol
 
     def failure(self) -> str | None:
         """Why the child produced no usable result, or None."""
         if self.timed_out:
             return f"did not finish in time (stderr: {self.stderr_tail[-300:] or 'empty'})"
+        if self.crash:
+            return f"the verify runner crashed: {self.crash}"
+        if self.misfit:
+            return f"the verify runner's result does not fit its protocol: {'; '.join(self.misfit)}"
         if self.result is None:
             return (
                 f"the target interpreter exited with {self.returncode} and no result "
                 f"(stderr: {self.stderr_tail[-600:] or 'empty'})"
             )
-        if "crash" in self.result:
-            return f"the verify runner crashed: {self.result['crash']}"
         return None
 
 
@@ -224,16 +241,25 @@ def here_runtime(profile: Profile, runtime_requirements: Sequence[str]) -> Runti
                    play=True, preload=tuple(Requirement(r).name for r in reqs))
 
 
-def run_child(
-    runtime: Runtime,
-    mode: str,
-    request: Mapping[str, Any],
-    workdir: Path,
-    *,
-    timeout_s: float,
-) -> ChildRun:
-    """Run ``_runtime/child.py MODE`` in the runtime venv with a clean ``-I -B`` interpreter."""
+def run_import(
+    runtime: Runtime, request: ImportRequest, workdir: Path, *, timeout_s: float
+) -> ChildRun[ImportRequest, ImportResult]:
+    """Level 3 in the child: load main.py like Kaggle, import lib/, load the model."""
+    return _run_child(runtime, "import", request, ImportResult, workdir, timeout_s=timeout_s)
 
+
+def run_play(
+    runtime: Runtime, request: PlayRequest, workdir: Path, *, timeout_s: float
+) -> ChildRun[PlayRequest, PlayResult]:
+    """Level 4 in the child: episodes of llm_20_questions."""
+    return _run_child(runtime, "play", request, PlayResult, workdir, timeout_s=timeout_s)
+
+
+def _run_child(
+    runtime: Runtime, mode: str, request: Q, kind: Any, workdir: Path, *, timeout_s: float
+) -> ChildRun[Q, R]:
+    """Run ``child MODE`` in the runtime venv with a clean ``-I -B`` interpreter and read its
+    result, checked against ``kind``."""
     workdir.mkdir(parents=True, exist_ok=True)
     req_path, res_path = workdir / f"{mode}-request.json", workdir / f"{mode}-result.json"
     out_path, err_path = workdir / f"{mode}.stdout", workdir / f"{mode}.stderr"
@@ -258,21 +284,31 @@ def run_child(
             _kill_group(proc)
             raise
     seconds = time.perf_counter() - start
-    result: Mapping[str, Any] | None = None
-    if res_path.is_file() and res_path.stat().st_size <= RESULT_LIMIT:
-        try:
-            result = json.loads(res_path.read_text(encoding="utf-8"))
-        except ValueError:
-            result = None
+    raw = _read_result(res_path)
+    crash = cast(Crash, raw)["crash"] if raw is not None and not shape_problems(raw, Crash) else ""
+    misfit = () if raw is None or crash else tuple(shape_problems(raw, kind))
     return ChildRun(
-        result=result,
+        request=request,
+        result=None if raw is None or crash or misfit else cast(R, raw),
         returncode=rc,
         timed_out=timed_out,
         stdout_tail=_tail_file(out_path),
         stderr_tail=_tail_file(err_path),
         seconds=seconds,
         stderr_path=err_path,
+        crash=crash,
+        misfit=misfit,
     )
+
+
+def _read_result(path: Path) -> object:
+    """The result file's JSON, or None (missing, too large, not JSON)."""
+    if not path.is_file() or path.stat().st_size > RESULT_LIMIT:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
 
 
 def missing_gpu_libraries(python: Path, libraries: Sequence[str]) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Verify level 1: read a submission archive without trusting it.
 
-The archive is streamed once: gzip is inflated with :mod:`zlib` (a single stream, no
+The archive is streamed once: gzip is inflated by :mod:`.gzipstream` (a single stream, no
 trailing data), the tar stream is walked block by block (:mod:`.tarstream`: every byte is
 accounted for, a corrupt header is a problem and what hides behind it is reported, after
 the end-of-archive marker only zeros), and every regular member is hashed while it is
@@ -36,17 +36,17 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 from ..archive.contract import MANIFEST_NAME, check_sidecar, read_manifest_files
 from ..errors import clip
-from ..wheels.elf import ElfInfo, is_elf, read_elf
+from ..native.elf import ElfInfo, is_elf, read_elf
+from .gzipstream import CHUNK, GzipStream
 from .tarstream import Member, Readable, TarStream
 
 #: Free space left untouched when unpacking: a member that would eat into it is refused
 #: (a decompression bomb or a too-small temp folder fails as a problem, not a full disk).
 DISK_RESERVE = 256 << 20
-CHUNK = 1 << 20
 #: Largest file kept in memory for the static level (the agent's modules, metadata files);
 #: MANIFEST.json may be larger (it lists every file), and all kept files together are bounded.
 TEXT_LIMIT = 4 << 20
@@ -87,6 +87,8 @@ class ArchiveScan:
     manifest: Mapping[str, object] | None
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    #: what the scan could not check, and why (no MANIFEST.json: no content hashes)
+    gaps: tuple[str, ...]
     #: small files kept for level 2: root ``*.py`` / ``*.json`` and dist-info metadata
     texts: Mapping[str, bytes]
     elfs: tuple[ElfInfo, ...]
@@ -101,76 +103,6 @@ class ArchiveScan:
     @property
     def payload_bytes(self) -> int:
         return sum(f.size for f in self.files.values())
-
-
-class _GzipReader(io.RawIOBase):
-    """Inflate exactly one gzip stream; hash and count the compressed bytes."""
-
-    def __init__(self, raw: BinaryIO, progress: Callable[[int], None] | None = None) -> None:
-        self._raw = raw
-        self._progress = progress
-        self._z = zlib.decompressobj(wbits=31)  # gzip header required
-        self._pending = b""
-        self.compressed = 0
-        self.sha256 = hashlib.sha256()
-        self.trailing: str | None = None
-        self._first = True
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf: memoryview | bytearray) -> int:  # type: ignore[override]
-        want = len(buf)
-        while True:
-            if self._pending:
-                n = min(want, len(self._pending))
-                buf[:n] = self._pending[:n]
-                self._pending = self._pending[n:]
-                return n
-            if self._z.eof:
-                self._check_trailing()
-                return 0
-            data = self._z.unconsumed_tail or self._read_raw()
-            if not data:
-                if not self._z.eof:
-                    raise EOFError("the gzip stream ends early (truncated archive)")
-                return 0
-            self._pending = self._z.decompress(data, max(want, CHUNK))
-
-    def _read_raw(self) -> bytes:
-        data = self._raw.read(CHUNK)
-        if self._first:
-            self._first = False
-            if data[:2] != b"\x1f\x8b":
-                raise zlib.error("not a gzip file (no gzip magic)")
-        self.compressed += len(data)
-        self.sha256.update(data)
-        if self._progress is not None and data:
-            self._progress(len(data))
-        return data
-
-    def _check_trailing(self) -> None:
-        if self.trailing is not None:
-            return
-        rest = self._z.unused_data
-        more = self._raw.read(CHUNK)
-        while more:
-            self.compressed += len(more)
-            self.sha256.update(more)
-            if len(rest) < 4:
-                rest += more
-            more = self._raw.read(CHUNK)
-        if not rest:
-            self.trailing = ""
-        elif rest[:2] == b"\x1f\x8b":
-            self.trailing = "the file holds more than one gzip stream (the contract is a single stream)"
-        else:
-            self.trailing = "the file has data after the gzip stream"
-
-    def drain(self) -> None:
-        """Read to the end (after tar's end-of-archive blocks) to check and hash the rest."""
-        while self.readinto(bytearray(CHUNK)):
-            pass
 
 
 def member_path(raw: str) -> str:
@@ -250,6 +182,7 @@ def _keep_text(path: str) -> bool:
 class _State:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
     files: dict[str, MemberFile] = field(default_factory=dict)
     dirs: set[str] = field(default_factory=set)
     symlinks: dict[str, str] = field(default_factory=dict)
@@ -368,8 +301,8 @@ def _read_elf(path: str, source: Path | IO[bytes] | None, st: _State) -> None:
 
 def _check_manifest(st: _State) -> Mapping[str, object] | None:
     if MANIFEST_NAME not in st.files:
-        st.notes.append(f"no {MANIFEST_NAME}: the content hashes could not be checked (a hand-made archive?); "
-                        "every other check ran")
+        st.gaps.append(f"no {MANIFEST_NAME}: the members' content hashes were not checked (a hand-made "
+                       "archive?); every other check ran")
         return None
     if st.manifest_raw is None:
         st.problems.append(f"{MANIFEST_NAME}: larger than {MANIFEST_LIMIT:,} bytes; not read")
@@ -430,7 +363,7 @@ def scan_archive(
     except OSError as exc:
         st.problems.append(f"{archive}: cannot open ({exc.strerror})")
         return _result(archive, 0, "", st, None)
-    gz = _GzipReader(raw, progress)
+    gz = GzipStream(raw, progress)
     try:
         tar = TarStream(io.BufferedReader(gz, CHUNK))
         for m, data in tar:
@@ -539,6 +472,7 @@ def _result(
         manifest=manifest,
         problems=tuple(st.problems),
         notes=tuple(st.notes),
+        gaps=tuple(st.gaps),
         texts=dict(st.texts),
         elfs=tuple(st.elfs),
         elf_problems=tuple(st.elf_problems),

@@ -32,9 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuilderError
+from ..native.elf import read_exports
 from ..profile import Profile
 from ..profile.exports import ExportData, LibraryExports
 from ..util.fs import build_folder_once
+from .child.verify_protocol import NativeStub
 
 Log = Callable[[str], None]
 
@@ -142,9 +144,9 @@ class NativePlan:
     needed: tuple[str, ...]  # GPU-only libraries the archive's ELF files NEED
     stubs: tuple[Stub, ...]  # stand-ins for those this machine lacks (never for one it has)
 
-    def request(self) -> list[dict[str, str]]:
-        """The child's ``stubs`` request field (:class:`~.child.verify_protocol.NativeStub`):
-        every needed library, with its stub's path ("" for one the machine has)."""
+    def request(self) -> list[NativeStub]:
+        """The child's ``stubs`` request field: every needed library, with its stub's path
+        ("" for one the machine has)."""
         return [{"soname": n, "path": str(s.path) if (s := self.stub(n)) else ""} for n in self.needed]
 
     def stub(self, soname: str) -> Stub | None:
@@ -166,7 +168,6 @@ def _compiler_id(cc: str) -> str:
 
 
 def _compile(lib: LibraryExports, cc: str, folder: Path) -> Path:
-    from ..wheels.elf import read_exports  # the wheels stage imports the profile: import late
 
     source, script = stub_source(lib)
     src = folder / f"{lib.soname}.c"

@@ -1,5 +1,6 @@
 """The wheels stage, by concern: :mod:`.collect` (one checked wheel per vendored lock entry),
-:mod:`.check` (hash, tags, native libraries), :mod:`.elf` (reading ELF files),
+:mod:`.check` (hash, tags, native libraries), :mod:`.native_checks` (ELF files and CUDA
+device code judged against the profile; read by :mod:`builder.native`),
 :mod:`.prune` (what of a wheel is never vendored), :mod:`.cpu` (the portable CPU build of
 llama-cpp-python and its pinned toolchain)."""
 

@@ -21,12 +21,13 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from ..errors import WheelError, WheelProblems
 from ..lock import LockEntry
+from ..native.elf import read_zip_elf, zip_member_is_elf
 from ..profile import Profile
 from ..util.hashing import sha256_file
-from .elf import check_elfs, read_zip_elf, zip_member_is_elf
+from .native_checks import check_elfs
 from .prune import plan_pruning
 
-Origin = Literal["wheels-dir", "downloaded", "built"]
+Origin = Literal["wheels-dir", "downloaded", "built", "wheelhouse"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

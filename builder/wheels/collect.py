@@ -8,16 +8,19 @@ passes :mod:`.check` before it is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ..errors import PipError, WheelError, WheelProblems
+from ..layout import PROVENANCE_FILE, builds_record
 from ..lock import Lock, LockEntry
-from ..lock.pip import Pip
+from ..pip import Pip
 from ..profile import Profile
 from ..util.hashing import sha256_file, write_pinned
 from .check import CheckedWheel, check_wheel, tag_problems, wheel_tags
-from .source import built_backend
+from .record import check_against_record
+from .source import LLAMA_CPP_PYTHON, Backend, built_backend, built_facts
+from .wheelhouse import house_key, load_provenance, recipe_for, take
 
 
 def _candidates(directory: Path, entry: LockEntry) -> list[Path]:
@@ -46,17 +49,30 @@ def collect_wheels(
     pip: Pip | None,
     build: BuildHook | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    wheelhouses: Sequence[Path] = (),
+    backend: Backend = "cpu",
 ) -> tuple[CheckedWheel, ...]:
     """A checked wheel for every vendored entry of ``lock``.
 
-    Order of preference: a wheel in ``wheels/`` (must be hashed in the lock); a wheel
+    Order of preference: for llama-cpp-python, the ``backend`` build exported into a
+    wheelhouse (``wheels/`` or one of ``wheelhouses`` holding a provenance file,
+    :mod:`.wheelhouse`); a wheel in ``wheels/`` (must be hashed in the lock); a wheel
     built here from the locked sdist; a downloaded wheel (hash-checked by pip and again
     here).  Every problem of every entry is collected before raising.
     """
     out: list[CheckedWheel] = []
     problems: list[str] = []
+    houses = tuple(dict.fromkeys([wheels_dir, *wheelhouses]))
+    for folder in wheelhouses:  # an explicit wheelhouse must be one, and valid, whatever the lock holds
+        load_provenance(folder / PROVENANCE_FILE)
+    if (wheels_dir / PROVENANCE_FILE).is_file():
+        load_provenance(wheels_dir / PROVENANCE_FILE)
     for entry in lock.vendored:
         try:
+            taken = _from_wheelhouse(entry, profile, houses, backend, lock.path, log)
+            if taken is not None:
+                out.append(taken)
+                continue
             out.append(_one(entry, profile, wheels_dir, cache, pip, build, log, lock.path))
         except WheelProblems as exc:
             problems += [f"{exc.subject}: {p}" for p in exc.problems]
@@ -92,12 +108,14 @@ def _one(
         built = build(entry)
         if built is not None:
             digest = check_wheel(built, entry, profile, trusted_hash=True)
+            verdict = _against_record(built, entry, digest, lock_path)
+            log(f"wheels: {built.name}: {verdict}")
             return CheckedWheel(
                 entry=entry,
                 path=built,
                 sha256=digest,
                 origin="built",
-                note=f"built here from the locked sdist; {built_backend(built)}",
+                note=f"built here from the locked sdist; {built_backend(built)}; {verdict}",
             )
     dl_dir = cache / "wheels" / entry.name / entry.version
     for cand in _candidates(dl_dir, entry):
@@ -120,6 +138,36 @@ def _one(
         digest = check_wheel(cand, entry, profile, trusted_hash=False)
         return CheckedWheel(entry=entry, path=cand, sha256=digest, origin="downloaded")
     raise WheelError(f"{entry.pin}: pip downloaded no wheel into {dl_dir}")
+
+
+def _from_wheelhouse(
+    entry: LockEntry, profile: Profile, houses: Sequence[Path], backend: Backend, lock_path: Path,
+    log: Callable[[str], None],
+) -> CheckedWheel | None:
+    """The ``backend`` build of ``entry`` exported into one of ``houses``, checked like a
+    fresh build (native checks, the record); None when no wheelhouse has one."""
+    if entry.name != LLAMA_CPP_PYTHON:
+        return None
+    recipe = recipe_for(backend)
+    for house in houses:
+        wheel = take(house, entry, profile, recipe)
+        if wheel is None:
+            continue
+        digest = check_wheel(wheel, entry, profile, trusted_hash=True)  # the provenance names a locked sdist
+        verdict = check_against_record(wheel, record=builds_record(lock_path), backend=backend, package=entry.name,
+                                       version=entry.version, key=str(house_key(house, wheel)), sha256=digest)
+        log(f"wheels: {wheel.name}: taken from the wheelhouse {house} (no compile); {verdict}")
+        return CheckedWheel(entry=entry, path=wheel, sha256=digest, origin="wheelhouse",
+                            note=f"exported build from {house}; {verdict}")
+    return None
+
+
+def _against_record(wheel: Path, entry: LockEntry, digest: str, lock_path: Path) -> str:
+    """The record's verdict on a wheel built here (a WheelError when it does not reproduce it)."""
+    facts = built_facts(wheel)
+    return check_against_record(wheel, record=builds_record(lock_path), backend=str(facts.get("backend", "cpu")),
+                                package=entry.name, version=entry.version, key=str(facts.get("key", "?")),
+                                sha256=digest)
 
 
 def download_args(entry: LockEntry, profile: Profile, dest: Path) -> list[str]:

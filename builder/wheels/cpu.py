@@ -9,7 +9,11 @@ profile's older glibc:
   symbol, and zig links its libc++ statically, so no ``GLIBCXX_*`` is needed at all;
 * ``-DGGML_NATIVE=OFF`` with the x86-64-v3 features (AVX2, FMA, F16C, BMI2) spelled out
   (an implicit default depends on ``SOURCE_DATE_EPOCH``), OpenMP off (no libgomp);
-  tests, examples, tools and the server are not built.
+  tests, examples, tools and the server are not built;
+* reproducible (:mod:`.reproducible`): zig gets the prefix maps of the build and tools
+  folders, links with ``--strip-all``, and the sdist's stray top-level ``lib/`` and
+  ``include/`` (CMake package files, a ``llama.pc`` naming the build's temp folder) are
+  left out of the wheel.
 
 Why zig rather than a Debian bullseye chroot (debootstrap, also measured): no root, no
 mounts, a 50 MB PyPI download instead of a ~700 MB root with build-essential, no libstdc++
@@ -28,6 +32,7 @@ from ..errors import WheelError
 from ..lock import LockEntry
 from ..profile import Profile
 from .check import elf_problems
+from .reproducible import LINK_FLAGS, flags_string, prefix_maps
 from .source import Backend, Log, Prepared, build_from_sdist
 from .toolchain import pinned, toolchain_pins
 
@@ -47,7 +52,10 @@ CMAKE_FLAGS = (
     "-DLLAMA_BUILD_SERVER=OFF",
     "-DLLAMA_CURL=OFF",
     "-DLLAVA_BUILD=OFF",
+    f"-DCMAKE_SHARED_LINKER_FLAGS={' '.join(LINK_FLAGS)}",
 )
+#: The sdist's stray top-level folders (anchored: llama_cpp/lib stays).
+WHEEL_EXCLUDE = "/lib/;/include/"
 
 
 def defines(flags: tuple[str, ...]) -> dict[str, str]:
@@ -79,7 +87,8 @@ class CpuRecipe:
     backend: Backend = "cpu"
 
     def key_material(self, profile: Profile) -> Mapping[str, Any]:
-        return {"target": zig_target(profile), "flags": CMAKE_FLAGS, "toolchain": sorted(toolchain_pins())}
+        return {"target": zig_target(profile), "flags": CMAKE_FLAGS, "wheel_exclude": WHEEL_EXCLUDE,
+                "toolchain": sorted(toolchain_pins())}
 
     def describe(self, profile: Profile) -> str:
         return f"for CPU only with zig ({zig_target(profile)}); about 5-10 minutes on 2 cores"
@@ -93,8 +102,11 @@ class CpuRecipe:
             "ZIG_GLOBAL_CACHE_DIR": str(cache / "tools" / "zig-cache"),
             "ZIG_LOCAL_CACHE_DIR": str(work / "zig-local"),
         }
-        settings = {**defines(CMAKE_FLAGS), "build.verbose": "true"}
-        return Prepared(settings=settings, env=env, record={"compiler": pinned("ziglang")})
+        maps = flags_string(prefix_maps(work, cache))
+        settings = {**defines(CMAKE_FLAGS), "cmake.define.CMAKE_C_FLAGS": maps, "cmake.define.CMAKE_CXX_FLAGS": maps,
+                    "wheel.exclude": WHEEL_EXCLUDE, "build.verbose": "true"}
+        return Prepared(settings=settings, env=env, record={"compiler": pinned("ziglang")},
+                        compilers=(zig_target(profile), *sorted(toolchain_pins())))
 
     def finish(self, wheel: Path, work: Path, profile: Profile, prepared: Prepared, log: Log) -> Path:
         problems = elf_problems(wheel, profile)

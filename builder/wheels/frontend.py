@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import WheelError
-from ..lock.pip import scrubbed_env
+from ..pip import scrubbed_env
 from .toolchain import TOOLCHAIN_IN, TOOLCHAIN_LOCK, toolchain_versions
 
 CHECK_SCRIPT = Path(__file__).with_name("frontend_check.py")
@@ -74,11 +74,13 @@ def build_wheel(
     on_line: Callable[[str], None],
     what: str,
 ) -> Path:
-    """``python -m build --wheel --no-isolation`` of ``srcdir`` into ``outdir``; the one wheel."""
+    """``python -m build --wheel --no-isolation`` of ``srcdir`` into ``outdir``; the one wheel.
+    ``env`` is the build's whole environment (:func:`.reproducible.build_env`): nothing of
+    this process's environment but pip's scrubbing reaches the compilers."""
     argv = [str(python), "-I", "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check",
             "--outdir", str(outdir), *config_args(settings), str(srcdir)]
     tail: list[str] = []
-    with subprocess.Popen(argv, env=scrubbed_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    with subprocess.Popen(argv, env=scrubbed_env(base=env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, bufsize=1, cwd=srcdir) as proc:
         assert proc.stdout is not None
         for raw in proc.stdout:

@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 
-from .elf import read_zip_elf, zip_member_is_elf
+from ..native.elf import read_zip_elf, zip_member_is_elf
 
 _PY_LOAD_RES = (
     re.compile(r"load_shared_library\(\s*[\"']([\w.+-]+)[\"']"),

@@ -18,8 +18,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from ..errors import LockError, WheelError
-from ..lock.pip import tool_venv
 from ..lock.tools import compile_hashed, hashed_pins
+from ..pip import tool_venv
 
 TOOLCHAIN_IN = Path(__file__).with_name("toolchain.in")
 TOOLCHAIN_LOCK = Path(__file__).with_name("toolchain.txt")

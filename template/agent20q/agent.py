@@ -109,6 +109,7 @@ def _new_info(turn: str, questions: Sequence[str]) -> dict[str, Any]:
         "fallback": "",  # "" | "time" | "error" | "output"
         "error": "",
         "detail": "",  # for the log line: what made the output unusable
+        "budget_s": 0.0,  # the seconds this turn had (set when the turn is played)
     }
 
 
@@ -172,6 +173,7 @@ class Agent:
     ) -> str:
         """The turn's move as the roles decide it ("" when none came: time, an error)."""
         budget = self._budget(obs, cfg)
+        info["budget_s"] = budget
         deadline = Deadline(budget)
         try:
             if budget < _as_float(self.settings["min_turn_s"], 2.0):
@@ -520,6 +522,8 @@ class Agent:
         Keys: ``agent`` (this agent's name), ``turn`` (ask/answer/guess), ``round`` (1-20),
         ``latency_s``, ``decided_by`` ("rules" | "model" | "protocol" | "fallback"),
         ``fallback`` ("" | "time" | "error" | "output"), ``error`` (short message or ""),
+        ``detail`` (what made the model's text unusable, or what was skipped for time),
+        ``budget_s`` (the seconds this turn had: why a "time" fallback happened),
         ``load_error`` (the model load's error or null), ``load_s`` (seconds, on the turn
         that loaded the model, else null).  A failure to write is ignored.
         """
@@ -534,6 +538,8 @@ class Agent:
             "decided_by": info["decided_by"],
             "fallback": info["fallback"],
             "error": info["error"] or (info["detail"] if info["fallback"] == "output" else ""),
+            "detail": info["detail"],
+            "budget_s": round(float(info["budget_s"]), 3),
             "load_error": self.load_error,
             "load_s": info["load_s"],
         }

@@ -8,16 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from factories.archives import write_pair
 
-from builder.archive import Member, check_output_dir, report_path, sidecar_path, write_archive
-from builder.archive.contract import (
-    MANIFEST_FORMAT,
-    Pending,
-    archive_stem,
-    pending_path,
-    pending_text,
-    read_manifest_files,
-)
+from builder.archive import Member, report_path, sidecar_path, write_archive
+from builder.archive.contract import MANIFEST_FORMAT, archive_stem, read_manifest_files
 from builder.verify.scan import scan_archive
 
 
@@ -78,18 +72,6 @@ def test_manifest_reading_names_each_problem(doc: object, problem: str) -> None:
     assert any(problem in p for p in found.problems), found.problems
 
 
-def _pair(tmp_path: Path, *, executable: bool = False) -> Path:
-    src = tmp_path / "main.py"
-    src.write_text("def agent(obs, cfg):\n    return 'yes'\n")
-    weights = tmp_path / "m.gguf"
-    if not weights.exists():
-        weights.write_bytes(b"GGUF" + os.urandom(100_000))
-    out = tmp_path / "submission.tar.gz"
-    write_archive(out, [Member(arcname="main.py", source=src, executable=executable),
-                        Member(arcname="m.gguf", source=weights, weights=True)], meta={})
-    return out
-
-
 def _edit_sidecar(out: Path, **changes: object) -> None:
     doc = json.loads(sidecar_path(out).read_text())
     doc["archive"].update(changes)
@@ -109,7 +91,7 @@ def _edit_sidecar(out: Path, **changes: object) -> None:
     ],
 )
 def test_each_claim_of_the_sidecar_is_checked(tmp_path: Path, changes: dict[str, object], needle: str) -> None:
-    out = _pair(tmp_path)
+    out = write_pair(tmp_path)
     assert scan_archive(out).ok
     _edit_sidecar(out, **changes)
     problems = scan_archive(out).problems
@@ -118,16 +100,16 @@ def test_each_claim_of_the_sidecar_is_checked(tmp_path: Path, changes: dict[str,
 
 def test_a_changed_header_is_caught_by_the_trailer(tmp_path: Path) -> None:
     """Same members, same manifest, another mode bit: the tar stream's CRC-32 differs."""
-    out = _pair(tmp_path)
+    out = write_pair(tmp_path)
     sidecar = sidecar_path(out).read_bytes()
-    _pair(tmp_path, executable=True)
+    write_pair(tmp_path, executable=True)
     sidecar_path(out).write_bytes(sidecar)
     problems = scan_archive(out).problems
     assert any("gzip trailer" in p and "MANIFEST.json" not in p for p in problems), problems
 
 
 def test_a_sidecar_with_the_archive_sha256_is_still_checked_by_it(tmp_path: Path) -> None:
-    out = _pair(tmp_path)
+    out = write_pair(tmp_path)
     data = out.read_bytes()
     doc = json.loads(sidecar_path(out).read_text())
     doc["archive"] = {"name": out.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -136,25 +118,3 @@ def test_a_sidecar_with_the_archive_sha256_is_still_checked_by_it(tmp_path: Path
     doc["archive"]["sha256"] = "0" * 64
     sidecar_path(out).write_text(json.dumps(doc))
     assert any("sha256" in p and "differ from" in p for p in scan_archive(out).problems)
-
-
-def test_a_pending_record_speaks_only_for_the_archive_it_names(tmp_path: Path) -> None:
-    """A build stopped between its two renames: the record holds the new sidecar and the
-    new archive's inode; a record for another inode (the rename never happened) is ignored."""
-    out = _pair(tmp_path)
-    old_sidecar = sidecar_path(out).read_text()
-    _pair(tmp_path, executable=True)
-    new_sidecar = sidecar_path(out).read_text()
-    st = os.stat(out)
-    sidecar_path(out).write_text(old_sidecar)
-    assert not scan_archive(out).ok
-    pending_path(out).write_text(pending_text(Pending(temp="x", dev=st.st_dev, ino=st.st_ino, sidecar=new_sidecar)))
-    scan = scan_archive(out)
-    assert scan.ok and any(f"held by {pending_path(out).name}" in n for n in scan.notes), (scan.problems, scan.notes)
-    pending_path(out).write_text(pending_text(Pending(temp="x", dev=st.st_dev, ino=st.st_ino + 1,
-                                                      sidecar=new_sidecar)))
-    assert not scan_archive(out).ok
-    pending_path(out).write_text(pending_text(Pending(temp="x", dev=st.st_dev, ino=st.st_ino, sidecar=new_sidecar)))
-    check_output_dir(out)  # the next build finishes the replacement
-    assert sidecar_path(out).read_text() == new_sidecar and not pending_path(out).exists()
-    assert scan_archive(out).ok

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from builder.archive import Member, check_output_dir, sidecar_path, write_archive
-from builder.archive.contract import pending_path
+from builder.archive.contract import pair_journal
 from builder.util.hashing import sha256_file
 from builder.verify.scan import scan_archive
 
@@ -125,13 +125,13 @@ def test_killed_while_replacing_the_pair(tmp_path: Path, point: str, sig: str, m
     else:
         assert sha256_file(out) != previous  # the new archive is in place
     if mode == "handler":  # cleaned up at once: nothing to put right
-        assert not pending_path(out).exists()
+        assert not pair_journal(out).path.exists()
         assert sorted(p.name for p in out.parent.iterdir()) == ["submission.manifest.json", "submission.tar.gz"]
     else:  # left as it was at the kill: the record from the archive's rename on
-        assert pending_path(out).exists() == (point != "rename:1")
+        assert pair_journal(out).path.exists() == (point != "rename:1")
     notes = _agree(out)
     if mode == "default" and point == "rename:3":  # the new archive, the old sidecar: the record speaks
-        assert any(f"held by {pending_path(out).name}" in n for n in notes), notes
+        assert any(f"held by {pair_journal(out).path.name}" in n for n in notes), notes
     _after_next_run(out, model, previous)
 
 

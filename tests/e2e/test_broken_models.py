@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
+from factories.projects import project_lock
 
 from bench.common import write_gguf_like
 from builder.__main__ import main
-from builder.layout import Project
-from builder.lock import load_lock
 from builder.model import read_gguf
 from builder.profile import Profile
 from builder.verify import format_table, verify
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -53,9 +51,9 @@ def test_a_model_llama_cpp_rejects_fails_level_3(tmp_path: Path, profile: Profil
                                                   kind: str) -> None:
     out = tmp_path / "submission.tar.gz"
     assert main(["--root", str(ROOT), "build", "--model", str(broken[kind]), "--output", str(out)]) == 0
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     report = verify(out, profile, runtime_requirements=[e.pin for e in lock.provided], levels=(1, 2, 3, 4))
     table = format_table(report)
     assert [r.status for r in report.levels] == ["passed", "passed", "failed", "skipped"], table
     assert f"{broken[kind].name}: llama.cpp cannot load it with the archive's llama_cpp" in report.level(3).problems[0]
-    assert not report.ok and table.endswith("FAILED")
+    assert report.verdict == "FAILED" and "\n\nFAILED\n  - level 4 (play) not run: level 3 failed" in table

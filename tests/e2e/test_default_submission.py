@@ -9,14 +9,15 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
 from builder.__main__ import main
 from builder.layout import Project
-from builder.lock import load_lock
 from builder.profile import resolve_profile
-from builder.verify import verify
+from builder.verify import format_table, verify
+from builder.verify.lineups import DEFAULT_EPISODES, lineups
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
@@ -65,25 +66,34 @@ def test_rebuild_is_byte_identical(default_submission: Path, tmp_path: Path) -> 
     assert again.read_bytes() == default_submission.read_bytes()
 
 
-def test_default_submission_passes_all_levels(default_submission: Path) -> None:
+def test_default_submission_passes_all_levels(default_submission: Path, tmp_path: Path) -> None:
+    """What `make verify` plays by default: every level passes with nothing left unchecked
+    (OK), the template reports every move of ours, the games are shown and written as pages."""
     profile = resolve_profile(Project(ROOT), "kaggle-2024")
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     report = verify(
         default_submission,
         profile,
         runtime_requirements=[e.pin for e in lock.provided],
         levels=(1, 2, 3, 4),
-        episodes=1,
+        pages=tmp_path / "pages",
     )
+    table = format_table(report)
+    print(table)
     summary = {r.name: r.summary for r in report.levels}
     assert summary == {"archive": "passed", "static": "passed", "import": "passed", "play": "passed"}, summary
+    assert report.verdict == "OK", table
     play = report.level(4).details
     assert play["kaggle_environments"] == "1.14.15"
-    assert [set(e["statuses"]) for e in play["episodes"]] == [{"DONE"}]
-    assert play["episodes"][0]["lineup"] == ["main.py", "random_answerer", "random_guesser", "main.py"]
+    assert [e["lineup"] for e in play["episodes"]] == lineups(DEFAULT_EPISODES)
+    assert [set(e["statuses"]) for e in play["episodes"]] == [{"DONE"}] * DEFAULT_EPISODES
+    moves = play["agent_moves"]
+    assert moves["moves"] == moves["reported"] == moves["report_lines"] > 0, moves
+    assert moves["unattributed_lines"] == moves["inference_failures"] == 0 and moves["load_errors"] == []
+    assert moves["agent_names_the_channel"] is True
+    assert len(report.level(4).sections) == DEFAULT_EPISODES and report.pages is not None and report.pages.is_file()
     model = report.level(3).details["model"]  # level 3 loaded the model itself and evaluated tokens
     assert model["model"] == MODEL and model["prompt_tps"] > 0 and model["finite_logits"] is True
     assert 0 < play["model_load_s"] < profile.timeouts.act_timeout_s
     assert 0 < play["turn_max_s"] < profile.timeouts.act_timeout_s
     assert play["gpu_offload"] is False  # a CPU build on a machine without a GPU
-    print(json.dumps(report.to_json()["levels"][3]["details"], indent=1, default=str))

@@ -20,21 +20,21 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
+from factories.projects import project_lock
 
-from builder.layout import Project, cache_dir
-from builder.lock import load_lock
-from builder.lock.pip import Pip, make_venv
+from builder.layout import cache_dir
+from builder.pip import Pip, make_venv
 from builder.profile import Profile
 from builder.util.hashing import write_pinned
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.network]
 
 
 def _notebook_venv(tmp: Path, target_python: Path, profile: Profile, wheel: Path) -> Path:
     python = make_venv(target_python, tmp / "notebook-venv")
     pip = Pip(python)
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     provided = tmp / "provided.txt"
     provided.write_text("".join(
         write_pinned(tmp / f"{e.name}.txt", e.pin, e.hashes).read_text() for e in lock.provided), encoding="utf-8")
@@ -75,6 +75,7 @@ def test_the_installed_builder_builds_and_verifies_here_in_a_notebook(
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     report = json.loads(checked.stdout)
     assert [lvl["status"] for lvl in report["levels"]] == ["passed"] * 4, report["levels"]
+    assert report["verdict"] == "OK", report["gaps"]
     model_probe = report["levels"][2]["details"]["model"]
     play = report["levels"][3]["details"]
     assert model_probe["load_s"] >= 0 and model_probe["generate_tps"] > 0
@@ -82,7 +83,11 @@ def test_the_installed_builder_builds_and_verifies_here_in_a_notebook(
     with tarfile.open(work / "submission.tar.gz") as tf:
         tops = {n.split("/")[1] for n in tf.getnames() if n.startswith("lib/") and n.count("/") >= 1}
     assert tops == {"llama_cpp", "llama_cpp_python-0.3.36.dist-info", "diskcache", "diskcache-5.6.3.dist-info"}
-    # nothing written but the output (in the working folder, where Kaggle takes it from) and the cache
-    assert _tree(work) == {"submission.tar.gz", "submission.manifest.json", "submission.report.json"}
+    # nothing written but the output (in the working folder, where Kaggle takes it from), the
+    # games' pages beside it (the notebook's output a person opens), and the cache
+    pages = {"submission.episodes", "submission.episodes/index.html", "submission.episodes/episode-1.html",
+             "submission.episodes/episode-2.html"}
+    assert _tree(work) == {"submission.tar.gz", "submission.manifest.json", "submission.report.json", *pages}
+    assert report["pages"] == str(work / "submission.episodes" / "index.html")
     assert _tree(home) == set() and _tree(tmp) == set(), (_tree(home), _tree(tmp))
     assert _tree(inputs) == before_inputs

@@ -10,9 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from factories.paths import ROOT
 
 #: Where the build backend maps the repository's top-level folders in the wheel (pyproject.toml).
 MAPPED = {"template": "builder/defaults/template", "lockfiles": "builder/defaults/lockfiles"}

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
 
 from builder.__main__ import main
 from builder.layout import PACKAGED
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.e2e]
 

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from factories.paths import ROOT
+
 TEMPLATE = ROOT / "template"
 KAGGLE_LOADER = ROOT / "builder" / "verify" / "child" / "kaggle_loader.py"
 #: What ``make_submission`` leaves out of the template tree (caches, byte code).

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -21,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.archive import Member as BuildMember
+from builder.archive import write_archive
 from builder.archive.contract import sidecar_path
 
 MTIME = 1_700_000_000
@@ -173,6 +176,21 @@ def build_archive(
         doc["archive"] = {"name": path.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         sidecar_path(path).write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+def write_pair(folder: Path, *, executable: bool = False) -> Path:
+    """``folder/submission.tar.gz`` and its sidecar written by the builder's archive writer:
+    a one-line agent (executable or not: another tar header, same manifest) and random
+    weights, made once per folder (a rewrite keeps them)."""
+    src = folder / "main.py"
+    src.write_text("def agent(obs, cfg):\n    return 'yes'\n")
+    weights = folder / "m.gguf"
+    if not weights.exists():
+        weights.write_bytes(b"GGUF" + os.urandom(100_000))
+    out = folder / "submission.tar.gz"
+    write_archive(out, [BuildMember(arcname="main.py", source=src, executable=executable),
+                        BuildMember(arcname="m.gguf", source=weights, weights=True)], meta={})
+    return out
 
 
 def gcc() -> str | None:

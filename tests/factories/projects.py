@@ -12,12 +12,13 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from builder.layout import default_path
+from builder.layout import Project, default_path
+from builder.lock import Lock, load_lock
 from builder.lock.lockfile import annotate, inputs_sha256
-from builder.profile import load_profile
+from builder.profile import Profile, load_profile
+from builder.spec import Overrides, resolve_spec
 from factories.gguf import write_tiny_gguf
 
-ROOT = Path(__file__).resolve().parents[2]
 PROFILE = default_path("lockfiles/profiles/kaggle-2024.toml")
 #: The export lists beside it (``system.exports``): a copied profile needs them too.
 EXPORTS = PROFILE.with_name("kaggle-2024.exports.json.gz")
@@ -76,6 +77,12 @@ def write_lock(root: Path, entries: Mapping[str, tuple[str, list[str]]], *, prof
     out = root / "lockfiles" / f"{profile_name}.txt"
     out.write_text(annotate(body, profile, inputs_sha256(src.read_text(), profile)))
     return out
+
+
+def project_lock(root: Path, profile: Profile) -> Lock:
+    """The lock a build of ``root``'s default recipe for ``profile`` reads (which files: the spec)."""
+    spec = resolve_spec(Project(root), None, Overrides(profile=profile.name))
+    return load_lock(profile, requirements=spec.requirements, lock=spec.lock)
 
 
 def mini_project(root: Path, *, with_model: bool = True) -> dict[str, Path]:

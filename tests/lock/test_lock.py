@@ -6,17 +6,20 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, make_wheel, sha256, write_lock
+from factories.paths import ROOT
+from factories.projects import PROFILE, make_wheel, project_lock, sha256, write_lock
 
 from builder.errors import ConfigError, LockError, PipError, ProvidedConflict
-from builder.layout import Project
-from builder.lock import compile_lock, load_lock, parse_lock
+from builder.lock import Lock, compile_lock, load_lock, parse_lock
 from builder.lock.lockfile import PROVIDED_MARK, VENDORED_MARK
-from builder.lock.pip import Pip, scrubbed_env
 from builder.lock.resolve import check_provided_conflicts, read_requirements
-from builder.profile import load_profile
+from builder.pip import Pip, scrubbed_env
+from builder.profile import Profile, load_profile
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def _load(project: Path, profile: Profile) -> Lock:
+    return load_lock(profile, requirements=project / "lockfiles" / "kaggle-2024.in",
+                     lock=project / "lockfiles" / "kaggle-2024.txt")
 
 
 @pytest.fixture()
@@ -29,7 +32,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_committed_lock_is_current_and_split() -> None:
     profile = load_profile(PROFILE)
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     assert {e.name for e in lock.vendored} == {"llama-cpp-python", "diskcache"}
     assert {e.pin for e in lock.provided} == {
         "numpy==1.26.4",
@@ -46,10 +49,10 @@ def test_committed_lock_is_current_and_split() -> None:
 def test_stale_lock_is_refused(project: Path) -> None:
     write_lock(project, {"tinypkg": ("1.0", ["a" * 64])})
     profile = load_profile(project / "lockfiles" / "profiles" / "kaggle-2024.toml")
-    assert load_lock(Project(project), profile).get("tinypkg") is not None
+    assert _load(project, profile).get("tinypkg") is not None
     (project / "lockfiles" / "kaggle-2024.in").write_text("tinypkg==1.0\nother\n")
     with pytest.raises(LockError, match=r"kaggle-2024\.txt: stale: .* run `make lock"):
-        load_lock(Project(project), profile)
+        _load(project, profile)
 
 
 def test_lock_marks_must_match_profile(project: Path) -> None:
@@ -96,7 +99,7 @@ def test_lock_pins_other_than_profile_are_refused(project: Path) -> None:
 def test_missing_lock_says_what_to_run(project: Path) -> None:
     profile = load_profile(project / "lockfiles" / "profiles" / "kaggle-2024.toml")
     with pytest.raises(LockError, match=r"lockfile not found; run `make lock`"):
-        load_lock(Project(project), profile)
+        _load(project, profile)
 
 
 def test_conflicting_provided_pin_names_both(project: Path) -> None:
@@ -119,8 +122,9 @@ def test_conflict_is_found_before_any_pip(project: Path) -> None:
 
     with pytest.raises(ProvidedConflict, match=r"'jinja2<3' conflicts with 'jinja2==3\.1\.4'"):
         compile_lock(
-            Project(project),
             profile,
+            requirements=project / "lockfiles" / "kaggle-2024.in",
+            lock=project / "lockfiles" / "kaggle-2024.txt",
             target_python=Path("/nonexistent"),
             cache=project / "c",
             wheels_dir=project / "wheels",
@@ -203,14 +207,15 @@ def test_compile_lock_with_local_wheels(project: Path) -> None:
     wheel = make_wheel(project / "wheels")
     profile = load_profile(project / "lockfiles" / "profiles" / "kaggle-2024.toml")
     python = find_target_python(profile.python_version)
-    lock = compile_lock(Project(project), profile, target_python=python, cache=cache_dir(),
+    lock = compile_lock(profile, requirements=project / "lockfiles" / "kaggle-2024.in",
+                        lock=project / "lockfiles" / "kaggle-2024.txt", target_python=python, cache=cache_dir(),
                         wheels_dir=project / "wheels")
     entry = lock.get("tinypkg")
     assert entry is not None and entry.version == "1.0" and not entry.provided
     assert sha256(wheel) in entry.hashes
     text = lock.path.read_text()
     assert "--find-links" not in text and "/opt/" not in text and "index-url" not in text
-    assert load_lock(Project(project), profile).inputs_sha256 == lock.inputs_sha256
+    assert _load(project, profile).inputs_sha256 == lock.inputs_sha256
 
 
 def test_tools_venv_is_keyed_by_every_pin_of_its_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

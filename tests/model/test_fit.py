@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from factories.gguf import write_tiny_gguf
+from factories.paths import ROOT
 from factories.projects import PROFILE
 
 from builder.__main__ import main
@@ -153,23 +154,21 @@ def test_kv_heads_per_layer(tmp_path: Path) -> None:
 
 
 def test_cli_inspect(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[2]
-    assert main(["--root", str(root), "inspect", str(tiny), "--n-ctx", "4096", "--json"]) == 0
+    assert main(["--root", str(ROOT), "inspect", str(tiny), "--n-ctx", "4096", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     est = doc["estimate"]
     assert (doc["parameters"], doc["architecture"], doc["quantization"]) == (121_024, "llama", "F16")
     assert (est["weights_bytes"], est["kv_cache_bytes"], est["verdict"], est["gpu"]) == (
         242_688, 1_048_576, "fits", "Tesla T4")
-    assert main(["--root", str(root), "inspect", str(tiny), "--n-ctx", "8192"]) == 0
+    assert main(["--root", str(ROOT), "inspect", str(tiny), "--n-ctx", "8192"]) == 0
     text = capsys.readouterr().out
     assert "KV cache (f16)" in text and "0.00 GiB" in text and "verdict" in text and "fits: all 2 layers" in text
     assert "larger than the model's trained context 4096" in text
 
 
 def test_cli_inspect_n_ctx_from_recipe(tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[2]
     recipe = tmp_path / "r.toml"
     recipe.write_text(f'model = "{tiny.name}"\n[agent]\nn_ctx = 1024\n')
-    assert main(["--root", str(root), "inspect", "--recipe", str(recipe), "--json"]) == 0
+    assert main(["--root", str(ROOT), "inspect", "--recipe", str(recipe), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["estimate"]["n_ctx"] == 1024 and doc["estimate"]["kv_cache_bytes"] == 1_048_576 // 4

@@ -19,7 +19,8 @@ from factories.projects import EXPORTS, PROFILE, copy_profile
 
 from builder.errors import ConfigError
 from builder.layout import cache_dir
-from builder.lock.pip import Pip
+from builder.native.elf import read_exports
+from builder.pip import Pip
 from builder.profile import exports as exports_mod
 from builder.profile import load_profile
 from builder.profile.capture import SNIPPET
@@ -35,7 +36,6 @@ from builder.util.deb import DebError, extract_member
 from builder.util.download import DownloadError, fetch
 from builder.util.hashing import sha256_file
 from builder.util.interpreter import find_target_python
-from builder.wheels.elf import read_exports
 
 # ---------------------------------------------------------------- the shipped data
 

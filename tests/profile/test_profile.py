@@ -4,13 +4,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 
 from builder.errors import ConfigError
 from builder.layout import Project, default_path
 from builder.profile import dump_profile, find_profile, load_profile
 from builder.profile.model import SOURCE_KEYS
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = default_path("lockfiles/profiles/kaggle-2024.toml")
 
 

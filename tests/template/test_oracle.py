@@ -6,23 +6,27 @@ rows of every kind the answerer decides by code (their truth from plain string e
 on the keyword, see the file's header) and open rows labelled by hand, for keywords of both
 categories of the public list.  The rule-shaped rows must all be answered right by code; the
 open rows must all be left to the model (their accuracy with the default model is measured in
-test_agent.py, marked slow).
+test_agent.py, marked slow).  The keyword matching and the candidate list are checked against
+the game itself, kaggle-environments 1.14.15 in the verify runtime that the ``verify_runtime``
+fixture makes (slow; network on a cold cache); the fast tests hold a table of its verdicts.
 """
 
 from __future__ import annotations
 
 import ast
 import collections
-import glob
+import hashlib
 import json
-import os
 import string
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from factories.agents import TEMPLATE, import_agent_module
 from factories.labelled import labelled_rows
+
+from builder.verify.runtime import Runtime
 
 
 @pytest.fixture(scope="module")
@@ -157,37 +161,67 @@ def test_protocol_kinds_and_question(mod: Any) -> None:
 # ---------------------------------------------------------- keyword matching, the list
 
 
-def _game_functions() -> dict[str, Any] | None:
-    """``normalize`` and ``compare_words`` of kaggle-environments 1.14.15's llm_20_questions.py
-    (from the verify runtime venv when it exists), exec'd on their own (the module imports torch)."""
-    root = os.environ.get("BUILDER_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gguf-submission-builder"
-    )
-    pattern = f"{root}/verify-runtime/*/lib/python3*/site-packages/kaggle_environments/envs/llm_20_questions/"
-    found = sorted(glob.glob(pattern + "llm_20_questions.py"))
-    if not found:
-        return None
-    tree = ast.parse(Path(found[0]).read_text(encoding="utf-8"))
+#: The game's own verdicts (``compare_words`` of kaggle-environments 1.14.15) on pairs that
+#: each rule decides: :func:`test_the_table_is_the_games` checks them against the game itself.
+GAME_VERDICTS = (
+    ("Butterflies", "butterfly", False),  # "ies" is no plural to the game
+    ("The Alps", "alps", True),
+    ("theater", "ater", True),
+    ("air-vent", "Air vent", True),
+    ("Box", "boxes", True),
+    ("as", "a", False),
+    ("Apron", "Aprons", True),
+    ("k2", "K-2", True),
+    ("cats", "cat", True),
+    ("no", "nos", False),
+)
+
+
+@pytest.fixture(scope="module")
+def game_folder(verify_runtime: Runtime) -> Path:
+    """``kaggle_environments/envs/llm_20_questions/`` of kaggle-environments 1.14.15, in the
+    verify runtime the ``verify_runtime`` fixture made (found by its own interpreter)."""
+    where = subprocess.run(
+        [str(verify_runtime.python), "-I", "-c",
+         "import importlib.util; print(importlib.util.find_spec('kaggle_environments').submodule_search_locations[0])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    folder = Path(where) / "envs" / "llm_20_questions"
+    assert (folder / "llm_20_questions.py").is_file(), folder
+    return folder
+
+
+@pytest.fixture(scope="module")
+def game(game_folder: Path) -> dict[str, Any]:
+    """``normalize`` and ``compare_words`` of the game's llm_20_questions.py, exec'd on their
+    own (the module imports torch)."""
+    source = game_folder / "llm_20_questions.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
     funcs: list[ast.stmt] = [
         n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("normalize", "compare_words")
     ]
+    assert len(funcs) == 2, [getattr(n, "name", "?") for n in funcs]
     env: dict[str, Any] = {"string": string}
-    exec(compile(ast.Module(body=funcs, type_ignores=[]), found[0], "exec"), env)
-    env["keywords_py"] = found[0].replace("llm_20_questions.py", "keywords.py")
+    exec(compile(ast.Module(body=funcs, type_ignores=[]), str(source), "exec"), env)
     return env
 
 
-def test_compare_words_is_the_games(mod: Any) -> None:
-    pairs = [("Butterflies", "butterfly"), ("The Alps", "alps"), ("theater", "ater"), ("air-vent", "Air vent"),
-             ("Box", "boxes"), ("as", "a"), ("Apron", "Aprons"), ("k2", "K-2"), ("cats", "cat"), ("no", "nos")]
+def test_compare_words_gives_the_games_verdicts(mod: Any) -> None:
+    for a, b, same in GAME_VERDICTS:
+        assert mod.compare_words(a, b) is same, (a, b)
+
+
+@pytest.mark.slow
+def test_the_table_is_the_games(game: dict[str, Any]) -> None:
+    assert [(a, b, game["compare_words"](a, b)) for a, b, _ in GAME_VERDICTS] == list(GAME_VERDICTS)
+
+
+@pytest.mark.slow
+def test_compare_words_is_the_games(mod: Any, game: dict[str, Any]) -> None:
     cands = mod.load_candidates(str(TEMPLATE))
     words = [c.keyword for c in cands[::7]] + [a for c in cands[::5] for a in c.alts]
-    game = _game_functions()
-    if game is None:
-        for a, b in pairs:  # the expected values of the game's function
-            assert mod.compare_words(a, b) is ((a, b) not in {("Butterflies", "butterfly"), ("as", "a"), ("no", "nos")})
-        pytest.skip("kaggle-environments 1.14.15 not in a verify runtime venv here (make verify builds it)")
-    for a, b in pairs + [(x, y) for x in words[:60] for y in words[:60]] + [(x, x + "s") for x in words]:
+    pairs = [(a, b) for a, b, _ in GAME_VERDICTS] + [(x, y) for x in words[:60] for y in words[:60]]
+    for a, b in pairs + [(x, x + "s") for x in words]:
         assert mod.compare_words(a, b) == game["compare_words"](a, b), (a, b)
 
 
@@ -200,12 +234,16 @@ def test_candidate_list_is_the_public_list_and_small(mod: Any) -> None:
     assert len(cands) == 1128 and abs(sum(c.weight for c in cands) - 1.0) < 1e-9
     assert [c.key for c in cands] == sorted(c.key for c in cands)
     assert next(c for c in cands if c.key == "turkey").categories == ("things", "place")
-    game = _game_functions()
-    if game is None:
-        pytest.skip("kaggle-environments 1.14.15 not in a verify runtime venv here (make verify builds it)")
+
+
+@pytest.mark.slow
+def test_candidate_list_is_the_games_keywords_py(game_folder: Path) -> None:
+    """keywords.json is rendered from the game's keywords.py, which is the pinned file."""
     from bench import keywords as make_keywords
 
-    raw = Path(game["keywords_py"]).read_bytes()
+    raw = (game_folder / "keywords.py").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == make_keywords.SOURCE_SHA256
+    path = TEMPLATE / "agent20q" / "keywords.json"
     assert make_keywords.render(make_keywords.parse_keywords(raw.decode()), make_keywords.SOURCE_SHA256) == (
         path.read_text(encoding="utf-8")
     ), "keywords.json is stale: run python -m bench.keywords"

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from factories.agents import TEMPLATE, import_agent_module
 
+from builder.verify.child.verify_protocol import AgentTurn, shape_problems
+
 CFG = {"actTimeout": 60}
 Answerer = Callable[[list[str], list[str]], str]
 
@@ -141,8 +143,12 @@ def test_report_channel(mod: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     play(mod, kw, rounds=2, protocol=False)  # the model's turns: no model here, fallbacks
     lines = [json.loads(x) for x in report.read_text().splitlines()]
     assert len(lines) == 6
-    keys = {"agent", "turn", "round", "latency_s", "decided_by", "fallback", "error", "load_error", "load_s"}
+    keys = {"agent", "turn", "round", "latency_s", "decided_by", "fallback", "error", "detail", "budget_s",
+            "load_error", "load_s"}
     assert all(set(x) == keys for x in lines)
+    # what verify reads (its protocol's AgentTurn) is what the template writes, key by key
+    assert all(shape_problems(x, AgentTurn) == [] for x in lines), [shape_problems(x, AgentTurn) for x in lines]
+    assert all(x["budget_s"] > 0 for x in lines)
     assert [(x["turn"], x["round"]) for x in lines] == [
         ("ask", 1), ("answer", 1), ("guess", 1), ("ask", 2), ("answer", 2), ("guess", 2)
     ]

@@ -211,4 +211,4 @@ def test_the_starter_notebooks_tar_of_a_folder_passes(tmp_path: Path) -> None:
     subprocess.run(["tar", "-czf", str(bare), "-C", str(folder), "."], check=True)
     scan = scan_archive(bare)
     assert scan.ok, scan.problems
-    assert any("no MANIFEST.json" in n for n in scan.notes)
+    assert any("no MANIFEST.json" in g for g in scan.gaps)

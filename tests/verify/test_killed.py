@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from factories.paths import ROOT
 
 from builder.archive import Member, write_archive
 from builder.profile import Profile
 from builder.util.hashing import sha256_file
 from builder.verify import verify
 
-ROOT = Path(__file__).resolve().parents[2]
 SIZE = 256 << 20  # large enough to kill the unpacking at a chosen point on any machine
 
 

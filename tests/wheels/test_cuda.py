@@ -16,12 +16,12 @@ from factories.native import deb
 from factories.projects import make_wheel
 
 from builder.errors import ConfigError, WheelError
+from builder.native.elf import read_elf
 from builder.profile import Profile
 from builder.util.deb import DebError, extract
 from builder.util.download import DownloadError, fetch
-from builder.wheels.cuda import CUDA_FLAGS, CudaRecipe, _origin_runpath, cuda_architectures
+from builder.wheels.cuda import CUDA_FLAGS, NVCC_FLAGS, CudaRecipe, _origin_runpath, cuda_architectures
 from builder.wheels.cuda.lock import LOCK, load_cuda_lock
-from builder.wheels.elf import read_elf
 
 
 def test_the_committed_lock_pins_every_file() -> None:
@@ -101,7 +101,7 @@ def test_architectures_come_from_the_profile(profile: Profile) -> None:
     assert recipe.key_material(profile) != recipe.key_material(ampere)  # another GPU: another build
     with pytest.raises(ConfigError, match="compute_capability"):
         cuda_architectures(dataclasses.replace(profile, gpu=None))
-    assert "-DGGML_CUDA=ON" in CUDA_FLAGS and "-DCMAKE_CUDA_FLAGS=-cudart shared" in CUDA_FLAGS
+    assert "-DGGML_CUDA=ON" in CUDA_FLAGS and NVCC_FLAGS == ("-cudart", "shared")
 
 
 @pytest.mark.network  # the pinned toolchain venv's patchelf (cached after the first run)
@@ -116,7 +116,7 @@ def test_a_build_folder_in_runpath_is_reset_to_origin(tmp_path: Path, toolchain_
     subprocess.run([patchelf, "--set-rpath", "$ORIGIN:/tmp/build/toolkit/lib64", str(raw)], check=True)
     wheel = make_wheel(tmp_path / "w", "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64",
                        files={"llama_cpp/lib/libx.so": raw.read_bytes()})
-    fixed = _origin_runpath(wheel, tmp_path / "work", Path(patchelf))
+    fixed = _origin_runpath(wheel, tmp_path / "work", Path(patchelf), 1667997441)
     with zipfile.ZipFile(fixed) as zf:
         info = read_elf("libx.so", zf.read("llama_cpp/lib/libx.so"))
         record = zf.read("llama_cpp_python-0.3.36.dist-info/RECORD").decode()
@@ -125,7 +125,7 @@ def test_a_build_folder_in_runpath_is_reset_to_origin(tmp_path: Path, toolchain_
     with pytest.raises(WheelError, match="patchelf could not reset"):
         _origin_runpath(make_wheel(tmp_path / "w2", "llama-cpp-python", "0.3.36", tag="py3-none-linux_x86_64",
                                    files={"llama_cpp/lib/libx.so": raw.read_bytes()}), tmp_path / "w3",
-                        tmp_path / "no-patchelf")
+                        tmp_path / "no-patchelf", 1667997441)
 
 
 def test_the_build_key_follows_the_pins_not_the_formatting(tmp_path: Path) -> None:
@@ -173,3 +173,50 @@ def test_relock_fills_in_the_files_of_the_pins(tmp_path: Path, monkeypatch: pyte
     again = load_cuda_lock(copy)
     assert next(d for d in again.debs if d.package == "gcc-10").sha256 == "f" * 64
     assert [w.sha256 for w in again.wheels] == [w.sha256 for w in lock.wheels]
+
+
+_TINY_CU = """#include <cassert>
+__global__ void add(float *a, const float *b, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    assert(n > 0);  // __FILE__ in device code
+    if (i < n) a[i] += b[i];
+}
+extern "C" const char *where() { return __FILE__; }
+extern "C" int run(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); return 0; }
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.network  # the pinned CUDA toolkit and host compiler (530 MB of downloads, cached)
+def test_a_cuda_library_is_the_same_bytes_in_any_build_folder(tmp_path: Path, toolchain_python: Path) -> None:
+    """The CUDA recipe's compile and link flags on a tiny .cu (a kernel with a device assert,
+    host code with __FILE__), compiled in two cache roots' build folders: the libraries are
+    byte-identical and hold neither folder; without the prefix maps the guard names the
+    library (nvcc's per-process temp name never reaches it: the link strips it)."""
+    from builder.layout import cache_dir
+    from builder.pip import Pip
+    from builder.wheels.cuda.hostcc import host_compiler
+    from builder.wheels.cuda.toolkit import cuda_toolkit
+    from builder.wheels.reproducible import LINK_FLAGS, check_no_leak, nvcc_prefix_maps
+
+    lock = load_cuda_lock()
+    host = host_compiler(lock, cache_dir(), print)
+    toolkit = cuda_toolkit(lock, Pip(toolchain_python), host, cache_dir(), print)
+    built = {}
+    for name in ("one", "two/deeper"):
+        cache = tmp_path / name / "cache"
+        work = cache / "built" / ".work"
+        (work / "src").mkdir(parents=True)
+        (work / "src" / "k.cu").write_text(_TINY_CU)
+        for maps, out in ((nvcc_prefix_maps(work, cache), "k.so"), ((), "bare.so")):
+            subprocess.run([str(toolkit.nvcc), "-ccbin", str(host.cxx), *NVCC_FLAGS, *maps, "-O3",
+                            "-Xcompiler=-fPIC", "--generate-code=arch=compute_75,code=[compute_75,sm_75]", "-c",
+                            str(work / "src" / "k.cu"), "-o", str(work / "k.o")], check=True, cwd=work)
+            subprocess.run([str(host.cxx), "-shared", *LINK_FLAGS, "-o", str(work / out), str(work / "k.o"),
+                            f"-L{toolkit.root / 'lib64'}", "-lcudart"], check=True, cwd=work)
+        wheel = make_wheel(tmp_path / name / "w", "w", "1.0",
+                           files={"w/k.so": (work / "k.so").read_bytes(), "w/bare.so": (work / "bare.so").read_bytes()})
+        assert check_no_leak(wheel, [str(work), str(cache / "tools")]) == ["w/bare.so"]
+        built[name] = (work / "k.so").read_bytes()
+        assert b"tmpxft_" not in built[name] and b"build/src/k.cu" in built[name]
+    assert built["one"] == built["two/deeper"]

@@ -16,12 +16,12 @@ from factories.projects import PROFILE, make_wheel, sha256
 
 from builder.errors import WheelProblems
 from builder.lock import LockEntry
+from builder.native.elf import read_elf
+from builder.native.fatbin import Kernel, compute_capability, runs_on
 from builder.profile import Profile, load_profile
 from builder.verify import verify
 from builder.wheels import check_wheel
 from builder.wheels.check import elf_problems
-from builder.wheels.elf import read_elf
-from builder.wheels.fatbin import Kernel, compute_capability, runs_on
 
 PROF = load_profile(PROFILE)
 #: in CUDA 12.3's runtime, not in 12.1.105's (the profile's export list)

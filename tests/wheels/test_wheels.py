@@ -152,7 +152,7 @@ _MISMATCH = (
 def test_a_failed_download_names_the_lockfile(tmp_path: Path, stderr: str, expected: str) -> None:
     import subprocess
 
-    from builder.lock.pip import Pip
+    from builder.pip import Pip
 
     def runner(argv: object, env: object, cwd: object) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(args=[], returncode=1, stdout="", stderr=stderr)

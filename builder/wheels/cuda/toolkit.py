@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import WheelError
-from ...lock.pip import Pip
+from ...pip import Pip
 from ...util.deb import extract
 from ...util.fs import build_folder_once
 from .hostcc import HostCompiler, fetch_debs
