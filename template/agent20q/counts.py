@@ -11,7 +11,7 @@ letters", "at least / at most / fewer than / exactly 5 letters", "between 5 and 
 * "is SUBJ [not] longer|shorter than N [letters]";
 * "is SUBJ [not] a 5-letter word", "... a two-word phrase", "... a single-word name";
 * "is the length|number of letters|letter count of SUBJ [not] greater than 5|at least 5|
-  5 or more|between 5 and 8|even|odd", "is SUBJ's length ...", "does the length of SUBJ
+  5 or more|between 5 and 8|even|odd" ("of SUBJ" may be left out), "is SUBJ's length ...", "does the length of SUBJ
   [not] exceed 5", "does SUBJ [not] have an even|odd number of letters".
 
 Counts: letters are the keyword's letters (and digits: both readings must agree); characters
@@ -60,6 +60,8 @@ _LENGTH_NOUN = (
     r"(?:length|total\s+length|number\s+of\s+(?:letters|characters|words)|(?:letter|character|word)\s+count"
     r"|count\s+of\s+(?:letters|characters|words))"
 )
+#: "of the keyword" (said, or left out: "Is the number of letters even?").
+_OF_SUBJ = r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
 _PARITY = r"(?:an?\s+)?(?:even|odd)(?:\s+number)?"
 _CMP_LEN = r"(?:" + CMP_BARE + r"(?:\s+" + _UNIT + r")?|" + _PARITY + r")"
 
@@ -153,11 +155,11 @@ TEMPLATES: tuple[Template, ...] = (
              r"(?:\s+(?P<unit>" + _UNIT + r"))?(?P<qual>" + _QUAL + r")?", _longer),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:an?\s+)?(?P<n>" + N + r"|single|multi|multiple)"
              r"\s*-?\s*(?P<unit>letter|character|word)s?(?:\s*-?\s*long)?(?:\s+" + _NOUNS + r")?", _n_unit_word),
-    template("length", r"is\s+(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")\s+(?:of|in)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
+    template("length", r"is\s+(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"\s+(?P<neg>not\s+)?"
              r"(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"is\s+" + POSS + r"\s+(?P<unit>" + _LENGTH_NOUN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _CMP_LEN
              + r")(?P<qual>" + _QUAL + r")?", _counted),
-    template("length", r"(?:does|do)\s+(?:(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")\s+(?:of|in)\s+" + SUBJ + r"|"
+    template("length", r"(?:does|do)\s+(?:(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"|"
              + POSS + r"\s+(?P<unit2>" + _LENGTH_NOUN + r"))\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")"
              r"(?:\s+" + _UNIT + r")?(?P<qual>" + _QUAL + r")?", _exceeds),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"

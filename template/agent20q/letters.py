@@ -7,16 +7,19 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   where SPEC is one letter ("the letter 'a'", "an E", "B"), a set ("one of the letters A, B
   or C", "a, e or i", "['a', 'b']"), a class ("a vowel", "a consonant", "a digit", "a letter
   between A and M" (inclusive), "... from A to M", "... in the range A-M", "... in the first
-  half of the alphabet", "... that comes before N in the alphabet", "... other than A"), a
+  half of the alphabet", "... that comes before N in the alphabet", "... other than A", "one
+  of the letters B through L", "b..l"; at one position a bare list "A, J" too), a
   quoted string (a prefix or suffix: "'air'") or "the word 'mount'";
 * the letter at a position: "is the first|second|...|last letter [of SUBJ] [not] SPEC",
-  "is SUBJ's first letter [not] SPEC", "does the first letter [of SUBJ] [not] come before|
+  "is SUBJ's first letter [not] SPEC", "is 'a' the letter SUBJ starts|ends with",
+  "does the first letter [of SUBJ] [not] come before|
   after|between ... / fall in the first half of the alphabet / precede 'n'", "is 'a' [not]
   the first letter of SUBJ", "does SUBJ [not] have 'a' as its first letter";
 * contains: "does SUBJ [not] contain|include|have|use SPEC [in it|anywhere]", "does SUBJ
   lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
-  found)? in SUBJ", "does the letter 'x' [not] appear in SUBJ", "is SUBJ [not] spelled
-  with SPEC"; SPEC: a letter (with "more than once", "twice", "at least 3 times" ...), "two
+  found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
+  "can 'x' be found in SUBJ", "can you find 'x' in SUBJ", "is SUBJ [not] spelled with SPEC",
+  "is SUBJ free of SPEC"; SPEC: a letter (with "more than once", "twice", "at least 3 times" ...), "two
   e's", any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
   e", "the letters a and e", "all of the letters a, b, c"), none ("no e", "none of the
   letters ...", "neither a nor e"), "a vowel", "a space", "a hyphen", "a digit", "a double
@@ -70,11 +73,14 @@ _HALF = (
     r"(?:in|from|within)\s+the\s+(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet"
     r"(?:\s*\(\s*" + _L + r"\s*(?:-|to|through)\s*" + _L + r"\s*\))?"
 )
+#: "a-m", "a to m", "a through m", "a..m".
+_TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
 _BETWEEN = (
     r"(?:(?:between|from)\s+" + _L + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
-    r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + r"\s*(?:-|to|through|thru)\s*" + _L
-    + _INCL + r"?|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
-    r"|" + Q1 + r"\s*(?:-|\s+through\s+|\s+thru\s+|\s+to\s+)\s*" + Q1 + _INCL + r"?)"
+    r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
+    r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|" + Q1 + _TO + Q1 + _INCL + r"?)"
 )
 _ORDER_WORDS = {
     "before": "lt", "earlier than": "lt", "prior to": "lt", "preceding": "lt", "lower than": "lt",
@@ -166,6 +172,7 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
     (_SOME + _OTHER, _other_test),
     (LETTER1 + r"|(?:equal\s+to|the\s+same\s+as)\s+" + LETTER1 + r"|" + ANY_LIST, _set_test),
+    (LIST_BARE, _set_test),  # "A, J" at one position: one of them (a position holds one letter)
 )
 CHAR_SPEC = "(?:" + "|".join(p for p, _ in _CHAR_SPECS) + ")"
 _CHAR_SPEC_RES = tuple((re.compile(p), make) for p, make in _CHAR_SPECS)
@@ -441,6 +448,7 @@ _TAIL = (
     r"(?:\s+(?:in\s+it|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
     r"|in\s+the\s+word|when\s+spelled(?:\s+out)?))?"
 )
+_FOUND = r"(?:present|found|contained|included|used|located|seen|spotted)"
 _HAS = r"(?:contain|contains|include|includes|have|has|use|uses|feature|possess)"
 _LACKS = r"(?:lack|lacks|exclude|excludes|miss|misses|omit|omits|avoid|avoids)"
 _LETTER_OR_LIST = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r"|" + ANY_LIST + r")"
@@ -453,6 +461,9 @@ TEMPLATES: tuple[Template, ...] = (
              _position_verb),
     template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?P<pos>" + POSN + r")",
              _letter_is_position),
+    template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?the\s+(?:letter|character)\s+(?:that\s+|"
+             r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
+             _edge),
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>" + LETTER1 + r")\s+as\s+"
              r"(?P<pos>(?:its|the)\s+" + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _HAS + r"|(?P<neg2>" + _LACKS + r"))\s+"
@@ -463,8 +474,16 @@ TEMPLATES: tuple[Template, ...] = (
              + _N_LETTER + r"|"
              + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r")(?:'?s)?\s+"
              r"(?P<mult>" + _MULT + r"\s+)?" + _IN, _contains),
-    template("contains", r"is\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?(?:(?:present|found|contained|"
-             r"included|used|located)\s+)?" + _IN, _contains),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
+             + _IN, _contains),
+    template("contains", r"are\s+(?P<spec>" + ALL_LIST + r")\s+(?:both\s+|all\s+)?(?P<neg>not\s+)?(?:" + _FOUND
+             + r"\s+)?" + _IN, _contains),
+    template("contains", r"(?:can|could)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
+             + r")\s+" + _IN, _contains),
+    template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)\s+"
+             r"(?P<spec>" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without)\s+(?P<spec>"
+             + CONTAIN_SPEC + r")", _contains),
     template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
              r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN
              + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains),

@@ -1,7 +1,8 @@
 """Questions that name the keyword: "is it X", "is it one of ...", the category.
 
 * ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Could it be X?",
-  "Are you thinking of X?" (X is all the rest of the question); "not" negates: yes when X
+  "Are you thinking of X?", "Are we talking about X?" (X is all the rest of the question;
+  a list of names joined by "or", "Paris, London or Cairo", is one of them); "not" negates: yes when X
   matches the keyword or one of its alts the game's way (``keyword_guessed``); no when X is
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
@@ -12,11 +13,13 @@
   item is a description, "a fruit", not a listed keyword);
 * ``category``: "Is it a place / thing / location / person?", "Is the category place?",
   "Is the keyword in the 'things' category?", "Does it belong to the place category?", "Is
-  it classified as a thing?": the game's category.
+  it classified as a thing?", "Is it a thing rather than a place?", "Is it a place (not a
+  thing)?": the game's category.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Container
 
@@ -27,7 +30,7 @@ from .words import game_normalize, keyword_guessed
 Rule_ = tuple[str, Test]
 
 _NOUN = r"(?:key\s?-?word|word|answer|thing|object|item|place|location|term|name|solution)"
-_NAMED = r"(?:the\s+|your\s+)(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
+_NAMED = r"(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
 _SUBJ = r"(?:it|this|that|" + _NAMED + r")"
 
 _CATEGORY_WORDS = {
@@ -62,6 +65,10 @@ _CATEGORY_SHAPES = (
                r"(?:the\s+)?(?:(?P<cat>" + _CAT + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:classified|categori[sz]ed|considered|listed|counted)\s+"
                r"(?:as|under)\s+(?P<cat>" + _CAT + r")"),
+    # "a thing rather than a place", "a place (not a thing)", "a place, not a thing"
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?P<cat>" + _CAT + r")\s*(?:\(\s*(?:and\s+)?not\s+(?P<other>"
+               + _CAT + r")\s*\)|,?\s*(?:and\s+)?not\s+(?P<other2>" + _CAT + r")|\s+(?:rather\s+than|instead\s+of|"
+               r"as\s+opposed\s+to)\s+(?P<other3>" + _CAT + r"))"),
 )
 
 
@@ -70,8 +77,10 @@ def category(q: str) -> Rule_ | None:
         m = shape.fullmatch(q)
         if m:
             name = category_of(m.group("cat") or m.groupdict().get("cat2") or "")
-            if name is None:
-                return None
+            others = [m.groupdict().get(k) for k in ("other", "other2", "other3")]
+            other = next((category_of(o) for o in others if o), None)
+            if name is None or (other is not None and other == name):
+                return None  # "a place rather than a location": no contrast, no question
             test = _category_test(name)
             return "category", negate(test) if m.group("neg") else test
     return None
@@ -162,7 +171,8 @@ _IDENTITY = (
     re.compile(r"(?:is|could|would|might)\s+(?P<subj>" + _NAMED + r")\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:you(?:'re| are) thinking of\s+)?(?:exactly\s+|actually\s+|possibly\s+|called\s+|named\s+|"
                r"equal to\s+)?[:=]?\s*(?P<x>.+)"),
-    re.compile(r"(?:are you thinking of|is your (?:secret\s+)?(?:keyword|word|answer))\s+(?P<x>.+)"),
+    re.compile(r"(?:are\s+you\s+thinking\s+(?:of|about)|is\s+your\s+(?:secret\s+)?(?:keyword|word|answer)|are\s+we\s+"
+               r"(?:talking\s+about|thinking\s+(?:of|about)|looking\s+for|dealing\s+with|after))\s+(?P<x>.+)"),
     re.compile(r"is\s+(?P<x>.+?)\s+(?P<neg>not\s+)?(?:the\s+)?(?:secret\s+)?(?:keyword|answer|secret word|"
                r"word you are thinking of)"),
 )
@@ -176,14 +186,49 @@ def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     else:
         return None
     x = m.group("x").strip()
-    original = raw[m.start("x") : m.end("x")] if len(raw) == len(q) else x
-    proper = bool(re.match(r"[\"']?[A-Z]", original.strip()))  # "Is it Japan?", not "Is it a Vegetable?"
+    original = raw[m.start("x") : m.end("x")].strip() if len(raw) == len(q) else x
     named = bool(m.groupdict().get("subj")) and NAMED_SUBJECT.fullmatch(m.group("subj") or "") is not None
-    test = _identity_test(x, proper, named, known)
+    test = _names_test(x, original, named, known) or _identity_test(x, _proper(original), named, known)
     if test is None:
         return None
     kind = "category" if category_of(x) is not None and not _whole_quote(x) else "identity"
     return kind, negate(test) if m.groupdict().get("neg") else test
+
+
+def _proper(original: str) -> bool:
+    """A capitalised name: "Is it Japan?", not "Is it a Vegetable?"."""
+    return re.match(r"[\"']?[A-Z]", original.strip()) is not None
+
+
+_NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.IGNORECASE)
+
+
+def _names_test(x: str, original: str, named: bool, known: Container[str]) -> Test | None:
+    """"Is it Paris, London, Tokyo or Cairo?": yes when one of the names is the keyword, no
+    when each is another keyword named specifically; None (not such a list) when an item is
+    no name (a category, a lower-case word not in the list: "hot or cold", "in Japan or
+    China"), when no "or" says it is a list, or when two neighbours make one listed name
+    ("Lyon, France")."""
+    items, originals = _NAME_SEP.split(x), _NAME_SEP.split(original)
+    if not 2 <= len(items) <= 20 or len(originals) != len(items) or not re.search(r"\bor\b", x):
+        return None  # "Is it Paris, France?": one place, not a list
+    if any(game_normalize(f"{a} {b}") in known for a, b in itertools.pairwise(items)):
+        return None  # "Is it Lyon, France or Spain?": "Lyon, France" may be one name
+    tests: list[Test] = []
+    for item, orig in zip(items, originals, strict=True):
+        bare = re.sub(r"^(?:a|an|the)\s+", "", item.strip("\"'").strip()).strip("\"'").strip()
+        if not bare or category_of(bare) is not None or not (_proper(orig) or game_normalize(bare) in known):
+            return None
+        item_test = _identity_test(item, _proper(orig), named, known)
+        if item_test is None:
+            return None
+        tests.append(item_test)
+
+    def test(s: Subject) -> bool | None:
+        found = [t(s) for t in tests]
+        return True if True in found else (False if all(f is False for f in found) else None)
+
+    return test
 
 
 def _whole_quote(x: str) -> bool:

@@ -20,8 +20,16 @@ sound?", "Doesn't it ...?") goes to the model.  The shapes, by room:
   halves of the alphabet, multiplicities, strings;
 * :mod:`.counts` (``count``): letters, characters and words: "5 letters or more", "between
   5 and 8 letters", "at most 8", "a single word", "an even number of letters";
-* :mod:`.naming` (``category``, ``in_list``, ``identity``): "Is it a place?", "Is the
-  keyword one of: ...?", "Is it X?".
+* :mod:`.naming` (``category``, ``in_list``, ``identity``): "Is it a place?", "Is it a
+  thing rather than a place?", "Is the keyword one of: ...?", "Is it X?", "Is it Paris,
+  London or Cairo?", "Are we talking about X?".
+
+The talk around a question is read by :mod:`.discourse` first: lead-ins ("Ok, next: ",
+"Thanks! "), tags (", then", "by any chance", "we're looking for", ", right?" after a
+statement), capitals and "??"; and a question without its auxiliary ("Starts with B?",
+"First letter B?", "Fewer than 6 letters?", "The keyword starts with B, right?") is read as
+the full question it stands for.  Anything else before or after ("In French: ...",
+"... backwards") leaves the question unread.
 
 "not" in the verb ("Does the keyword not start with A?", "Is the first letter not a
 vowel?", "Is it not a place?"), "lack", "no", "none of", "other than", "is it true that ..."
@@ -37,7 +45,7 @@ import re
 from collections.abc import Container, Sequence
 from typing import NamedTuple
 
-from . import counts, letters, naming, order
+from . import counts, discourse, letters, naming, order
 from .phrases import SUBJ, Subject, Template, Test, match_templates, negate, normalise
 from .words import game_normalize
 
@@ -61,7 +69,7 @@ _SPELLING: tuple[Template, ...] = order.TEMPLATES + letters.TEMPLATES + counts.T
 #: Lead-ins that change nothing: "Considering every letter in the keyword, does ...".
 _LEAD = re.compile(
     r"(?:(?:considering|looking\s+at|counting|checking)\s+(?:every|each|all(?:\s+of)?(?:\s+the)?|the)\s+"
-    r"(?:letters?|characters?)\s+(?:in|of)\s+" + SUBJ + r"\s*,\s*|(?:yes\s+or\s+no|question)\s*[:,]\s*)"
+    r"(?:letters?|characters?)\s+(?:in|of)\s+" + SUBJ + r"\s*,\s*)"
 )
 _TRAIL = re.compile(
     r"\s*(?:[,:;]\s*(?:yes\s+or\s+no|true\s+or\s+false)|\(\s*(?:case[- ]insensitive|ignoring\s+case|ignore\s+case|"
@@ -94,9 +102,13 @@ def _question_of(statement: str) -> str | None:
     return f"does {subj} {base} {rest}"
 
 
+def _spelling(q: str) -> tuple[str, Test] | None:
+    return match_templates(_SPELLING, q) if len(q) <= MAX_SPELLING_CHARS else None
+
+
 def _core(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
     if len(q) <= MAX_SPELLING_CHARS:
-        found = match_templates(_SPELLING, q)
+        found = _spelling(q)
         if found is not None:
             return found
         if _LETTER_CONTEXT.search(q):
@@ -122,26 +134,62 @@ def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:
     return (found[0], negate(found[1])) if flips % 2 else found
 
 
+def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
+    """A question without its auxiliary: a statement ("the keyword starts with b", "it's a
+    place"), a predicate ("starts with b"), a position, a letter or a size ("first letter b",
+    "any z in it", "fewer than 6 letters", :data:`.discourse.ELLIPSIS_PREFIXES`)."""
+    for said in discourse.statements(q):
+        asked = _question_of(said)
+        found = _core(asked, asked, known) if asked is not None else None
+        if found is not None:
+            return found
+    for prefix in discourse.ELLIPSIS_PREFIXES:
+        found = _spelling(prefix + q) or naming.category(prefix + q)
+        if found is not None:
+            return found
+    return None
+
+
+def _unwrap(question: str) -> tuple[str, str] | None:
+    """(raw, lowered) of ``question`` without the talk around it (lead-ins, tags, a lead-in
+    or trailing clause that changes nothing); None when what is left is no question."""
+    raw, q = normalise(question)
+    if raw == raw.upper():
+        raw = q  # all in capitals: the case tells nothing (no name is "proper" by it)
+    for _ in range(3):
+        cut = discourse.strip_lead(q) or (m.end() if (m := _LEAD.match(q)) else 0)
+        if not cut:
+            break
+        q, raw = q[cut:], raw[cut:]
+    trail = _TRAIL.search(q)
+    if trail:
+        q, raw = q[: trail.start()], raw[: trail.start()]
+    tagged = discourse.strip_tags(q)
+    if tagged is None or not tagged.text:
+        return None
+    q, raw = tagged.text, raw[: len(raw) - tagged.cut]
+    return (raw, q) if q else None
+
+
 def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     """The rule of ``question``, or None (a question for the model).
 
     ``known`` holds the normalised names (:func:`game_normalize`) of the list's keywords
     and alts: "Is it X?" about another listed keyword is answered "no" by code.
     """
-    raw, q = normalise(question)
-    if not q:
-        return None
-    if re.search(r"\bagent\s+alpha\b", q) or q in ("are we playing 20 questions", "are we playing twenty questions"):
+    _, whole = normalise(question)
+    if re.search(r"\bagent\s+alpha\b", whole) or whole in ("are we playing 20 questions",
+                                                           "are we playing twenty questions"):
         return Rule("handshake", lambda s: True)
-    lead = _LEAD.match(q)
-    if lead:
-        q, raw = q[lead.end() :], raw[lead.end() :]
-    trail = _TRAIL.search(q)
-    if trail:
-        q, raw = q[: trail.start()], raw[: trail.start()]
+    unwrapped = _unwrap(question)
+    if unwrapped is None:
+        return None
+    raw, q = unwrapped
     if re.match(r"(?:doesn't|isn't|don't|aren't|can't|won't|wouldn't|hasn't)\b", q):
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
     found = _statement(q, known) or _core(q, raw, known)
+    if found is None and not discourse.is_question(q):
+        found = _elliptic(q, raw, known)
     return Rule(*found) if found is not None else None
 
 

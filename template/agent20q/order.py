@@ -6,7 +6,7 @@ sorted alphabetically" ... and must be said somewhere, or as a lead-in: "In alph
 order, does ..."; W is a quoted word, or up to five bare words):
 
 * "does|would SUBJ [not] come|go|appear|fall|sort|be listed [ORDER] before|after|earlier
-  than|later than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
+  than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
 * "is SUBJ [not] [ORDER] before|after|earlier than|later than W [ORDER]";
 * "is|does SUBJ [not] [come|fall|lie] [ORDER] between W and W [ORDER]" (strictly between);
 * "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]"
@@ -46,6 +46,11 @@ def _alt(words: dict[str, str]) -> str:
     return "(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True)) + ")"
 
 
+def _rel(words: dict[str, str]) -> str:
+    """A relation of ``words``, or "earlier|later ORDER than" ("earlier in the alphabet than")."""
+    return r"(?P<rel>" + _alt(words) + r"|(?:earlier|later)\s+(?P<ctx3>" + ORDER + r")\s+than)"
+
+
 def _word(span: str) -> str:
     span = span.strip()
     if len(span) >= 2 and span[0] == span[-1] and span[0] in "'\"":
@@ -54,7 +59,7 @@ def _word(span: str) -> str:
 
 
 def _said(m: re.Match[str]) -> bool:
-    return any(m.groupdict().get(k) for k in ("lead", "ctx", "ctx2", "sort"))
+    return any(m.groupdict().get(k) for k in ("lead", "ctx", "ctx2", "ctx3", "sort"))
 
 
 def _relation(m: re.Match[str]) -> Test | None:
@@ -62,6 +67,8 @@ def _relation(m: re.Match[str]) -> Test | None:
         return None  # "does it come before the moon?": no word of order, not ours
     word = _word(m.group("w"))
     rel = " ".join(m.group("rel").split())
+    if m.groupdict().get("ctx3"):
+        rel = rel.split()[0] + " than"  # "earlier in the alphabet than": "earlier than"
     op = {"precede": "lt", "follow": "gt"}.get(rel) or _IS_BEFORE[rel]
     if m.groupdict().get("inverted"):
         op = "gt" if op == "lt" else "lt"
@@ -86,17 +93,17 @@ _CTX2 = r"(?:\s+(?P<ctx2>" + ORDER + r"))?"
 
 TEMPLATES: tuple[Template, ...] = (
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _VERB + _CTX
-             + r"(?P<rel>" + _alt(_BEFORE) + r")\s+(?P<w>" + _W + r")" + _CTX2, _relation),
+             + _rel(_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2, _relation),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
              + r"(?P<rel>precede|follow)\s+(?P<w>" + _W + r")" + _CTX2, _relation),
     template("alphabetical", _LEAD + r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
-             + r"(?:(?:listed|sorted|placed)\s+)?(?P<rel>" + _alt(_IS_BEFORE) + r")\s+(?P<w>" + _W + r")" + _CTX2,
+             + r"(?:(?:listed|sorted|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2,
              _relation),
     template("alphabetical", _LEAD + r"(?:is|does|do|would)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
              r"(?:(?:come|fall|lie|sit|be)\s+)?" + _CTX + r"between\s+(?P<lo>" + _W + r")\s+and\s+(?P<hi>" + _W + r")"
              + _CTX2, _between),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
-             + _VERB + _CTX + r"(?P<rel>" + _alt(_BEFORE) + r")\s+" + SUBJ + _CTX2, _relation),
+             + _VERB + _CTX + _rel(_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
              + _CTX + r"(?P<rel>precede|follow)\s+" + SUBJ + _CTX2, _relation),
 )

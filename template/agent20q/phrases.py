@@ -7,11 +7,11 @@ the spans a template captures are read back by the extractors here, which only s
 the template's grammar has already accepted.
 
 Building blocks: ``SUBJ`` (the keyword: "the keyword", "it", "its name", "the secret word",
-"the name of the keyword", "the keyword (in lowercase)" ...), ``POSS`` ("the keyword's",
-"its"), ``Q1`` (one letter or digit, bare or quoted), ``LETTER1`` ("the letter 'a'", "an
-e", "B"), letter lists (``LIST_OR`` / ``LIST_AND`` / ``LIST_BARE`` / ``LIST_BRACKET``),
-numbers (``N``: digits or "one" ... "twenty") and comparisons of a count (``cmp_count``:
-"more than 5", "5 or more", "at most 5", "between 5 and 8", "exactly 5" ...).
+"the name of the keyword", "the spelling of its name", "the keyword (in lowercase)" ...),
+``POSS`` ("the keyword's", "its"), ``Q1`` (one letter or digit, bare or quoted),
+``LETTER1`` ("the letter 'a'", "an e", "B"), letter lists (``LIST_OR`` / ``LIST_AND`` /
+``LIST_BARE`` / ``LIST_BRACKET``), numbers (``N``: digits or "one" ... "twenty") and
+comparisons of a count (``cmp_count``: "more than 5", "5 or more", "at most 5", "between 5 and 8", "exactly 5" ...).
 
 Readings: where an everyday phrase admits two readings of the keyword (a letter count with
 or without its digits, "characters" with or without the spaces, words split at hyphens or
@@ -126,9 +126,10 @@ _CASE = (
     r"|\s*\(\s*case[- ]insensitive\s*\)|\s*,\s*(?:in\s+)?lower\s*-?\s*case\s*,)"
 )
 #: The keyword as the subject of a question about its spelling.
+_NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling))"
 SUBJ = (
-    r"(?:(?:the\s+)?(?:name|spelling)\s+of\s+" + _CORE + r"|" + _CORE + r"'s\s+(?:name|spelling)"
-    r"|its\s+(?:name|spelling)|" + _CORE + r")" + _CASE + r"?"
+    r"(?:(?:the\s+)?(?:name|spelling)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|" + _NAMED_CORE + r"|" + _CORE
+    + r")" + _CASE + r"?"
 )
 #: The keyword as a possessive: "the keyword's", "its".
 POSS = r"(?:" + _CORE + r"'s|its)"

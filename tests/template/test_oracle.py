@@ -124,7 +124,33 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Is it a thing?", "Bank", "things", "yes"),
         ("Is it a person?", "france", "place", "no"),
         ("Is the category place?", "nile", "place", "yes"),
+        ("Is it Paris, London, Tokyo Japan, or Cairo?", "tokyo japan", "place", "yes"),  # a list without "one of"
+        ("Is it Nigeria, Peru, Chad or Mali?", "france", "place", "no"),
+        ("Is it Agave by any chance?", "Agave", "things", "yes"),
+        ("Is it Binoculars we're looking for?", "Agave", "things", "no"),
+        ("Is it a toothbrush, then?", "Toothbrush", "things", "yes"),
+        ("Are we talking about a place?", "Agave", "things", "no"),
+        ("Are we talking about Japan?", "japan", "place", "yes"),
+        ("Is it a thing rather than a place?", "Agave", "things", "yes"),
+        ("Is it a place (not a thing)?", "Agave", "things", "no"),
+        ("Is it a place, not a thing?", "nile", "place", "yes"),
+        ("Is this keyword in the place category?", "nile", "place", "yes"),
+        ("Thanks! Is the keyword 'Agave'??", "Agave", "things", "yes"),
+        ("Great, next: is it in the things category?", "Agave", "things", "yes"),
+        ("It starts with A, doesn't it?", "Agave", "things", "yes"),  # a tag after a statement
+        ("It's not a place, right?", "Agave", "things", "yes"),
+        ("Has 5 letters?", "Agave", "things", "yes"),
         # left to the model
+        ("Is it Paris, France?", "france", "place", None),  # one place, not a list
+        ("Is it Lyon, France or Spain?", "france", "place", None),  # "Lyon, France" may be one name
+        ("Is it in Japan or China?", "china", "place", None),  # no list of names
+        ("IS IT A VEGETABLE?", "Potato", "things", None),  # capitals say nothing of a name
+        ("It doesn't start with A, does it?", "Agave", "things", None),  # a tag on a negation
+        ("Does it start with A, doesn't it?", "Agave", "things", None),
+        ("Is it hot or cold?", "Agave", "things", None),
+        ("Is it a place or a thing?", "Agave", "things", None),
+        ("Is it a fruit, a vegetable or a tool?", "Agave", "things", None),
+        ("Is it big, heavy, or expensive?", "Agave", "things", None),
         ("Is it a vegetable?", "Potato", "things", None),  # "Vegetable" is in the list, but not named
         ("Is it France?", "lyon france", "place", None),  # a part of the keyword
         ("Is it a bike?", "Mountain bike", "things", None),

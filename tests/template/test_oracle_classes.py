@@ -346,10 +346,86 @@ def alphabetical(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Is the keyword alphabetically between 'c' and 'p'?", lambda k: "c" < k.lower() < "p"
 
 
+#: Discourse markers a player puts before a question (a closed class: interjections,
+#: thanks, "next", "please tell me"), with the punctuation that ends them.
+LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank you! ", "Hmm... ", "So, ", "Well, ",
+            "Now, ", "Next question: ", "Quick question - ", "One more: ", "Let me ask: ", "Please tell me: ",
+            "I'd like to know: ", "My next question: ", "Good! ", "Cool. Next: ", "Got it. So, ")
+
+
+def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
+    for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
+                word_count, alphabetical):
+        for q, truth in itertools.islice(gen(rng), 0, None, 7):
+            lead = rng.choice(LEAD_INS)
+            body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
+            yield lead + body, truth
+            yield (lead + q).upper() if "(" not in q and "'" not in q else lead + q, truth
+            yield q.rstrip("?") + rng.choice(("??", "", "?!", " ?")), truth
+
+
+def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Questions without their subject and verb: "Starts with B?", "First letter B?", "Fewer
+    than 6 letters?", "One word?", "Any Z in it?", and statements with a tag: "..., right?"."""
+    for c in "abemrst":
+        x = _quote(c, rng.randrange(7))
+        yield f"Starts with {x}?", letter_is(0, c)
+        yield f"Begins with {x}", letter_is(0, c)
+        yield f"Ends with {x}?", letter_is(-1, c)
+        yield f"Ends in {x}??", letter_is(-1, c)
+        yield f"First letter {x}?", letter_is(0, c)
+        yield f"Last letter {x}?", letter_is(-1, c)
+        yield f"Contains {x}?", has(c)
+        yield f"Any {c.upper()} in the keyword?", has(c)
+        yield f"Any {x} in it?", has(c)
+        yield f"The keyword starts with {x}, right?", letter_is(0, c)
+        yield f"The first letter is {x}, correct?", letter_is(0, c)
+        yield f"It contains {x}, right?", has(c)
+        yield f"Is {x} the letter the keyword starts with?", letter_is(0, c)
+        yield f"Is {x} the letter it ends with?", letter_is(-1, c)
+        yield f"Can {x} be found in the keyword?", has(c)
+        yield f"Can you find {x} in the keyword?", has(c)
+    for n in (4, 6, 9):
+        yield f"Fewer than {n} letters?", _counted("letters", lambda v, n: v < n, n)
+        yield f"More than {_WORDS[n]} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"At least {n} letters?", _counted("letters", lambda v, n: v >= n, n)
+    yield "One word?", _counted("words", lambda v, n: v == n, 1)
+    yield "Single word?", _counted("words", lambda v, n: v == n, 1)
+    yield "Two words?", _counted("words", lambda v, n: v == n, 2)
+    yield "Is the number of letters even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+
+
+def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Sets and ranges written other ways: bare lists at a position, "X through Y", "X..Y",
+    plural subjects ("are both ..."), "free of"."""
+    for lo, hi in (("b", "l"), ("e", "u"), ("n", "z")):
+        yield f"Is the first letter in {lo}..{hi}?", letter_between(0, lo, hi)
+        yield f"Is the first letter in \u201c{lo.upper()}\u201d..\u201c{hi.upper()}\u201d?", letter_between(0, lo, hi)
+        yield f"Does the keyword start with one of the letters {lo.upper()} through {hi.upper()}?", \
+            letter_between(0, lo, hi)
+        yield f"Does the keyword start with one of the letters '{lo}' through '{hi}', inclusive?", \
+            letter_between(0, lo, hi)
+    for chosen in (["a", "j"], ["l", "n", "c", "r"], ["e", "x", "t", "b", "g"]):
+        yield "Does the keyword start with " + ", ".join(c.upper() for c in chosen) + "?", letter_in(0, chosen)
+        yield "Is the last letter " + ", ".join(f"'{c}'" for c in chosen) + "?", letter_in(-1, chosen)
+        yield "Does the keyword end in any of the letters " + "/".join(f"'{c}'" for c in chosen) + "?", \
+            letter_in(-1, chosen)
+        yield "Are any of the letters " + "/".join(c.upper() for c in chosen) + " in the keyword?", has_any(chosen)
+    yield "Are both T and U in the keyword?", has_all(["t", "u"])
+    yield "Are the letters A and E both in the keyword?", has_all(["a", "e"])
+    yield "Is the keyword free of the letter 'k'?", _neg(has("k"))
+    yield "Does the spelling of its name include an 's'?", has("s")
+    yield "Does the spelling of the keyword's name contain a T?", has("t")
+    yield "Does the keyword come earlier in the alphabet than 'kiwi'?", word_before("kiwi")
+    yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
+
+
 CLASSES = {
     "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
     "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
-    "word_count": word_count, "alphabetical": alphabetical,
+    "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
+    "more_letters": more_letters,
 }
 
 
@@ -434,6 +510,13 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "How many letters does the keyword have?",
         "Does the keyword start with the letter A in Spanish?",
         "Does the keyword start with a letter between A and M or between S and Z?",
+        "In French: does the keyword start with A?",  # a lead-in that is not a discourse marker
+        "Ignoring the first word, does the keyword start with A?",
+        "Backwards, does the keyword start with A?",
+        "Spelled backwards: starts with A?",
+        "Does the keyword contain A, B, C?",  # any or all of them? not said
+        "Starts with A and ends with E?",
+        "The keyword starts with A, or does it?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
