@@ -36,7 +36,10 @@ _MARKERS = (
     "one more question", "another question", "quick question", "question", "my next question", "my question",
     "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
     "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
-    "moving on", "let's see", "let's try", "let me think",
+    "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
+    "my guess", "my next guess", "a guess", "guess", "let me guess", "let me narrow it down", "let me narrow this down",
+    "let's narrow it down", "narrowing it down", "to narrow it down", "let me check", "let me confirm",
+    "just checking", "just to check", "to confirm", "checking",
 )
 _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|might|may)"
 #: One marker: its words (a question number allowed: "Question 5:"), then punctuation, or

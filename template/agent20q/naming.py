@@ -200,6 +200,13 @@ def _proper(original: str) -> bool:
     return re.match(r"[\"']?[A-Z]", original.strip()) is not None
 
 
+def _listed(name: str, known: Container[str]) -> bool:
+    """``name`` is a listed keyword or alt, or its plural the game's way ("tennis balls")."""
+    n = game_normalize(name)
+    plurals = (n[:-1] if n.endswith("s") else "", n[:-2] if n.endswith("es") else "")
+    return n in known or (len(n) >= 4 and any(p in known for p in plurals if p))
+
+
 _NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.IGNORECASE)
 
 
@@ -217,7 +224,7 @@ def _names_test(x: str, original: str, named: bool, known: Container[str]) -> Te
     tests: list[Test] = []
     for item, orig in zip(items, originals, strict=True):
         bare = re.sub(r"^(?:a|an|the)\s+", "", item.strip("\"'").strip()).strip("\"'").strip()
-        if not bare or category_of(bare) is not None or not (_proper(orig) or game_normalize(bare) in known):
+        if not bare or category_of(bare) is not None or not (_proper(orig) or _listed(bare, known)):
             return None
         item_test = _identity_test(item, _proper(orig), named, known)
         if item_test is None:

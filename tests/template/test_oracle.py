@@ -137,6 +137,12 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Is this keyword in the place category?", "nile", "place", "yes"),
         ("Thanks! Is the keyword 'Agave'??", "Agave", "things", "yes"),
         ("Great, next: is it in the things category?", "Agave", "things", "yes"),
+        # announcers the held-out set showed missing from the lead-in class (and a listed name
+        # in the game's plural); the held-out rows themselves are not copied here
+        ("Let me narrow this down. Does it end with E?", "Agave", "things", "yes"),
+        ("QUICK ONE - FIRST LETTER B?", "Agave", "things", "no"),
+        ("My guess: is it Binoculars?", "Agave", "things", "no"),
+        ("Is it binoculars or agaves?", "Agave", "things", "yes"),
         ("It starts with A, doesn't it?", "Agave", "things", "yes"),  # a tag after a statement
         ("It's not a place, right?", "Agave", "things", "yes"),
         ("Has 5 letters?", "Agave", "things", "yes"),
