@@ -437,7 +437,8 @@ class Agent:
         if state != ON or not alive:
             return ""
         if turn == "ask":
-            return tracker.question(alive, questions, answers, int(s.get("protocol_check_after", 2) or 0))
+            return tracker.question(alive, questions, answers, int(s.get("protocol_check_after", 2) or 0),
+                                    confirm=bool(s.get("protocol_confirm", True)))
         return tracker.best(alive, guesses)
 
     def _model_move(

@@ -19,8 +19,11 @@ SETTINGS_FILE = "agent_settings.json"
 #:   ``protocol_handshake`` first and, when its teammate answers yes, bisects the candidate
 #:   list; the answerer answers the handshake yes (false: the guesser never asks it and the
 #:   answerer answers it no);
-#: * ``protocol_check_after``: after this many "yes" in a row the guesser asks a question
-#:   whose true answer is "no" (a teammate that says yes to everything is caught; 0: never);
+#: * ``protocol_confirm``: the guesser confirms a "yes" to the handshake with a question
+#:   whose true answer is "no" for every candidate, before it bisects (a random teammate
+#:   turns the protocol on with a chance of 1/4, not 1/2; one round more);
+#: * ``protocol_check_after``: without ``protocol_confirm``, after this many "yes" in a row
+#:   the guesser asks that question (a teammate that says yes to everything is caught; 0: never);
 #: * ``candidates_file``: the candidate list, relative to the agent folder ("": none);
 #: * ``answer_calibration``: how the model's yes-vs-no margin (log-likelihood of "yes" minus
 #:   that of "no") becomes an answer: "probes" (minus the model's bias, measured once per
@@ -68,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
     "rules": True,
     "protocol": True,
     "protocol_handshake": "Is it Agent Alpha?",
+    "protocol_confirm": True,
     "protocol_check_after": 2,
     "candidates_file": "agent20q/keywords.json",
     "answer_calibration": "probes",
