@@ -2,8 +2,9 @@
 
 A player writes "Ok, next: does it start with B?", "Is it Agave by any chance?", "It starts
 with B, right?", "Starts with B?", "Fewer than 6 letters?".  :func:`strip_lead` and
-:func:`strip_tags` take off what changes nothing of the question's truth; :func:`restorations`
-gives the full questions an elliptic one stands for.  Each part is a closed class:
+:func:`strip_tags` take off what changes nothing of the question's truth; :func:`statements`
+and :data:`ELLIPSIS_PREFIXES` give the full questions an elliptic one may stand for.  Each
+part is a closed class:
 
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
   ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ") or followed directly by
@@ -14,11 +15,13 @@ gives the full questions an elliptic one stands for.  Each part is a closed clas
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
   ", right", ", correct", ", is that right", ", am I right", ", true" (the answer is the
   statement's truth), ", doesn't it" / ", isn't it" (only after a statement without a
-  negation: "It doesn't start with A, does it?" is left to the model);
+  negation; "It doesn't start with A, does it?", whose answer may mean either, is no tag
+  of the class and is left to the model);
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
   in it?", "One word?", "Fewer than 6 letters?", "The keyword starts with B?") stands for
-  the questions :func:`restorations` lists; the oracle reads each with its templates, which
-  must still match whole.
+  the statements :func:`statements` lists (made questions by the oracle) or for itself after
+  one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
+  still match whole.
 """
 
 from __future__ import annotations
