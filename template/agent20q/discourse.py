@@ -105,9 +105,11 @@ def strip_tags(q: str) -> Tagged | None:
 
 _PRONOUN_IS = re.compile(r"^(it|this|that)'s\b")
 #: Prefixes that restore an elliptic question, tried in order (a template must then read the
-#: whole result): a position ("first letter B"), a letter looked for ("any Z in it"), a size
-#: ("one word", "fewer than 6 letters").
+#: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
+#: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
+#: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
 ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ")
+SIZE_ONLY = frozenset({"does it have "})
 
 
 _OPENS_QUESTION = re.compile(

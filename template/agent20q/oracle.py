@@ -144,7 +144,10 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        found = _spelling(prefix + q) or naming.category(prefix + q)
+        if prefix in discourse.SIZE_ONLY:
+            found = match_templates(counts.TEMPLATES, prefix + q)
+        else:
+            found = _spelling(prefix + q) or naming.category(prefix + q)
         if found is not None:
             return found
     return None

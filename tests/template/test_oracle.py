@@ -153,6 +153,8 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("IS IT A VEGETABLE?", "Potato", "things", None),  # capitals say nothing of a name
         ("It doesn't start with A, does it?", "Agave", "things", None),  # a tag on a negation
         ("Does it start with A, doesn't it?", "Agave", "things", None),
+        ("A vowel?", "Agave", "things", None),  # ellipsis of what? (after "Starts with B?": the first letter)
+        ("The letter A?", "Agave", "things", None),
         ("Is it hot or cold?", "Agave", "things", None),
         ("Is it a place or a thing?", "Agave", "things", None),
         ("Is it a fruit, a vegetable or a tool?", "Agave", "things", None),
