@@ -27,6 +27,11 @@ Parts:
   (target <= 1.2x); then real kaggle-environments 1.14.15 episodes of a submission folder in
   the verify runtime: self-play (four copies) on public keywords (win rate, rounds, latency)
   and our guesser with the engine's ``random_answerer`` (legal moves, the fallbacks used);
+* ``rules``: the answerer on the labelled questions, in-sample (``labelled_questions.tsv``)
+  and held-out (``heldout_questions.tsv``, "not available" when missing) side by side
+  (``bench/agent_rules.py``): per kind the rows code answered right, declined and answered
+  wrong (target: none); the open rows answered by the default model: yes-rate against the
+  base rate, accuracy, balanced accuracy with its standard error;
 * ``compile``: the cached CPU and CUDA builds of llama-cpp-python (``bench/compile.py``):
   CPU-minutes per kernel family from the build's own ninja log, wall and CPU time, peak
   memory, the compiler cache's hits (or "no CUDA build in the cache"); builds nothing.
@@ -46,11 +51,12 @@ from builder.pipeline import build
 from builder.spec import Overrides, resolve_spec
 
 from .agent import bench_agent
+from .agent_rules import bench_rules
 from .archive import bench_archive, bench_biglib, bench_levels, bench_rebuild
 from .compile import bench_compile
 from .verify import bench_verify
 
-PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "compile")
+PARTS = ("levels", "archive", "biglib", "rebuild", "verify", "agent", "rules", "compile")
 
 
 def _log(message: str) -> None:
@@ -66,6 +72,7 @@ def run_bench(project: Project, *, profile_name: str | None, size_mib: int, part
         if parts == ["compile"]:
             return
     _log("bench: building the default submission first (cached wheel and model)")
+    (project.root / "build").mkdir(exist_ok=True)
     spec = resolve_spec(project, None, Overrides(profile=profile_name,
                                                  output=project.root / "build" / "bench-default.tar.gz"))
     base = build(spec, _log)
@@ -85,6 +92,8 @@ def run_bench(project: Project, *, profile_name: str | None, size_mib: int, part
             yield from bench_rebuild(project, work)
         if "agent" in parts:
             yield from bench_agent(project.root, model, lib)
+        if "rules" in parts:
+            yield from bench_rules(model, lib)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

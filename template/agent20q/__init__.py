@@ -17,7 +17,11 @@ What lives where:
   ``clean_question`` / ``clean_guess``, ``normalize`` and ``legal_move``;
 * ``words``: the game's keyword matching (``compare_words``, ``keyword_guessed``) and the
   candidate list ``keywords.json`` (the competition's public keywords, with alts);
-* ``oracle``: answers decided by code (``parse`` a question into a ``Rule``, ``decide``);
+* ``oracle``: answers decided by code (``parse`` a question into a ``Rule``, ``decide``): a
+  question is answered only when one template reads it whole; the templates live in
+  ``order`` (alphabetical order), ``letters`` (letters at a position, letters contained),
+  ``counts`` (letters, characters, words) and ``naming`` ("is it X", lists, the category),
+  built from the phrases and keyword readings of ``phrases``;
 * ``protocol``: ``Tracker`` (the candidates consistent with the answers so far) and the
   public alphabetical protocol (handshake, bisection questions);
 * ``agent``: ``Agent``, one player: who decides each move (rules, protocol, model,

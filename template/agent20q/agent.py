@@ -11,7 +11,9 @@ and ``remainingOverageTime``, and plays the turn.  Who decides a move (``decided
   with every answer (:mod:`.protocol`);
 * ``model``: everything else.  The answerer compares the model's likelihood of "yes" and
   "no" as the next tokens, calibrated (``answer_calibration``): by default against the
-  model's bias measured once on ``PROBES``, so a model biased to one word still answers both;
+  model's bias measured once on ``PROBES``, so a model biased to one word still answers both,
+  and says yes only above ``calibration_margin`` (chosen so the yes-rate matches the base
+  rate of open questions: most are "no" for any one keyword);
   questions and guesses are sampled, cleaned and deduplicated, and a guess the candidate
   list has ruled out is refused;
 * ``fallback``: a legal move of :mod:`.rules` when the deadline is hit (``time``), the model
@@ -37,7 +39,7 @@ from typing import Any
 from .deadline import Deadline, TimeUp
 from .engine import _ENGINES, Engine, get_engine
 from .oracle import HANDSHAKE, PROTOCOL_KINDS, Subject, parse, verdict
-from .protocol import DISABLED, ON, START, Tracker, get_tracker, protocol_state
+from .protocol import ON, START, Tracker, get_tracker, protocol_state
 from .rules import clean_guess, clean_question, legal_move, normalize
 from .settings import DEFAULTS, find_model, load_settings
 
@@ -94,6 +96,23 @@ def _as_float(value: Any, default: float) -> float:
     return f if math.isfinite(f) else default
 
 
+def _new_info(turn: str, questions: Sequence[str]) -> dict[str, Any]:
+    """The turn's record (the log line and the report are made from it)."""
+    return {
+        "turn": turn,
+        "round": len(questions) if turn == "ask" else max(0, len(questions) - 1),  # 0-based
+        "prompt_tokens": 0,
+        "prompt_tokens_evaluated": 0,
+        "generated_tokens": 0,
+        "load_s": None,
+        "decided_by": "",
+        "fallback": "",  # "" | "time" | "error" | "output"
+        "error": "",
+        "detail": "",  # for the log line: what made the output unusable
+        "budget_s": 0.0,  # the seconds this turn had (set when the turn is played)
+    }
+
+
 class Agent:
     """One 20 Questions player (one exec of main.py).  Call :meth:`act` with (obs, cfg)."""
 
@@ -116,43 +135,66 @@ class Agent:
 
     def act(self, obs: Any, cfg: Any = None) -> str:
         t0 = time.monotonic()
-        s = self.settings
         turn = str(_get(obs, "turnType", "") or "")
         questions = _as_list(_get(obs, "questions", []))
         answers = _as_list(_get(obs, "answers", []))
         guesses = _as_list(_get(obs, "guesses", []))
+        info = _new_info(turn, questions)
+        result = self._play(turn, obs, cfg, questions, answers, guesses, info)
+        move = self._legal(turn, result, questions, answers, guesses, info)
+        info["latency_s"] = time.monotonic() - t0
+        info["result"] = move
+        self.last = info
+        self.stats.append(info)
+        if self.settings.get("log", True):
+            self._log(info)
+        self._report(info)
+        return move
+
+    def _budget(self, obs: Any, cfg: Any) -> float:
+        """Seconds this turn may use: ``actTimeout`` less the margin, plus the overage above
+        the reserve."""
+        s = self.settings
         act_timeout = _as_float(_get(cfg, "actTimeout", 60.0), 60.0)
         overage = _as_float(_get(obs, "remainingOverageTime", 0.0), 0.0)
-        budget = max(0.0, act_timeout - _as_float(s["time_margin_s"], 5.0)) + max(
+        return max(0.0, act_timeout - _as_float(s["time_margin_s"], 5.0)) + max(
             0.0, overage - _as_float(s["overage_reserve_s"], 30.0)
         )
+
+    def _play(
+        self,
+        turn: str,
+        obs: Any,
+        cfg: Any,
+        questions: list[str],
+        answers: list[str],
+        guesses: list[str],
+        info: dict[str, Any],
+    ) -> str:
+        """The turn's move as the roles decide it ("" when none came: time, an error)."""
+        budget = self._budget(obs, cfg)
+        info["budget_s"] = budget
         deadline = Deadline(budget)
-        info: dict[str, Any] = {
-            "turn": turn,
-            "round": len(questions) if turn == "ask" else max(0, len(questions) - 1),  # 0-based
-            "prompt_tokens": 0,
-            "prompt_tokens_evaluated": 0,
-            "generated_tokens": 0,
-            "load_s": None,
-            "decided_by": "",
-            "fallback": "",  # "" | "time" | "error" | "output"
-            "error": "",
-            "detail": "",  # for the log line: what made the output unusable
-            "budget_s": budget,
-        }
-        result = ""
         try:
-            if budget < _as_float(s["min_turn_s"], 2.0):
+            if budget < _as_float(self.settings["min_turn_s"], 2.0):
                 raise TimeUp()
             if turn == "answer":
-                result = self._answer(obs, questions, answers, deadline, info)
-            elif turn in ("ask", "guess"):
-                result = self._guesser_turn(turn, questions, answers, guesses, deadline, info)
+                return self._answer(obs, questions, answers, deadline, info)
+            if turn in ("ask", "guess"):
+                return self._guesser_turn(turn, questions, answers, guesses, deadline, info)
         except TimeUp:
             info["fallback"] = "time"
         except Exception as exc:
             info["fallback"] = "error"
             info["error"] = f"{type(exc).__name__}: {exc}"[:160]
+        return ""
+
+    def _legal(
+        self, turn: str, result: str, questions: list[str], answers: list[str], guesses: list[str],
+        info: dict[str, Any],
+    ) -> str:
+        """``result`` if it is a legal move, else a fallback (for a guess: the likeliest
+        candidate left, never one the answers ruled out)."""
         tracker = self.tracker
         pool: list[str] = []
         alive: list[int] = []
@@ -164,7 +206,7 @@ class Agent:
             result,
             questions,
             guesses,
-            s.get("fallback_answer", "no"),
+            self.settings.get("fallback_answer", "no"),
             info,
             guess_pool=pool,
             ruled_out=(lambda t: tracker.ruled_out(t, alive)) if tracker is not None and turn == "guess" else None,
@@ -172,13 +214,6 @@ class Agent:
         if move != result or not info["decided_by"]:
             info["decided_by"] = "fallback"
             info["fallback"] = info["fallback"] or "output"
-        info["latency_s"] = time.monotonic() - t0
-        info["result"] = move
-        self.last = info
-        self.stats.append(info)
-        if s.get("log", True):
-            self._log(info)
-        self._report(info)
         return move
 
     # ------------------------------------------------------------------------ helpers
@@ -376,32 +411,53 @@ class Agent:
         info: dict[str, Any],
     ) -> str:
         """A new question (``ask``) or keyword (``guess``): the protocol's when the teammate
-        speaks it, else sampled from the model's conversation, cleaned, never a repeat of an
-        earlier one nor a keyword the answers have ruled out ("" if none came)."""
-        s = self.settings
+        speaks it, else the model's ("" if none came)."""
         tracker = self._tracker()
-        protocol = bool(s.get("protocol", True)) and tracker is not None
-        handshake = str(s.get("protocol_handshake") or HANDSHAKE)
-        state = protocol_state(questions, answers, handshake) if protocol else DISABLED
         alive = tracker.alive(questions, answers, guesses) if tracker is not None else []
         info["candidates"] = len(alive)
-        if turn == "ask" and state == START:
+        move = self._protocol_move(turn, questions, answers, guesses, alive)
+        if move:
             info["decided_by"] = "protocol"
+            return move
+        return self._model_move(turn, questions, answers, guesses, alive, deadline, info)
+
+    def _protocol_move(
+        self, turn: str, questions: list[str], answers: list[str], guesses: list[str], alive: list[int]
+    ) -> str:
+        """The handshake first; then, while the teammate speaks the protocol, its bisection
+        question or its likeliest candidate ("" otherwise)."""
+        s = self.settings
+        tracker = self.tracker
+        if not s.get("protocol", True) or tracker is None:
+            return ""
+        handshake = str(s.get("protocol_handshake") or HANDSHAKE)
+        state = protocol_state(questions, answers, handshake)
+        if turn == "ask" and state == START:
             return handshake
-        if state == ON and alive and tracker is not None:
-            move = (
-                tracker.question(alive, questions, answers, int(s.get("protocol_check_after", 2) or 0))
-                if turn == "ask"
-                else tracker.best(alive, guesses)
-            )
-            if move:
-                info["decided_by"] = "protocol"
-                return move
+        if state != ON or not alive:
+            return ""
+        if turn == "ask":
+            return tracker.question(alive, questions, answers, int(s.get("protocol_check_after", 2) or 0),
+                                    confirm=bool(s.get("protocol_confirm", True)))
+        return tracker.best(alive, guesses)
+
+    def _model_move(
+        self,
+        turn: str,
+        questions: list[str],
+        answers: list[str],
+        guesses: list[str],
+        alive: list[int],
+        deadline: Deadline,
+        info: dict[str, Any],
+    ) -> str:
+        """Sampled from the model's conversation, cleaned, never a repeat of an earlier
+        question or guess nor a keyword the answers have ruled out ("" if none came)."""
+        s = self.settings
+        tracker = self.tracker
         eng = self._engine(info)
         deadline.check()
         key = f"{self.name}/guesser"
-        clean = clean_question if turn == "ask" else clean_guess
-        earlier = questions if turn == "ask" else guesses
         # the model's conversation leaves out the protocol's rounds (a stable prefix)
         rounds = [i for i in range(len(questions)) if tracker is None or not tracker.is_protocol(questions[i])]
         _text, tokens = self._fit(
@@ -412,8 +468,8 @@ class Agent:
             deadline,
         )
         info["prompt_tokens"] = len(tokens)
-        seen = {normalize(x) for x in earlier}
-        n = len(questions)
+        clean = clean_question if turn == "ask" else clean_guess
+        seen = {normalize(x) for x in (questions if turn == "ask" else guesses)}
         for attempt in range(max(1, int(s[f"attempts_{turn}"]))):
             out, n_eval, n_gen = eng.generate(
                 key,
@@ -422,22 +478,26 @@ class Agent:
                 temperature=float(s[f"temperature_{turn}"]),
                 top_p=float(s["top_p"]),
                 top_k=int(s["top_k"]),
-                rng=self._rng(n * 8 + (0 if turn == "ask" else 4) + attempt),
+                rng=self._rng(len(questions) * 8 + (0 if turn == "ask" else 4) + attempt),
                 deadline=deadline,
             )
             info["prompt_tokens_evaluated"] += n_eval
             info["generated_tokens"] += n_gen
             text = clean(out)
-            if not text:
-                info["detail"] = "empty"
-            elif normalize(text) in seen:
-                info["detail"] = "repeat"
-            elif turn == "guess" and tracker is not None and tracker.ruled_out(text, alive):
-                info["detail"] = "ruled out"
-            else:
+            info["detail"] = self._unusable(turn, text, seen, alive)
+            if not info["detail"]:
                 info["decided_by"] = "model"
-                info["detail"] = ""
                 return text
+        return ""
+
+    def _unusable(self, turn: str, text: str, seen: set[str], alive: list[int]) -> str:
+        """Why a cleaned model output cannot be played ("" when it can)."""
+        if not text:
+            return "empty"
+        if normalize(text) in seen:
+            return "repeat"
+        if turn == "guess" and self.tracker is not None and self.tracker.ruled_out(text, alive):
+            return "ruled out"
         return ""
 
     # ---------------------------------------------------------------- log and report

@@ -9,10 +9,14 @@ The public alphabetical protocol (the "Agent Alpha" agent of the competition): t
 asks the handshake ``Is it Agent Alpha?`` first; a teammate that answers "yes" speaks it,
 so each later question bisects the candidates by their lower-cased keyword with
 ``Does the keyword (in lowercase) precede "WORD" in alphabetical order?`` and each guess is
-the likeliest candidate left.  Against a teammate that says "yes" to everything: after
-``check_after`` "yes" answers in a row the guesser asks the question whose true answer is
-"no" for every candidate left; a "yes" then leaves no candidate, and the guesser goes back
-to its model (as it does whenever no candidate is left).
+the likeliest candidate left.  A "yes" to the handshake is confirmed first (``confirm``):
+the first protocol question after it is one whose true answer is "no" for every candidate
+('... precede "a" ...'): a protocol speaker answers it by code, a teammate that says yes to
+everything fails it, and a random answerer (the engine's ``random_answerer``, or a model
+that said yes to the handshake by chance) passes the two with a chance of 1/4 instead of
+1/2, for one round more in a protocol game.  A "yes" to the check leaves no candidate, and
+the guesser goes back to its model (as it does whenever no candidate is left).  Without
+``confirm``, the check is asked after ``check_after`` "yes" answers in a row.
 """
 
 from __future__ import annotations
@@ -133,10 +137,12 @@ class Tracker:
         return ""
 
     def question(
-        self, alive: Sequence[int], questions: Sequence[str], answers: Sequence[str], check_after: int = 2
+        self, alive: Sequence[int], questions: Sequence[str], answers: Sequence[str], check_after: int = 2,
+        *, confirm: bool = True,
     ) -> str:
-        """The next protocol question: the check (see the module), else the bisection of
-        ``alive`` by weight; never one asked before ("" when none can be made)."""
+        """The next protocol question: the check (see the module; with ``confirm`` also right
+        after the handshake), else the bisection of ``alive`` by weight; never one asked
+        before ("" when none can be made)."""
         asked = {normalize(q) for q in questions}
         keys: dict[str, float] = {}
         for i in sorted(alive, key=lambda j: self.candidates[j].key):
@@ -146,7 +152,9 @@ class Tracker:
         if not names:
             return ""
         run = [a for q, a in zip(questions, answers, strict=False) if self.is_protocol(q)][1:]  # after the handshake
-        if check_after > 0 and len(run) == check_after and all(a == "yes" for a in run):
+        if confirm and not run:
+            return alpha_question(separator("", names[0]))  # the confirmation: "no" for every candidate
+        if check_after > 0 and len(run) - confirm == check_after and all(a == "yes" for a in run[confirm:]):
             word = separator("", names[0])
             q = alpha_question(word)
             if normalize(q) not in asked:

@@ -19,14 +19,21 @@ SETTINGS_FILE = "agent_settings.json"
 #:   ``protocol_handshake`` first and, when its teammate answers yes, bisects the candidate
 #:   list; the answerer answers the handshake yes (false: the guesser never asks it and the
 #:   answerer answers it no);
-#: * ``protocol_check_after``: after this many "yes" in a row the guesser asks a question
-#:   whose true answer is "no" (a teammate that says yes to everything is caught; 0: never);
+#: * ``protocol_confirm``: the guesser confirms a "yes" to the handshake with a question
+#:   whose true answer is "no" for every candidate, before it bisects (a random teammate
+#:   turns the protocol on with a chance of 1/4, not 1/2; one round more);
+#: * ``protocol_check_after``: without ``protocol_confirm``, after this many "yes" in a row
+#:   the guesser asks that question (a teammate that says yes to everything is caught; 0: never);
 #: * ``candidates_file``: the candidate list, relative to the agent folder ("": none);
 #: * ``answer_calibration``: how the model's yes-vs-no margin (log-likelihood of "yes" minus
 #:   that of "no") becomes an answer: "probes" (minus the model's bias, measured once per
 #:   process on questions with known answers, ``agent.PROBES``), "neutral" (minus its margin
 #:   for the same question about ``calibration_keyword``) or "none" (the likelier word);
-#:   yes above ``calibration_margin``.  ``answer_history``: the model sees its earlier
+#:   yes above ``calibration_margin``: most open questions are "no" for any one keyword, and
+#:   the margin (0.164 for the default model with "probes") is the one that makes the
+#:   yes-rate on the in-sample open rows of ``tests/template/data/labelled_questions.tsv``
+#:   equal their base rate (``python -m bench.agent_rules MODEL --lib LIB --calibrate``;
+#:   another model wants its own).  ``answer_history``: the model sees its earlier
 #:   answers (off: measured, a tiny model then copies them; see tests/template).
 DEFAULTS: dict[str, Any] = {
     "model_file": "",
@@ -64,11 +71,12 @@ DEFAULTS: dict[str, Any] = {
     "rules": True,
     "protocol": True,
     "protocol_handshake": "Is it Agent Alpha?",
+    "protocol_confirm": True,
     "protocol_check_after": 2,
     "candidates_file": "agent20q/keywords.json",
     "answer_calibration": "probes",
     "calibration_keyword": "N/A",
-    "calibration_margin": 0.0,
+    "calibration_margin": 0.164,
     "log": True,
     "verbose": False,
 }

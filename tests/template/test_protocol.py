@@ -91,10 +91,10 @@ def test_self_play_protocol_off(mod: Any) -> None:
 
 @pytest.mark.parametrize("kind", ["yes", "no", "random"])
 def test_teammates_that_do_not_speak_the_protocol(mod: Any, kind: str) -> None:
-    """A teammate saying yes to everything is caught by the check question; one saying no
-    refuses the handshake; a random one (the engine's random_answerer) still gives a legal
-    game.  Then the model plays (here: no model, the fallbacks) and no guess is one the
-    answers have ruled out."""
+    """A teammate saying yes to everything is caught by the confirmation question; one
+    saying no refuses the handshake; a random one (the engine's random_answerer) still gives
+    a legal game.  Then the model plays (here: no model, the fallbacks) and no guess is one
+    the answers have ruled out."""
     kw = next(c for c in mod.load_candidates(str(TEMPLATE)) if c.key == "binoculars")
     rng = random.Random(3)
 
@@ -106,8 +106,8 @@ def test_teammates_that_do_not_speak_the_protocol(mod: Any, kind: str) -> None:
     decided = [m["decided_by"] for m in gm["moves"]]
     if kind == "yes":
         check = 'Does the keyword (in lowercase) precede "a" in alphabetical order?'
-        assert gm["q"][3] == check  # handshake, two bisections answered yes, then the check
-        assert decided[7:] == ["fallback"] * (len(decided) - 7)  # no candidate left: the model's turn
+        assert gm["q"][1] == check  # the handshake, then its confirmation
+        assert decided[3:] == ["fallback"] * (len(decided) - 3)  # no candidate left: the model's turn
     if kind == "no":
         assert decided[1:] == ["fallback"] * (len(decided) - 1)
     guesser = mod.Agent(str(TEMPLATE), {"log": False})
@@ -115,6 +115,22 @@ def test_teammates_that_do_not_speak_the_protocol(mod: Any, kind: str) -> None:
     for r in range(len(gm["g"])):
         alive = tracker.alive(gm["q"][: r + 1], gm["a"][: r + 1], gm["g"][:r])
         assert not tracker.ruled_out(gm["g"][r], alive), (r, gm["g"][r])
+
+
+@pytest.mark.parametrize(("confirm", "low", "high"), [(True, 0.15, 0.35), (False, 0.4, 0.6)])
+def test_a_random_teammate_rarely_turns_the_protocol_on(mod: Any, confirm: bool, low: float, high: float) -> None:
+    """The handshake's "yes" is confirmed by a question whose answer is "no" for every
+    candidate: a random teammate keeps the protocol on (a bisection question in round 3)
+    in about 1/4 of the games, not 1/2; a yes-sayer never (the test above)."""
+    kw = next(c for c in mod.load_candidates(str(TEMPLATE)) if c.key == "binoculars")
+    rng = random.Random(11)
+    games = [play(mod, kw, lambda q, a: rng.choice(["yes", "no"]), rounds=3, protocol_confirm=confirm)
+             for _ in range(120)]
+    on = sum(gm["moves"][4]["decided_by"] == "protocol" for gm in games) / len(games)
+    assert low <= on <= high, on
+    if confirm:
+        assert all(gm["q"][1] == 'Does the keyword (in lowercase) precede "a" in alphabetical order?' for gm in games
+                   if gm["a"][0] == "yes")
 
 
 def test_candidates_follow_the_answers(mod: Any) -> None:

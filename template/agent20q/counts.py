@@ -1,0 +1,172 @@
+"""Questions about how long the keyword is: its letters, characters and words.
+
+Templates (whole-question matches; "not" where shown negates; COUNT is a comparison of a
+count, :func:`.phrases.cmp_count`: "more than 5 letters", "5 letters or more", "5 or more
+letters", "at least / at most / fewer than / exactly 5 letters", "between 5 and 8 letters"
+(inclusive unless it says "exclusive"), "5-8 letters", "one word", "a single word",
+"multiple words"):
+
+* "does SUBJ [not] have|contain|consist of COUNT [in it|in total] [(not counting spaces)]";
+* "is SUBJ [not] COUNT [long|in length]", "is SUBJ [not] made up of COUNT";
+* "is SUBJ [not] longer|shorter than N [letters]";
+* "is SUBJ [not] a 5-letter word", "... a two-word phrase", "... a single-word name";
+* "is the length|number of letters|letter count of SUBJ [not] greater than 5|at least 5|
+  5 or more|between 5 and 8|even|odd" ("of SUBJ" may be left out), "is SUBJ's length ...", "does the length of SUBJ
+  [not] exceed 5", "does SUBJ [not] have an even|odd number of letters".
+
+Counts: letters are the keyword's letters (and digits: both readings must agree); characters
+with and without spaces unless the question says which ("(not counting spaces)",
+"including spaces"); a length with no unit reads as letters or characters; words are split
+at spaces (and, in the other reading, at hyphens).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .phrases import (
+    CMP_BARE,
+    POSS,
+    SUBJ,
+    N,
+    Subject,
+    Template,
+    Test,
+    agree,
+    cmp_count,
+    count_test,
+    number,
+    template,
+    word_lists,
+)
+
+_U_LETTERS = r"(?:letters?)"
+_U_CHARS = r"(?:characters?|chars?)"
+_U_WORDS = r"(?:words?)"
+_UNIT = r"(?:" + _U_LETTERS + r"|" + _U_CHARS + r"|" + _U_WORDS + r")"
+_QUAL = (
+    r"(?:\s*,?\s*\(?\s*(?:not\s+counting|excluding|ignoring|without|minus|not\s+including|including|counting|with)\s+"
+    r"(?:the\s+)?(?:spaces?|whitespace|blanks?)\s*\)?)"
+)
+_WORDS_SPECIAL = (
+    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone)\s+word|(?:multiple|several|many)\s+words)"
+)
+COUNT = (
+    r"(?:" + cmp_count(_U_LETTERS) + r"|" + cmp_count(_U_CHARS) + r"|" + cmp_count(_U_WORDS) + r"|" + _WORDS_SPECIAL
+    + r")"
+)
+_LENGTH_NOUN = (
+    r"(?:length|total\s+length|number\s+of\s+(?:letters|characters|words)|(?:letter|character|word)\s+count"
+    r"|count\s+of\s+(?:letters|characters|words))"
+)
+#: "of the keyword" (said, or left out: "Is the number of letters even?").
+_OF_SUBJ = r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
+_PARITY = r"(?:an?\s+)?(?:even|odd)(?:\s+number)?"
+_CMP_LEN = r"(?:" + CMP_BARE + r"(?:\s+" + _UNIT + r")?|" + _PARITY + r")"
+
+
+def _unit(span: str) -> str:
+    if re.search(r"\bwords?\b", span):
+        return "word"
+    if re.search(r"\bchar(?:acter)?s?\b", span):
+        return "character"
+    if re.search(r"\bletters?\b", span):
+        return "letter"
+    return "length"  # a length with no unit: letters or characters
+
+
+def measures(keyword: str, unit: str, qual: str = "") -> tuple[int, ...]:
+    """The keyword's count in ``unit``, one per reading (see the module)."""
+    low = keyword.lower().strip()
+    if unit == "word":
+        return tuple(len(ws) for ws in word_lists(keyword))
+    letters = (sum(c.isalpha() for c in low), sum(c.isalnum() for c in low))
+    if unit == "letter":
+        return letters
+    with_spaces, without = len(low), len(low.replace(" ", ""))
+    if re.search(r"\b(?:not\s+counting|excluding|ignoring|without|minus|not\s+including)\b", qual):
+        chars: tuple[int, ...] = (without,)
+    elif re.search(r"\b(?:including|counting|with)\b", qual):
+        chars = (with_spaces,)
+    else:
+        chars = (without, with_spaces)
+    return chars if unit == "character" else letters + chars
+
+
+def _count(unit: str, check: Callable[[int], bool], qual: str = "") -> Test:
+    def run(s: Subject) -> bool | None:
+        return agree(check(v) for v in measures(s.keyword, unit, qual))
+
+    return run
+
+
+def _spec_test(spec: str) -> Callable[[int], bool]:
+    if re.fullmatch(_WORDS_SPECIAL, spec):
+        return (lambda v: v == 1) if re.search(r"\b(?:single|lone)\b", spec) else (lambda v: v >= 2)
+    if re.fullmatch(_PARITY, spec):
+        even = "even" in spec
+        return lambda v: (v % 2 == 0) == even
+    return count_test(spec)
+
+
+def _counted(m: re.Match[str]) -> Test | None:
+    groups = m.groupdict()
+    spec = m.group("spec")
+    unit = _unit(spec)
+    if unit == "length":
+        unit = _unit(groups.get("unit") or "")
+    return _count(unit, _spec_test(spec), groups.get("qual") or groups.get("qual2") or "")
+
+
+def _longer(m: re.Match[str]) -> Test | None:
+    n = number(m.group("n"))
+    longer = m.group("cmp") == "longer"
+    return _count(_unit(m.group("unit") or ""), (lambda v: v > n) if longer else (lambda v: v < n),
+                  m.group("qual") or "")
+
+
+def _n_unit_word(m: re.Match[str]) -> Test | None:
+    size = m.group("n")
+    unit = _unit(m.group("unit"))
+    if size in ("multi", "multiple"):
+        return _count("word", lambda v: v >= 2)
+    n = 1 if size == "single" else number(size)
+    return _count(unit, lambda v: v == n)
+
+
+def _exceeds(m: re.Match[str]) -> Test | None:
+    n = number(m.group("spec"))
+    unit = _unit(m.group("unit") or m.group("unit2") or "")
+    return _count(unit, lambda v: v > n, m.group("qual") or "")
+
+
+_HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"
+_TOTAL = r"(?:\s+(?:in\s+(?:it|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
+_MADE = r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with)"
+_NOUNS = r"(?:word|keyword|name|term|phrase|expression|answer|title|place|thing)"
+
+TEMPLATES: tuple[Template, ...] = (
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _HAVE + r"\s+(?P<spec>" + COUNT + r")"
+             + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _MADE + r"\s+)?(?P<spec>" + COUNT + r")(?P<qual2>"
+             + _QUAL + r")?(?:\s+(?:long|in\s+length|in\s+total))?(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<cmp>longer|shorter)\s+than\s+(?P<n>" + N + r")"
+             r"(?:\s+(?P<unit>" + _UNIT + r"))?(?P<qual>" + _QUAL + r")?", _longer),
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:an?\s+)?(?P<n>" + N + r"|single|multi|multiple)"
+             r"\s*-?\s*(?P<unit>letter|character|word)s?(?:\s*-?\s*long)?(?:\s+" + _NOUNS + r")?", _n_unit_word),
+    template("length", r"is\s+(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"\s+(?P<neg>not\s+)?"
+             r"(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"is\s+" + POSS + r"\s+(?P<unit>" + _LENGTH_NOUN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _CMP_LEN
+             + r")(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"(?:does|do)\s+(?:(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"|"
+             + POSS + r"\s+(?P<unit2>" + _LENGTH_NOUN + r"))\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")"
+             r"(?:\s+" + _UNIT + r")?(?P<qual>" + _QUAL + r")?", _exceeds),
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
+             r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
+             _counted),
+    template("length", r"are\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ + r"(?P<qual>" + _QUAL
+             + r")?", _counted),
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"
+             r"of\s+(?P<unit>" + _UNIT + r")(?P<qual>" + _QUAL + r")?", _counted),
+)

@@ -1,0 +1,130 @@
+"""The talk around a question: lead-ins, tags and ellipsis, read by a closed grammar.
+
+A player writes "Ok, next: does it start with B?", "Is it Agave by any chance?", "It starts
+with B, right?", "Starts with B?", "Fewer than 6 letters?".  :func:`strip_lead` and
+:func:`strip_tags` take off what changes nothing of the question's truth; :func:`statements`
+and :data:`ELLIPSIS_PREFIXES` give the full questions an elliptic one may stand for.  Each
+part is a closed class:
+
+* lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
+  ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ") or followed directly by
+  the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
+  question - ", "Let me ask: ", "Yes or no: ").  "In French: ", "Backwards, ", "Ignoring the
+  first word, " are no markers: such a question stays whole, and no template reads it;
+* tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
+  for", "you're thinking of"; and the confirmation tags that make a statement a question:
+  ", right", ", correct", ", is that right", ", am I right", ", true" (the answer is the
+  statement's truth), ", doesn't it" / ", isn't it" (only after a statement without a
+  negation; "It doesn't start with A, does it?", whose answer may mean either, is no tag
+  of the class and is left to the model);
+* ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
+  in it?", "One word?", "Fewer than 6 letters?", "The keyword starts with B?") stands for
+  the statements :func:`statements` lists (made questions by the oracle) or for itself after
+  one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
+  still match whole.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .phrases import alt
+
+_MARKERS = (
+    "ok", "okay", "alright", "all right", "right", "great", "good", "nice", "cool", "perfect", "excellent",
+    "awesome", "interesting", "wonderful", "fantastic", "fine", "sure", "got it", "i see", "understood", "noted",
+    "ah", "oh", "aha", "wow", "hmm", "hm", "hmmm", "yes", "no", "yeah", "nope", "thanks", "thank you", "thanks a lot",
+    "thank you very much", "so", "well", "now", "then", "and", "also", "next", "next question", "one more",
+    "one more question", "another question", "quick question", "question", "my next question", "my question",
+    "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
+    "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
+    "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
+    "my guess", "my next guess", "a guess", "guess", "let me guess", "let me narrow it down", "let me narrow this down",
+    "let's narrow it down", "narrowing it down", "to narrow it down", "let me check", "let me confirm",
+    "just checking", "just to check", "to confirm", "checking",
+)
+_AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|might|may)"
+#: One marker: its words (a question number allowed: "Question 5:"), then punctuation, or
+#: a space before another marker or before the question's auxiliary.
+_MARKER = (
+    r"(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
+    + r"(?![a-z0-9'])|" + _AUX + r"\s))"
+)
+LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
+
+#: Tags that change nothing: "..., then", "... by any chance", "... we're looking for".
+_SOFT_TAGS = (
+    "then", "by any chance", "by chance", "perhaps", "maybe", "possibly", "please", "i wonder", "do you think",
+    "would you say", "if i may ask", "if you don't mind",
+)
+_SOUGHT = (
+    r"(?:that\s+|which\s+)?(?:we(?:'re|\s+are)\s+(?:looking\s+for|after|trying\s+to\s+guess|searching\s+for)"
+    r"|you(?:'re|\s+are)\s+thinking\s+(?:of|about)|you\s+have\s+in\s+mind|you\s+(?:chose|picked))"
+)
+_CONFIRM = (
+    "right", "correct", "true", "yes", "is that right", "is that correct", "is that true", "is that so",
+    "am i right", "am i correct", "isn't that right", "is it right", "would that be right",
+)
+_AUX_TAGS = ("doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it")
+TAGS = re.compile(
+    r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*,\s*(?P<confirm>"
+    + alt(_CONFIRM) + r")|\s*,\s*(?P<aux>" + alt(_AUX_TAGS) + r"))$"
+)
+_NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
+
+
+class Tagged(NamedTuple):
+    """A question without its tags, and how many characters were taken off its end."""
+
+    text: str
+    cut: int
+
+
+def strip_lead(q: str) -> int:
+    """How many characters of ``q`` (normalised) are discourse markers before the question."""
+    m = LEAD.match(q)
+    return m.end() if m else 0
+
+
+def strip_tags(q: str) -> Tagged | None:
+    """``q`` without its trailing tags; None when a tag does not fit what it follows (an
+    auxiliary tag after a negated statement)."""
+    text, aux = q, False
+    for _ in range(3):
+        m = TAGS.search(text)
+        if m is None or m.start() == 0:
+            break
+        if m.group("aux"):
+            aux = True
+        text = text[: m.start()].rstrip(" ,")
+    if aux and (re.match(_AUX + r"\b", text) or _NEGATED.search(text)):
+        return None  # "Is it a place, isn't it?", "It doesn't start with A, does it?"
+    return Tagged(text, len(q) - len(text))
+
+
+_PRONOUN_IS = re.compile(r"^(it|this|that)'s\b")
+#: Prefixes that restore an elliptic question, tried in order (a template must then read the
+#: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
+#: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
+#: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
+ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ")
+SIZE_ONLY = frozenset({"does it have "})
+
+
+_OPENS_QUESTION = re.compile(
+    r"(?!has\b|have\b)" + _AUX + r"\b|(?:isn't|doesn't|don't|aren't|can't|won't|wouldn't|hasn't)\b"
+)
+
+
+def is_question(q: str) -> bool:
+    """Does ``q`` (normalised) open as a yes/no question (with its auxiliary)?  "has" and
+    "have" open a statement as often ("Has 5 letters?")."""
+    return _OPENS_QUESTION.match(q) is not None
+
+
+def statements(q: str) -> tuple[str, ...]:
+    """The statements a question without its auxiliary may be: ``q`` itself ("the keyword
+    starts with b", "it's a place") and ``q`` with its subject "it" restored ("starts with b")."""
+    q = _PRONOUN_IS.sub(r"\1 is", q)
+    return (q, "it " + q)

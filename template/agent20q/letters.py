@@ -1,0 +1,494 @@
+"""Questions about the keyword's letters: the letter at a position, and the letters it contains.
+
+Templates (each must match the whole question, see :mod:`.phrases`; "not" where shown
+negates; SUBJ is the keyword, "it", "its name" ...):
+
+* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC",
+  where SPEC is one letter ("the letter 'a'", "an E", "B"), a set ("one of the letters A, B
+  or C", "a, e or i", "['a', 'b']"), a class ("a vowel", "a consonant", "a digit", "a letter
+  between A and M" (inclusive), "... from A to M", "... in the range A-M", "... in the first
+  half of the alphabet", "... that comes before N in the alphabet", "... other than A", "one
+  of the letters B through L", "b..l"; at one position a bare list "A, J" too), a
+  quoted string (a prefix or suffix: "'air'") or "the word 'mount'";
+* the letter at a position: "is the first|second|...|last letter [of SUBJ] [not] SPEC",
+  "is SUBJ's first letter [not] SPEC", "is 'a' the letter SUBJ starts|ends with",
+  "does the first letter [of SUBJ] [not] come before|
+  after|between ... / fall in the first half of the alphabet / precede 'n'", "is 'a' [not]
+  the first letter of SUBJ", "does SUBJ [not] have 'a' as its first letter";
+* contains: "does SUBJ [not] contain|include|have|use SPEC [in it|anywhere]", "does SUBJ
+  lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
+  found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
+  "can 'x' be found in SUBJ", "can you find 'x' in SUBJ", "is SUBJ [not] spelled with SPEC",
+  "is SUBJ free of SPEC"; SPEC: a letter (with "more than once", "twice", "at least 3 times" ...), "two
+  e's", any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
+  e", "the letters a and e", "all of the letters a, b, c"), none ("no e", "none of the
+  letters ...", "neither a nor e"), "a vowel", "a space", "a hyphen", "a digit", "a double
+  letter", a quoted string, "the word 'river'".
+
+Letters are the keyword's letters and digits in lower case (spaces and punctuation skipped);
+the readings of :func:`.phrases.letter_sequences` must agree, and "y" is neither a vowel nor
+a consonant for sure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+
+from .phrases import (
+    ALL_LIST,
+    ANY_LIST,
+    LETTER1,
+    LIST_AND,
+    LIST_BARE,
+    LIST_BRACKET,
+    LIST_OR,
+    POSS,
+    Q1,
+    SUBJ,
+    CharTest,
+    N,
+    Subject,
+    Template,
+    Test,
+    agree,
+    alt,
+    consonant,
+    in_range,
+    letter_sequences,
+    letters_of,
+    negate,
+    number,
+    template,
+    texts,
+    vowel,
+    word_lists,
+)
+
+_L = r"(?:the\s+letter\s+)?" + Q1
+_ALPHA_IN = r"(?:\s+(?:in\s+the\s+alphabet|alphabetically|in\s+alphabetical\s+order))"
+_INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
+_HALF = (
+    r"(?:in|from|within)\s+the\s+(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet"
+    r"(?:\s*\(\s*" + _L + r"\s*(?:-|to|through)\s*" + _L + r"\s*\))?"
+)
+#: "a-m", "a to m", "a through m", "a..m".
+_TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
+_BETWEEN = (
+    r"(?:(?:between|from)\s+" + _L + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
+    r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
+    r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|" + Q1 + _TO + Q1 + _INCL + r"?)"
+)
+_ORDER_WORDS = {
+    "before": "lt", "earlier than": "lt", "prior to": "lt", "preceding": "lt", "lower than": "lt",
+    "earlier in the alphabet than": "lt", "ahead of": "lt",
+    "after": "gt", "later than": "gt", "following": "gt", "higher than": "gt", "later in the alphabet than": "gt",
+    "up to": "le", "no later than": "le", "up to and including": "le", "no earlier than": "ge",
+}
+_ORDER = (
+    r"(?:(?:that|which)\s+)?(?:(?:comes?|appears?|is|falls?)\s+)?(?:alphabetically\s+)?" + alt(_ORDER_WORDS) + r"\s+"
+    + _L + _ALPHA_IN + r"?"
+)
+_OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA_IN + r"?"
+_OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
+_OTHER = _OTHER_WORDS + _L
+_RANGE = r"(?:" + _HALF + r"|" + _BETWEEN + r"|" + _ORDER + r"|" + _OR_ORDER + r")"
+#: "a letter", "any letter", "a letter that is", "a character which falls".
+_A_LETTER = (
+    r"(?:(?:an?|any)\s+(?:letter|character)\s+(?:(?:that|which)(?:'s|\s+is|\s+falls|\s+comes|\s+lies|\s+appears)?\s+)?)"
+)
+_SOME = r"(?:" + _A_LETTER + r"|(?:anything|something)\s+)"
+#: "a vowel (a, e, i, o or u)", "a vowel (not counting y)": the vowels the question lists.
+_VOWEL_LISTED = (
+    r"(?:an?\s+)?vowel\s*\(\s*(?:(?:" + LIST_OR + r"|" + LIST_BARE + r"|" + LIST_AND + r")|(?:(?:not\s+counting|"
+    r"excluding|not\s+including|but\s+not|except)\s+(?:the\s+letter\s+)?['\"]?y['\"]?|(?:including|counting|and)\s+"
+    r"(?:the\s+letter\s+)?['\"]?y['\"]?|y\s+included|y\s+excluded))\s*\)"
+)
+
+
+def _listed_vowels(span: str) -> CharTest:
+    inner = span[span.index("(") + 1 : span.rindex(")")]
+    if re.search(r"\by\b|'y'|\"y\"", inner) and not re.search(r"[,]|\bor\b", inner):
+        with_y = not re.search(r"not|excluding|except|excluded", inner)
+        chosen = frozenset("aeiouy" if with_y else "aeiou")
+    else:
+        chosen = frozenset(letters_of(inner))
+    return lambda c: c in chosen
+
+
+def _order_test(span: str) -> CharTest:
+    (pivot,) = letters_of(re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", span))
+    if re.search(r"\bor\s+(?:earlier|before|lower)\b", span):
+        op = "le"
+    elif re.search(r"\bor\s+(?:later|after|higher)\b", span):
+        op = "ge"
+    else:
+        words = sorted(_ORDER_WORDS, key=len, reverse=True)
+        op = next(_ORDER_WORDS[w] for w in words if re.search(r"\b" + w.replace(" ", r"\s+") + r"\b", span))
+
+    def test(c: str) -> bool | None:
+        return {"lt": c < pivot, "le": c <= pivot, "gt": c > pivot, "ge": c >= pivot}[op]
+
+    return test
+
+
+def _half_test(span: str) -> CharTest:
+    bounds = letters_of(span[span.index("(") :]) if "(" in span else ()
+    if len(bounds) == 2:
+        return in_range(bounds[0], bounds[1])
+    first = re.search(r"\b(?:first|former)\s+half", span) is not None
+    return in_range("a", "m") if first else in_range("n", "z")
+
+
+def _between_test(span: str) -> CharTest:
+    core = re.sub(r"\b(?:between|from|in|within|the|range|of|and|to|through|thru|letter|alphabet\w*|inclusive\w*|"
+                  r"exclusive\w*|not|both|included|order)\b", " ", span)
+    lo, hi = letters_of(core) if len(letters_of(core)) == 2 else (letters_of(core) * 2)[:2]
+    exclusive = re.search(r"\bexclusive|\bnot\s+inclusive", span) is not None
+    return in_range(lo, hi, inclusive=not exclusive)
+
+
+def _set_test(span: str) -> CharTest:
+    chosen = frozenset(letters_of(span, article=True))
+    return lambda c: c in chosen
+
+
+def _other_test(span: str) -> CharTest:
+    (other,) = letters_of(re.sub(r"^.*?\b(?:than|except(?:\s+for)?|but|besides|from)\s+", "", span))
+    return lambda c: c != other
+
+
+#: The ways to name one letter or a class of letters: (regex, the test it means).
+_CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
+    (_VOWEL_LISTED, _listed_vowels),
+    (r"(?:an?\s+)?vowel|one\s+of\s+the\s+vowels|" + _A_LETTER + r"an?\s+vowel", lambda s: vowel),
+    (r"(?:an?\s+)?consonant|" + _A_LETTER + r"an?\s+consonant", lambda s: consonant),
+    (r"(?:an?\s+)?(?:digit|numeral|number)", lambda s: str.isdigit),
+    (_A_LETTER + r"?" + _HALF, _half_test),
+    (_A_LETTER + r"?" + _BETWEEN, _between_test),
+    (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
+    (_SOME + _OTHER, _other_test),
+    (LETTER1 + r"|(?:equal\s+to|the\s+same\s+as)\s+" + LETTER1 + r"|" + ANY_LIST, _set_test),
+    (LIST_BARE, _set_test),  # "A, J" at one position: one of them (a position holds one letter)
+)
+CHAR_SPEC = "(?:" + "|".join(p for p, _ in _CHAR_SPECS) + ")"
+_CHAR_SPEC_RES = tuple((re.compile(p), make) for p, make in _CHAR_SPECS)
+
+
+def char_test(span: str) -> CharTest | None:
+    """The test on one letter that ``span`` (a ``CHAR_SPEC``) means."""
+    for pattern, make in _CHAR_SPEC_RES:
+        if pattern.fullmatch(span):
+            return make(re.sub(r"^" + _SOME, "", span))
+    return None
+
+
+# --------------------------------------------------------------------------- positions
+
+_ORDINALS = {
+    "first": 0, "1st": 0, "initial": 0, "starting": 0, "opening": 0, "beginning": 0, "leading": 0,
+    "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4, "sixth": 5,
+    "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8, "9th": 8, "tenth": 9, "10th": 9,
+    "last": -1, "final": -1, "ending": -1, "closing": -1, "trailing": -1, "second to last": -2,
+    "second-to-last": -2, "second last": -2, "penultimate": -2, "next to last": -2, "next-to-last": -2,
+}
+_ORD = alt(_ORDINALS)
+_PNOUN = r"(?:letter|character|char)"
+POSN = (
+    r"(?:(?:the\s+(?:very\s+)?)?" + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
+    + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial)"
+)
+_ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
+
+
+def _position(span: str) -> tuple[int, str]:
+    m = _ORD_RE.search(span)
+    assert m is not None
+    unit = "character" if re.search(r"\bchar(?:acter)?\b", span) else "letter"
+    return _ORDINALS[" ".join(m.group(0).split())], unit
+
+
+def _unit(span: str, unit: str = "letter") -> str:
+    """"alnum" when the question names a digit as one of the letters (then it counts them)."""
+    return "alnum" if any(c.isdigit() for c in letters_of(span)) else unit
+
+
+def _at(index: int, unit: str, test: CharTest) -> Test:
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for seq in letter_sequences(s.keyword, unit):
+            if not -len(seq) <= index < len(seq):
+                out.append(False if seq else None)  # no such letter: it is not the one asked
+            else:
+                out.append(test(seq[index]))
+        return agree(out)
+
+    return run
+
+
+_STRING = r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+_WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
+EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
+
+
+def _quoted_text(span: str) -> str:
+    m = re.search(r"'([^']+)'|\"([^\"]+)\"", span)
+    if m:
+        return (m.group(1) or m.group(2)).strip()
+    return span.split()[-1]
+
+
+def _edge(m: re.Match[str]) -> Test | None:
+    spec = m.group("spec")
+    start = m.group("end") is None
+    if re.fullmatch(_WORD, spec):
+        word = _quoted_text(spec)
+        return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
+    if re.fullmatch(_STRING, spec):
+        text = _quoted_text(spec)
+        if start:
+            return lambda s: agree(t.startswith(text) for t in texts(s.keyword, text))
+        return lambda s: agree(t.endswith(text) for t in texts(s.keyword, text))
+    test = char_test(spec)
+    return None if test is None else _at(0 if start else -1, _unit(spec), test)
+
+
+def _position_is(m: re.Match[str]) -> Test | None:
+    index, unit = _position(m.group("pos"))
+    test = char_test(m.group("spec"))
+    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
+
+
+def _letter_is_position(m: re.Match[str]) -> Test | None:
+    index, unit = _position(m.group("pos"))
+    return _at(index, _unit(m.group("spec"), unit), _set_test(m.group("spec")))
+
+
+_POS_SPEC = CHAR_SPEC
+_POS_VERB = (
+    r"(?:(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong)\s+(?:" + _RANGE + r"|" + _BETWEEN + r")"
+    r"|(?:precede|follow)\s+" + _L + _ALPHA_IN + r"?|(?:equal|match)\s+(?:" + LETTER1 + r"|" + ANY_LIST + r"))"
+)
+
+
+def _position_verb(m: re.Match[str]) -> Test | None:
+    index, unit = _position(m.group("pos"))
+    spec = re.sub(r"^(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong|equal|match)\s+", "", m.group("spec"))
+    spec = re.sub(r"^precede\s+", "before ", re.sub(r"^follow\s+", "after ", spec))
+    test = char_test(spec)
+    return None if test is None else _at(index, unit, test)
+
+
+def _pos_spec_is(m: re.Match[str]) -> Test | None:
+    index, unit = _position(m.group("pos"))
+    test = char_test(m.group("spec"))
+    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
+
+
+# ---------------------------------------------------------------------------- contains
+
+_MULT_WORDS = {
+    "more than once": (2, None), "at least twice": (2, None), "two or more times": (2, None),
+    "multiple times": (2, None), "several times": (2, None), "repeatedly": (2, None),
+    "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
+    "exactly twice": (2, 2), "once": (1, 1), "twice": (2, 2), "three times": (3, 3), "thrice": (3, 3),
+}
+_MULT = (
+    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only)\s+)?" + N + r"\s+times"
+    r"|(?:at\s+least|more\s+than)\s+(?:once|twice))"
+)
+
+
+def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
+    """The readings of a multiplicity, as (at least, at most) pairs: "twice", "once" and
+    "3 times" are "exactly" in one reading and "at least" in the other."""
+    text = " ".join(span.split())
+    if text in _MULT_WORDS:
+        lo, hi = _MULT_WORDS[text]
+        if hi is not None and not text.startswith(("exactly", "only", "just")):
+            return ((lo, hi), (lo, None))
+        return ((lo, hi),)
+    m = re.fullmatch(r"(?:(exactly|only|at least|more than)\s+)?(\w+)(?:\s+times)?", text)
+    assert m is not None
+    words = {"once": 1, "twice": 2}
+    n = words[m.group(2)] if m.group(2) in words else number(m.group(2))
+    how = m.group(1)
+    if how in ("exactly", "only"):
+        return ((n, n),)
+    if how == "at least":
+        return ((n, None),)
+    if how == "more than":
+        return ((n + 1, None),)
+    return ((n, n), (n, None))
+
+
+def _count_of(c: str, bounds: Sequence[tuple[int, int | None]]) -> Test:
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for seq in letter_sequences(s.keyword, _unit(c)):
+            n = seq.count(c)
+            out.extend(n >= lo and (hi is None or n <= hi) for lo, hi in bounds)
+        return agree(out)
+
+    return run
+
+
+def _any_of(chars: Sequence[str], need_all: bool = False) -> Test:
+    unit = _unit(" ".join(chars))
+
+    def run(s: Subject) -> bool | None:
+        seqs = letter_sequences(s.keyword, unit)
+        if need_all:
+            return agree(all(c in seq for c in chars) for seq in seqs)
+        return agree(any(c in seq for c in chars) for seq in seqs)
+
+    return run
+
+
+def _class_in(test: CharTest) -> Test:
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for seq in letter_sequences(s.keyword):
+            found = [test(c) for c in seq]
+            out.append(True if True in found else (None if None in found else False))
+        return agree(out)
+
+    return run
+
+
+def _double(s: Subject) -> bool | None:
+    low = s.lower
+    readings = (
+        any(a == b for a, b in itertools.pairwise(s.letters)),
+        any(a == b and a.isalnum() for a, b in itertools.pairwise(low)),
+    )
+    return agree(readings)
+
+
+_SPACE = r"(?:an?|any)\s+(?:space|spaces|blank|blanks|blank\s+space|whitespace)"
+_HYPHEN = r"(?:an?|any)\s+(?:hyphen|hyphens|dash|dashes)"
+_DIGIT = r"(?:an?|any)\s+(?:digit|digits|numeral|numerals|number|numbers)"
+_DOUBLE = (
+    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+in\s+a\s+row"
+    r"|two\s+(?:identical|of\s+the\s+same)\s+letters\s+in\s+a\s+row|(?:any\s+)?consecutive\s+(?:identical|repeated)"
+    r"\s+letters"
+)
+_VOWEL_IN = r"(?:an?|any)\s+vowels?"
+_CONSONANT_IN = r"(?:an?|any)\s+consonants?"
+_N_LETTER = r"(?:(?:exactly|at\s+least|more\s+than|only)\s+)?" + N + r"\s+(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+_NONE = (
+    r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
+    r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
+    r"|neither\s+" + _L + r"\s+nor\s+" + _L + r"|no\s+(?:vowels?|consonants?))"
+)
+_ANY_ONE = r"(?:any|some)\s+" + Q1 + r"(?:'?s)?"
+
+
+def _contain_spec(spec: str) -> tuple[Test, bool] | None:
+    """(test, negated) of what a contains-question asks about."""
+    if re.fullmatch(r"no\s+vowels?", spec):
+        return _class_in(vowel), True
+    if re.fullmatch(r"no\s+consonants?", spec):
+        return _class_in(consonant), True
+    if re.fullmatch(_NONE, spec):
+        return _any_of(letters_of(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec))), True
+    m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
+    if m:
+        return _count_of(letters_of(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
+    m = re.fullmatch(r"(?P<mult>.*?)\s+['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
+    if m and re.fullmatch(_N_LETTER, spec):
+        return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
+    simple: tuple[tuple[str, Test], ...] = (
+        (_SPACE, lambda s: " " in s.lower), (_HYPHEN, lambda s: "-" in s.lower),
+        (_DIGIT, lambda s: any(c.isdigit() for c in s.lower)), (_DOUBLE, _double),
+        (_VOWEL_IN, _class_in(vowel)), (_CONSONANT_IN, _class_in(consonant)),
+    )
+    for pattern, test in simple:
+        if re.fullmatch(pattern, spec):
+            return test, False
+    if re.fullmatch(_WORD, spec):
+        word = _quoted_text(spec)
+        return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
+    if re.fullmatch(_STRING, spec):
+        text = _quoted_text(spec)
+        return (lambda s: agree(text in t for t in texts(s.keyword, text))), False
+    if re.fullmatch(ALL_LIST, spec):
+        return _any_of(letters_of(spec), need_all=True), False
+    if re.fullmatch(_ANY_ONE, spec):
+        return _any_of(letters_of(re.sub(r"'?s$", "", spec[4:].strip()))), False
+    if re.fullmatch(LETTER1 + r"|" + ANY_LIST, spec):
+        return _any_of(letters_of(spec, article=True)), False
+    return None
+
+
+CONTAIN_SPEC = (
+    r"(?:" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|" + _SPACE + r"|" + _HYPHEN + r"|"
+    + _DIGIT + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
+    + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
+)
+
+
+def _contains(m: re.Match[str]) -> Test | None:
+    spec = m.group("spec")
+    mult = m.groupdict().get("mult") or m.groupdict().get("mult2")
+    if mult:
+        spec = f"{spec} {mult.strip()}"
+    found = _contain_spec(spec)
+    if found is None:
+        return None
+    test, negated = found
+    return negate(test) if negated else test
+
+
+_IN = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+" + SUBJ
+_TAIL = (
+    r"(?:\s+(?:in\s+it|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
+    r"|in\s+the\s+word|when\s+spelled(?:\s+out)?))?"
+)
+_FOUND = r"(?:present|found|contained|included|used|located|seen|spotted)"
+_HAS = r"(?:contain|contains|include|includes|have|has|use|uses|feature|possess)"
+_LACKS = r"(?:lack|lacks|exclude|excludes|miss|misses|omit|omits|avoid|avoids)"
+_LETTER_OR_LIST = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r"|" + ANY_LIST + r")"
+
+TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
+             r"|(?P<end>end|finish|terminate)\s+(?:with|in))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
+    template("letter", r"(?:does|do)\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_VERB + r")",
+             _position_verb),
+    template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?P<pos>" + POSN + r")",
+             _letter_is_position),
+    template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?the\s+(?:letter|character)\s+(?:that\s+|"
+             r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
+             _edge),
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>" + LETTER1 + r")\s+as\s+"
+             r"(?P<pos>(?:its|the)\s+" + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _HAS + r"|(?P<neg2>" + _LACKS + r"))\s+"
+             r"(?P<spec>" + CONTAIN_SPEC + r")" + _TAIL, _contains),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
+             + CONTAIN_SPEC + r")", _contains),
+    template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _LETTER_OR_LIST + r"|" + _NONE + r"|"
+             + _N_LETTER + r"|"
+             + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r")(?:'?s)?\s+"
+             r"(?P<mult>" + _MULT + r"\s+)?" + _IN, _contains),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
+             + _IN, _contains),
+    template("contains", r"are\s+(?P<spec>" + ALL_LIST + r")\s+(?:both\s+|all\s+)?(?P<neg>not\s+)?(?:" + _FOUND
+             + r"\s+)?" + _IN, _contains),
+    template("contains", r"(?:can|could)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
+             + r")\s+" + _IN, _contains),
+    template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)\s+"
+             r"(?P<spec>" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without)\s+(?P<spec>"
+             + CONTAIN_SPEC + r")", _contains),
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
+             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN
+             + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains),
+    template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
+             r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
+             r"(?P<neg2>absent|missing)\s+from\s+" + SUBJ, _contains),
+)

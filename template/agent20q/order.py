@@ -1,0 +1,109 @@
+"""Questions about where the keyword falls in alphabetical order (the public protocol's shape).
+
+Templates (whole-question matches; "not" where shown negates; ORDER is "in alphabetical
+order", "alphabetically", "in a dictionary", "lexicographically", "in the alphabet", "when
+sorted alphabetically" ... and must be said somewhere, or as a lead-in: "In alphabetical
+order, does ..."; W is a quoted word, or up to five bare words):
+
+* "does|would SUBJ [not] come|go|appear|fall|sort|be listed [ORDER] before|after|earlier
+  than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
+* "is SUBJ [not] [ORDER] before|after|earlier than|later than W [ORDER]";
+* "is|does SUBJ [not] [come|fall|lie] [ORDER] between W and W [ORDER]" (strictly between);
+* "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]"
+  (W quoted).
+
+The keyword in lower case is compared with W in lower case, as Python compares strings (as
+the public Agent Alpha agent does): "mouse" does not come before "m".
+"""
+
+from __future__ import annotations
+
+import re
+
+from .phrases import SUBJ, Subject, Template, Test, template
+
+#: A bare token of W: not a word of the sentence around it ("or", "in", "alphabetically" ...).
+_TOKEN = r"(?!(?:or|and|nor|but|than|in|when|if|alphabetically|lexicographically)(?![a-z0-9\-]))[a-z0-9][a-z0-9\-]*"
+_W = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
+_WQ = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
+ORDER = (
+    r"(?:in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|lexicographic(?:al)?|dictionary)\s+(?:order|list(?:ing)?"
+    r"|sort(?:ing)?)|alphabetically(?:\s+speaking)?|lexicographically|in\s+(?:the|a)\s+dictionary|in\s+the\s+alphabet"
+    r"|(?:when|if)\s+(?:sorted|ordered|listed|arranged)\s+(?:alphabetically|in\s+alphabetical\s+order)"
+    r"|(?:when|if)\s+(?:the\s+(?:two\s+)?words\s+are\s+)?(?:sorted|ordered|listed|arranged)\s+alphabetically)"
+)
+_LEAD = r"(?:(?P<lead>" + ORDER + r")\s*,\s*)?"
+_VERB = (
+    r"(?:(?:come|comes|go|goes|appear|appears|fall|falls|(?P<sort>sort|sorts|be\s+sorted)|lie|lies|be\s+(?:listed|placed"
+    r"|ordered))\s+)"
+)
+_BEFORE = {"before": "lt", "earlier than": "lt", "prior to": "lt", "ahead of": "lt", "after": "gt", "later than": "gt"}
+_IS_BEFORE = {**_BEFORE, "less than": "lt", "smaller than": "lt", "lower than": "lt", "greater than": "gt",
+              "bigger than": "gt", "higher than": "gt"}
+
+
+def _alt(words: dict[str, str]) -> str:
+    return "(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def _rel(words: dict[str, str]) -> str:
+    """A relation of ``words``, or "earlier|later ORDER than" ("earlier in the alphabet than")."""
+    return r"(?P<rel>" + _alt(words) + r"|(?:earlier|later)\s+(?P<ctx3>" + ORDER + r")\s+than)"
+
+
+def _word(span: str) -> str:
+    span = span.strip()
+    if len(span) >= 2 and span[0] == span[-1] and span[0] in "'\"":
+        span = span[1:-1]
+    return span.strip().lower()
+
+
+def _said(m: re.Match[str]) -> bool:
+    return any(m.groupdict().get(k) for k in ("lead", "ctx", "ctx2", "ctx3", "sort"))
+
+
+def _relation(m: re.Match[str]) -> Test | None:
+    if not _said(m):
+        return None  # "does it come before the moon?": no word of order, not ours
+    word = _word(m.group("w"))
+    rel = " ".join(m.group("rel").split())
+    if m.groupdict().get("ctx3"):
+        rel = rel.split()[0] + " than"  # "earlier in the alphabet than": "earlier than"
+    op = {"precede": "lt", "follow": "gt"}.get(rel) or _IS_BEFORE[rel]
+    if m.groupdict().get("inverted"):
+        op = "gt" if op == "lt" else "lt"
+    if op == "lt":
+        return lambda s: s.lower < word
+    return lambda s: s.lower > word
+
+
+def _between(m: re.Match[str]) -> Test | None:
+    if not _said(m):
+        return None
+    lo, hi = sorted((_word(m.group("lo")), _word(m.group("hi"))))
+
+    def test(s: Subject) -> bool | None:
+        return lo < s.lower < hi
+
+    return test
+
+
+_CTX = r"(?:(?P<ctx>" + ORDER + r")\s+)?"
+_CTX2 = r"(?:\s+(?P<ctx2>" + ORDER + r"))?"
+
+TEMPLATES: tuple[Template, ...] = (
+    template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _VERB + _CTX
+             + _rel(_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2, _relation),
+    template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
+             + r"(?P<rel>precede|follow)\s+(?P<w>" + _W + r")" + _CTX2, _relation),
+    template("alphabetical", _LEAD + r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
+             + r"(?:(?:listed|sorted|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2,
+             _relation),
+    template("alphabetical", _LEAD + r"(?:is|does|do|would)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
+             r"(?:(?:come|fall|lie|sit|be)\s+)?" + _CTX + r"between\s+(?P<lo>" + _W + r")\s+and\s+(?P<hi>" + _W + r")"
+             + _CTX2, _between),
+    template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
+             + _VERB + _CTX + _rel(_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
+    template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
+             + _CTX + r"(?P<rel>precede|follow)\s+" + SUBJ + _CTX2, _relation),
+)

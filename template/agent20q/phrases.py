@@ -1,0 +1,313 @@
+"""The phrases the oracle's grammar is made of, and the readings of a keyword it tests.
+
+A question is answered by code only when one template of :mod:`.spelling` or :mod:`.naming`
+matches it *whole* (``re.fullmatch`` on the normalised text, see :func:`normalise`); the
+templates are written with the building blocks below (non-capturing regex strings), and
+the spans a template captures are read back by the extractors here, which only see spans
+the template's grammar has already accepted.
+
+Building blocks: ``SUBJ`` (the keyword: "the keyword", "it", "its name", "the secret word",
+"the name of the keyword", "the spelling of its name", "the keyword (in lowercase)" ...),
+``POSS`` ("the keyword's", "its"), ``Q1`` (one letter or digit, bare or quoted),
+``LETTER1`` ("the letter 'a'", "an e", "B"), letter lists (``LIST_OR`` / ``LIST_AND`` /
+``LIST_BARE`` / ``LIST_BRACKET``), numbers (``N``: digits or "one" ... "twenty") and
+comparisons of a count (``cmp_count``: "more than 5", "5 or more", "at most 5", "between 5 and 8", "exactly 5" ...).
+
+Readings: where an everyday phrase admits two readings of the keyword (a letter count with
+or without its digits, "characters" with or without the spaces, words split at hyphens or
+not, "y" as a vowel or not), a test computes every reading and :func:`agree` answers only
+when they all give the same answer (else None: the question goes to the model).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+
+class Subject(NamedTuple):
+    """The keyword a rule is tested on."""
+
+    keyword: str
+    alts: tuple[str, ...] = ()
+    category: str = ""
+
+    @property
+    def lower(self) -> str:
+        return self.keyword.lower().strip()
+
+    @property
+    def letters(self) -> str:
+        return "".join(ch for ch in self.lower if ch.isalnum())
+
+
+#: A rule's test on one keyword: True / False, or None when this keyword leaves it open.
+Test = Callable[[Subject], "bool | None"]
+#: A test on one character of the keyword (True / False / None: this reading cannot tell).
+CharTest = Callable[[str], "bool | None"]
+#: What a template makes of its match (None: the spans do not make a question after all).
+Build = Callable[["re.Match[str]"], "Test | None"]
+
+
+class Template(NamedTuple):
+    """A question shape: a regex that must match the whole question, and its test."""
+
+    kind: str
+    pattern: re.Pattern[str]
+    build: Build
+
+
+def template(kind: str, regex: str, build: Build) -> Template:
+    return Template(kind, re.compile(regex), build)
+
+
+#: Groups of a template that negate the question when they matched ("not", "lack", "no").
+_NEGATIONS = ("neg", "neg2")
+
+
+def negate(test: Test) -> Test:
+    def run(s: Subject) -> bool | None:
+        truth = test(s)
+        return None if truth is None else not truth
+
+    return run
+
+
+def match_templates(templates: Sequence[Template], q: str) -> tuple[str, Test] | None:
+    """(kind, test) of the first template that matches all of ``q`` and makes a test."""
+    for t in templates:
+        m = t.pattern.fullmatch(q)
+        if m is None:
+            continue
+        test = t.build(m)
+        if test is None:
+            continue
+        flips = sum(1 for name in _NEGATIONS if m.groupdict().get(name))
+        return t.kind, negate(test) if flips % 2 else test
+    return None
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ",
+})
+
+
+def normalise(question: str) -> tuple[str, str]:
+    """(raw, lowered): straight quotes and dashes, single spaces, no trailing "?" / "." / "!",
+    no spaces just inside quotes.  ``raw`` keeps the case (the identity shape reads it)."""
+    q = " ".join(question.translate(_QUOTES).split())
+    q = q.rstrip(" ?.!").strip()
+    q = re.sub(r"([\"'])\s+([a-z0-9])\s*\1", r"\1\2\1", q, flags=re.IGNORECASE)
+    return q, q.lower()
+
+
+def agree(values: Iterable[bool | None]) -> bool | None:
+    """The answer every reading gives; None when one cannot tell or two disagree."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
+
+
+def alt(words: Iterable[str]) -> str:
+    """A regex alternation of phrases (longest first; spaces match any whitespace)."""
+    return "(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+# ------------------------------------------------------------------------------ subject
+
+_NOUN = r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution)"
+_CORE = (
+    r"(?:it|this|that|(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
+    + r"(?:\s+(?:you(?:'re|\s+are)\s+thinking\s+(?:of|about)|in\s+question))?)"
+)
+_CASE = (
+    r"(?:\s*\(\s*(?:in\s+)?(?:lower\s*-?\s*case|lower|all\s+lower\s*-?\s*case)\s*\)"
+    r"|\s*\(\s*case[- ]insensitive\s*\)|\s*,\s*(?:in\s+)?lower\s*-?\s*case\s*,)"
+)
+#: The keyword as the subject of a question about its spelling.
+_NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling))"
+SUBJ = (
+    r"(?:(?:the\s+)?(?:name|spelling)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|" + _NAMED_CORE + r"|" + _CORE
+    + r")" + _CASE + r"?"
+)
+#: The keyword as a possessive: "the keyword's", "its".
+POSS = r"(?:" + _CORE + r"'s|its)"
+#: Subjects that name the keyword itself, not a pronoun (the identity shape reads them).
+NAMED_SUBJECT = re.compile(r"(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?"
+                           r"(?:key\s?-?word|word|answer|solution)\b.*")
+
+# ------------------------------------------------------------------------------ letters
+
+#: One letter or digit: quoted or bare.
+Q1 = r"(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])"
+_Q1_CAP = re.compile(r"'([a-z0-9])'|\"([a-z0-9])\"|(?<![a-z0-9'])([a-z0-9])(?![a-z0-9'])")
+_ITEM = r"(?:(?:the\s+)?(?:letter|character)\s+)?" + Q1
+#: One letter: "the letter 'a'", "letter a", "an 'e'", "a B", "'c'", "d".
+LETTER1 = r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+" + Q1 + r"|an?\s+" + Q1 + r"|" + Q1 + r")"
+LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
+LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+and\s+" + _ITEM
+LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"
+LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
+_OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters)\s*)?:?\s*"
+#: "one of the letters", "any of the following letters:", "either", "in the set".
+ONE_OF = (
+    r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of\s+" + _OF_SET
+    + r"|(?:the\s+)?(?:letters|characters)\s*:?\s*|either\s+"
+    r"|(?:in|among|within)\s+(?:the\s+)?(?:set|group|list)(?:\s+of\s+(?:letters|characters))?\s*:?\s*"
+    r"|among\s+(?:the\s+letters\s+)?)"
+)
+ALL_OF = r"(?:(?:all|each|every\s+one)\s+(?:of\s+)?" + _OF_SET + r"|both\s+(?:of\s+)?(?:the\s+(?:letters\s+)?)?)"
+#: A set of letters of which one is meant: "one of the letters a, b or c", "a, e or i", "[a, b]".
+ANY_LIST = r"(?:" + ONE_OF + r"?(?:" + LIST_OR + r"|" + LIST_BRACKET + r")|" + ONE_OF + r"(?:" + LIST_BARE + r"|"
+ANY_LIST += LIST_AND + r")|(?:any|one)(?:\s+one)?\s+of\s+(?:the\s+)?(?:letters|characters)\s+" + LIST_BARE + r")"
+#: A set of letters that are all meant: "the letters a and e", "both a and e", "all of the letters a, b, c".
+ALL_LIST = r"(?:(?:the\s+)?(?:letters|characters)\s+" + LIST_AND + r"|" + ALL_OF + r"(?:" + LIST_AND + r"|"
+ALL_LIST += LIST_BARE + r"|" + LIST_BRACKET + r")|" + LIST_AND + r")"
+
+
+def letters_of(span: str, article: bool = False) -> tuple[str, ...]:
+    """The letters a letter or a list span names, in order, without repeats.
+
+    Words of two or more letters ("one", "of", "the", "letters", "or") are skipped; with
+    ``article`` (a ``LETTER1`` span), "a"/"an" before one letter is its article ("an 'e'")."""
+    span = span.strip()
+    one = r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+|an?\s+)(" + Q1 + r")"
+    single = re.fullmatch(one, span) if article else None
+    if single:
+        span = single.group(1)
+    found = [a or b or c for a, b, c in _Q1_CAP.findall(span)]
+    return tuple(dict.fromkeys(found))
+
+
+VOWELS = "aeiou"
+
+
+def vowel(c: str) -> bool | None:
+    """"y" is a vowel in some readings and not in others: None."""
+    return None if c == "y" else c in VOWELS
+
+
+def consonant(c: str) -> bool | None:
+    return None if c == "y" else c.isalpha() and c not in VOWELS
+
+
+def in_range(lo: str, hi: str, inclusive: bool = True) -> CharTest:
+    """Letters compare as Python compares them (a digit, in the reading that counts it as a
+    letter, falls before "a")."""
+    lo, hi = min(lo, hi), max(lo, hi)
+    return (lambda c: lo <= c <= hi) if inclusive else (lambda c: lo < c < hi)
+
+
+# ------------------------------------------------------------------------------ numbers
+
+NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
+_N_CAP = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBERS) + r")\b")
+
+#: Comparisons before the number ("more than 5") and after it ("5 or more").
+_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than")
+_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum")
+_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than")
+_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than")
+_EQ = ("exactly", "only", "just", "precisely")
+_GE_AFTER = ("or more", "or greater", "or longer", "or above", "or over", "or higher", "and up", "and above", "plus")
+_LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lower")
+_PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" for w in _LT},
+               **{w: "le" for w in _LE}, **{w: "eq" for w in _EQ}}
+_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}}
+_PREFIX = alt(_PREFIX_OPS)
+_SUFFIX = alt(_SUFFIX_OPS)
+_INCL = r"(?:\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
+_RANGE = (
+    r"(?:between\s+" + N + r"\s+and\s+" + N + r"|from\s+" + N + r"\s+to\s+" + N + r"|" + N + r"\s*(?:-|to|through)\s*"
+    + N + r")"
+)
+
+
+_BOTH = _PREFIX + r"\s+" + N + r"(?:\s+(?:letters|characters|words))?\s+(?:but|and)\s+" + _PREFIX + r"\s+" + N
+
+
+def cmp_count(unit: str) -> str:
+    """A comparison of a count in ``unit`` (a regex): "more than 5 letters", "5 letters or more",
+    "5 or more letters", "between 5 and 8 letters (inclusive)", "exactly 5 letters", "5 letters",
+    "more than 5 but fewer than 9 letters"."""
+    u = r"\s+" + unit
+    return (
+        r"(?:(?:" + _PREFIX + r"\s+)?" + N + u + r"(?:\s+" + _SUFFIX + r")?|" + N + r"\s+" + _SUFFIX + u
+        + r"|" + _RANGE + u + _INCL + r"?|" + _RANGE + _INCL + r"?" + u + r"|" + _BOTH + u + r")"
+    )
+
+
+#: A comparison with no unit ("greater than 5", "5 or more", "between 5 and 8", "equal to 5").
+CMP_BARE = (
+    r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r")?|"
+    + _RANGE + _INCL + r"?|" + _BOTH + r")"
+)
+
+
+def number(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBERS[text]
+
+
+def count_test(span: str) -> Callable[[int], bool]:
+    """The test on a count that a ``cmp_count`` / ``CMP_BARE`` span means ("more than 5 but
+    fewer than 9": both)."""
+    both = re.split(r"\s+(?:but|and)\s+(?=" + _PREFIX + r"\s)", span, maxsplit=1)
+    if len(both) == 2:
+        first, second = count_test(both[0]), count_test(both[1])
+        return lambda v: first(v) and second(v)
+    numbers = [number(x) for x in _N_CAP.findall(span)]
+    if len(numbers) == 2:  # a range: inclusive unless it says otherwise
+        lo, hi = min(numbers), max(numbers)
+        if re.search(r"\bexclusive|\bexclusively|\bnot\s+inclusive", span):
+            return lambda v: lo < v < hi
+        return lambda v: lo <= v <= hi
+    n = numbers[0]
+    op = "eq"
+    for table, pattern in ((_PREFIX_OPS, _PREFIX), (_SUFFIX_OPS, _SUFFIX)):
+        m = re.search(r"(?<![a-z])" + pattern + r"(?![a-z])", span)
+        if m:
+            op = table[" ".join(m.group(0).split())]
+    return {
+        "gt": lambda v: v > n, "ge": lambda v: v >= n, "lt": lambda v: v < n, "le": lambda v: v <= n,
+        "eq": lambda v: v == n,
+    }[op]
+
+
+# -------------------------------------------------------------------- the keyword's text
+
+
+def letter_sequences(keyword: str, unit: str = "letter") -> tuple[str, ...]:
+    """The keyword's letters, one string per reading: its letters and digits (the labelled
+    set's definition), its letters only (not when the question names a digit as a letter:
+    ``unit`` "alnum"); for "characters" also every character but spaces, and every character."""
+    low = keyword.lower().strip()
+    alnum = "".join(c for c in low if c.isalnum())
+    alpha = "".join(c for c in low if c.isalpha())
+    if unit == "alnum":
+        return (alnum,)
+    if unit == "character":
+        return (alnum, alpha, low.replace(" ", ""), low)
+    return (alnum, alpha)
+
+
+def word_lists(keyword: str) -> tuple[list[str], ...]:
+    """The keyword's words: split at spaces, and at spaces and hyphens."""
+    low = keyword.lower().strip()
+    return (low.split(), [w for w in re.split(r"[\s\-]+", low) if w])
+
+
+def texts(keyword: str, needle: str) -> tuple[str, ...]:
+    """What a quoted string is looked for in: the keyword in lower case, and (for a string
+    without spaces) its letters and digits run together."""
+    low = keyword.lower().strip()
+    if " " in needle:
+        return (low,)
+    return (low, "".join(c for c in low if c.isalnum()))

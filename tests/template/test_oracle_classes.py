@@ -1,0 +1,539 @@
+"""The oracle's classes, phrased many ways: every supported phrasing answered right, for every
+keyword of a sample of the public list; a phrasing with a clause the grammar does not read
+declined (the model's).
+
+The phrasings are generated from a small grammar per class (subjects x letter quotes x
+comparators x negation ...), and the truth from plain string expressions on the keyword,
+written here without the oracle's code: letters are the keyword's letters and digits in
+lower case, words are split at spaces, "y" is no sure vowel, "characters" without saying
+whether spaces count leave a keyword with spaces open.  ``None`` from a truth function
+marks such a keyword: the oracle must then decline (never guess).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from factories.agents import TEMPLATE, import_agent_module
+
+Truth = Callable[[str], "bool | None"]
+
+SUBJECTS = ("the keyword", "it", "the word", "the secret word", "the answer", "its name", "the name of the keyword",
+            "the keyword (in lowercase)", "the hidden word")
+POSSESSIVES = ("the keyword's", "its", "the secret word's")
+
+
+def _quote(letter: str, style: int) -> str:
+    return [letter.upper(), f"'{letter}'", f'"{letter.upper()}"', f"\u2018{letter}\u2019", f"\u201c{letter}\u201d",
+            f"the letter {letter.upper()}", f"the letter '{letter}'"][style % 7]
+
+
+def letters(k: str) -> str:
+    return "".join(c for c in k.lower() if c.isalnum())
+
+
+def vowel(c: str) -> bool | None:
+    return None if c == "y" else c in "aeiou"
+
+
+def on(i: int, pred: Callable[[str], "bool | None"]) -> Truth:
+    """``pred`` on the letter at ``i`` ("" past the end) of the keyword's letters and digits,
+    and of its letters only; None when the two disagree or one is unsure."""
+
+    def truth(k: str) -> bool | None:
+        found = set()
+        for seq in (letters(k), "".join(c for c in k.lower() if c.isalpha())):
+            x = seq[i] if -len(seq) <= i < len(seq) else ""
+            found.add(pred(x) if x else False)
+        return found.pop() if len(found) == 1 else None
+
+    return truth
+
+
+@pytest.fixture(scope="module")
+def mod() -> Any:
+    return import_agent_module(None)
+
+
+@pytest.fixture(scope="module")
+def keywords(mod: Any) -> list[str]:
+    cands = mod.load_candidates(str(TEMPLATE))
+    picked = [c.keyword for c in cands[::23]]
+    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray"]
+
+
+def _neg(truth: Truth) -> Truth:
+    return lambda k: None if truth(k) is None else not truth(k)
+
+
+def _counts(k: str, unit: str) -> tuple[int, ...]:
+    """The keyword's count in ``unit``, one per reading: letters with and without digits,
+    words split at spaces and also at hyphens, characters with and without spaces."""
+    low = k.lower()
+    if unit == "letters":
+        return (len(letters(k)), sum(c.isalpha() for c in low))
+    if unit == "words":
+        return (len(low.split()), len(low.replace("-", " ").split()))
+    return (len(low.replace(" ", "")), len(low))  # characters
+
+
+def _agree(values: Iterator[bool]) -> bool | None:
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
+
+
+# ------------------------------------------------------------------- truth factories
+
+
+def letter_is(i: int, c: str) -> Truth:
+    return on(i, lambda x: x == c)
+
+
+def letter_in(i: int, chosen: str | list[str]) -> Truth:
+    return on(i, lambda x: x in chosen)
+
+
+def letter_between(i: int, lo: str, hi: str) -> Truth:
+    return on(i, lambda x: lo <= x <= hi)
+
+
+def letter_cmp(i: int, op: str, c: str) -> Truth:
+    return on(i, lambda x: {"lt": x < c, "gt": x > c, "le": x <= c}[op])
+
+
+def has(c: str) -> Truth:
+    return lambda k: c in letters(k)
+
+
+def has_count(c: str, check: Callable[[int], bool]) -> Truth:
+    return lambda k: check(letters(k).count(c))
+
+
+def has_any(chosen: list[str]) -> Truth:
+    return lambda k: any(c in letters(k) for c in chosen)
+
+
+def has_all(chosen: list[str]) -> Truth:
+    return lambda k: all(c in letters(k) for c in chosen)
+
+
+def word_before(w: str) -> Truth:
+    return lambda k: k.lower() < w
+
+
+def word_after(w: str) -> Truth:
+    return lambda k: k.lower() > w
+
+
+def _consonant(x: str) -> bool | None:
+    return None if x == "y" else x.isalpha() and x not in "aeiou"
+
+
+# ------------------------------------------------------------------------ the grammar
+
+
+def first_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for subj, style in itertools.product(SUBJECTS, range(7)):
+        c = rng.choice("abcdefghijklmnoprstuw")
+        x = _quote(c, style)
+        yield f"Does {subj} start with {x}?", letter_is(0, c)
+        yield f"Does {subj} begin with {x}?", letter_is(0, c)
+        yield f"Is the first letter of {subj} {x}?", letter_is(0, c)
+        yield f"Is {x} the first letter of {subj}?", letter_is(0, c)
+    for poss, c in itertools.product(POSSESSIVES, "bmst"):
+        yield f"Is {poss} first letter {c.upper()}?", letter_is(0, c)
+        yield f"Is {poss} initial letter an {c.upper()}?", letter_is(0, c)
+    yield "Does the keyword start with an A?", letter_is(0, "a")
+    yield "Does the keyword start with a B?", letter_is(0, "b")
+    yield "does the keyword start with the character 's'", letter_is(0, "s")
+    yield "Does the keyword have 'c' as its first letter?", letter_is(0, "c")
+
+
+def last_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for subj, style in itertools.product(SUBJECTS, range(7)):
+        c = rng.choice("aehlnrsty")
+        x = _quote(c, style)
+        yield f"Does {subj} end with {x}?", letter_is(-1, c)
+        yield f"Does {subj} end in {x}?", letter_is(-1, c)
+        yield f"Is the last letter of {subj} {x}?", letter_is(-1, c)
+        yield f"Is the final letter of {subj} {x}?", letter_is(-1, c)
+    yield "Is E the last letter of the keyword?", letter_is(-1, "e")
+    yield "Does the keyword finish with an 's'?", letter_is(-1, "s")
+    yield "Is the second letter of the keyword 'a'?", letter_is(1, "a")
+    yield "Is the third letter of the keyword an R?", letter_is(2, "r")
+    yield "Is the second to last letter of the keyword 'e'?", letter_is(-2, "e")
+
+
+def contains_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for subj, style in itertools.product(SUBJECTS, range(7)):
+        c = rng.choice("abeiklnoprstuz")
+        x = _quote(c, style)
+        yield f"Does {subj} contain {x}?", has(c)
+        yield f"Does {subj} include {x}?", has(c)
+        yield f"Does {subj} have {x} in it?", has(c)
+        yield f"Is there {'an' if c in 'aeio' else 'a'} {x} in {subj}?", has(c)
+        yield f"Is {x} in {subj}?", has(c)
+        yield f"Does {x} appear in {subj}?", has(c)
+    yield "Is the letter 'x' present in the keyword?", has("x")
+    yield "Does the letter E appear in the keyword more than once?", has_count("e", lambda n: n > 1)
+    yield "Does the keyword contain the letter 'o' at least twice?", has_count("o", lambda n: n >= 2)
+    yield "Does the keyword contain at least one 'r'?", has("r")
+    yield "Does the keyword contain exactly one 'a'?", has_count("a", lambda n: n == 1)
+    yield ("Considering every letter in the name of the keyword, does the name of the keyword include the letter "
+           "'Z'?", has("z"))
+    yield "Does the keyword contain the letter 'e' twice?", \
+        lambda k: None if letters(k).count("e") > 2 else letters(k).count("e") == 2
+    yield "Is R one of the letters in the keyword?", has("r")
+
+
+def letter_range(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for lo, hi in (("a", "m"), ("c", "k"), ("n", "z"), ("b", "e"), ("m", "s")):
+        inside, last_inside = letter_between(0, lo, hi), letter_between(-1, lo, hi)
+        u, v = lo.upper(), hi.upper()
+        yield f"Does the keyword start with a letter between {u} and {v}?", inside
+        yield f"Does the keyword start with a letter between '{lo}' and '{hi}' (inclusive)?", inside
+        yield f"Does the keyword begin with a letter from {u} to {v}?", inside
+        yield f"Does the keyword start with a letter in the range {u}-{v}?", inside
+        yield f"Is the first letter of the keyword between {u} and {v}?", inside
+        yield f"Is the first letter of the keyword in the range {lo}-{hi}?", inside
+        yield f"Is the keyword's first letter {u} through {v}?", inside
+        yield f"Does the first letter of the keyword fall between {u} and {v}?", inside
+        yield f"Is the last letter of the keyword between {u} and {v}?", last_inside
+        yield f"Does the keyword end with a letter from {u} to {v}?", last_inside
+    for half, lo, hi in (("first", "a", "m"), ("second", "n", "z")):
+        yield f"Is the first letter of the keyword in the {half} half of the alphabet?", letter_between(0, lo, hi)
+        yield f"Does the keyword start with a letter in the {half} half of the alphabet?", letter_between(0, lo, hi)
+    for c in "fmnt":
+        yield f"Does the keyword's first letter come before '{c}' in the alphabet?", letter_cmp(0, "lt", c)
+        yield f"Is the first letter of the keyword alphabetically before {c.upper()}?", letter_cmp(0, "lt", c)
+        yield f"Does the keyword start with a letter that comes after {c.upper()}?", letter_cmp(0, "gt", c)
+        yield f"Is the first letter of the keyword after {c.upper()} in the alphabet?", letter_cmp(0, "gt", c)
+        yield f"Does the keyword start with a letter {c.upper()} or earlier?", letter_cmp(0, "le", c)
+
+
+def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for _ in range(12):
+        chosen = rng.sample("abcdefghiklmnoprstuw", rng.choice((2, 3, 4)))
+        up = [c.upper() for c in chosen]
+        listed = ", ".join(up[:-1]) + " or " + up[-1]
+        quoted = ", ".join(f"'{c}'" for c in chosen)
+        yield f"Does the keyword start with one of the letters {listed}?", letter_in(0, chosen)
+        yield f"Does the keyword start with one of {listed}?", letter_in(0, chosen)
+        yield f"Is the first letter of the keyword {listed}?", letter_in(0, chosen)
+        yield f"Is the first letter of the keyword one of the following: {quoted}?", letter_in(0, chosen)
+        yield f"Does the keyword end with one of the letters {listed}?", letter_in(-1, chosen)
+        yield f"Does the keyword contain any of the letters {listed}?", has_any(chosen)
+        yield f"Does the keyword contain all of the letters {', '.join(up)}?", has_all(chosen)
+        yield f"Is any of the letters [{quoted}] inside the spelling of the keyword?", has_any(chosen)
+    yield "Does the keyword start with one of A, E, I, O or U?", letter_in(0, "aeiou")
+    yield "Does the keyword start with a vowel?", on(0, vowel)
+    yield "Does the keyword end with a vowel?", on(-1, vowel)
+    yield "Is the first letter of the keyword a vowel?", on(0, vowel)
+    yield "Is the last letter of the keyword a consonant?", on(-1, _consonant)
+    yield "Does the keyword end with a vowel (a, e, i, o or u)?", letter_in(-1, "aeiou")
+    yield "Does the keyword contain the letters A and E?", has_all(["a", "e"])
+    yield "Does the keyword contain both O and R?", has_all(["o", "r"])
+    yield "Does the keyword contain the letter A or E?", has_any(["a", "e"])
+
+
+def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set):
+        for q, truth in itertools.islice(gen(rng), 0, None, 9):
+            if q.startswith("Does the keyword ") and "(" not in q:
+                yield "Does the keyword not " + q[len("Does the keyword "):], _neg(truth)
+            elif q.startswith("Is the first letter of the keyword ") and "(" not in q:
+                yield "Is the first letter of the keyword not " + q[len("Is the first letter of the keyword "):], \
+                    _neg(truth)
+            elif q.startswith("Does the keyword start with"):
+                yield "Is it true that the keyword starts with" + q[len("Does the keyword start with"):], truth
+    yield "Does the keyword start with a letter other than S?", _neg(letter_is(0, "s"))
+    yield "Does the keyword lack the letter 'e'?", _neg(has("e"))
+    yield "Does the keyword contain no letter Z?", _neg(has("z"))
+    yield "Does the keyword contain none of the letters A, E or I?", _neg(has_any(["a", "e", "i"]))
+    yield "Is it true that the keyword does not contain an R?", _neg(has("r"))
+    yield "Is it false that the keyword starts with M?", _neg(letter_is(0, "m"))
+    yield "Is the keyword not a single word?", _neg(_counted("words", lambda v, n: v == n, 1))
+    yield "Does the keyword not have more than 6 letters?", _neg(_counted("letters", lambda v, n: v > n, 6))
+    yield "Is the letter 'e' absent from the keyword?", _neg(has("e"))
+
+
+_COMPARATORS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
+    ("more than {n} {u}", lambda v, n: v > n), ("over {n} {u}", lambda v, n: v > n),
+    ("at least {n} {u}", lambda v, n: v >= n), ("{n} {u} or more", lambda v, n: v >= n),
+    ("{n} or more {u}", lambda v, n: v >= n), ("no fewer than {n} {u}", lambda v, n: v >= n),
+    ("fewer than {n} {u}", lambda v, n: v < n), ("less than {n} {u}", lambda v, n: v < n),
+    ("under {n} {u}", lambda v, n: v < n), ("at most {n} {u}", lambda v, n: v <= n),
+    ("{n} {u} or fewer", lambda v, n: v <= n), ("{n} {u} or less", lambda v, n: v <= n),
+    ("no more than {n} {u}", lambda v, n: v <= n), ("exactly {n} {u}", lambda v, n: v == n),
+    ("{n} {u}", lambda v, n: v == n), ("between {n} and {m} {u}", lambda v, n: n <= v <= n + 3),
+    ("from {n} to {m} {u}", lambda v, n: n <= v <= n + 3), ("{n}-{m} {u}", lambda v, n: n <= v <= n + 3),
+    ("more than {n} but fewer than {m} {u}", lambda v, n: n < v < n + 3),
+)
+_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def _counted(unit: str, check: Callable[[int, int], bool], n: int) -> Truth:
+    return lambda k: _agree(check(v, n) for v in _counts(k, unit))
+
+
+def letter_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for (shape, check), unit in itertools.product(_COMPARATORS, ("letters", "characters")):
+        n = rng.choice((4, 5, 6, 7, 8, 9, 10))
+        for spelled in (str(n), _WORDS[n]):
+            phrase = shape.format(n=spelled, m=n + 3, u=unit)
+            truth = _counted("letters", check, n)
+            if unit == "characters":
+                phrase += rng.choice((" (not counting spaces)", ", excluding spaces", " (ignoring spaces)"))
+                truth = _nospace(check, n)
+            yield f"Does the keyword have {phrase}?", truth
+            yield f"Does the keyword contain {phrase}?", truth
+            yield f"Is the keyword {phrase} long?", truth
+    for n in (5, 6, 8):
+        yield f"Is the keyword longer than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is the keyword shorter than {n} letters?", _counted("letters", lambda v, n: v < n, n)
+        yield f"Is the length of the keyword greater than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is the number of letters in the keyword at least {n}?", _counted("letters", lambda v, n: v >= n, n)
+        yield f"Is the keyword a {n}-letter word?", _counted("letters", lambda v, n: v == n, n)
+        yield f"Does the keyword have more than {n} characters (including spaces)?", _with_spaces(n)
+    yield "Does the keyword have an even number of letters?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+    yield "Is the number of letters in the keyword odd?", _counted("letters", lambda v, n: v % 2 == 1, 0)
+
+
+def _with_spaces(n: int) -> Truth:
+    return lambda k: len(k.lower()) > n
+
+
+def _nospace(check: Callable[[int, int], bool], n: int) -> Truth:
+    return lambda k: check(len(k.lower().replace(" ", "")), n)
+
+
+def word_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    one = _counted("words", lambda v, n: v == 1, 1)
+    many = _counted("words", lambda v, n: v > 1, 1)
+    for subj in ("the keyword", "it", "the answer"):
+        yield f"Is {subj} a single word?", one
+        yield f"Is {subj} one word?", one
+        yield f"Is {subj} more than one word?", many
+        yield f"Is {subj} made up of multiple words?", many
+        yield f"Does {subj} consist of two words?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} have more than one word?", many
+        yield f"Does {subj} contain at least two words?", many
+        yield f"Is {subj} two words or more?", many
+        yield f"Is {subj} a two-word phrase?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} have exactly three words?", _counted("words", lambda v, n: v == 3, 3)
+    yield "Does the keyword contain a space?", lambda k: " " in k
+    yield "Is the keyword a multi-word phrase?", many
+
+
+def alphabetical(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    for w in ("m", "laser", "k2", "ba", "s", "mountain"):
+        before, after = word_before(w), word_after(w)
+        yield f'Does the keyword (in lowercase) precede "{w}" in alphabetical order?', before
+        yield f"Does the keyword come before '{w}' in alphabetical order?", before
+        yield f"Does the keyword come after '{w}' alphabetically?", after
+        yield f"Is the keyword alphabetically before \u201c{w}\u201d?", before
+        yield f"Would the keyword appear after '{w}' in a dictionary?", after
+        yield f"In alphabetical order, does the keyword come before '{w}'?", before
+        yield f"Does the keyword follow '{w}' in alphabetical order?", after
+        yield f"Is the keyword lexicographically smaller than '{w}'?", before
+        yield f"Does '{w}' come before the keyword alphabetically?", after
+        yield f"Does the keyword not come before '{w}' in alphabetical order?", _neg(before)
+    yield "Is the keyword alphabetically between 'c' and 'p'?", lambda k: "c" < k.lower() < "p"
+
+
+#: Discourse markers a player puts before a question (a closed class: interjections,
+#: thanks, "next", "please tell me"), with the punctuation that ends them.
+LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank you! ", "Hmm... ", "So, ", "Well, ",
+            "Now, ", "Next question: ", "Quick question - ", "One more: ", "Let me ask: ", "Please tell me: ",
+            "I'd like to know: ", "My next question: ", "Good! ", "Cool. Next: ", "Got it. So, ")
+
+
+def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
+    for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
+                word_count, alphabetical):
+        for q, truth in itertools.islice(gen(rng), 0, None, 7):
+            lead = rng.choice(LEAD_INS)
+            body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
+            yield lead + body, truth
+            yield (lead + q).upper() if "(" not in q and "'" not in q else lead + q, truth
+            yield q.rstrip("?") + rng.choice(("??", "", "?!", " ?")), truth
+
+
+def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Questions without their subject and verb: "Starts with B?", "First letter B?", "Fewer
+    than 6 letters?", "One word?", "Any Z in it?", and statements with a tag: "..., right?"."""
+    for c in "abemrst":
+        x = _quote(c, rng.randrange(7))
+        yield f"Starts with {x}?", letter_is(0, c)
+        yield f"Begins with {x}", letter_is(0, c)
+        yield f"Ends with {x}?", letter_is(-1, c)
+        yield f"Ends in {x}??", letter_is(-1, c)
+        yield f"First letter {x}?", letter_is(0, c)
+        yield f"Last letter {x}?", letter_is(-1, c)
+        yield f"Contains {x}?", has(c)
+        yield f"Any {c.upper()} in the keyword?", has(c)
+        yield f"Any {x} in it?", has(c)
+        yield f"The keyword starts with {x}, right?", letter_is(0, c)
+        yield f"The first letter is {x}, correct?", letter_is(0, c)
+        yield f"It contains {x}, right?", has(c)
+        yield f"Is {x} the letter the keyword starts with?", letter_is(0, c)
+        yield f"Is {x} the letter it ends with?", letter_is(-1, c)
+        yield f"Can {x} be found in the keyword?", has(c)
+        yield f"Can you find {x} in the keyword?", has(c)
+    for n in (4, 6, 9):
+        yield f"Fewer than {n} letters?", _counted("letters", lambda v, n: v < n, n)
+        yield f"More than {_WORDS[n]} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"At least {n} letters?", _counted("letters", lambda v, n: v >= n, n)
+    yield "One word?", _counted("words", lambda v, n: v == n, 1)
+    yield "Single word?", _counted("words", lambda v, n: v == n, 1)
+    yield "Two words?", _counted("words", lambda v, n: v == n, 2)
+    yield "Is the number of letters even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+
+
+def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Sets and ranges written other ways: bare lists at a position, "X through Y", "X..Y",
+    plural subjects ("are both ..."), "free of"."""
+    for lo, hi in (("b", "l"), ("e", "u"), ("n", "z")):
+        yield f"Is the first letter in {lo}..{hi}?", letter_between(0, lo, hi)
+        yield f"Is the first letter in \u201c{lo.upper()}\u201d..\u201c{hi.upper()}\u201d?", letter_between(0, lo, hi)
+        yield f"Does the keyword start with one of the letters {lo.upper()} through {hi.upper()}?", \
+            letter_between(0, lo, hi)
+        yield f"Does the keyword start with one of the letters '{lo}' through '{hi}', inclusive?", \
+            letter_between(0, lo, hi)
+    for chosen in (["a", "j"], ["l", "n", "c", "r"], ["e", "x", "t", "b", "g"]):
+        yield "Does the keyword start with " + ", ".join(c.upper() for c in chosen) + "?", letter_in(0, chosen)
+        yield "Is the last letter " + ", ".join(f"'{c}'" for c in chosen) + "?", letter_in(-1, chosen)
+        yield "Does the keyword end in any of the letters " + "/".join(f"'{c}'" for c in chosen) + "?", \
+            letter_in(-1, chosen)
+        yield "Are any of the letters " + "/".join(c.upper() for c in chosen) + " in the keyword?", has_any(chosen)
+    yield "Are both T and U in the keyword?", has_all(["t", "u"])
+    yield "Are the letters A and E both in the keyword?", has_all(["a", "e"])
+    yield "Is the keyword free of the letter 'k'?", _neg(has("k"))
+    yield "Does the spelling of its name include an 's'?", has("s")
+    yield "Does the spelling of the keyword's name contain a T?", has("t")
+    yield "Does the keyword come earlier in the alphabet than 'kiwi'?", word_before("kiwi")
+    yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
+
+
+CLASSES = {
+    "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
+    "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
+    "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
+    "more_letters": more_letters,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str) -> None:
+    rng = random.Random(name)
+    phrasings = list(CLASSES[name](rng))
+    assert len(phrasings) >= 20
+    wrong, declined, answered = [], [], 0
+    for question, truth in phrasings:
+        rule = mod.parse(question)
+        for k in keywords:
+            want = truth(k)
+            got = mod.oracle.verdict(rule, mod.Subject(k)) if rule is not None else None
+            if want is None:
+                if got is not None:
+                    wrong.append((question, k, "should be open", got))
+                continue
+            expected = "yes" if want else "no"
+            if got is None:
+                declined.append((question, k))
+            elif got != expected:
+                wrong.append((question, k, expected, got))
+            else:
+                answered += 1
+    assert wrong == [], wrong[:10]
+    assert declined == [], declined[:10]
+    assert answered > 100
+
+
+# --------------------------------------------------------------- partial parses declined
+
+_EXTRA = (" and end with 'e'", " and is it a place", " or not", " in French", " when you say it out loud",
+          " backwards", " if you ignore the first word", ", or is it in Europe")
+
+
+def _answered(mod: Any, question: str, keywords: list[str]) -> list[tuple[str, str]]:
+    """The keywords code answers ``question`` for (declined: none)."""
+    rule = mod.parse(question)
+    if rule is None:
+        return []
+    return [(k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k))) is not None]
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> None:
+    """A supported phrasing with a clause the grammar does not read goes to the model."""
+    rng = random.Random(name)
+    kept = []
+    for question, _truth in itertools.islice(CLASSES[name](rng), 0, None, 5):
+        for extra in _EXTRA:
+            q = question.rstrip("?") + extra + "?"
+            if _answered(mod, q, keywords):
+                kept.append(q)
+    assert kept == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does it start with A and end with E?",
+        "Does the keyword start with A and contain B?",
+        "Doesn't the keyword start with A?",
+        "Isn't the first letter a vowel?",
+        "Does the keyword start with a vowel sound?",
+        "Does the keyword start with a capital letter?",
+        "Does the keyword start with A or end with E?",
+        "Does the keyword start with A and B?",
+        "Does the keyword have more than 5 syllables?",
+        "Does the keyword rhyme with 'cat'?",
+        "Does the keyword start with the same letter it ends with?",
+        "Does the second word of the keyword start with B?",
+        "Does the keyword come before or after 'm' in alphabetical order?",
+        "Does the keyword come before 'm'?",  # no word of order: not alphabetical for sure
+        "Is the first letter of the keyword a vowel or a consonant?",
+        "Does the keyword have more letters than 'apple'?",
+        "Does the keyword contain the letter 'e' in its second word?",
+        "Is the keyword spelled the same backwards?",
+        "Does the keyword have between 5 and 8 letters and start with A?",
+        "Does the keyword neither start with A nor end with B?",
+        "Does the keyword start with A, or does it start with B?",
+        "How many letters does the keyword have?",
+        "Does the keyword start with the letter A in Spanish?",
+        "Does the keyword start with a letter between A and M or between S and Z?",
+        "In French: does the keyword start with A?",  # a lead-in that is not a discourse marker
+        "Ignoring the first word, does the keyword start with A?",
+        "Backwards, does the keyword start with A?",
+        "Spelled backwards: starts with A?",
+        "Does the keyword contain A, B, C?",  # any or all of them? not said
+        "Starts with A and ends with E?",
+        "The keyword starts with A, or does it?",
+    ],
+)
+def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
+    assert _answered(mod, question, keywords) == []
+
+
+def test_hostile_questions_parse_fast(mod: Any) -> None:
+    """Long and repetitive questions (a model's output can be 750 characters) cost little."""
+    hostile = [
+        "Does the keyword start with " + ", ".join("abcdefghijklmnopqrstuvwxy" * 4) + " or z?",
+        "Does the keyword contain the letter " + "a, " * 240 + "?",
+        "Is the keyword " + "more than " * 70 + "5 letters long?",
+        "Does the keyword come before " + "'a' " * 180 + "alphabetically?",
+        "Is it " + "a " * 370 + "?",
+        "Is the first letter of the keyword " + "between a and " * 50 + "m?",
+    ]
+    for q in hostile:
+        t = time.perf_counter()
+        mod.parse(q[:750])
+        assert time.perf_counter() - t < 0.05, q[:60]
