@@ -135,7 +135,13 @@ def _list_text(q: str) -> str | None:
     return text
 
 
-def in_list(q: str, known: Container[str]) -> Rule_ | None:
+def _capitalised(item: str, raw: str) -> bool:
+    """``item`` is written with a capital in the question as asked ("Binoculars", a name)."""
+    m = re.search(re.escape(item), raw, re.IGNORECASE)
+    return m is not None and raw[m.start()].isupper()
+
+
+def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
     if not _LIST_TRIGGER.search(q):
         return None
     subject = _LIST_SUBJECT.match(q)
@@ -147,7 +153,14 @@ def in_list(q: str, known: Container[str]) -> Rule_ | None:
     items = _items(text.split("?")[0] if "?" in text else text)
     if not items or len(items) > 200:
         return None
+    # An item may describe rather than name: "a fruit" (no match is a "no" only when every
+    # item is a listed keyword), or a bare lower-case word that is no listed keyword ("Is it
+    # one of these: fruit, tool?" about Hammer: no match is never a "no"), unless the
+    # question calls its items words or keywords (Agent Alpha's list).
     semantic = any(re.match(r"(?:a|an)\s", it) for it in items)
+    words = re.search(r"\b(?:keywords|words|candidates)\b", q) is not None
+    common = not words and any(len(it.split()) == 1 and not _capitalised(it, raw) and game_normalize(it) not in known
+                               for it in items)
 
     def test(s: Subject) -> bool | None:
         for it in items:
@@ -156,7 +169,7 @@ def in_list(q: str, known: Container[str]) -> Rule_ | None:
                     return True
             if " and " in it and any(keyword_guessed(x, s.keyword, s.alts) for x in it.split(" and ")):
                 return True
-        if semantic and not all(game_normalize(re.sub(r"^(?:a|an)\s+", "", it)) in known for it in items):
+        if common or (semantic and not all(game_normalize(re.sub(r"^(?:a|an)\s+", "", it)) in known for it in items)):
             return None
         return False
 

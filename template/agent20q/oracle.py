@@ -116,7 +116,7 @@ def _core(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
         found = naming.category(q)
         if found is not None:
             return found
-    return naming.in_list(q, known) or naming.identity(q, raw, known)
+    return naming.in_list(q, known, raw) or naming.identity(q, raw, known)
 
 
 def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:

@@ -113,6 +113,9 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Here is an important list of 3 potential keywords: apple, banana, carrot. "
          "Is the keyword one of the 3 potential keywords?", "Agave", "things", "no"),
         ("Is it any of these: Agave, Aprons?", "Agave", "things", "yes"),
+        ("Is the keyword one of the following words: apple, banana?", "Agave", "things", "no"),
+        ("Is it one of the following: Binoculars, Aprons?", "Agave", "things", "no"),  # both listed keywords
+        ("Is it one of the following: new york city, cairo egypt?", "tokyo japan", "place", "no"),
         ("Is the keyword one of the following? antigua and barbuda, chad", "antigua and barbuda", "place", "yes"),
         ("Is it an air conditioner?", "Air Conditioner", "things", "yes"),
         ("Is it air conditioning?", "Air Conditioner", "things", "yes"),  # an alt
@@ -167,6 +170,7 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Is it one of the seven wonders of the world?", "Agave", "things", None),
         ("Is it made of one of the following materials: wood, metal?", "Agave", "things", None),
         ("Is it one of the following: a fruit, a vegetable?", "Agave", "things", None),
+        ("Is it one of these: fruit, tool?", "Hammer", "things", None),  # kinds, not names
         ("Does it contain metal?", "Agave", "things", None),
         ("Is it not a place?", "Agave", "things", "yes"),
         ("Is it a place and is it in Europe?", "Agave", "things", None),
