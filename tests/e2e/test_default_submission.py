@@ -35,13 +35,14 @@ def test_exact_members(default_submission: Path) -> None:
         members = tar.getmembers()
     names = [m.name for m in members]
     outside_lib = [n for n in names if n != "lib" and not n.startswith("lib/")]
-    # archive order: the weights, the rest sorted by path components (folders first), the manifest
+    # archive order: the weights, the rest sorted by path components (folders first), the
+    # manifest; the agent's package is the template's tracked files, nothing more (no .pyc)
+    package = sorted(p.name for p in (ROOT / "template" / "agent20q").iterdir() if p.suffix in (".py", ".json"))
+    assert {"__init__.py", "agent.py", "oracle.py", "keywords.json"} <= set(package)
     assert outside_lib == [
         MODEL,
         "agent20q",
-        *(f"agent20q/{m}.py" for m in ("__init__", "agent", "chat", "deadline", "engine")),
-        "agent20q/keywords.json",
-        *(f"agent20q/{m}.py" for m in ("oracle", "protocol", "rules", "settings", "words")),
+        *(f"agent20q/{name}" for name in package),
         "agent_settings.json",
         "main.py",
         "MANIFEST.json",
