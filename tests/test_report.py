@@ -108,7 +108,13 @@ def test_report_table(built: tuple[dict[str, Path], BuildResult]) -> None:
     assert ", gzip level 1 (weights 0)" in text
 
 
-def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("running_target", [False, True])
+def test_cli_prints_the_report_and_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, running_target: bool
+) -> None:
+    import builder.util.interpreter as interpreter
+
+    monkeypatch.setattr(interpreter, "is_running_target", lambda _version: running_target)
     p = _project(tmp_path)
     assert main(["--root", str(p["root"]), "build", "--model", str(p["model"])]) == 0
     out, err = capsys.readouterr()
@@ -116,9 +122,14 @@ def test_cli_prints_the_report_and_the_path(tmp_path: Path, capsys: pytest.Captu
     assert "Build report (recipe submission, profile kaggle-2024, backend cpu)" in err
     assert "Provided by the target (never vendored): 1" in err
     assert f"* report: {p['root'] / 'submission.report.json'}" in err
-    # no Makefile in the project, and this interpreter is not the target (3.10): the plain command
+    # no Makefile in the project: the plain command, with --here when this interpreter is the
+    # target's (a Kaggle notebook; CI's Python 3.10 run is one too)
     last = err.strip().splitlines()[-1]
-    assert last == f"next: python -m builder --root {p['root']} verify  (checks it loads and plays on the target)"
+    if running_target:
+        assert last == (f"next: python -m builder --root {p['root']} verify --here  (checks it loads and plays "
+                        "here, on this interpreter and its GPU)")
+    else:
+        assert last == f"next: python -m builder --root {p['root']} verify  (checks it loads and plays on the target)"
 
 
 def _spec_in(root: Path, output: Path | None = None) -> BuildSpec:

@@ -269,6 +269,12 @@ def analyze_source(source: bytes, path: str, python: tuple[int, int], *, is_main
         return _refused(path, f"{path}: does not parse for Python {python[0]}.{python[1]}: {exc}")
     except (RecursionError, MemoryError):  # the parser's own limits: compile() on the target fails alike
         return _refused(path, f"{path}: nested too deeply for Python's compiler (RecursionError while parsing)")
+    try:  # Python 3.10 parses "1+1+...+1" 20,000 deep but fails to compile it, as the loader's exec would
+        compile(tree, path, "exec", dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return _refused(path, f"{path}: nested too deeply for Python's compiler (RecursionError while compiling)")
+    except (SyntaxError, ValueError) as exc:
+        return _refused(path, f"{path}: does not compile for Python {python[0]}.{python[1]}: {exc}")
     appends, inserts = _sys_path_calls(tree)
     for line, what in appends:
         problems.append(
