@@ -329,7 +329,7 @@ def _recipe_options(p: argparse.ArgumentParser) -> None:
 def _backend_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
                    help="llama-cpp-python built for the CPU (default) or CUDA for the profile's GPU "
-                        "(recipe key 'backend'; ~30 minutes on 2 idle cores once, then cached)")
+                        "(recipe key 'backend'; ~22 minutes on 2 idle cores once, then cached)")
     p.add_argument("--wheelhouse", type=Path, default=None, metavar="DIR",
                    help="take llama-cpp-python from a folder written by `wheels --export` instead of compiling "
                         "(its provenance, sha256 and native checks must match this lock and profile)")

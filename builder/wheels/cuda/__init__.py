@@ -122,7 +122,7 @@ class CudaRecipe:
 
     def describe(self, profile: Profile) -> str:
         return (f"for CUDA {self.lock.cuda_version} (sm_{cuda_architectures(profile)} SASS + PTX) with "
-                f"{self.lock.host_compiler}; about 30 minutes on 2 idle cores the first time")
+                f"{self.lock.host_compiler}; about 22 minutes on 2 idle cores the first time")
 
     def prepare(self, work: Path, profile: Profile, *, toolchain: Path, cache: Path, log: Log,
                 progress: ProgressFactory) -> Prepared:
