@@ -149,6 +149,8 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("It starts with A, doesn't it?", "Agave", "things", "yes"),  # a tag after a statement
         ("It's not a place, right?", "Agave", "things", "yes"),
         ("Has 5 letters?", "Agave", "things", "yes"),
+        ("Does the keyword come before the letter M in the alphabet?", "Telescope", "things", "no"),
+        ("Does the keyword come alphabetically before words starting with M?", "Wall Street", "things", None),
         # left to the model
         ("Is it Paris, France?", "france", "place", None),  # one place, not a list
         ("Is it Lyon, France or Spain?", "france", "place", None),  # "Lyon, France" may be one name

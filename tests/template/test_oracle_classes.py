@@ -64,7 +64,7 @@ def mod() -> Any:
 def keywords(mod: Any) -> list[str]:
     cands = mod.load_candidates(str(TEMPLATE))
     picked = [c.keyword for c in cands[::23]]
-    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray"]
+    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray", "Telescope", "Wall Street"]
 
 
 def _neg(truth: Truth) -> Truth:
@@ -343,6 +343,11 @@ def alphabetical(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the keyword lexicographically smaller than '{w}'?", before
         yield f"Does '{w}' come before the keyword alphabetically?", after
         yield f"Does the keyword not come before '{w}' in alphabetical order?", _neg(before)
+        yield f"Does the keyword come before the word '{w}' alphabetically?", before
+        yield f"Would {rng.choice(SUBJECTS)} come after the word {w} in a dictionary?", after
+    for c in "dmt":
+        yield f"Does the keyword come before the letter {c.upper()} in the alphabet?", word_before(c)
+        yield f"Is the word alphabetically after the letter '{c}'?", word_after(c)
     yield "Is the keyword alphabetically between 'c' and 'p'?", lambda k: "c" < k.lower() < "p"
 
 
@@ -500,6 +505,11 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the second word of the keyword start with B?",
         "Does the keyword come before or after 'm' in alphabetical order?",
         "Does the keyword come before 'm'?",  # no word of order: not alphabetical for sure
+        # a description is no word to compare with ("telescope" < "words starting with m")
+        "Does the keyword come alphabetically before words starting with M?",
+        "Does the keyword come before any word that starts with T in the dictionary?",
+        "Is the keyword alphabetically after the names beginning with S?",
+        "Does the keyword come after a word with two letters alphabetically?",
         "Is the first letter of the keyword a vowel or a consonant?",
         "Does the keyword have more letters than 'apple'?",
         "Does the keyword contain the letter 'e' in its second word?",
