@@ -252,6 +252,23 @@ CMP_BARE = (
 )
 
 
+def contrast(side: str) -> str:
+    """A contrast with another ``side`` (a regex) after a first one: " rather than X", ", not X",
+    " and not X", " (not X)", " instead of X", " as opposed to X"; X in the group ``other``,
+    ``other2`` or ``other3``."""
+    return (
+        r"(?:\s*\(\s*(?:and\s+|but\s+)?not\s+(?P<other>" + side + r")\s*\)|\s*,?\s*(?:and\s+|but\s+)?not\s+"
+        r"(?P<other2>" + side + r")|\s*,?\s+(?:rather\s+than|instead\s+of|as\s+opposed\s+to)\s+(?P<other3>" + side
+        + r"))"
+    )
+
+
+def contrasted(m: re.Match[str]) -> str | None:
+    """The other side a :func:`contrast` matched, if any."""
+    groups = m.groupdict()
+    return groups.get("other") or groups.get("other2") or groups.get("other3")
+
+
 def number(text: str) -> int:
     return int(text) if text.isdigit() else NUMBERS[text]
 

@@ -149,6 +149,13 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("It starts with A, doesn't it?", "Agave", "things", "yes"),  # a tag after a statement
         ("It's not a place, right?", "Agave", "things", "yes"),
         ("Has 5 letters?", "Agave", "things", "yes"),
+        # the category described (the old held-out set showed it declined)
+        ("Is it a place you could find on a map?", "Fire Extinguisher", "things", "no"),
+        ("Is it a place you could find on a map?", "Stadium", "things", None),  # a site in everyday words
+        ("Is it somewhere you can visit?", "nile", "place", "yes"),
+        ("Is it an object or thing, not a place?", "new zealand", "place", "no"),
+        ("Is it a physical thing rather than a location?", "Analogy", "things", None),  # physical?
+        ("Is this keyword a place?", "nile", "place", "yes"),
         ("Does the keyword come before the letter M in the alphabet?", "Telescope", "things", "no"),
         ("Does the keyword come alphabetically before words starting with M?", "Wall Street", "things", None),
         # left to the model

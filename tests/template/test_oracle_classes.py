@@ -6,13 +6,17 @@ The phrasings are generated from a small grammar per class (subjects x letter qu
 comparators x negation ...), and the truth from plain string expressions on the keyword,
 written here without the oracle's code: letters are the keyword's letters and digits in
 lower case, words are split at spaces, "y" is no sure vowel, "characters" without saying
-whether spaces count leave a keyword with spaces open.  ``None`` from a truth function
-marks such a keyword: the oracle must then decline (never guess).
+whether spaces count leave a keyword with spaces open; the category is the game's (from the
+public list's file), and a described place ("a place you can visit") is open for a thing of
+the game that is a site in everyday words (:data:`SITES`, labelled by hand).  ``None`` from a
+truth function marks such a keyword: the oracle must then decline (never guess).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -64,7 +68,24 @@ def mod() -> Any:
 def keywords(mod: Any) -> list[str]:
     cands = mod.load_candidates(str(TEMPLATE))
     picked = [c.keyword for c in cands[::23]]
-    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray", "Telescope", "Wall Street"]
+    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray", "mount fuji", "Stadium",
+                     "Telescope", "Wall Street", "Tennis court", "el salvador"]
+
+
+@functools.cache
+def _categories() -> dict[str, frozenset[str]]:
+    data = json.loads((TEMPLATE / "agent20q" / "keywords.json").read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for name, rows in data["categories"].items():
+        for row in rows:
+            found.setdefault(row[0].lower(), set()).add(name)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def category(k: str) -> str:
+    """The keyword's category in the game ("" when it is in none or in both: "Turkey")."""
+    cats = _categories().get(k.lower(), frozenset())
+    return next(iter(cats)) if len(cats) == 1 else ""
 
 
 def _neg(truth: Truth) -> Truth:
@@ -361,7 +382,7 @@ LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank y
 def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
-                word_count, alphabetical):
+                word_count, alphabetical, category_described):
         for q, truth in itertools.islice(gen(rng), 0, None, 7):
             lead = rng.choice(LEAD_INS)
             body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
@@ -399,6 +420,9 @@ def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Single word?", _counted("words", lambda v, n: v == n, 1)
     yield "Two words?", _counted("words", lambda v, n: v == n, 2)
     yield "Is the number of letters even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+    for desc in PLACE_DESCRIPTIONS[:6]:
+        yield f"{desc[0].upper()}{desc[1:]}?", is_a("described")
+        yield f"It's {desc}, right?", is_a("described")
 
 
 def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -426,11 +450,94 @@ def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
 
 
+# ---------------------------------------------------------- the category, described
+
+#: Things of the public list that are sites in everyday words (you can visit one, or find it on
+#: a map): a described place is open for them, whatever the game's category says.
+SITES = frozenset({
+    "aquarium", "atmosphere", "auditorium", "balcony", "bank", "bike path", "break room", "cooling tower",
+    "coral reefs", "earth", "fishing pier", "guard tower", "interstate", "kiosk", "power lines", "pyramid",
+    "railroad tracks", "rehearsal room", "restaurants", "sauna", "stadium", "staircase", "steam room",
+    "tennis court", "tractor shed", "underground river", "volcano", "wall street",
+})
+#: Declined though no site: "Battery Bank" (a power bank) ends in "bank", the name of a site.
+ALSO_OPEN = frozenset({"battery bank"})
+
+PLACE_WORDS = ("a place", "a location")
+PLACE_DESCRIPTIONS = (
+    "a place you could find on a map", "a place you can visit", "a location you could find on a map",
+    "somewhere on a map", "somewhere you can visit", "a place that can be visited", "a place one can travel to",
+    "a real place", "a physical location", "a geographical place", "a place people can go to",
+    "a place that is shown on a map", "a place found on a map", "an actual location", "a place on the map",
+    "somewhere you could go", "a real-world location you can visit", "a geographic location",
+)
+THING_SIDES = ("an object or thing", "a thing or an object", "a thing/object", "an object or a thing", "a thing",
+               "an item or thing")
+NARROW_SIDES = ("a physical thing", "an object", "a tangible object", "a physical object")
+CONTRASTS = (" rather than {}", ", not {}", " and not {}", " (not {})", " instead of {}", " as opposed to {}",
+             ", but not {}", " not {}")
+
+
+def is_a(side: str) -> Truth:
+    """Does the keyword fit ``side`` ("place", "described", "thing", "narrow")?"""
+
+    def truth(k: str) -> bool | None:
+        cat = category(k)
+        if not cat:
+            return None
+        if side in ("place", "described"):
+            if cat == "place":
+                return True
+            return None if side == "described" and k.lower() in SITES | ALSO_OPEN else False
+        return False if cat == "place" else (None if side == "narrow" else True)
+
+    return truth
+
+
+def and_not(a: Truth, b: Truth) -> Truth:
+    """``a`` and not ``b``, unsure where either is and the other does not settle it."""
+
+    def truth(k: str) -> bool | None:
+        x, y = a(k), b(k)
+        if x is False or y is True:
+            return False
+        return True if x is True and y is False else None
+
+    return truth
+
+
+def category_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Descriptions of the game's category, and contrasts of one category with the other."""
+    subjects = ("it", "the keyword", "this", "the answer", "your keyword", "the thing", "the secret word")
+    for i, desc in enumerate(PLACE_DESCRIPTIONS):
+        subj = subjects[i % len(subjects)]
+        yield f"Is {subj} {desc}?", is_a("described")
+        yield f"Is {subj} not {desc}?", _neg(is_a("described"))
+        thing = rng.choice(THING_SIDES)
+        yield f"Is {subj} {thing}{rng.choice(CONTRASTS).format(desc)}?", and_not(is_a("thing"), is_a("described"))
+        yield f"Is {subj} {desc}{rng.choice(CONTRASTS).format(thing)}?", and_not(is_a("described"), is_a("thing"))
+    for subj, thing in zip(itertools.cycle(subjects), THING_SIDES, strict=False):
+        place = rng.choice(PLACE_WORDS)
+        yield f"Is {subj} {thing}?", is_a("thing")
+        for shape in rng.sample(CONTRASTS, 3):
+            yield f"Is {subj} {thing}{shape.format(place)}?", and_not(is_a("thing"), is_a("place"))
+            yield f"Is {subj} {place}{shape.format(thing)}?", and_not(is_a("place"), is_a("thing"))
+    for subj, narrow in zip(subjects, NARROW_SIDES, strict=False):
+        place = rng.choice(PLACE_WORDS + PLACE_DESCRIPTIONS[:3])
+        yield f"Is {subj} {narrow}{rng.choice(CONTRASTS).format(place)}?", and_not(is_a("narrow"), is_a("place"))
+    for subj in subjects[:4]:
+        yield f"Can you find {subj} on a map?", is_a("described")
+        yield f"Could {subj} be found on a map?", is_a("described")
+        yield f"Is {subj} on a map?", is_a("described")
+        yield f"Would one locate {subj} on the map?", is_a("described")
+        yield f"Is {subj} shown on a map?", is_a("described")
+
+
 CLASSES = {
     "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
     "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
-    "more_letters": more_letters,
+    "more_letters": more_letters, "category_described": category_described,
 }
 
 
@@ -444,7 +551,7 @@ def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str
         rule = mod.parse(question)
         for k in keywords:
             want = truth(k)
-            got = mod.oracle.verdict(rule, mod.Subject(k)) if rule is not None else None
+            got = mod.oracle.verdict(rule, mod.Subject(k, (), category(k))) if rule is not None else None
             if want is None:
                 if got is not None:
                     wrong.append((question, k, "should be open", got))
@@ -472,7 +579,7 @@ def _answered(mod: Any, question: str, keywords: list[str]) -> list[tuple[str, s
     rule = mod.parse(question)
     if rule is None:
         return []
-    return [(k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k))) is not None]
+    return [(k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k, (), category(k)))) is not None]
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
@@ -527,10 +634,60 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the keyword contain A, B, C?",  # any or all of them? not said
         "Starts with A and ends with E?",
         "The keyword starts with A, or does it?",
+        # the category, described: only what every place of the game is; a clause more is the model's
+        "Is it a place you could find on a map in Europe?",
+        "Is it a place you can visit on holiday?",
+        "Is it a real place on Earth?",
+        "Is it a place you can live in?",
+        "Is it a place or a thing?",
+        "Is it an object or a place?",
+        "Is it an object?",
+        "Is it a physical object?",
+        "Is it something you can hold?",
+        "Is it a building you can visit?",
+        "Is it a place rather than a location?",
+        "Is it a thing that starts with D?",
+        "Can you find it on a map of Europe?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
     assert _answered(mod, question, keywords) == []
+
+
+def test_described_places_over_the_public_list(mod: Any) -> None:
+    """Every keyword of the public list: a described place is the category "place", except for
+    a thing that is a site in everyday words (open); a thing-or-object side is the category
+    "things"; a narrowed thing ("a physical thing") is sure only for a place (no)."""
+    questions = {
+        "Is it a place you could find on a map?": is_a("described"),
+        "Is it somewhere you can visit?": is_a("described"),
+        "Is it an object or thing, not a place?": and_not(is_a("thing"), is_a("place")),
+        "Is it a physical thing rather than a location?": and_not(is_a("narrow"), is_a("place")),
+        "Is it a thing and not a place you can visit?": and_not(is_a("thing"), is_a("described")),
+    }
+    wrong = []
+    for c in mod.load_candidates(str(TEMPLATE)):
+        for cat in c.categories:
+            subject = mod.Subject(c.keyword, c.alts, cat)
+            for question, truth in questions.items():
+                want = truth(c.keyword) if len(c.categories) == 1 else None
+                if len(c.categories) > 1:  # "Turkey": its category is the one the game drew
+                    want = is_a_in(question, cat)
+                got = mod.oracle.verdict(mod.parse(question), subject)
+                if got != (None if want is None else ("yes" if want else "no")):
+                    wrong.append((question, c.keyword, cat, want, got))
+    assert wrong == [], wrong[:10]
+
+
+def is_a_in(question: str, cat: str) -> bool | None:
+    """The truth of the questions above for a keyword of both categories, drawn as ``cat``."""
+    place = cat == "place"
+    return {
+        "Is it a place you could find on a map?": place, "Is it somewhere you can visit?": place,
+        "Is it an object or thing, not a place?": not place,
+        "Is it a physical thing rather than a location?": False if place else None,
+        "Is it a thing and not a place you can visit?": not place,
+    }[question]
 
 
 def test_hostile_questions_parse_fast(mod: Any) -> None:
