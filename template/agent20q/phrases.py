@@ -212,10 +212,15 @@ N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
 _N_CAP = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBERS) + r")\b")
 
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
-_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than")
-_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum")
-_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than")
-_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than")
+_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
+       "larger than")
+_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum",
+       "greater than or equal to", "more than or equal to", "equal to or greater than", "equal to or more than",
+       "no shorter than", "not shorter than", "no smaller than", "not smaller than")
+_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than", "lower than")
+_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than",
+       "not longer than", "less than or equal to", "fewer than or equal to", "equal to or less than",
+       "equal to or fewer than", "no greater than", "not greater than", "no bigger than", "no larger than")
 _EQ = ("exactly", "only", "just", "precisely")
 _GE_AFTER = ("or more", "or greater", "or longer", "or above", "or over", "or higher", "and up", "and above", "plus")
 _LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lower")

@@ -156,8 +156,14 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Is it an object or thing, not a place?", "new zealand", "place", "no"),
         ("Is it a physical thing rather than a location?", "Analogy", "things", None),  # physical?
         ("Is this keyword a place?", "nile", "place", "yes"),
+        ("Is the keyword a phrase rather than a single word?", "hilo hawaii", "place", "yes"),
+        ("Is it more than a single word?", "Agave", "things", "no"),
+        ("Is the keyword a compound word?", "Toothbrush", "things", None),
         ("Does the keyword come before the letter M in the alphabet?", "Telescope", "things", "no"),
         ("Does the keyword come alphabetically before words starting with M?", "Wall Street", "things", None),
+        ("Is the keyword's length greater than or equal to 9?", "Dish Rack", "things", None),  # 8 letters, 9 chars
+        ("Does the keyword have more than 3 vowels?", "Telescope", "things", "yes"),
+        ("Does the keyword have two vowels?", "Agave", "things", None),  # three: "exactly" no, "at least" yes
         # left to the model
         ("Is it Paris, France?", "france", "place", None),  # one place, not a list
         ("Is it Lyon, France or Spain?", "france", "place", None),  # "Lyon, France" may be one name

@@ -100,10 +100,16 @@ def _counts(k: str, unit: str) -> tuple[int, ...]:
         return (len(letters(k)), sum(c.isalpha() for c in low))
     if unit == "words":
         return (len(low.split()), len(low.replace("-", " ").split()))
+    if unit == "length":  # no unit said: letters or characters
+        return _counts(k, "letters") + _counts(k, "characters")
+    if unit in ("vowels", "consonants"):  # "y" a vowel, or a consonant
+        vowels = (sum(c in "aeiou" for c in low), sum(c in "aeiouy" for c in low))
+        alpha = sum(c.isalpha() for c in low)
+        return vowels if unit == "vowels" else (alpha - vowels[1], alpha - vowels[0])
     return (len(low.replace(" ", "")), len(low))  # characters
 
 
-def _agree(values: Iterator[bool]) -> bool | None:
+def _agree(values: Iterator[bool | None]) -> bool | None:
     found = set(values)
     return found.pop() if len(found) == 1 else None
 
@@ -298,7 +304,7 @@ _COMPARATORS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
-def _counted(unit: str, check: Callable[[int, int], bool], n: int) -> Truth:
+def _counted(unit: str, check: Callable[[int, int], "bool | None"], n: int) -> Truth:
     return lambda k: _agree(check(v, n) for v in _counts(k, unit))
 
 
@@ -382,7 +388,7 @@ LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank y
 def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
-                word_count, alphabetical, category_described):
+                word_count, alphabetical, category_described, word_described, size_compared):
         for q, truth in itertools.islice(gen(rng), 0, None, 7):
             lead = rng.choice(LEAD_INS)
             body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
@@ -423,6 +429,9 @@ def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for desc in PLACE_DESCRIPTIONS[:6]:
         yield f"{desc[0].upper()}{desc[1:]}?", is_a("described")
         yield f"It's {desc}, right?", is_a("described")
+    yield "A phrase rather than a single word?", _counted("words", lambda v, n: v >= 2, 2)
+    yield "More than a single word?", _counted("words", lambda v, n: v >= 2, 2)
+    yield "More than 3 vowels?", _counted("vowels", lambda v, n: v > 3, 3)
 
 
 def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -533,11 +542,72 @@ def category_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} shown on a map?", is_a("described")
 
 
+# ---------------------------------------------------------- word counts, described
+
+ONE_WORD = ("a single word", "one word", "just one word", "only one word", "a one-word name", "a single-word term",
+            "a lone word")
+MANY_WORDS = ("a phrase", "multiple words", "several words", "more than one word", "more than a single word",
+              "two or more words", "a multi-word name", "a phrase of two or more words", "a multiword term",
+              "a name with multiple words")
+
+
+def word_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """One word or several, said with descriptions, and one contrasted with the other."""
+    one = _counted("words", lambda v, n: v == 1, 1)
+    many = _counted("words", lambda v, n: v >= 2, 2)
+    for subj in SUBJECTS:
+        a, b = rng.choice(ONE_WORD), rng.choice(MANY_WORDS)
+        yield f"Is {subj} {b}?", many
+        yield f"Is {subj} {a}?", one
+        yield f"Is {subj} {b}{rng.choice(CONTRASTS).format(a)}?", many
+        yield f"Is {subj} {a}{rng.choice(CONTRASTS).format(b)}?", one
+        yield f"Is {subj} not {b}?", _neg(many)
+    for b in MANY_WORDS:
+        yield f"Is the keyword {b}?", many
+
+
+# ---------------------------------------------------------- sizes, other comparisons
+
+_LENGTH_CMPS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
+    ("greater than or equal to {n}", lambda v, n: v >= n), ("equal to or more than {n}", lambda v, n: v >= n),
+    ("less than or equal to {n}", lambda v, n: v <= n), ("no greater than {n}", lambda v, n: v <= n),
+    ("not greater than {n}", lambda v, n: v <= n), ("larger than {n}", lambda v, n: v > n),
+    ("equal to or fewer than {n}", lambda v, n: v <= n), ("no smaller than {n}", lambda v, n: v >= n),
+    ("greater than {n}", lambda v, n: v > n), ("lower than {n}", lambda v, n: v < n),
+)
+
+
+def size_compared(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Lengths and counts with other comparisons, "exceed", and counts of vowels and consonants."""
+    for i, (shape, check) in enumerate(_LENGTH_CMPS):
+        n = rng.choice((5, 6, 7, 8, 9))
+        subj, poss = SUBJECTS[i % len(SUBJECTS)], POSSESSIVES[i % len(POSSESSIVES)]
+        yield f"Is the number of letters in {subj} {shape.format(n=n)}?", _counted("letters", check, n)
+        yield f"Is {poss} letter count {shape.format(n=n)}?", _counted("letters", check, n)
+        yield f"Is the length of {subj} {shape.format(n=n)}?", _counted("length", check, n)
+        yield f"Does {subj} have {shape.format(n=n)} letters?", _counted("letters", check, n)
+    for n, subj in zip((4, 5, 6, 7, 8, 9), SUBJECTS, strict=False):
+        yield f"Does {subj} exceed {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Does {subj} exceed {_WORDS[n]} letters in length?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} a word with more than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} a name of fewer than {n} letters?", _counted("letters", lambda v, n: v < n, n)
+    for (shape, check), unit in itertools.product(_COMPARATORS[:15], ("vowels", "consonants")):
+        n = rng.choice((1, 2, 3, 4)) if unit == "vowels" else rng.choice((3, 4, 5, 6))
+        subj = rng.choice(SUBJECTS)
+        phrase = shape.format(n=rng.choice((str(n), _WORDS[n])), m=n + 3, u=unit)
+        truth = _counted(unit, check, n)
+        if shape == "{n} {u}":
+            truth = _counted(unit, lambda v, n: None if v > n else v == n, n)  # exactly n, or at least n
+        yield f"Does {subj} have {phrase}?", truth
+        yield f"Are there {phrase} in {subj}?", truth
+
+
 CLASSES = {
     "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
     "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
-    "more_letters": more_letters, "category_described": category_described,
+    "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
+    "size_compared": size_compared,
 }
 
 
@@ -648,6 +718,21 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it a place rather than a location?",
         "Is it a thing that starts with D?",
         "Can you find it on a map of Europe?",
+        # word counts: "compound" is no count ("Toothbrush" is a compound word), a choice is no yes/no
+        "Is the keyword a compound word?",
+        "Is the keyword a compound name?",
+        "Is it a single word or a phrase?",
+        "Is the keyword one word or more than one word?",
+        "Is it a phrase rather than a phrase?",
+        "Is the keyword a single word, like 'apple'?",
+        # sizes: one clause more
+        "Does the keyword have more vowels than consonants?",
+        "Is the number of letters in the keyword a prime number?",
+        "Does the keyword have more letters than the word 'apple'?",
+        "Does the keyword exceed 8 letters and start with A?",
+        "Is it a 5-letter place?",  # the count and the category
+        "Is it a place with more than 5 letters?",
+        "Is it a one-word thing?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
