@@ -116,7 +116,10 @@ def alt(words: Iterable[str]) -> str:
 
 # ------------------------------------------------------------------------------ subject
 
-_NOUN = r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution)"
+_NOUN = (
+    r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution"
+    r"|(?:place|thing|item|object)\s+name)"
+)
 _CORE = (
     r"(?:it|this|that|(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
     + r"(?:\s+(?:you(?:'re|\s+are)\s+thinking\s+(?:of|about)|in\s+question))?)"

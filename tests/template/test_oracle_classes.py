@@ -28,7 +28,8 @@ from factories.agents import TEMPLATE, import_agent_module
 Truth = Callable[[str], "bool | None"]
 
 SUBJECTS = ("the keyword", "it", "the word", "the secret word", "the answer", "its name", "the name of the keyword",
-            "the keyword (in lowercase)", "the hidden word")
+            "the keyword (in lowercase)", "the hidden word", "the thing", "the place", "this", "your keyword",
+            "the name", "the word you're thinking of")
 POSSESSIVES = ("the keyword's", "its", "the secret word's")
 
 
@@ -147,6 +148,11 @@ def has_any(chosen: list[str]) -> Truth:
 
 def has_all(chosen: list[str]) -> Truth:
     return lambda k: all(c in letters(k) for c in chosen)
+
+
+def substring(t: str) -> Truth:
+    """``t`` in the keyword as written, and in its letters and digits run together (both)."""
+    return lambda k: _agree(iter((t in k.lower(), t in letters(k))))
 
 
 def word_before(w: str) -> Truth:
@@ -388,7 +394,8 @@ LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank y
 def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
-                word_count, alphabetical, category_described, word_described, size_compared):
+                word_count, alphabetical, category_described, word_described, filed_under, spelled_description,
+                size_compared, model_words):
         for q, truth in itertools.islice(gen(rng), 0, None, 7):
             lead = rng.choice(LEAD_INS)
             body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
@@ -429,9 +436,13 @@ def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for desc in PLACE_DESCRIPTIONS[:6]:
         yield f"{desc[0].upper()}{desc[1:]}?", is_a("described")
         yield f"It's {desc}, right?", is_a("described")
+    for c in "dmst":
+        yield f"Listed under {c.upper()} in an index?", filed_first(c)
+        yield f"Filed under '{c}'?", filed_first(c)
     yield "A phrase rather than a single word?", _counted("words", lambda v, n: v >= 2, 2)
     yield "More than a single word?", _counted("words", lambda v, n: v >= 2, 2)
     yield "More than 3 vowels?", _counted("vowels", lambda v, n: v > 3, 3)
+    yield "A word that starts with S?", letter_is(0, "s")
 
 
 def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -566,6 +577,56 @@ def word_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the keyword {b}?", many
 
 
+# ---------------------------------------------------------- the first letter, filed
+
+REFERENCES = ("an index", "a dictionary", "the phone book", "an encyclopedia", "an encyclopaedia",
+              "a telephone directory", "an alphabetical list", "the index", "a gazetteer", "an atlas", "a glossary")
+#: First words an index may put after the rest ("Fuji, Mount"): the first letter is then open.
+INVERTED = ("the", "a", "an", "mount", "mt", "mont", "lake", "el")
+
+
+def filed_first(c: str) -> Truth:
+    first = letter_is(0, c)
+    return lambda k: None if k.lower().split()[0] in INVERTED else first(k)
+
+
+def filed_under(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """The first letter as where the keyword is filed: "listed under D in an index"."""
+    for i, subj in enumerate(SUBJECTS):
+        c = rng.choice("abcdefghlmnprstw")
+        x, ref = _quote(c, i), rng.choice(REFERENCES)
+        yield f"Would {subj} be listed under {x} in {ref}?", filed_first(c)
+        yield f"Is {subj} listed under {x}?", filed_first(c)
+        yield f"Would {subj} be filed under {x}?", filed_first(c)
+        yield f"Would {subj} appear under {x} in {ref}?", filed_first(c)
+        yield f"Would {subj} be alphabetized under {x}?", filed_first(c)
+        yield f"Is {subj} indexed under {x}?", filed_first(c)
+        yield f"Would you find {subj} under {x} in {ref}?", filed_first(c)
+        yield f"In {ref}, would {subj} be listed under {x}?", filed_first(c)
+        yield f"Would {subj} be found under {x} in {ref}?", filed_first(c)
+        yield f"Would {subj} not be filed under {x}?", _neg(filed_first(c))
+
+
+# ---------------------------------------------------------- the keyword, described by its spelling
+
+
+def spelled_description(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"Is it a word that starts with D?": a relative clause or a participle about the spelling."""
+    nouns = ("a word", "a name", "a term", "something", "a keyword")
+    for i, subj in enumerate(SUBJECTS):
+        c, d = rng.choice("abcdelmnrst"), rng.choice("aeknrsty")
+        x, noun, n = _quote(c, i), nouns[i % len(nouns)], rng.choice((4, 6, 8))
+        yield f"Is {subj} {noun} that starts with {x}?", letter_is(0, c)
+        yield f"Is {subj} {noun} beginning with {x}?", letter_is(0, c)
+        yield f"Is {subj} {noun} which ends in {_quote(d, i + 1)}?", letter_is(-1, d)
+        yield f"Is {subj} {noun} ending with {_quote(d, i + 3)}?", letter_is(-1, d)
+        yield f"Is {subj} {noun} containing {x}?", has(c)
+        yield f"Is {subj} {noun} that has more than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} {noun} with at least {n} letters?", _counted("letters", lambda v, n: v >= n, n)
+        yield f"Is {subj} not {noun} that starts with {x}?", _neg(letter_is(0, c))
+        yield f"Is {subj} {noun} that comes before '{c}' alphabetically?", word_before(c)
+
+
 # ---------------------------------------------------------- sizes, other comparisons
 
 _LENGTH_CMPS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
@@ -602,12 +663,48 @@ def size_compared(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Are there {phrase} in {subj}?", truth
 
 
+# ---------------------------------------------------------- a guesser model's own words
+
+#: Subjects a guesser model uses (Llama 3, Gemma): the word, the answer, the thing, the place ...
+MODEL_SUBJECTS = ("the keyword", "the word", "the answer", "the name", "the thing", "the place", "it", "this",
+                  "your keyword", "the place name", "the thing's name", "the keyword's spelling")
+
+
+def model_words(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Each class as guesser models phrase it, over their subjects."""
+    for i, subj in enumerate(MODEL_SUBJECTS):
+        c, d, n = rng.choice("abcdemnprst"), rng.choice("eklnrsty"), rng.choice((5, 6, 7, 8))
+        x, w = _quote(c, i), rng.choice(("m", "kiwi", "n", "garden", "s"))
+        yield f"Does {subj}'s spelling include {x}?" if subj.startswith("the ") and "'" not in subj else \
+            f"Does {subj} include {x}?", has(c)
+        yield f"Is the initial letter of {subj} a consonant?", on(0, _consonant)
+        yield f"Is {subj}'s length greater than {n}?" if subj.startswith("the ") and "'" not in subj else \
+            f"Is the length of {subj} greater than {n}?", _counted("length", lambda v, n: v > n, n)
+        yield f"Would {subj} come before '{w.upper()}' alphabetically?", word_before(w)
+        yield f"Is {subj} a two-word phrase?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} end in a vowel?", on(-1, vowel)
+        yield f"Does {subj} have the letter {c.upper()} in it?", has(c)
+        yield f"Does the letter {c.upper()} appear anywhere in {subj}?", has(c)
+        yield f"Is the last letter of {subj} {_quote(d, i + 2)}?", letter_is(-1, d)
+        yield f"Does {subj} start with a letter in the first half of the alphabet (A-M)?", letter_between(0, "a", "m")
+        yield f"Is the first letter of {subj} among {c.upper()}-{chr(ord(c) + 5).upper()}?", \
+            letter_between(0, c, chr(ord(c) + 5))
+        yield f"Does {subj} have {n} letters or less?", _counted("letters", lambda v, n: v <= n, n)
+        yield f"Is {subj} made up of two words?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} contain the substring '{c}{d}'?", substring(c + d)
+        yield f"Does {subj} have no spaces?", lambda k: " " not in k
+        yield f"Is the total number of letters in {subj} even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+        yield f"Is {subj} written as one word?", _counted("words", lambda v, n: v == 1, 1)
+        yield f"Does {subj} contain more than one vowel?", _counted("vowels", lambda v, n: v > 1, 1)
+
+
 CLASSES = {
     "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
     "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
     "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
-    "size_compared": size_compared,
+    "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
+    "model_words": model_words,
 }
 
 
@@ -725,7 +822,15 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is the keyword one word or more than one word?",
         "Is it a phrase rather than a phrase?",
         "Is the keyword a single word, like 'apple'?",
-        # sizes: one clause more
+        # filed under a letter: which letter, and where
+        "Would it be found under D?",
+        "Is it under D?",
+        "Would it be listed under D or E in an index?",
+        "Would it be listed under D in an index of countries?",
+        "Would the keyword be found in the first half of a dictionary?",
+        # spelling by description, sizes: one clause more
+        "Is it a word that starts with D and ends with K?",
+        "Is it a word that starts with a vowel sound?",
         "Does the keyword have more vowels than consonants?",
         "Is the number of letters in the keyword a prime number?",
         "Does the keyword have more letters than the word 'apple'?",
@@ -773,6 +878,21 @@ def is_a_in(question: str, cat: str) -> bool | None:
         "Is it a physical thing rather than a location?": False if place else None,
         "Is it a thing and not a place you can visit?": not place,
     }[question]
+
+
+def test_filed_under_over_the_public_list(mod: Any) -> None:
+    """Every keyword of the public list: "listed under X in an index" is its first letter, and
+    open where an index may file it under another word ("Fuji, Mount")."""
+    wrong = []
+    for c in mod.load_candidates(str(TEMPLATE)):
+        first = letters(c.keyword)[0]
+        for x in (first, "q" if first != "q" else "z"):
+            q = f"Would the keyword be listed under the letter {x.upper()} in an index?"
+            want = filed_first(x)(c.keyword)
+            got = mod.oracle.verdict(mod.parse(q), mod.Subject(c.keyword, c.alts))
+            if got != (None if want is None else ("yes" if want else "no")):
+                wrong.append((q, c.keyword, want, got))
+    assert wrong == [], wrong[:10]
 
 
 def test_hostile_questions_parse_fast(mod: Any) -> None:
