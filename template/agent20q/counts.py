@@ -2,9 +2,17 @@
 
 Templates (whole-question matches; "not" where shown negates; COUNT is a comparison of a
 count, :func:`.phrases.cmp_count`: "more than 5 letters", "5 letters or more", "5 or more
-letters", "at least / at most / fewer than / exactly 5 letters", "between 5 and 8 letters"
-(inclusive unless it says "exclusive"), "5-8 letters", "one word", "a single word",
-"multiple words"):
+letters", "at least / at most / fewer than / exactly 5 letters", "greater than or equal to 5",
+"no greater than 5", "between 5 and 8 letters" (inclusive unless it says "exclusive"),
+"5-8 letters", "one word", "a single word", "multiple words", "more than 3 vowels", "two
+consonants"):
+
+* "is SUBJ [not] ONE|MANY [rather than|, not|(not ...)|instead of MANY|ONE]": ONE is "a
+  single word", "one word", "just one word", "a one-word name"; MANY is "a phrase",
+  "multiple words", "more than a single word", "two or more words", "a multi-word name"
+  (the two sides of a contrast must differ; "a compound word" is no count: "Toothbrush");
+* "is SUBJ [not] a word|name|term|something with|of|that has COUNT", "does SUBJ [not]
+  exceed N letters [in length]";
 
 * "does SUBJ [not] have|contain|consist of COUNT [in it|in total] [(not counting spaces)]";
 * "is SUBJ [not] COUNT [long|in length]", "is SUBJ [not] made up of COUNT";
@@ -17,7 +25,9 @@ letters", "at least / at most / fewer than / exactly 5 letters", "between 5 and 
 Counts: letters are the keyword's letters (and digits: both readings must agree); characters
 with and without spaces unless the question says which ("(not counting spaces)",
 "including spaces"); a length with no unit reads as letters or characters; words are split
-at spaces (and, in the other reading, at hyphens).
+at spaces (and, in the other reading, at hyphens); vowels are a, e, i, o, u with and without
+"y" (and consonants the other letters, with and without it); "two vowels" is exactly two in
+one reading and at least two in the other (as "two e's").
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ from .phrases import (
     Test,
     agree,
     cmp_count,
+    contrast,
+    contrasted,
     count_test,
     number,
     template,
@@ -44,6 +56,8 @@ from .phrases import (
 _U_LETTERS = r"(?:letters?)"
 _U_CHARS = r"(?:characters?|chars?)"
 _U_WORDS = r"(?:words?)"
+_U_VOWELS = r"(?:vowels?)"
+_U_CONSONANTS = r"(?:consonants?)"
 _UNIT = r"(?:" + _U_LETTERS + r"|" + _U_CHARS + r"|" + _U_WORDS + r")"
 _QUAL = (
     r"(?:\s*,?\s*\(?\s*(?:not\s+counting|excluding|ignoring|without|minus|not\s+including|including|counting|with)\s+"
@@ -54,10 +68,11 @@ _WORDS_SPECIAL = (
 )
 COUNT = (
     r"(?:" + cmp_count(_U_LETTERS) + r"|" + cmp_count(_U_CHARS) + r"|" + cmp_count(_U_WORDS) + r"|" + _WORDS_SPECIAL
-    + r")"
+    + r"|" + cmp_count(_U_VOWELS) + r"|" + cmp_count(_U_CONSONANTS) + r")"
 )
 _LENGTH_NOUN = (
-    r"(?:length|total\s+length|number\s+of\s+(?:letters|characters|words)|(?:letter|character|word)\s+count"
+    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words)"
+    r"|(?:letter|character|word)\s+count"
     r"|count\s+of\s+(?:letters|characters|words))"
 )
 #: "of the keyword" (said, or left out: "Is the number of letters even?").
@@ -67,6 +82,10 @@ _CMP_LEN = r"(?:" + CMP_BARE + r"(?:\s+" + _UNIT + r")?|" + _PARITY + r")"
 
 
 def _unit(span: str) -> str:
+    if re.search(r"\bvowels?\b", span):
+        return "vowel"
+    if re.search(r"\bconsonants?\b", span):
+        return "consonant"
     if re.search(r"\bwords?\b", span):
         return "word"
     if re.search(r"\bchar(?:acter)?s?\b", span):
@@ -81,6 +100,12 @@ def measures(keyword: str, unit: str, qual: str = "") -> tuple[int, ...]:
     low = keyword.lower().strip()
     if unit == "word":
         return tuple(len(ws) for ws in word_lists(keyword))
+    if unit in ("vowel", "consonant"):  # "y" one or the other, or neither
+        vowels = sum(c in "aeiou" for c in low), sum(c in "aeiouy" for c in low)
+        if unit == "vowel":
+            return vowels
+        alpha = sum(c.isalpha() for c in low)
+        return alpha - vowels[1], alpha - vowels[0]
     letters = (sum(c.isalpha() for c in low), sum(c.isalnum() for c in low))
     if unit == "letter":
         return letters
@@ -94,20 +119,27 @@ def measures(keyword: str, unit: str, qual: str = "") -> tuple[int, ...]:
     return chars if unit == "character" else letters + chars
 
 
-def _count(unit: str, check: Callable[[int], bool], qual: str = "") -> Test:
+def _count(unit: str, check: Callable[[int], bool | None], qual: str = "") -> Test:
     def run(s: Subject) -> bool | None:
         return agree(check(v) for v in measures(s.keyword, unit, qual))
 
     return run
 
 
-def _spec_test(spec: str) -> Callable[[int], bool]:
+def _spec_test(spec: str) -> Callable[[int], bool | None]:
     if re.fullmatch(_WORDS_SPECIAL, spec):
         return (lambda v: v == 1) if re.search(r"\b(?:single|lone)\b", spec) else (lambda v: v >= 2)
     if re.fullmatch(_PARITY, spec):
         even = "even" in spec
         return lambda v: (v % 2 == 0) == even
+    if re.fullmatch(N + r"\s+(?:" + _U_VOWELS + r"|" + _U_CONSONANTS + r")", spec):
+        return _exactly_or_at_least(number(spec.split()[0]))
     return count_test(spec)
+
+
+def _exactly_or_at_least(n: int) -> Callable[[int], bool | None]:
+    """"two vowels": exactly two in one reading, at least two in the other (as "two e's")."""
+    return lambda v: None if v > n else v == n
 
 
 def _counted(m: re.Match[str]) -> Test | None:
@@ -137,16 +169,53 @@ def _n_unit_word(m: re.Match[str]) -> Test | None:
 
 def _exceeds(m: re.Match[str]) -> Test | None:
     n = number(m.group("spec"))
-    unit = _unit(m.group("unit") or m.group("unit2") or "")
+    unit = _unit(m.groupdict().get("unit") or m.groupdict().get("unit2") or "")
     return _count(unit, lambda v: v > n, m.group("qual") or "")
+
+
+def _one_or_many(m: re.Match[str]) -> Test | None:
+    """"a single word", "a phrase", "a phrase rather than a single word" (the sides must differ)."""
+    one = re.fullmatch(_ONE_WORD, m.group("spec")) is not None
+    other = contrasted(m)
+    if other is not None and (re.fullmatch(_ONE_WORD, other) is not None) == one:
+        return None  # "a single word rather than one word": no contrast, no question
+    return _count("word", (lambda v: v == 1) if one else (lambda v: v >= 2))
 
 
 _HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"
 _TOTAL = r"(?:\s+(?:in\s+(?:it|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
-_MADE = r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with)"
-_NOUNS = r"(?:word|keyword|name|term|phrase|expression|answer|title|place|thing)"
+_MADE = (
+    r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with"
+    r"|written\s+as|spelled\s+as)"
+)
+#: What the keyword is called in "a 5-letter word", "a one-word name" ("a 5-letter place" says the category
+#: too: not read).
+_NOUNS = r"(?:word|keyword|name|term|phrase|expression|answer|title)"
+#: One word, and several: the sides of "is it a phrase rather than a single word".
+_ONE_WORD = (
+    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone|one|just\s+one|only\s+one)\s+word"
+    r"|an?\s+(?:single|one)\s*-?\s*word\s+" + _NOUNS + r")"
+)
+_MANY_WORDS = (
+    r"(?:an?\s+)?(?:phrase|multi\s*-?\s*word\s+" + _NOUNS + r")|(?:multiple|several|many)\s+words"
+    r"|more\s+than\s+(?:a\s+single|just\s+one|one|a)\s+word|(?:two|2)\s+or\s+more\s+words"
+    r"|an?\s+(?:phrase|name|term|expression)\s+(?:of|with)\s+(?:two\s+or\s+more|multiple|several|more\s+than\s+one)"
+    r"\s+words"
+)
+_WORD_SIDE = r"(?:" + _ONE_WORD + r"|" + _MANY_WORDS + r")"
+#: "a word with more than 5 letters", "a name of two words".
+_A_NOUN_WITH = (
+    r"(?:an?\s+" + _NOUNS + r"|something)\s+(?:with|of|having|that\s+has|which\s+has|containing|made\s+up\s+of"
+    r"|consisting\s+of)\s+"
+)
 
 TEMPLATES: tuple[Template, ...] = (
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _MADE + r"\s+)?(?P<spec>" + _WORD_SIDE + r")(?:"
+             + contrast(_WORD_SIDE) + r")?", _one_or_many),
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _A_NOUN_WITH + r"(?P<spec>" + COUNT + r")(?P<qual>"
+             + _QUAL + r")?", _counted),
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")\s+(?P<unit>"
+             + _UNIT + r")(?:\s+in\s+length)?(?P<qual>" + _QUAL + r")?", _exceeds),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _HAVE + r"\s+(?P<spec>" + COUNT + r")"
              + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _MADE + r"\s+)?(?P<spec>" + COUNT + r")(?P<qual2>"

@@ -19,11 +19,18 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
   found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
   "can 'x' be found in SUBJ", "can you find 'x' in SUBJ", "is SUBJ [not] spelled with SPEC",
-  "is SUBJ free of SPEC"; SPEC: a letter (with "more than once", "twice", "at least 3 times" ...), "two
-  e's", any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
-  e", "the letters a and e", "all of the letters a, b, c"), none ("no e", "none of the
-  letters ...", "neither a nor e"), "a vowel", "a space", "a hyphen", "a digit", "a double
-  letter", a quoted string, "the word 'river'".
+  "is SUBJ free of SPEC", "does SUBJ have no spaces"; SPEC: a letter (with "more than once",
+  "twice", "at least 3 times" ...), "two e's", any of a set ("any of the letters a, b or c",
+  "a or e"), all of a set ("both a and e", "the letters a and e", "all of the letters a, b,
+  c"), none ("no e", "none of the letters ...", "neither a nor e"), "a vowel", "a space", "a
+  hyphen", "a digit", "a double letter", a quoted string ("the substring 'an'", "the letter
+  combination 'th'"), "the word 'river'";
+* filed under a letter: "would|is SUBJ [not] [be] listed|filed|indexed|alphabetized under
+  LETTER [in an index|a dictionary|the phone book|an encyclopedia ...]", "would it appear|be
+  found under D in REFERENCE" (the reference said: "found under D" alone is no question),
+  "would you find SUBJ under D [in REFERENCE]", "In a dictionary, would ...": the first
+  letter; open for a keyword an index may file under another word ("mount fuji": "Fuji,
+  Mount"; "the", "lake", "el").
 
 Letters are the keyword's letters and digits in lower case (spaces and punctuation skipped);
 the readings of :func:`.phrases.letter_sequences` must agree, and "y" is neither a vowel nor
@@ -229,7 +236,10 @@ def _at(index: int, unit: str, test: CharTest) -> Test:
     return run
 
 
-_STRING = r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+_STRING = (
+    r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string)"
+    r"|(?:combination|sequence|string)\s+of\s+letters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+)
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
 
@@ -286,6 +296,47 @@ def _pos_spec_is(m: re.Match[str]) -> Test | None:
     index, unit = _position(m.group("pos"))
     test = char_test(m.group("spec"))
     return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
+
+
+# ------------------------------------------------------------------ filed under a letter
+
+#: Where a word is filed by its first letter: "an index", "the dictionary", "a phone book".
+_REFERENCE = (
+    r"(?:an?\s+|the\s+|any\s+)?(?:index|dictionary|encyclop(?:a)?edia|phone\s*book|telephone\s+(?:book|directory)"
+    r"|directory|glossary|atlas|gazetteer|alphabetical\s+(?:list(?:ing)?|index)|a-z\s+(?:list|index)|catalog(?:ue)?"
+    r"|library\s+catalog(?:ue)?)"
+)
+_IN_REFERENCE = r"(?:\s+(?:in|of)\s+" + _REFERENCE + r")"
+#: Verbs that say "filed" on their own ("listed under D"), and verbs that need the reference
+#: ("found under D in a dictionary": "under D" alone may be a place).
+_FILED = r"(?:listed|filed|indexed|alphabeti[sz]ed|catalogu?ed|shelved|entered)"
+_GOES = r"(?:found|placed|sorted|put|appear|go|come|fall|belong|sit|be)"
+_UNDER = r"under\s+(?P<spec>" + LETTER1 + r")"
+#: First words that an index may put after the rest ("Fuji, Mount", "Alps, The").
+_INVERTED = frozenset(("the", "a", "an", "mount", "mt", "mont", "lake", "el"))
+
+
+def _filed(m: re.Match[str]) -> Test | None:
+    if not (m.group("filed") or m.group("ref")):
+        return None  # "would it be found under D?": under what?
+    spec = m.group("spec")
+    first = _at(0, _unit(spec), _set_test(spec))
+
+    def run(s: Subject) -> bool | None:
+        words = s.lower.split()
+        return None if words and words[0] in _INVERTED else first(s)
+
+    return run
+
+
+_FILED_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|does|do|is|could|might|should)\s+" + SUBJ
+             + r"\s+(?P<neg>not\s+)?(?:be\s+)?(?:(?P<filed>" + _FILED + r")|" + _GOES + r")\s+" + _UNDER + r"(?P<ref>"
+             + _IN_REFERENCE + r")?", _filed),
+    template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|can|could|do|might)\s+(?:you|i|one|we)\s+"
+             r"(?P<neg>not\s+)?(?P<filed>find|look\s+(?:for|up))\s+" + SUBJ + r"\s+" + _UNDER + r"(?P<ref>"
+             + _IN_REFERENCE + r")?", _filed),
+)
 
 
 # ---------------------------------------------------------------------------- contains
@@ -385,6 +436,7 @@ _NONE = (
     r"|neither\s+" + _L + r"\s+nor\s+" + _L + r"|no\s+(?:vowels?|consonants?))"
 )
 _ANY_ONE = r"(?:any|some)\s+" + Q1 + r"(?:'?s)?"
+_NO_MARK = r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?)"
 
 
 def _contain_spec(spec: str) -> tuple[Test, bool] | None:
@@ -395,6 +447,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return _class_in(consonant), True
     if re.fullmatch(_NONE, spec):
         return _any_of(letters_of(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec))), True
+    if re.fullmatch(_NO_MARK, spec):  # "no spaces": not "any spaces"
+        found = _contain_spec("any " + spec[2:].strip())
+        return (found[0], True) if found is not None else None
     m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
     if m:
         return _count_of(letters_of(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
@@ -426,7 +481,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
 
 CONTAIN_SPEC = (
     r"(?:" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|" + _SPACE + r"|" + _HYPHEN + r"|"
-    + _DIGIT + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
+    + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|"
+    + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
 
@@ -491,4 +547,5 @@ TEMPLATES: tuple[Template, ...] = (
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+from\s+" + SUBJ, _contains),
+    *_FILED_TEMPLATES,
 )

@@ -14,7 +14,10 @@
 * ``category``: "Is it a place / thing / location / person?", "Is the category place?",
   "Is the keyword in the 'things' category?", "Does it belong to the place category?", "Is
   it classified as a thing?", "Is it a thing rather than a place?", "Is it a place (not a
-  thing)?": the game's category.
+  thing)?": the game's category; and the category described (:func:`described_category`):
+  "Is it a place you could find on a map?", "... somewhere you can visit", "... a real
+  place", "Can you find it on a map?", "Is it an object or thing, not a place?", "Is it a
+  physical thing rather than a location?" (see there for what each side may say).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Container
+from typing import NamedTuple
 
-from .phrases import NAMED_SUBJECT, Subject, Test, negate
+from .phrases import NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
 from .words import game_normalize, keyword_guessed
 
 #: (kind, test) of a question these shapes read.
@@ -34,9 +38,9 @@ _NAMED = r"(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chose
 _SUBJ = r"(?:it|this|that|" + _NAMED + r")"
 
 _CATEGORY_WORDS = {
-    "place": "place", "location": "place", "geographic location": "place", "geographical location": "place",
-    "places": "place", "thing": "things", "things": "things", "person": "person", "people": "person",
-    "human": "person", "human being": "person", "real person": "person", "persons": "person",
+    "place": "place", "location": "place", "places": "place", "thing": "things", "things": "things",
+    "person": "person", "people": "person", "human": "person", "human being": "person", "real person": "person",
+    "persons": "person",
 }
 _CAT = r"(?:an?\s+)?['\"]?(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted(_CATEGORY_WORDS, key=len,
                                                                                       reverse=True)) + r")['\"]?"
@@ -65,10 +69,6 @@ _CATEGORY_SHAPES = (
                r"(?:the\s+)?(?:(?P<cat>" + _CAT + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:classified|categori[sz]ed|considered|listed|counted)\s+"
                r"(?:as|under)\s+(?P<cat>" + _CAT + r")"),
-    # "a thing rather than a place", "a place (not a thing)", "a place, not a thing"
-    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?P<cat>" + _CAT + r")\s*(?:\(\s*(?:and\s+)?not\s+(?P<other>"
-               + _CAT + r")\s*\)|,?\s*(?:and\s+)?not\s+(?P<other2>" + _CAT + r")|\s+(?:rather\s+than|instead\s+of|"
-               r"as\s+opposed\s+to)\s+(?P<other3>" + _CAT + r"))"),
 )
 
 
@@ -77,13 +77,142 @@ def category(q: str) -> Rule_ | None:
         m = shape.fullmatch(q)
         if m:
             name = category_of(m.group("cat") or m.groupdict().get("cat2") or "")
-            others = [m.groupdict().get(k) for k in ("other", "other2", "other3")]
-            other = next((category_of(o) for o in others if o), None)
-            if name is None or (other is not None and other == name):
-                return None  # "a place rather than a location": no contrast, no question
+            if name is None:
+                return None
             test = _category_test(name)
             return "category", negate(test) if m.group("neg") else test
+    return described_category(q)
+
+
+# ------------------------------------------------------------ the category, described
+#
+# "a place you could find on a map", "somewhere you can visit", "a real place": a description
+# that every place of the game fits (a country, a city, a mountain, a river) is the category
+# "place"; "an object or thing", "a thing/object" is the category "things".  A contrast of two
+# sides ("a thing rather than a place", "an object or thing, not a place", "a physical thing
+# rather than a location") is true when the keyword fits the first side and not the second.
+# A side that narrows a category ("a physical thing", "an object": not every thing of the game
+# is one, "Gravity", "Analogy") is false for a keyword of the other category and open for one
+# of its own.  Described places are open for a thing of the game that names a site ("Stadium",
+# "Tennis court", "Wall Street", "Volcano": everyday you can visit it, or find it on a map).
+
+_WHO = r"(?:you|one|people|someone|anyone|i|we|a\s+person)"
+_MODAL = r"(?:can|could|would|might|may)"
+_ON_MAP = r"on\s+(?:a|the)\s+map"
+_FIND = r"(?:find|locate|see|spot|point\s+to|look\s+up)"
+#: What follows "a place" / "somewhere" when every place of the game fits it.
+_PLACE_CLAUSE = (
+    r"(?:(?:that|which|where)\s+)?(?:" + _WHO + r"\s+" + _MODAL + r"\s+(?:" + _FIND + r"(?:\s+it)?\s+" + _ON_MAP
+    + r"|visit|go\s+to|travel\s+to|go|travel)|(?:can|could)\s+be\s+(?:visited|(?:found|located|seen|shown)\s+"
+    + _ON_MAP + r")|(?:is|are)\s+(?:found|located|shown|marked)\s+" + _ON_MAP + r")"
+    r"|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
+)
+_PLACE_ADJ = r"(?:real|actual|physical|geographic|geographical|real-world)"
+_DESC_PLACE = (
+    r"(?:an?\s+)?(?:" + _PLACE_ADJ + r"\s+)?(?:place|location)\s+(?:" + _PLACE_CLAUSE + r")"
+    r"|an?\s+" + _PLACE_ADJ + r"\s+(?:place|location)|somewhere\s+(?:" + _PLACE_CLAUSE + r")"
+)
+#: "an object or thing", "a thing or an object", "a thing/object": any thing of the game.
+_THING_OR = (
+    r"(?:an?\s+)?(?:object|item)\s*(?:or|/)\s*(?:an?\s+)?thing|(?:an?\s+)?thing\s*(?:or|/)\s*(?:an?\s+)?(?:object|item)"
+)
+#: "a physical thing", "an object", "a tangible object": not every thing of the game.
+_THING_NARROW = (
+    r"(?:an?\s+)?(?:physical|tangible|concrete|material|solid)\s+(?:thing|object|item)|an?\s+(?:object|item)"
+)
+_SIDES = (
+    ("described", _DESC_PLACE), ("thing_or", _THING_OR), ("narrow", _THING_NARROW), ("word", _CAT),
+)
+_SIDE = r"(?:" + "|".join(p for _, p in _SIDES) + r")"
+_SIDE_RES = tuple((name, re.compile(p)) for name, p in _SIDES)
+_CONTRAST = contrast(_SIDE)
+_DESCRIBED_SHAPES = (
+    # "is it a place you could find on a map", "is it an object or thing, not a place"
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?P<side>" + _SIDE + r")(?:" + _CONTRAST + r")?"),
+    # "can you find it on a map", "could it be found on a map", "is it on a map"
+    re.compile(r"(?:" + _MODAL + r"|do|does|will)\s+" + _WHO + r"\s+(?P<neg>not\s+)?" + _FIND + r"\s+" + _SUBJ + r"\s+"
+               + _ON_MAP + r"(?P<map>)"),
+    re.compile(r"(?:" + _MODAL + r"|will)\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?be\s+(?:found|located|seen|shown|"
+               r"marked)\s+" + _ON_MAP + r"(?P<map>)"),
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:found|located|shown|marked)\s+)?" + _ON_MAP
+               + r"(?P<map>)"),
+)
+
+
+class _Side(NamedTuple):
+    category: str
+    kind: str  # "described", "thing_or", "narrow" (not every keyword of the category fits it), "word"
+
+
+def _side(span: str) -> _Side | None:
+    span = span.strip()
+    for name, pattern in _SIDE_RES:
+        if pattern.fullmatch(span):
+            if name == "word":
+                found = category_of(span)
+                return _Side(found, name) if found is not None else None
+            return _Side("place" if name == "described" else "things", name)
     return None
+
+
+#: Nouns that name a site (a building, a room, a venue, a way, a feature of the land): a thing of
+#: the game whose name ends in one may be "a place you can visit" in everyday words.
+SITE_NOUNS = frozenset(
+    "room hall court field stadium arena auditorium aquarium theater theatre cinema museum gallery library school "
+    "university college hospital clinic hotel motel restaurant cafe cafeteria pub bakery bank kiosk shop store "
+    "market mall office factory warehouse garage shed barn farm ranch house home building tower castle palace church "
+    "temple mosque cathedral station airport port harbor harbour pier dock marina bridge tunnel road street avenue "
+    "highway interstate path trail track line lane park garden yard playground zoo gym pool sauna spa beach island "
+    "lake river sea ocean bay reef mountain mount hill volcano valley canyon cave desert forest jungle glacier "
+    "waterfall pyramid monument earth world planet moon city town village country balcony patio porch attic "
+    "basement cellar kitchen bathroom bedroom lobby corridor hallway staircase studio lab laboratory camp site "
+    "center centre square plaza stage rink course range atmosphere".split()
+)
+
+
+def names_a_site(keyword: str) -> bool:
+    words = re.findall(r"[a-z]+", keyword.lower())
+    return bool(words) and (words[-1] in SITE_NOUNS or words[-1].rstrip("s") in SITE_NOUNS)
+
+
+def _fits(side: _Side, s: Subject) -> bool | None:
+    if not s.category:
+        return None
+    if not _category_matches(side.category, s.category):
+        return None if side.kind == "described" and names_a_site(s.keyword) else False
+    return None if side.kind == "narrow" else True
+
+
+def described_category(q: str) -> Rule_ | None:
+    """The category asked by a description or a contrast (see above); None: no such question."""
+    for shape in _DESCRIBED_SHAPES:
+        m = shape.fullmatch(q)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        first = _Side("place", "described") if groups.get("map") is not None else _side(m.group("side"))
+        other_span = contrasted(m)
+        second = _side(other_span) if other_span else None
+        if first is None or (other_span and (second is None or second.category == first.category)):
+            return None  # "a place rather than a location": no contrast, no question
+        if second is None and first.kind not in ("described", "thing_or"):
+            return None  # "is it a place": identity reads it; "is it an object": not the category
+        test = _contrast(first, second)
+        return "category", negate(test) if groups.get("neg") else test
+    return None
+
+
+def _contrast(first: _Side, second: _Side | None) -> Test:
+    def test(s: Subject) -> bool | None:
+        a = _fits(first, s)
+        if second is None or a is False:
+            return a
+        b = _fits(second, s)
+        if b is True:
+            return False
+        return a if b is False else None
+
+    return test
 
 # ----------------------------------------------------------------------------- lists
 
@@ -179,7 +308,7 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
 # -------------------------------------------------------------------------- identity
 
 _IDENTITY = (
-    re.compile(r"(?:is|could|would|might)\s+(?:it|this|that)\s+(?P<neg>not\s+)?(?:be\s+)?"
+    re.compile(r"(?:is|could|would|might)\s+(?:it|this|that)(?!\s+" + _NOUN + r"\b)\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:exactly\s+|actually\s+|possibly\s+)?(?P<x>.+)"),
     re.compile(r"(?:is|could|would|might)\s+(?P<subj>" + _NAMED + r")\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:you(?:'re| are) thinking of\s+)?(?:exactly\s+|actually\s+|possibly\s+|called\s+|named\s+|"

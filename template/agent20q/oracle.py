@@ -17,12 +17,19 @@ sound?", "Doesn't it ...?") goes to the model.  The shapes, by room:
   between 'a' and 'c'?";
 * :mod:`.letters` (``letter``, ``contains``): the letter at a position (first, second, ...,
   last) and the letters the keyword contains: single letters, sets, vowels, ranges and
-  halves of the alphabet, multiplicities, strings;
-* :mod:`.counts` (``count``): letters, characters and words: "5 letters or more", "between
-  5 and 8 letters", "at most 8", "a single word", "an even number of letters";
+  halves of the alphabet, multiplicities, strings; the first letter as where an index files
+  the keyword ("listed under D in an index");
+* :mod:`.counts` (``count``): letters, characters, words, vowels and consonants: "5 letters
+  or more", "between 5 and 8 letters", "at most 8", "greater than or equal to 8", "a single
+  word", "a phrase rather than a single word", "an even number of letters", "more than 3 vowels";
 * :mod:`.naming` (``category``, ``in_list``, ``identity``): "Is it a place?", "Is it a
-  thing rather than a place?", "Is the keyword one of: ...?", "Is it X?", "Is it Paris,
-  London or Cairo?", "Are we talking about X?".
+  thing rather than a place?", "Is it a place you could find on a map?", "Is it an object
+  or thing, not a place?", "Is the keyword one of: ...?", "Is it X?", "Is it Paris, London
+  or Cairo?", "Are we talking about X?".
+
+The keyword described by a relative clause about its spelling ("Is it a word that starts
+with D?", "Is the keyword a name containing a Z?") is read as the question the clause says
+("Does it start with D?").
 
 The talk around a question is read by :mod:`.discourse` first: lead-ins ("Ok, next: ",
 "Thanks! "), tags (", then", "by any chance", "we're looking for", ", right?" after a
@@ -102,13 +109,37 @@ def _question_of(statement: str) -> str | None:
     return f"does {subj} {base} {rest}"
 
 
+#: "Is it a word that starts with D?", "Is the keyword a name containing a Z?": the keyword
+#: described by a relative clause or a participle about its spelling.
+_RELATIVE = re.compile(
+    r"is\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:(?:an?|the)\s+(?:word|name|term|keyword|one)|something)\s+"
+    r"(?:(?:that|which)\s+(?P<verb>starts|begins|ends|contains|includes|has|comes|precedes|follows|consists|uses)"
+    r"|(?P<part>starting|beginning|ending|containing|including|having|coming|preceding|following|consisting|using))"
+    r"\s+(?P<rest>.+)"
+)
+_PARTICIPLES = {"starting": "start", "beginning": "begin", "ending": "end", "containing": "contain",
+                "including": "include", "having": "have", "coming": "come", "preceding": "precede",
+                "following": "follow", "consisting": "consist", "using": "use"}
+
+
+def _relative(q: str) -> tuple[str, Test] | None:
+    """A relative clause read as the question it says: "is it a word that starts with d" ->
+    "does it start with d"."""
+    m = _RELATIVE.fullmatch(q)
+    if m is None:
+        return None
+    verb = m.group("verb")
+    base = _PARTICIPLES[m.group("part")] if m.group("part") else ("have" if verb == "has" else verb[:-1])
+    return _spelling(f"does {m.group('subj')} {'not ' if m.group('neg') else ''}{base} {m.group('rest')}")
+
+
 def _spelling(q: str) -> tuple[str, Test] | None:
     return match_templates(_SPELLING, q) if len(q) <= MAX_SPELLING_CHARS else None
 
 
 def _core(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
     if len(q) <= MAX_SPELLING_CHARS:
-        found = _spelling(q)
+        found = _spelling(q) or _relative(q)
         if found is not None:
             return found
         if _LETTER_CONTEXT.search(q):
@@ -147,7 +178,7 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if prefix in discourse.SIZE_ONLY:
             found = match_templates(counts.TEMPLATES, prefix + q)
         else:
-            found = _spelling(prefix + q) or naming.category(prefix + q)
+            found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
         if found is not None:
             return found
     return None

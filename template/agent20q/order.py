@@ -3,7 +3,9 @@
 Templates (whole-question matches; "not" where shown negates; ORDER is "in alphabetical
 order", "alphabetically", "in a dictionary", "lexicographically", "in the alphabet", "when
 sorted alphabetically" ... and must be said somewhere, or as a lead-in: "In alphabetical
-order, does ..."; W is a quoted word, or up to five bare words):
+order, does ..."; W is a quoted word, or up to five bare words, and may be named "the word
+'mango'", "the letter m"; a description is no W: "words starting with m", "any name that
+..." leave the question to the model):
 
 * "does|would SUBJ [not] come|go|appear|fall|sort|be listed [ORDER] before|after|earlier
   than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
@@ -22,9 +24,18 @@ import re
 
 from .phrases import SUBJ, Subject, Template, Test, template
 
-#: A bare token of W: not a word of the sentence around it ("or", "in", "alphabetically" ...).
-_TOKEN = r"(?!(?:or|and|nor|but|than|in|when|if|alphabetically|lexicographically)(?![a-z0-9\-]))[a-z0-9][a-z0-9\-]*"
-_W = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
+#: Words that are never a bare token of W: the sentence around it ("or", "in", "alphabetically"
+#: ...) and the grammar of a description, which is no word to compare with ("words starting with
+#: m", "any name that ...", "the letter m": W is then "m").
+_NOT_W = (
+    "or and nor but than in when if alphabetically lexicographically the a an with that which who whose starting "
+    "beginning ending starts begins ends containing letter letters word words name names term terms any all those "
+    "these ones something anything of for to at on by from is are"
+)
+_TOKEN = r"(?!(?:" + "|".join(_NOT_W.split()) + r")(?![a-z0-9\-]))[a-z0-9][a-z0-9\-]*"
+#: "the word 'mango'", "the letter m": W named by its kind.
+_W_KIND = r"(?:the\s+(?:word|letter|name|term|string)\s+)?"
+_W = _W_KIND + r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
 _WQ = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
 ORDER = (
     r"(?:in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|lexicographic(?:al)?|dictionary)\s+(?:order|list(?:ing)?"
@@ -52,7 +63,7 @@ def _rel(words: dict[str, str]) -> str:
 
 
 def _word(span: str) -> str:
-    span = span.strip()
+    span = re.sub(r"^the\s+(?:word|letter|name|term|string)\s+", "", span.strip())
     if len(span) >= 2 and span[0] == span[-1] and span[0] in "'\"":
         span = span[1:-1]
     return span.strip().lower()

@@ -116,7 +116,10 @@ def alt(words: Iterable[str]) -> str:
 
 # ------------------------------------------------------------------------------ subject
 
-_NOUN = r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution)"
+_NOUN = (
+    r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution"
+    r"|(?:place|thing|item|object)\s+name)"
+)
 _CORE = (
     r"(?:it|this|that|(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
     + r"(?:\s+(?:you(?:'re|\s+are)\s+thinking\s+(?:of|about)|in\s+question))?)"
@@ -212,10 +215,15 @@ N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
 _N_CAP = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBERS) + r")\b")
 
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
-_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than")
-_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum")
-_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than")
-_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than")
+_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
+       "larger than")
+_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum",
+       "greater than or equal to", "more than or equal to", "equal to or greater than", "equal to or more than",
+       "no shorter than", "not shorter than", "no smaller than", "not smaller than")
+_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than", "lower than")
+_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than",
+       "not longer than", "less than or equal to", "fewer than or equal to", "equal to or less than",
+       "equal to or fewer than", "no greater than", "not greater than", "no bigger than", "no larger than")
 _EQ = ("exactly", "only", "just", "precisely")
 _GE_AFTER = ("or more", "or greater", "or longer", "or above", "or over", "or higher", "and up", "and above", "plus")
 _LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lower")
@@ -250,6 +258,23 @@ CMP_BARE = (
     r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r")?|"
     + _RANGE + _INCL + r"?|" + _BOTH + r")"
 )
+
+
+def contrast(side: str) -> str:
+    """A contrast with another ``side`` (a regex) after a first one: " rather than X", ", not X",
+    " and not X", " (not X)", " instead of X", " as opposed to X"; X in the group ``other``,
+    ``other2`` or ``other3``."""
+    return (
+        r"(?:\s*\(\s*(?:and\s+|but\s+)?not\s+(?P<other>" + side + r")\s*\)|\s*,?\s*(?:and\s+|but\s+)?not\s+"
+        r"(?P<other2>" + side + r")|\s*,?\s+(?:rather\s+than|instead\s+of|as\s+opposed\s+to)\s+(?P<other3>" + side
+        + r"))"
+    )
+
+
+def contrasted(m: re.Match[str]) -> str | None:
+    """The other side a :func:`contrast` matched, if any."""
+    groups = m.groupdict()
+    return groups.get("other") or groups.get("other2") or groups.get("other3")
 
 
 def number(text: str) -> int:

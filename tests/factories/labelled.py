@@ -1,6 +1,7 @@
 """The labelled question sets of the agent's tests, in ``tests/template/data/``.
 
-``labelled_questions.tsv`` is the in-sample set; ``heldout_questions.tsv`` was written apart from the
+``labelled_questions.tsv`` is the in-sample set (the rows the code was developed against, the
+previous session's held-out rows among them); ``heldout_questions.tsv`` is written apart from the
 agent's code, to measure it on rows it was not developed against.
 """
 

@@ -149,6 +149,24 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("It starts with A, doesn't it?", "Agave", "things", "yes"),  # a tag after a statement
         ("It's not a place, right?", "Agave", "things", "yes"),
         ("Has 5 letters?", "Agave", "things", "yes"),
+        # the classes the old held-out set showed declined, and what guesser models ask
+        ("Is it a place you could find on a map?", "Fire Extinguisher", "things", "no"),
+        ("Is it a place you could find on a map?", "Stadium", "things", None),  # a site in everyday words
+        ("Is it somewhere you can visit?", "nile", "place", "yes"),
+        ("Is it an object or thing, not a place?", "new zealand", "place", "no"),
+        ("Is it a physical thing rather than a location?", "Analogy", "things", None),  # physical?
+        ("Is this keyword a place?", "nile", "place", "yes"),
+        ("Is the keyword a phrase rather than a single word?", "hilo hawaii", "place", "yes"),
+        ("Is it more than a single word?", "Agave", "things", "no"),
+        ("Is the keyword a compound word?", "Toothbrush", "things", None),
+        ("would the keyword be listed under the letter \u201cd\u201d in an index?", "Dish Rack", "things", "yes"),
+        ("Would it be listed under M in an index?", "mount fuji", "place", None),  # "Fuji, Mount"
+        ("Is it a word that starts with D?", "Dish Rack", "things", "yes"),
+        ("Does the keyword come before the letter M in the alphabet?", "Telescope", "things", "no"),
+        ("Does the keyword come alphabetically before words starting with M?", "Wall Street", "things", None),
+        ("Is the keyword's length greater than or equal to 9?", "Dish Rack", "things", None),  # 8 letters, 9 chars
+        ("Does the keyword have more than 3 vowels?", "Telescope", "things", "yes"),
+        ("Does the keyword have two vowels?", "Agave", "things", None),  # three: "exactly" no, "at least" yes
         # left to the model
         ("Is it Paris, France?", "france", "place", None),  # one place, not a list
         ("Is it Lyon, France or Spain?", "france", "place", None),  # "Lyon, France" may be one name

@@ -6,13 +6,17 @@ The phrasings are generated from a small grammar per class (subjects x letter qu
 comparators x negation ...), and the truth from plain string expressions on the keyword,
 written here without the oracle's code: letters are the keyword's letters and digits in
 lower case, words are split at spaces, "y" is no sure vowel, "characters" without saying
-whether spaces count leave a keyword with spaces open.  ``None`` from a truth function
-marks such a keyword: the oracle must then decline (never guess).
+whether spaces count leave a keyword with spaces open; the category is the game's (from the
+public list's file), and a described place ("a place you can visit") is open for a thing of
+the game that is a site in everyday words (:data:`SITES`, labelled by hand).  ``None`` from a
+truth function marks such a keyword: the oracle must then decline (never guess).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +28,8 @@ from factories.agents import TEMPLATE, import_agent_module
 Truth = Callable[[str], "bool | None"]
 
 SUBJECTS = ("the keyword", "it", "the word", "the secret word", "the answer", "its name", "the name of the keyword",
-            "the keyword (in lowercase)", "the hidden word")
+            "the keyword (in lowercase)", "the hidden word", "the thing", "the place", "this", "your keyword",
+            "the name", "the word you're thinking of")
 POSSESSIVES = ("the keyword's", "its", "the secret word's")
 
 
@@ -64,7 +69,24 @@ def mod() -> Any:
 def keywords(mod: Any) -> list[str]:
     cands = mod.load_candidates(str(TEMPLATE))
     picked = [c.keyword for c in cands[::23]]
-    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray"]
+    return picked + ["k2", "Air compressor", "sydney australia", "Mouse", "yoyo", "x-ray", "mount fuji", "Stadium",
+                     "Telescope", "Wall Street", "Tennis court", "el salvador"]
+
+
+@functools.cache
+def _categories() -> dict[str, frozenset[str]]:
+    data = json.loads((TEMPLATE / "agent20q" / "keywords.json").read_text(encoding="utf-8"))
+    found: dict[str, set[str]] = {}
+    for name, rows in data["categories"].items():
+        for row in rows:
+            found.setdefault(row[0].lower(), set()).add(name)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def category(k: str) -> str:
+    """The keyword's category in the game ("" when it is in none or in both: "Turkey")."""
+    cats = _categories().get(k.lower(), frozenset())
+    return next(iter(cats)) if len(cats) == 1 else ""
 
 
 def _neg(truth: Truth) -> Truth:
@@ -79,10 +101,16 @@ def _counts(k: str, unit: str) -> tuple[int, ...]:
         return (len(letters(k)), sum(c.isalpha() for c in low))
     if unit == "words":
         return (len(low.split()), len(low.replace("-", " ").split()))
+    if unit == "length":  # no unit said: letters or characters
+        return _counts(k, "letters") + _counts(k, "characters")
+    if unit in ("vowels", "consonants"):  # "y" a vowel, or a consonant
+        vowels = (sum(c in "aeiou" for c in low), sum(c in "aeiouy" for c in low))
+        alpha = sum(c.isalpha() for c in low)
+        return vowels if unit == "vowels" else (alpha - vowels[1], alpha - vowels[0])
     return (len(low.replace(" ", "")), len(low))  # characters
 
 
-def _agree(values: Iterator[bool]) -> bool | None:
+def _agree(values: Iterator[bool | None]) -> bool | None:
     found = set(values)
     return found.pop() if len(found) == 1 else None
 
@@ -120,6 +148,11 @@ def has_any(chosen: list[str]) -> Truth:
 
 def has_all(chosen: list[str]) -> Truth:
     return lambda k: all(c in letters(k) for c in chosen)
+
+
+def substring(t: str) -> Truth:
+    """``t`` in the keyword as written, and in its letters and digits run together (both)."""
+    return lambda k: _agree(iter((t in k.lower(), t in letters(k))))
 
 
 def word_before(w: str) -> Truth:
@@ -277,7 +310,7 @@ _COMPARATORS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
-def _counted(unit: str, check: Callable[[int, int], bool], n: int) -> Truth:
+def _counted(unit: str, check: Callable[[int, int], "bool | None"], n: int) -> Truth:
     return lambda k: _agree(check(v, n) for v in _counts(k, unit))
 
 
@@ -343,6 +376,11 @@ def alphabetical(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the keyword lexicographically smaller than '{w}'?", before
         yield f"Does '{w}' come before the keyword alphabetically?", after
         yield f"Does the keyword not come before '{w}' in alphabetical order?", _neg(before)
+        yield f"Does the keyword come before the word '{w}' alphabetically?", before
+        yield f"Would {rng.choice(SUBJECTS)} come after the word {w} in a dictionary?", after
+    for c in "dmt":
+        yield f"Does the keyword come before the letter {c.upper()} in the alphabet?", word_before(c)
+        yield f"Is the word alphabetically after the letter '{c}'?", word_after(c)
     yield "Is the keyword alphabetically between 'c' and 'p'?", lambda k: "c" < k.lower() < "p"
 
 
@@ -356,7 +394,8 @@ LEAD_INS = ("Ok, ", "Okay. ", "Alright! ", "Great, next: ", "Thanks. ", "Thank y
 def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """Every class's phrasings with a lead-in, in capitals, with "??" or no question mark."""
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
-                word_count, alphabetical):
+                word_count, alphabetical, category_described, word_described, filed_under, spelled_description,
+                size_compared, model_words):
         for q, truth in itertools.islice(gen(rng), 0, None, 7):
             lead = rng.choice(LEAD_INS)
             body = q[0].lower() + q[1:] if rng.random() < 0.5 else q
@@ -394,6 +433,16 @@ def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Single word?", _counted("words", lambda v, n: v == n, 1)
     yield "Two words?", _counted("words", lambda v, n: v == n, 2)
     yield "Is the number of letters even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+    for desc in PLACE_DESCRIPTIONS[:6]:
+        yield f"{desc[0].upper()}{desc[1:]}?", is_a("described")
+        yield f"It's {desc}, right?", is_a("described")
+    for c in "dmst":
+        yield f"Listed under {c.upper()} in an index?", filed_first(c)
+        yield f"Filed under '{c}'?", filed_first(c)
+    yield "A phrase rather than a single word?", _counted("words", lambda v, n: v >= 2, 2)
+    yield "More than a single word?", _counted("words", lambda v, n: v >= 2, 2)
+    yield "More than 3 vowels?", _counted("vowels", lambda v, n: v > 3, 3)
+    yield "A word that starts with S?", letter_is(0, "s")
 
 
 def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -421,11 +470,241 @@ def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
 
 
+# ---------------------------------------------------------- the category, described
+
+#: Things of the public list that are sites in everyday words (you can visit one, or find it on
+#: a map): a described place is open for them, whatever the game's category says.
+SITES = frozenset({
+    "aquarium", "atmosphere", "auditorium", "balcony", "bank", "bike path", "break room", "cooling tower",
+    "coral reefs", "earth", "fishing pier", "guard tower", "interstate", "kiosk", "power lines", "pyramid",
+    "railroad tracks", "rehearsal room", "restaurants", "sauna", "stadium", "staircase", "steam room",
+    "tennis court", "tractor shed", "underground river", "volcano", "wall street",
+})
+#: Declined though no site: "Battery Bank" (a power bank) ends in "bank", the name of a site.
+ALSO_OPEN = frozenset({"battery bank"})
+
+PLACE_WORDS = ("a place", "a location")
+PLACE_DESCRIPTIONS = (
+    "a place you could find on a map", "a place you can visit", "a location you could find on a map",
+    "somewhere on a map", "somewhere you can visit", "a place that can be visited", "a place one can travel to",
+    "a real place", "a physical location", "a geographical place", "a place people can go to",
+    "a place that is shown on a map", "a place found on a map", "an actual location", "a place on the map",
+    "somewhere you could go", "a real-world location you can visit", "a geographic location",
+)
+THING_SIDES = ("an object or thing", "a thing or an object", "a thing/object", "an object or a thing", "a thing",
+               "an item or thing")
+NARROW_SIDES = ("a physical thing", "an object", "a tangible object", "a physical object")
+CONTRASTS = (" rather than {}", ", not {}", " and not {}", " (not {})", " instead of {}", " as opposed to {}",
+             ", but not {}", " not {}")
+
+
+def is_a(side: str) -> Truth:
+    """Does the keyword fit ``side`` ("place", "described", "thing", "narrow")?"""
+
+    def truth(k: str) -> bool | None:
+        cat = category(k)
+        if not cat:
+            return None
+        if side in ("place", "described"):
+            if cat == "place":
+                return True
+            return None if side == "described" and k.lower() in SITES | ALSO_OPEN else False
+        return False if cat == "place" else (None if side == "narrow" else True)
+
+    return truth
+
+
+def and_not(a: Truth, b: Truth) -> Truth:
+    """``a`` and not ``b``, unsure where either is and the other does not settle it."""
+
+    def truth(k: str) -> bool | None:
+        x, y = a(k), b(k)
+        if x is False or y is True:
+            return False
+        return True if x is True and y is False else None
+
+    return truth
+
+
+def category_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Descriptions of the game's category, and contrasts of one category with the other."""
+    subjects = ("it", "the keyword", "this", "the answer", "your keyword", "the thing", "the secret word")
+    for i, desc in enumerate(PLACE_DESCRIPTIONS):
+        subj = subjects[i % len(subjects)]
+        yield f"Is {subj} {desc}?", is_a("described")
+        yield f"Is {subj} not {desc}?", _neg(is_a("described"))
+        thing = rng.choice(THING_SIDES)
+        yield f"Is {subj} {thing}{rng.choice(CONTRASTS).format(desc)}?", and_not(is_a("thing"), is_a("described"))
+        yield f"Is {subj} {desc}{rng.choice(CONTRASTS).format(thing)}?", and_not(is_a("described"), is_a("thing"))
+    for subj, thing in zip(itertools.cycle(subjects), THING_SIDES, strict=False):
+        place = rng.choice(PLACE_WORDS)
+        yield f"Is {subj} {thing}?", is_a("thing")
+        for shape in rng.sample(CONTRASTS, 3):
+            yield f"Is {subj} {thing}{shape.format(place)}?", and_not(is_a("thing"), is_a("place"))
+            yield f"Is {subj} {place}{shape.format(thing)}?", and_not(is_a("place"), is_a("thing"))
+    for subj, narrow in zip(subjects, NARROW_SIDES, strict=False):
+        place = rng.choice(PLACE_WORDS + PLACE_DESCRIPTIONS[:3])
+        yield f"Is {subj} {narrow}{rng.choice(CONTRASTS).format(place)}?", and_not(is_a("narrow"), is_a("place"))
+    for subj in subjects[:4]:
+        yield f"Can you find {subj} on a map?", is_a("described")
+        yield f"Could {subj} be found on a map?", is_a("described")
+        yield f"Is {subj} on a map?", is_a("described")
+        yield f"Would one locate {subj} on the map?", is_a("described")
+        yield f"Is {subj} shown on a map?", is_a("described")
+
+
+# ---------------------------------------------------------- word counts, described
+
+ONE_WORD = ("a single word", "one word", "just one word", "only one word", "a one-word name", "a single-word term",
+            "a lone word")
+MANY_WORDS = ("a phrase", "multiple words", "several words", "more than one word", "more than a single word",
+              "two or more words", "a multi-word name", "a phrase of two or more words", "a multiword term",
+              "a name with multiple words")
+
+
+def word_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """One word or several, said with descriptions, and one contrasted with the other."""
+    one = _counted("words", lambda v, n: v == 1, 1)
+    many = _counted("words", lambda v, n: v >= 2, 2)
+    for subj in SUBJECTS:
+        a, b = rng.choice(ONE_WORD), rng.choice(MANY_WORDS)
+        yield f"Is {subj} {b}?", many
+        yield f"Is {subj} {a}?", one
+        yield f"Is {subj} {b}{rng.choice(CONTRASTS).format(a)}?", many
+        yield f"Is {subj} {a}{rng.choice(CONTRASTS).format(b)}?", one
+        yield f"Is {subj} not {b}?", _neg(many)
+    for b in MANY_WORDS:
+        yield f"Is the keyword {b}?", many
+
+
+# ---------------------------------------------------------- the first letter, filed
+
+REFERENCES = ("an index", "a dictionary", "the phone book", "an encyclopedia", "an encyclopaedia",
+              "a telephone directory", "an alphabetical list", "the index", "a gazetteer", "an atlas", "a glossary")
+#: First words an index may put after the rest ("Fuji, Mount"): the first letter is then open.
+INVERTED = ("the", "a", "an", "mount", "mt", "mont", "lake", "el")
+
+
+def filed_first(c: str) -> Truth:
+    first = letter_is(0, c)
+    return lambda k: None if k.lower().split()[0] in INVERTED else first(k)
+
+
+def filed_under(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """The first letter as where the keyword is filed: "listed under D in an index"."""
+    for i, subj in enumerate(SUBJECTS):
+        c = rng.choice("abcdefghlmnprstw")
+        x, ref = _quote(c, i), rng.choice(REFERENCES)
+        yield f"Would {subj} be listed under {x} in {ref}?", filed_first(c)
+        yield f"Is {subj} listed under {x}?", filed_first(c)
+        yield f"Would {subj} be filed under {x}?", filed_first(c)
+        yield f"Would {subj} appear under {x} in {ref}?", filed_first(c)
+        yield f"Would {subj} be alphabetized under {x}?", filed_first(c)
+        yield f"Is {subj} indexed under {x}?", filed_first(c)
+        yield f"Would you find {subj} under {x} in {ref}?", filed_first(c)
+        yield f"In {ref}, would {subj} be listed under {x}?", filed_first(c)
+        yield f"Would {subj} be found under {x} in {ref}?", filed_first(c)
+        yield f"Would {subj} not be filed under {x}?", _neg(filed_first(c))
+
+
+# ---------------------------------------------------------- the keyword, described by its spelling
+
+
+def spelled_description(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"Is it a word that starts with D?": a relative clause or a participle about the spelling."""
+    nouns = ("a word", "a name", "a term", "something", "a keyword")
+    for i, subj in enumerate(SUBJECTS):
+        c, d = rng.choice("abcdelmnrst"), rng.choice("aeknrsty")
+        x, noun, n = _quote(c, i), nouns[i % len(nouns)], rng.choice((4, 6, 8))
+        yield f"Is {subj} {noun} that starts with {x}?", letter_is(0, c)
+        yield f"Is {subj} {noun} beginning with {x}?", letter_is(0, c)
+        yield f"Is {subj} {noun} which ends in {_quote(d, i + 1)}?", letter_is(-1, d)
+        yield f"Is {subj} {noun} ending with {_quote(d, i + 3)}?", letter_is(-1, d)
+        yield f"Is {subj} {noun} containing {x}?", has(c)
+        yield f"Is {subj} {noun} that has more than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} {noun} with at least {n} letters?", _counted("letters", lambda v, n: v >= n, n)
+        yield f"Is {subj} not {noun} that starts with {x}?", _neg(letter_is(0, c))
+        yield f"Is {subj} {noun} that comes before '{c}' alphabetically?", word_before(c)
+
+
+# ---------------------------------------------------------- sizes, other comparisons
+
+_LENGTH_CMPS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
+    ("greater than or equal to {n}", lambda v, n: v >= n), ("equal to or more than {n}", lambda v, n: v >= n),
+    ("less than or equal to {n}", lambda v, n: v <= n), ("no greater than {n}", lambda v, n: v <= n),
+    ("not greater than {n}", lambda v, n: v <= n), ("larger than {n}", lambda v, n: v > n),
+    ("equal to or fewer than {n}", lambda v, n: v <= n), ("no smaller than {n}", lambda v, n: v >= n),
+    ("greater than {n}", lambda v, n: v > n), ("lower than {n}", lambda v, n: v < n),
+)
+
+
+def size_compared(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Lengths and counts with other comparisons, "exceed", and counts of vowels and consonants."""
+    for i, (shape, check) in enumerate(_LENGTH_CMPS):
+        n = rng.choice((5, 6, 7, 8, 9))
+        subj, poss = SUBJECTS[i % len(SUBJECTS)], POSSESSIVES[i % len(POSSESSIVES)]
+        yield f"Is the number of letters in {subj} {shape.format(n=n)}?", _counted("letters", check, n)
+        yield f"Is {poss} letter count {shape.format(n=n)}?", _counted("letters", check, n)
+        yield f"Is the length of {subj} {shape.format(n=n)}?", _counted("length", check, n)
+        yield f"Does {subj} have {shape.format(n=n)} letters?", _counted("letters", check, n)
+    for n, subj in zip((4, 5, 6, 7, 8, 9), SUBJECTS, strict=False):
+        yield f"Does {subj} exceed {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Does {subj} exceed {_WORDS[n]} letters in length?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} a word with more than {n} letters?", _counted("letters", lambda v, n: v > n, n)
+        yield f"Is {subj} a name of fewer than {n} letters?", _counted("letters", lambda v, n: v < n, n)
+    for (shape, check), unit in itertools.product(_COMPARATORS[:15], ("vowels", "consonants")):
+        n = rng.choice((1, 2, 3, 4)) if unit == "vowels" else rng.choice((3, 4, 5, 6))
+        subj = rng.choice(SUBJECTS)
+        phrase = shape.format(n=rng.choice((str(n), _WORDS[n])), m=n + 3, u=unit)
+        truth = _counted(unit, check, n)
+        if shape == "{n} {u}":
+            truth = _counted(unit, lambda v, n: None if v > n else v == n, n)  # exactly n, or at least n
+        yield f"Does {subj} have {phrase}?", truth
+        yield f"Are there {phrase} in {subj}?", truth
+
+
+# ---------------------------------------------------------- a guesser model's own words
+
+#: Subjects a guesser model uses (Llama 3, Gemma): the word, the answer, the thing, the place ...
+MODEL_SUBJECTS = ("the keyword", "the word", "the answer", "the name", "the thing", "the place", "it", "this",
+                  "your keyword", "the place name", "the thing's name", "the keyword's spelling")
+
+
+def model_words(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Each class as guesser models phrase it, over their subjects."""
+    for i, subj in enumerate(MODEL_SUBJECTS):
+        c, d, n = rng.choice("abcdemnprst"), rng.choice("eklnrsty"), rng.choice((5, 6, 7, 8))
+        x, w = _quote(c, i), rng.choice(("m", "kiwi", "n", "garden", "s"))
+        yield f"Does {subj}'s spelling include {x}?" if subj.startswith("the ") and "'" not in subj else \
+            f"Does {subj} include {x}?", has(c)
+        yield f"Is the initial letter of {subj} a consonant?", on(0, _consonant)
+        yield f"Is {subj}'s length greater than {n}?" if subj.startswith("the ") and "'" not in subj else \
+            f"Is the length of {subj} greater than {n}?", _counted("length", lambda v, n: v > n, n)
+        yield f"Would {subj} come before '{w.upper()}' alphabetically?", word_before(w)
+        yield f"Is {subj} a two-word phrase?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} end in a vowel?", on(-1, vowel)
+        yield f"Does {subj} have the letter {c.upper()} in it?", has(c)
+        yield f"Does the letter {c.upper()} appear anywhere in {subj}?", has(c)
+        yield f"Is the last letter of {subj} {_quote(d, i + 2)}?", letter_is(-1, d)
+        yield f"Does {subj} start with a letter in the first half of the alphabet (A-M)?", letter_between(0, "a", "m")
+        yield f"Is the first letter of {subj} among {c.upper()}-{chr(ord(c) + 5).upper()}?", \
+            letter_between(0, c, chr(ord(c) + 5))
+        yield f"Does {subj} have {n} letters or less?", _counted("letters", lambda v, n: v <= n, n)
+        yield f"Is {subj} made up of two words?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Does {subj} contain the substring '{c}{d}'?", substring(c + d)
+        yield f"Does {subj} have no spaces?", lambda k: " " not in k
+        yield f"Is the total number of letters in {subj} even?", _counted("letters", lambda v, n: v % 2 == 0, 0)
+        yield f"Is {subj} written as one word?", _counted("words", lambda v, n: v == 1, 1)
+        yield f"Does {subj} contain more than one vowel?", _counted("vowels", lambda v, n: v > 1, 1)
+
+
 CLASSES = {
     "first_letter": first_letter, "last_letter": last_letter, "contains_letter": contains_letter,
     "letter_range": letter_range, "letter_set": letter_set, "negation": negation, "letter_count": letter_count,
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
-    "more_letters": more_letters,
+    "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
+    "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
+    "model_words": model_words,
 }
 
 
@@ -439,7 +718,7 @@ def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str
         rule = mod.parse(question)
         for k in keywords:
             want = truth(k)
-            got = mod.oracle.verdict(rule, mod.Subject(k)) if rule is not None else None
+            got = mod.oracle.verdict(rule, mod.Subject(k, (), category(k))) if rule is not None else None
             if want is None:
                 if got is not None:
                     wrong.append((question, k, "should be open", got))
@@ -467,7 +746,7 @@ def _answered(mod: Any, question: str, keywords: list[str]) -> list[tuple[str, s
     rule = mod.parse(question)
     if rule is None:
         return []
-    return [(k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k))) is not None]
+    return [(k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k, (), category(k)))) is not None]
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
@@ -500,6 +779,11 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the second word of the keyword start with B?",
         "Does the keyword come before or after 'm' in alphabetical order?",
         "Does the keyword come before 'm'?",  # no word of order: not alphabetical for sure
+        # a description is no word to compare with ("telescope" < "words starting with m")
+        "Does the keyword come alphabetically before words starting with M?",
+        "Does the keyword come before any word that starts with T in the dictionary?",
+        "Is the keyword alphabetically after the names beginning with S?",
+        "Does the keyword come after a word with two letters alphabetically?",
         "Is the first letter of the keyword a vowel or a consonant?",
         "Does the keyword have more letters than 'apple'?",
         "Does the keyword contain the letter 'e' in its second word?",
@@ -517,10 +801,98 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the keyword contain A, B, C?",  # any or all of them? not said
         "Starts with A and ends with E?",
         "The keyword starts with A, or does it?",
+        # the category, described: only what every place of the game is; a clause more is the model's
+        "Is it a place you could find on a map in Europe?",
+        "Is it a place you can visit on holiday?",
+        "Is it a real place on Earth?",
+        "Is it a place you can live in?",
+        "Is it a place or a thing?",
+        "Is it an object or a place?",
+        "Is it an object?",
+        "Is it a physical object?",
+        "Is it something you can hold?",
+        "Is it a building you can visit?",
+        "Is it a place rather than a location?",
+        "Is it a thing that starts with D?",
+        "Can you find it on a map of Europe?",
+        # word counts: "compound" is no count ("Toothbrush" is a compound word), a choice is no yes/no
+        "Is the keyword a compound word?",
+        "Is the keyword a compound name?",
+        "Is it a single word or a phrase?",
+        "Is the keyword one word or more than one word?",
+        "Is it a phrase rather than a phrase?",
+        "Is the keyword a single word, like 'apple'?",
+        # filed under a letter: which letter, and where
+        "Would it be found under D?",
+        "Is it under D?",
+        "Would it be listed under D or E in an index?",
+        "Would it be listed under D in an index of countries?",
+        "Would the keyword be found in the first half of a dictionary?",
+        # spelling by description, sizes: one clause more
+        "Is it a word that starts with D and ends with K?",
+        "Is it a word that starts with a vowel sound?",
+        "Does the keyword have more vowels than consonants?",
+        "Is the number of letters in the keyword a prime number?",
+        "Does the keyword have more letters than the word 'apple'?",
+        "Does the keyword exceed 8 letters and start with A?",
+        "Is it a 5-letter place?",  # the count and the category
+        "Is it a place with more than 5 letters?",
+        "Is it a one-word thing?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
     assert _answered(mod, question, keywords) == []
+
+
+def test_described_places_over_the_public_list(mod: Any) -> None:
+    """Every keyword of the public list: a described place is the category "place", except for
+    a thing that is a site in everyday words (open); a thing-or-object side is the category
+    "things"; a narrowed thing ("a physical thing") is sure only for a place (no)."""
+    questions = {
+        "Is it a place you could find on a map?": is_a("described"),
+        "Is it somewhere you can visit?": is_a("described"),
+        "Is it an object or thing, not a place?": and_not(is_a("thing"), is_a("place")),
+        "Is it a physical thing rather than a location?": and_not(is_a("narrow"), is_a("place")),
+        "Is it a thing and not a place you can visit?": and_not(is_a("thing"), is_a("described")),
+    }
+    wrong = []
+    for c in mod.load_candidates(str(TEMPLATE)):
+        for cat in c.categories:
+            subject = mod.Subject(c.keyword, c.alts, cat)
+            for question, truth in questions.items():
+                want = truth(c.keyword) if len(c.categories) == 1 else None
+                if len(c.categories) > 1:  # "Turkey": its category is the one the game drew
+                    want = is_a_in(question, cat)
+                got = mod.oracle.verdict(mod.parse(question), subject)
+                if got != (None if want is None else ("yes" if want else "no")):
+                    wrong.append((question, c.keyword, cat, want, got))
+    assert wrong == [], wrong[:10]
+
+
+def is_a_in(question: str, cat: str) -> bool | None:
+    """The truth of the questions above for a keyword of both categories, drawn as ``cat``."""
+    place = cat == "place"
+    return {
+        "Is it a place you could find on a map?": place, "Is it somewhere you can visit?": place,
+        "Is it an object or thing, not a place?": not place,
+        "Is it a physical thing rather than a location?": False if place else None,
+        "Is it a thing and not a place you can visit?": not place,
+    }[question]
+
+
+def test_filed_under_over_the_public_list(mod: Any) -> None:
+    """Every keyword of the public list: "listed under X in an index" is its first letter, and
+    open where an index may file it under another word ("Fuji, Mount")."""
+    wrong = []
+    for c in mod.load_candidates(str(TEMPLATE)):
+        first = letters(c.keyword)[0]
+        for x in (first, "q" if first != "q" else "z"):
+            q = f"Would the keyword be listed under the letter {x.upper()} in an index?"
+            want = filed_first(x)(c.keyword)
+            got = mod.oracle.verdict(mod.parse(q), mod.Subject(c.keyword, c.alts))
+            if got != (None if want is None else ("yes" if want else "no")):
+                wrong.append((q, c.keyword, want, got))
+    assert wrong == [], wrong[:10]
 
 
 def test_hostile_questions_parse_fast(mod: Any) -> None:
