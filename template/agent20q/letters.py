@@ -492,6 +492,10 @@ def _contains(m: re.Match[str]) -> Test | None:
     mult = m.groupdict().get("mult") or m.groupdict().get("mult2")
     if mult:
         spec = f"{spec} {mult.strip()}"
+    if re.fullmatch(ALL_LIST, spec) and any(m.groupdict().get(g) for g in ("neg", "neg2")):
+        # "is it free of k and n", "does it not contain k and n", "are both k and n not in it":
+        # neither of them, or not both? Two readings: the model's question.
+        return None
     found = _contain_spec(spec)
     if found is None:
         return None

@@ -197,6 +197,17 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         ("Can it be described in one word?", "Agave", "things", None),
         ("Does the keyword come before or after 'm' in alphabetical order?", "Agave", "things", None),
         ("Is it bigger than a bread box?", "Agave", "things", None),
+        # a negated "and" list reads "neither" or "not both": left to the model (a held-out row,
+        # "Is the word free of the letters 'k' and 'n'?" for Beanbag, was once answered "not both")
+        ("Is the word free of the letters 'k' and 'n'?", "Beanbag", "things", None),
+        ("Does the word lack the letters k and n?", "Beanbag", "things", None),
+        ("Does it not contain both K and N?", "Beanbag", "things", None),
+        ("Are both k and n not in the word?", "Beanbag", "things", None),
+        ("Is it true that the keyword does not contain k and n?", "Beanbag", "things", None),
+        ("Does the word contain neither k nor n?", "Beanbag", "things", "no"),
+        ("Does it contain both k and n?", "Beanbag", "things", "no"),
+        ("Is the word free of the letter k?", "Beanbag", "things", "yes"),
+        ("Is it false that it contains k and n?", "Beanbag", "things", "yes"),
     ],
 )
 def test_phrasings(
