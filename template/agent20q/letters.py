@@ -487,14 +487,28 @@ CONTAIN_SPEC = (
 )
 
 
+def _negated_list_is_ambiguous(m: re.Match[str]) -> bool:
+    """A negated "and" list that reads "neither" as well as "not both": "is it free of k and n",
+    "does it lack k and n", "does it not contain k and n", "are both k and n not in it".  Only
+    "not" before an explicit "both" / "all of" ("does it not contain both k and n") says "not
+    all of them"."""
+    groups = m.groupdict()
+    neg, lexical = groups.get("neg"), groups.get("neg2")
+    if lexical:
+        return True
+    if not neg:
+        return False
+    if m.start("neg") > m.end("spec"):
+        return True
+    return re.match(r"(?:both|all\s+of)\b", m.group("spec")) is None
+
+
 def _contains(m: re.Match[str]) -> Test | None:
     spec = m.group("spec")
     mult = m.groupdict().get("mult") or m.groupdict().get("mult2")
     if mult:
         spec = f"{spec} {mult.strip()}"
-    if re.fullmatch(ALL_LIST, spec) and any(m.groupdict().get(g) for g in ("neg", "neg2")):
-        # "is it free of k and n", "does it not contain k and n", "are both k and n not in it":
-        # neither of them, or not both? Two readings: the model's question.
+    if re.fullmatch(ALL_LIST, spec) and _negated_list_is_ambiguous(m):
         return None
     found = _contain_spec(spec)
     if found is None:

@@ -201,7 +201,8 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
         # "Is the word free of the letters 'k' and 'n'?" for Beanbag, was once answered "not both")
         ("Is the word free of the letters 'k' and 'n'?", "Beanbag", "things", None),
         ("Does the word lack the letters k and n?", "Beanbag", "things", None),
-        ("Does it not contain both K and N?", "Beanbag", "things", None),
+        ("Does the word not contain k and n?", "Beanbag", "things", None),
+        ("Does it not contain both K and N?", "Beanbag", "things", "yes"),  # "not both": explicit
         ("Are both k and n not in the word?", "Beanbag", "things", None),
         ("Is it true that the keyword does not contain k and n?", "Beanbag", "things", None),
         ("Does the word contain neither k nor n?", "Beanbag", "things", "no"),
