@@ -9,8 +9,11 @@ part is a closed class:
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
   ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ") or followed directly by
   the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
-  question - ", "Let me ask: ", "Yes or no: ").  "In French: ", "Backwards, ", "Ignoring the
-  first word, " are no markers: such a question stays whole, and no template reads it;
+  question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
+  conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
+  a different angle. "), before the question or after its "?" ("... ? Thanks!").  "In French:
+  ", "Backwards, ", "Ignoring the first word, ", "Assuming it is a city, " are no markers (a
+  word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
   ", right", ", correct", ", is that right", ", am I right", ", true" (the answer is the
@@ -53,6 +56,39 @@ _MARKER = (
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
+#: The words of a lead-in *sentence* ("Good to know.", "Here's my next question:", "Let me try a
+#: different angle.", "That helps narrow it down!"): talk about the conversation only.  A closed
+#: vocabulary with no word that could set a condition, a count convention, a negation or a
+#: hypothesis ("not", "if", "only", "ignore", "counting", "spaces", "word", "letters", "first",
+#: "opposite", "assuming", "place", "french" ... are not in it), so a sentence made of these
+#: words alone cannot change how the question that follows reads.  A sentence with any other
+#: word ("Ignore the first word.", "Answer the opposite:", "Assuming it is a city, ...") is no
+#: lead-in: the question stays whole, and no template reads it.
+TALK_WORDS = frozenset("""
+    a an the this that these it its it's that's is are was be been am i i'm i'll i'd i've me my we we're we've
+    we'll let let's us our you you're your here here's there's
+    thanks thank appreciate appreciated for so very much lot lots bit little quite pretty really super
+    good great nice cool ok okay alright fine perfect excellent awesome interesting intriguing wonderful fantastic
+    amazing brilliant helpful useful informative clear noted understood gotcha got see know knowing to makes
+    make made sense fair enough hmm hm hmmm ah aha oh ooh wow yes yeah yep right sure indeed true
+    now then next also and but well all
+    try trying tried another different new angle approach direction tack tactic strategy route switch switching
+    gears change changing move moving on continue continuing keep going go here goes
+    question questions guess guesses ask asking one more think thinking about narrow narrows narrowing narrowed
+    down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard
+    easy challenging puzzle information info answer answers response clue hint feedback based with will would like
+    want wanted need just quick simple short follow follow-up followup up curious honest honestly in mind
+""".split())
+#: "Good to know. ", "Here's my next question: ", "Great! ", "Let me try a different angle - ".
+_SENTENCE = re.compile(r"(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'#\-]*){0,14})\s*(?:[.!:;,]+|\s-+)\s*")
+#: A sentence after the question ("Does it start with A? Thanks!", "... ? Just curious.").
+_AFTER = re.compile(r"\?+\s*(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'#\-]*){0,14})\s*[.!]*$")
+
+
+def _talk(words: str) -> bool:
+    """Is ``words`` made of :data:`TALK_WORDS` only (a question number allowed)?"""
+    return all(w in TALK_WORDS or re.fullmatch(r"#?\d{1,2}", w) for w in words.split())
+
 #: Tags that change nothing: "..., then", "... by any chance", "... we're looking for".
 _SOFT_TAGS = (
     "then", "by any chance", "by chance", "perhaps", "maybe", "possibly", "please", "i wonder", "do you think",
@@ -82,9 +118,20 @@ class Tagged(NamedTuple):
 
 
 def strip_lead(q: str) -> int:
-    """How many characters of ``q`` (normalised) are discourse markers before the question."""
+    """How many characters of ``q`` (normalised) are discourse markers, or one sentence of
+    :data:`TALK_WORDS`, before the question."""
     m = LEAD.match(q)
-    return m.end() if m else 0
+    if m:
+        return m.end()
+    s = _SENTENCE.match(q)
+    return s.end() if s and _talk(s.group("words")) else 0
+
+
+def strip_after(q: str) -> int:
+    """How many characters at the end of ``q`` (normalised) are a sentence of :data:`TALK_WORDS`
+    after the question's "?" ("... ? Thanks!"); the "?" goes with it."""
+    m = _AFTER.search(q)
+    return len(q) - m.start() if m and _talk(m.group("words")) else 0
 
 
 def strip_tags(q: str) -> Tagged | None:

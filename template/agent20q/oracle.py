@@ -190,11 +190,14 @@ def _unwrap(question: str) -> tuple[str, str] | None:
     raw, q = normalise(question)
     if raw == raw.upper():
         raw = q  # all in capitals: the case tells nothing (no name is "proper" by it)
-    for _ in range(3):
+    for _ in range(6):
         cut = discourse.strip_lead(q) or (m.end() if (m := _LEAD.match(q)) else 0)
         if not cut:
             break
         q, raw = q[cut:], raw[cut:]
+    after = discourse.strip_after(q)
+    if after:
+        q, raw = q[:-after].rstrip(" ?"), raw[:-after].rstrip(" ?")
     trail = _TRAIL.search(q)
     if trail:
         q, raw = q[: trail.start()], raw[: trail.start()]

@@ -404,6 +404,51 @@ def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             yield q.rstrip("?") + rng.choice(("??", "", "?!", " ?")), truth
 
 
+#: Lead-in sentences that talk about the conversation only (passed over), and sentences after
+#: the question's "?" of the same kind.
+LEAD_SENTENCES = ("Good to know. ", "Here's my next question: ", "Let me try a different angle. ", "Noted. ",
+                  "Interesting! ", "Great! That helps. ", "Thanks for the answer. ", "That narrows it down. ",
+                  "OK, let's switch gears. ", "Hmm, tricky one. ", "We're getting closer! ", "Fair enough. Next: ",
+                  "Makes sense. ", "Let me think about this. ", "Based on your answers, ", "I see. Let's try another "
+                  "approach: ", "Alright, here goes: ", "Very helpful, thank you! ", "THANKS FOR THAT. ")
+AFTER_SENTENCES = (" Thanks!", " Just curious.", " Thank you.", " I'm curious!", " Thanks a lot for the help.")
+#: Lead-ins that change how the question reads (a condition, a count convention, a negation,
+#: a hypothesis, another language): never passed over.
+READING_LEADS = ("Counting spaces, ", "Ignore the first word. ", "Assuming it is a city, ", "Answer the opposite: ",
+                 "In French: ", "Backwards, ", "Think of the plural. ", "Spell it backwards. ",
+                 "Without the country name, ", "Pretend it is lowercase. ", "Lie to me: ", "Don't count spaces. ",
+                 "Only consider the first word. ", "For the second word: ", "Say the opposite. ",
+                 "Reverse your answer. ", "If it's a city, ", "Suppose it's plural. ", "In Spanish, ",
+                 "Answer no if you are unsure: ", "Treat it as one word. ", "Not counting the country, ",
+                 "Let's say it is a thing. ", "Next, imagine it is spelled in reverse: ", "Great, now the last word: ")
+READING_AFTER = (" Answer the opposite.", " In French.", " Backwards.", " Or not.", " Lie.", " Ignore the spaces.",
+                 " Only the first word.")
+
+
+def lead_sentences(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Every class's phrasings after a lead-in sentence, or with a sentence after the "?"."""
+    for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set, negation, letter_count,
+                word_count, alphabetical, category_described, word_described, size_compared, model_words):
+        for q, truth in itertools.islice(gen(rng), 0, None, 11):
+            yield rng.choice(LEAD_SENTENCES) + q, truth
+            yield rng.choice(LEAD_SENTENCES) + rng.choice(LEAD_SENTENCES) + q[0].lower() + q[1:], truth
+            yield q + rng.choice(AFTER_SENTENCES), truth
+
+
+def test_leads_that_change_the_reading_are_declined(mod: Any, keywords: list[str]) -> None:
+    """A lead-in or a sentence after the question that sets a condition, a convention, a
+    negation or a hypothesis leaves the question to the model, whatever the question."""
+    rng = random.Random("reading")
+    kept: list[str] = []
+    for gen in (first_letter, contains_letter, letter_count, word_count, alphabetical, category_described):
+        for q, _truth in itertools.islice(gen(rng), 0, None, 17):
+            for lead in READING_LEADS:
+                kept.extend(lead + q for _ in _answered(mod, lead + q, keywords)[:1])
+            for after in READING_AFTER:
+                kept.extend(q + after for _ in _answered(mod, q + after, keywords)[:1])
+    assert kept == [], kept[:10]
+
+
 def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """Questions without their subject and verb: "Starts with B?", "First letter B?", "Fewer
     than 6 letters?", "One word?", "Any Z in it?", and statements with a tag: "..., right?"."""
@@ -704,7 +749,7 @@ CLASSES = {
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
     "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
-    "model_words": model_words,
+    "model_words": model_words, "lead_sentences": lead_sentences,
 }
 
 
