@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .phrases import alt
+from .phrases import SOUGHT, alt
 
 _MARKERS = (
     "ok", "okay", "alright", "all right", "right", "great", "good", "nice", "cool", "perfect", "excellent",
@@ -94,10 +94,7 @@ _SOFT_TAGS = (
     "then", "by any chance", "by chance", "perhaps", "maybe", "possibly", "please", "i wonder", "do you think",
     "would you say", "if i may ask", "if you don't mind",
 )
-_SOUGHT = (
-    r"(?:that\s+|which\s+)?(?:we(?:'re|\s+are)\s+(?:looking\s+for|after|trying\s+to\s+guess|searching\s+for)"
-    r"|you(?:'re|\s+are)\s+thinking\s+(?:of|about)|you\s+have\s+in\s+mind|you\s+(?:chose|picked))"
-)
+_SOUGHT = SOUGHT
 _CONFIRM = (
     "right", "correct", "true", "yes", "is that right", "is that correct", "is that true", "is that so",
     "am i right", "am i correct", "isn't that right", "is it right", "would that be right",

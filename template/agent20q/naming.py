@@ -27,14 +27,14 @@ import re
 from collections.abc import Container
 from typing import NamedTuple
 
-from .phrases import NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
+from .phrases import NAMED_CORE, NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
 from .words import game_normalize, keyword_guessed
 
 #: (kind, test) of a question these shapes read.
 Rule_ = tuple[str, Test]
 
 _NOUN = r"(?:key\s?-?word|word|answer|thing|object|item|place|location|term|name|solution)"
-_NAMED = r"(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
+_NAMED = NAMED_CORE
 _SUBJ = r"(?:it|this|that|" + _NAMED + r")"
 
 _CATEGORY_WORDS = {
@@ -46,8 +46,15 @@ _CAT = r"(?:an?\s+)?['\"]?(?:" + "|".join(w.replace(" ", r"\s+") for w in sorted
                                                                                       reverse=True)) + r")['\"]?"
 
 
+#: "the name of a place", "a place name", "a place's name": the category named by its name.
+_NAME_OF = re.compile(r"(?:name\s+of\s+(?:an?\s+|the\s+)?(?P<a>[a-z' ]+)|(?P<b>[a-z]+)(?:'s)?\s+name)")
+
+
 def category_of(x: str) -> str | None:
     x = re.sub(r"^(?:a|an|the)\s+", "", x.strip().strip("\"'").strip())
+    named = _NAME_OF.fullmatch(" ".join(x.split()))
+    if named:
+        x = named.group("a") or named.group("b") or ""
     return _CATEGORY_WORDS.get(" ".join(x.strip("\"'").split()))
 
 
@@ -69,6 +76,9 @@ _CATEGORY_SHAPES = (
                r"(?:the\s+)?(?:(?P<cat>" + _CAT + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:classified|categori[sz]ed|considered|listed|counted)\s+"
                r"(?:as|under)\s+(?P<cat>" + _CAT + r")"),
+    # "is it something other than a place": not the category
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:something|anything)\s+(?P<other>other\s+than|besides|but|"
+               r"except|apart\s+from)\s+(?P<cat>" + _CAT + r")"),
 )
 
 
@@ -80,7 +90,8 @@ def category(q: str) -> Rule_ | None:
             if name is None:
                 return None
             test = _category_test(name)
-            return "category", negate(test) if m.group("neg") else test
+            flips = bool(m.group("neg")) + bool(m.groupdict().get("other"))
+            return "category", negate(test) if flips % 2 else test
     return described_category(q)
 
 

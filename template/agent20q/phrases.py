@@ -120,10 +120,21 @@ _NOUN = (
     r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution"
     r"|(?:place|thing|item|object)\s+name)"
 )
-_CORE = (
-    r"(?:it|this|that|(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?" + _NOUN
-    + r"(?:\s+(?:you(?:'re|\s+are)\s+thinking\s+(?:of|about)|in\s+question))?)"
+#: What names the keyword as the one sought, after its noun: "the keyword we're looking for",
+#: "the word you have in mind", "the thing you chose", "the word in question", "the word to guess".
+SOUGHT = (
+    r"(?:(?:that|which)\s+)?(?:(?:you(?:'re|\s+are)|you've\s+been|you\s+were|we(?:'re|\s+are)|i(?:'m|\s+am))\s+"
+    r"(?:thinking\s+(?:of|about)|looking\s+for|after|trying\s+to\s+(?:guess|find)|searching\s+for|hiding|guessing"
+    r"|describing|playing\s+with)|(?:you|we|i)\s+(?:have\s+in\s+mind|chose|picked|selected|(?:have|'ve)\s+(?:chosen"
+    r"|picked|selected|got\s+in\s+mind)|(?:need|have|want|must)\s+to\s+guess|(?:am|are)\s+(?:trying\s+to|supposed"
+    r"\s+to)\s+guess)|you\s+want\s+(?:me|us)\s+to\s+guess|in\s+question|(?:of|in|for)\s+(?:this|the)\s+(?:game|round)"
+    r"|to\s+(?:be\s+)?guess(?:ed)?)"
 )
+#: Adjectives of the keyword's noun: "the secret word", "the mystery keyword", "the correct answer".
+_ADJ = r"(?:(?:secret|hidden|mystery|target|chosen|selected|current|correct|right|actual|unknown)\s+)?"
+#: The keyword named by a noun: "the keyword", "your secret word", "the thing you're thinking of".
+NAMED_CORE = r"(?:(?:the|your|this|that|our)\s+" + _ADJ + _NOUN + r"(?:\s+" + SOUGHT + r")?)"
+_CORE = r"(?:it|this|that|" + NAMED_CORE + r")"
 _CASE = (
     r"(?:\s*\(\s*(?:in\s+)?(?:lower\s*-?\s*case|lower|all\s+lower\s*-?\s*case)\s*\)"
     r"|\s*\(\s*case[- ]insensitive\s*\)|\s*,\s*(?:in\s+)?lower\s*-?\s*case\s*,)"
@@ -137,8 +148,7 @@ SUBJ = (
 #: The keyword as a possessive: "the keyword's", "its".
 POSS = r"(?:" + _CORE + r"'s|its)"
 #: Subjects that name the keyword itself, not a pronoun (the identity shape reads them).
-NAMED_SUBJECT = re.compile(r"(?:the|your|this|that|our)\s+(?:(?:secret|hidden|mystery|target|chosen)\s+)?"
-                           r"(?:key\s?-?word|word|answer|solution)\b.*")
+NAMED_SUBJECT = re.compile(r"(?:the|your|this|that|our)\s+" + _ADJ + r"(?:key\s?-?word|word|answer|solution)\b.*")
 
 # ------------------------------------------------------------------------------ letters
 

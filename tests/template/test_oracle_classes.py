@@ -29,7 +29,9 @@ Truth = Callable[[str], "bool | None"]
 
 SUBJECTS = ("the keyword", "it", "the word", "the secret word", "the answer", "its name", "the name of the keyword",
             "the keyword (in lowercase)", "the hidden word", "the thing", "the place", "this", "your keyword",
-            "the name", "the word you're thinking of")
+            "the name", "the word you're thinking of", "the keyword we're looking for", "the word in question",
+            "the thing you have in mind", "the word I'm trying to guess", "the correct answer", "the place you chose",
+            "your secret keyword", "the word to guess")
 POSSESSIVES = ("the keyword's", "its", "the secret word's")
 
 
@@ -277,7 +279,7 @@ def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
 def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set):
         for q, truth in itertools.islice(gen(rng), 0, None, 9):
-            if q.startswith("Does the keyword ") and "(" not in q:
+            if q.startswith("Does the keyword ") and "(" not in q and "we're" not in q:
                 yield "Does the keyword not " + q[len("Does the keyword "):], _neg(truth)
             elif q.startswith("Is the first letter of the keyword ") and "(" not in q:
                 yield "Is the first letter of the keyword not " + q[len("Is the first letter of the keyword "):], \
@@ -598,6 +600,19 @@ def category_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} shown on a map?", is_a("described")
 
 
+def category_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """The category by its name ("the name of a place", "a place name") or by what it is not
+    ("something other than a place"), over the subjects that name the keyword as the one sought."""
+    for subj in (x for x in SUBJECTS if not any(w in x for w in ("name", "(", "spelling"))):
+        side, other = rng.choice((("place", "thing"), ("thing", "place")))
+        yield f"Is {subj} the name of a {side}?", is_a(side)
+        yield f"Is {subj} a {side} name?", is_a(side)
+        yield f"Is {subj} something other than a {side}?", _neg(is_a(side))
+        yield f"Is {subj} anything but a {other}?", _neg(is_a(other))
+        yield f"Is {subj} not the name of a {side}?", _neg(is_a(side))
+        yield f"Is {subj} a {side}?", is_a(side)
+
+
 # ---------------------------------------------------------- word counts, described
 
 ONE_WORD = ("a single word", "one word", "just one word", "only one word", "a one-word name", "a single-word term",
@@ -749,7 +764,7 @@ CLASSES = {
     "word_count": word_count, "alphabetical": alphabetical, "conversational": conversational, "elliptic": elliptic,
     "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
-    "model_words": model_words, "lead_sentences": lead_sentences,
+    "model_words": model_words, "lead_sentences": lead_sentences, "category_named": category_named,
 }
 
 
@@ -883,6 +898,13 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it a 5-letter place?",  # the count and the category
         "Is it a place with more than 5 letters?",
         "Is it a one-word thing?",
+        # the category by its name or by what it is not: a clause more is the model's
+        "Is it the name of a place in Europe?",
+        "Is it the name of a famous place?",
+        "Is it something other than a place, like a person?",
+        "Is it something other than a place or a thing?",
+        "Is the keyword we're looking for a place in Asia?",
+        "Is the keyword we're looking for in Europe?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
