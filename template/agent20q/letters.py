@@ -25,6 +25,16 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   c"), none ("no e", "none of the letters ...", "neither a nor e"), "a vowel", "a space", "a
   hyphen", "a digit", "a double letter", a quoted string ("the substring 'an'", "the letter
   combination 'th'"), "the word 'river'";
+* repeated letters: "is LETTER [not] used|found|present MULT [in SUBJ]", "is LETTER in SUBJ
+  MULT", "is LETTER repeated [in SUBJ]", "does LETTER repeat|recur [in SUBJ]", "does LETTER
+  appear|occur MULT", "does SUBJ have multiple|two or more|more than one LETTERs" (MULT: "more
+  than once", "more than one time", "twice", "at least 2 times" ...; said without "in SUBJ"
+  only with a multiplicity); any letter: "does SUBJ have a|any repeated|repeating letter(s)",
+  "are there repeated letters in SUBJ", "does any letter appear|occur MULT [in SUBJ]", "is any
+  letter repeated|used MULT", "does SUBJ have a letter that appears MULT|repeats", "does SUBJ
+  have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
+  SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
+  repeated letters"); next to each other is "a double letter" / "twice in a row";
 * filed under a letter: "would|is SUBJ [not] [be] listed|filed|indexed|alphabetized under
   LETTER [in an index|a dictionary|the phone book|an encyclopedia ...]", "would it appear|be
   found under D in REFERENCE" (the reference said: "found under D" alone is no question),
@@ -348,8 +358,8 @@ _MULT_WORDS = {
     "exactly twice": (2, 2), "once": (1, 1), "twice": (2, 2), "three times": (3, 3), "thrice": (3, 3),
 }
 _MULT = (
-    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only)\s+)?" + N + r"\s+times"
-    r"|(?:at\s+least|more\s+than)\s+(?:once|twice))"
+    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
+    r"|" + N + r"\s+or\s+more\s+times|(?:at\s+least|more\s+than)\s+(?:once|twice))"
 )
 
 
@@ -362,12 +372,14 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
         if hi is not None and not text.startswith(("exactly", "only", "just")):
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
-    m = re.fullmatch(r"(?:(exactly|only|at least|more than)\s+)?(\w+)(?:\s+times)?", text)
+    if text == "multiple":
+        return ((2, None),)
+    m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
     assert m is not None
     words = {"once": 1, "twice": 2}
     n = words[m.group(2)] if m.group(2) in words else number(m.group(2))
-    how = m.group(1)
-    if how in ("exactly", "only"):
+    how = m.group(1) or ("at least" if m.group(3) else None)
+    if how in ("exactly", "only", "just"):
         return ((n, n),)
     if how == "at least":
         return ((n, None),)
@@ -429,7 +441,10 @@ _DOUBLE = (
 )
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
-_N_LETTER = r"(?:(?:exactly|at\s+least|more\s+than|only)\s+)?" + N + r"\s+(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+_N_LETTER = (
+    r"(?:(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"|" + N + r"\s+or\s+more|multiple)\s+"
+    r"(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+)
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
     r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
@@ -527,6 +542,86 @@ _HAS = r"(?:contain|contains|include|includes|have|has|use|uses|feature|possess)
 _LACKS = r"(?:lack|lacks|exclude|excludes|miss|misses|omit|omits|avoid|avoids)"
 _LETTER_OR_LIST = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r"|" + ANY_LIST + r")"
 
+# -------------------------------------------------------------------- repeated letters
+#
+# A letter "used more than once", "repeated" (anywhere, as in "a word with no repeated letters":
+# "doubled" or "twice in a row" is :data:`_DOUBLE`), and any letter of the keyword repeated.
+
+#: One letter named for a multiplicity: "the letter E", "E", "'e'".
+_ONE = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r")"
+_USED = r"(?:used|found|present|contained|included|written|seen|there|featured|spelled|spelt)"
+_REP_ADJ = r"(?:repeated|repeating|recurring|duplicate|duplicated)"
+_LETTER_NOUN = r"(?:letters?|characters?)"
+#: Verbs that say how often only with a multiplicity ("appears twice"); the others say "more than once".
+_HOW_OFTEN = r"(?:appears|occurs|is\s+used|shows\s+up|is\s+found)"
+
+
+def _bounds_of(m: re.Match[str]) -> tuple[tuple[int, int | None], ...]:
+    mult = m.groupdict().get("mult") or m.groupdict().get("mult2")
+    return _mult_bounds(mult) if mult else ((2, None),)
+
+
+def _repeated_one(m: re.Match[str]) -> Test | None:
+    return _count_of(letters_of(m.group("spec"))[0], _bounds_of(m))
+
+
+def _some_letter(bounds: Sequence[tuple[int, int | None]]) -> Test:
+    """Some letter of the keyword occurs as often as ``bounds`` say (every reading of its letters)."""
+
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for seq in letter_sequences(s.keyword):
+            counts = [seq.count(c) for c in set(seq)]
+            out.extend(any(n >= lo and (hi is None or n <= hi) for n in counts) for lo, hi in bounds)
+        return agree(out)
+
+    return run
+
+
+def _repeated_any(m: re.Match[str]) -> Test | None:
+    groups = m.groupdict()
+    if groups.get("often") and not (groups.get("mult") or groups.get("mult2")):
+        return None  # "a letter that appears": how often?
+    test = _some_letter(_bounds_of(m))
+    return negate(test) if groups.get("distinct") is not None else test
+
+
+_REPEAT_TEMPLATES: tuple[Template, ...] = (
+    # "is the letter E used more than once (in the word)", "is E in the keyword twice"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:" + _USED + r"\s+)?(?:(?P<mult>"
+             + _MULT + r")(?:\s+" + _IN + r")?|" + _IN + r"\s+(?P<mult2>" + _MULT + r"))", _repeated_one),
+    # "is the letter E repeated (in the keyword)", "does E repeat", "does E appear twice"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?repeated(?:\s+" + _IN + r")?",
+             _repeated_one),
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:repeat|recur)(?:\s+itself)?"
+             r"(?:\s+" + _IN + r")?", _repeated_one),
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature)"
+             r"\s+(?P<mult>" + _MULT + r")", _repeated_one),
+    # any letter: "does the keyword have a repeated letter", "does any letter appear more than once"
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use|feature)\s+"
+             r"(?:any\s+|an?\s+|some\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN + _TAIL, _repeated_any),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use)\s+(?:any|an?|one)"
+             r"\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:(?P<often>" + _HOW_OFTEN + r")|is\s+repeated|repeats)"
+             r"(?:\s+(?P<mult>" + _MULT + r"))?|(?P<mult2>" + _MULT + r"))", _repeated_any),
+    template("contains", r"(?:is|are)\s+there\s+(?P<neg>not\s+)?(?:any\s+|an?\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN
+             + r"\s+" + _IN, _repeated_any),
+    template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeat|recur|"
+             r"(?P<often>appear|occur|show\s+up)(?:\s+(?P<mult>" + _MULT + r"))?)(?:\s+" + _IN + r")?(?:\s+(?P<mult2>"
+             + _MULT + r"))?", _repeated_any),
+    template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
+             + _MULT + r"))(?:\s+" + _IN + r")?", _repeated_any),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain)\s+(?P<neg2>no)\s+"
+             + _REP_ADJ + r"\s+" + _LETTER_NOUN, _repeated_any),
+    # all letters different: "are all the letters in the keyword different", "does it have all unique letters"
+    template("contains", r"are\s+(?:all\s+(?:of\s+)?)?(?:the\s+|its\s+|" + POSS + r"\s+)?(?:letters|characters)"
+             r"(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?:all\s+)?(?P<neg>not\s+)?(?:all\s+)?(?P<distinct>different|unique"
+             r"|distinct)(?:\s+from\s+(?:each\s+other|one\s+another))?", _repeated_any),
+    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)\s+(?:of|in)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
+             r"(?P<distinct>different|unique|distinct)", _repeated_any),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|consist\s+of|use)\s+(?:all\s+|only\s+)"
+             r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
+)
+
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
              r"|(?P<end>end|finish|terminate)\s+(?:with|in))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
@@ -566,4 +661,5 @@ TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+from\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
+    *_REPEAT_TEMPLATES,
 )

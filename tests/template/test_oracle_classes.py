@@ -613,6 +613,44 @@ def category_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} a {side}?", is_a(side)
 
 
+def _repeats(check: Callable[[int], bool]) -> Truth:
+    """Some letter of the keyword occurs ``check`` times (letters with and without digits agree)."""
+    return lambda k: _agree(any(check(seq.count(c)) for c in set(seq))
+                            for seq in (letters(k), "".join(c for c in k.lower() if c.isalpha())))
+
+
+def repeated_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """A letter used more than once, twice, repeated (anywhere: "doubled" is another class), and
+    any letter of the keyword repeated, or all its letters different."""
+    more = lambda n: n >= 2  # noqa: E731
+    for i, subj in enumerate(SUBJECTS):
+        c = rng.choice("aeilnorst")
+        x = _quote(c, i)
+        yield f"Is {x} used more than once in {subj}?", has_count(c, more)
+        yield f"Is {x} in {subj} more than once?", has_count(c, more)
+        yield f"Is {x} repeated in {subj}?", has_count(c, more)
+        yield f"Does {x} repeat in {subj}?", has_count(c, more)
+        yield f"Does {x} occur more than one time in {subj}?", has_count(c, more)
+        yield f"Is {x} not used more than once in {subj}?", _neg(has_count(c, more))
+        yield f"Does {subj} contain multiple {c.upper()}'s?", has_count(c, more)
+        yield f"Does {subj} have two or more {c.upper()}s?", has_count(c, more)
+        yield f"Are there multiple {c.upper()}'s in {subj}?", has_count(c, more)
+        yield f"Does {subj} have a repeated letter?", _repeats(more)
+        yield f"Are there any repeating letters in {subj}?", _repeats(more)
+        yield f"Does any letter appear more than once in {subj}?", _repeats(more)
+        yield f"Does {subj} have a letter that appears at least twice?", _repeats(more)
+        yield f"Is any letter used more than once in {subj}?", _repeats(more)
+        yield f"Does {subj} have no repeated letters?", _neg(_repeats(more))
+        yield f"Are all the letters in {subj} different?", _neg(_repeats(more))
+        yield f"Does {subj} have all unique letters?", _neg(_repeats(more))
+    yield "Is the letter E used twice in the keyword?", \
+        lambda k: None if letters(k).count("e") > 2 else letters(k).count("e") == 2
+    yield "Does the letter A appear exactly once?", has_count("a", lambda n: n == 1)
+    yield "Is E used more than once?", has_count("e", more)
+    yield "Is the letter R repeated?", has_count("r", more)
+    yield "Does any letter appear exactly twice in the keyword?", _repeats(lambda n: n == 2)
+
+
 # ---------------------------------------------------------- word counts, described
 
 ONE_WORD = ("a single word", "one word", "just one word", "only one word", "a one-word name", "a single-word term",
@@ -765,6 +803,7 @@ CLASSES = {
     "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
     "model_words": model_words, "lead_sentences": lead_sentences, "category_named": category_named,
+    "repeated_letters": repeated_letters,
 }
 
 
@@ -905,6 +944,15 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it something other than a place or a thing?",
         "Is the keyword we're looking for a place in Asia?",
         "Is the keyword we're looking for in Europe?",
+        # letters repeated: how often, and where
+        "Does the keyword have a letter that appears?",
+        "Is the letter E used more than once in the second word?",
+        "Does the letter E appear more than once in a row?",
+        "Does the keyword have a repeated vowel?",
+        "Is the letter E used more than once or twice?",
+        "Are the letters A and E used more than once?",
+        "Does the keyword have repeated letters and start with A?",
+        "Are all the letters in the keyword vowels?",
     ],
 )
 def test_partial_or_unknown_shapes_are_declined(mod: Any, keywords: list[str], question: str) -> None:
