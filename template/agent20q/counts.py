@@ -4,8 +4,10 @@ Templates (whole-question matches; "not" where shown negates; COUNT is a compari
 count, :func:`.phrases.cmp_count`: "more than 5 letters", "5 letters or more", "5 or more
 letters", "at least / at most / fewer than / exactly 5 letters", "greater than or equal to 5",
 "no greater than 5", "between 5 and 8 letters" (inclusive unless it says "exclusive"),
-"5-8 letters", "one word", "a single word", "multiple words", "more than 3 vowels", "two
-consonants"):
+"5-8 letters", "8+ letters", "8 letters at most|at least|max|minimum", "one word", "a single
+word", "multiple words", "two separate words", "more than 3 vowels", "two consonants"; numbers
+in digits or words up to "thirty"; a prefix and a suffix that disagree, "more than 5 letters or
+fewer", make no question):
 
 * "is SUBJ [not] ONE|MANY [rather than|, not|(not ...)|instead of MANY|ONE]": ONE is "a
   single word", "one word", "just one word", "a one-word name"; MANY is "a phrase",
@@ -20,7 +22,7 @@ consonants"):
 * "is SUBJ [not] a 5-letter word", "... a two-word phrase", "... a single-word name";
 * "is the length|number of letters|letter count of SUBJ [not] greater than 5|at least 5|
   5 or more|between 5 and 8|even|odd" ("of SUBJ" may be left out), "is SUBJ's length ...", "does the length of SUBJ
-  [not] exceed 5", "does SUBJ [not] have an even|odd number of letters".
+  [not] exceed 5", "does SUBJ [not] have an even|odd number of letters|letter count|length".
 
 Counts: letters are the keyword's letters (and digits: both readings must agree); characters
 with and without spaces unless the question says which ("(not counting spaces)",
@@ -55,7 +57,7 @@ from .phrases import (
 
 _U_LETTERS = r"(?:letters?)"
 _U_CHARS = r"(?:characters?|chars?)"
-_U_WORDS = r"(?:words?)"
+_U_WORDS = r"(?:(?:separate\s+|distinct\s+|individual\s+|different\s+)?words?)"
 _U_VOWELS = r"(?:vowels?)"
 _U_CONSONANTS = r"(?:consonants?)"
 _UNIT = r"(?:" + _U_LETTERS + r"|" + _U_CHARS + r"|" + _U_WORDS + r")"
@@ -193,7 +195,7 @@ _MADE = (
 _NOUNS = r"(?:word|keyword|name|term|phrase|expression|answer|title)"
 #: One word, and several: the sides of "is it a phrase rather than a single word".
 _ONE_WORD = (
-    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone|one|just\s+one|only\s+one)\s+word"
+    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone|one|just\s+one|only\s+one)\s+word(?:\s+only)?"
     r"|an?\s+(?:single|one)\s*-?\s*word\s+" + _NOUNS + r")"
 )
 _MANY_WORDS = (
@@ -236,6 +238,8 @@ TEMPLATES: tuple[Template, ...] = (
              _counted),
     template("length", r"are\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ + r"(?P<qual>" + _QUAL
              + r")?", _counted),
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
+             r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"
              r"of\s+(?P<unit>" + _UNIT + r")(?P<qual>" + _QUAL + r")?", _counted),
 )

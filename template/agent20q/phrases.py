@@ -221,8 +221,11 @@ NUMBERS = {
         "seventeen eighteen nineteen twenty".split()
     )
 }
+NUMBERS.update({f"twenty{sep}{w}": 20 + NUMBERS[w] for sep in ("-", " ") for w in "one two three four five six seven "
+                "eight nine".split()})
+NUMBERS["thirty"] = 30
 N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
-_N_CAP = re.compile(r"\b(\d{1,3}|" + "|".join(NUMBERS) + r")\b")
+_N_CAP = re.compile(r"(?<![a-z0-9])(\d{1,3}|" + alt(NUMBERS) + r")(?![a-z0-9])")
 
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
 _GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
@@ -235,14 +238,16 @@ _LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "u
        "not longer than", "less than or equal to", "fewer than or equal to", "equal to or less than",
        "equal to or fewer than", "no greater than", "not greater than", "no bigger than", "no larger than")
 _EQ = ("exactly", "only", "just", "precisely")
-_GE_AFTER = ("or more", "or greater", "or longer", "or above", "or over", "or higher", "and up", "and above", "plus")
-_LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lower")
+_GE_AFTER = ("or more", "or greater", "or longer", "or above", "or over", "or higher", "and up", "and above", "plus",
+             "at least", "minimum", "at a minimum")
+_LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lower", "at most", "max", "maximum",
+             "at the most", "at a maximum", "tops")
 _PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" for w in _LT},
                **{w: "le" for w in _LE}, **{w: "eq" for w in _EQ}}
 _SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}}
 _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
-_INCL = r"(?:\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
+_INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
 _RANGE = (
     r"(?:between\s+" + N + r"\s+and\s+" + N + r"|from\s+" + N + r"\s+to\s+" + N + r"|" + N + r"\s*(?:-|to|through)\s*"
     + N + r")"
@@ -258,14 +263,15 @@ def cmp_count(unit: str) -> str:
     "more than 5 but fewer than 9 letters"."""
     u = r"\s+" + unit
     return (
-        r"(?:(?:" + _PREFIX + r"\s+)?" + N + u + r"(?:\s+" + _SUFFIX + r")?|" + N + r"\s+" + _SUFFIX + u
+        r"(?:(?:" + _PREFIX + r"\s+)?" + N + u + r"(?:\s+" + _SUFFIX + r")?|" + N + r"\s+" + _SUFFIX + u + r"|" + N
+        + r"\s*\+" + u
         + r"|" + _RANGE + u + _INCL + r"?|" + _RANGE + _INCL + r"?" + u + r"|" + _BOTH + u + r")"
     )
 
 
 #: A comparison with no unit ("greater than 5", "5 or more", "between 5 and 8", "equal to 5").
 CMP_BARE = (
-    r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r")?|"
+    r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r"|\s*\+)?|"
     + _RANGE + _INCL + r"?|" + _BOTH + r")"
 )
 
@@ -288,12 +294,12 @@ def contrasted(m: re.Match[str]) -> str | None:
 
 
 def number(text: str) -> int:
-    return int(text) if text.isdigit() else NUMBERS[text]
+    return int(text) if text.isdigit() else NUMBERS[" ".join(text.split())]
 
 
-def count_test(span: str) -> Callable[[int], bool]:
+def count_test(span: str) -> Callable[[int], bool | None]:
     """The test on a count that a ``cmp_count`` / ``CMP_BARE`` span means ("more than 5 but
-    fewer than 9": both)."""
+    fewer than 9": both; "at least 5 letters or fewer", two comparisons that disagree: none)."""
     both = re.split(r"\s+(?:but|and)\s+(?=" + _PREFIX + r"\s)", span, maxsplit=1)
     if len(both) == 2:
         first, second = count_test(both[0]), count_test(both[1])
@@ -305,11 +311,17 @@ def count_test(span: str) -> Callable[[int], bool]:
             return lambda v: lo < v < hi
         return lambda v: lo <= v <= hi
     n = numbers[0]
-    op = "eq"
-    for table, pattern in ((_PREFIX_OPS, _PREFIX), (_SUFFIX_OPS, _SUFFIX)):
-        m = re.search(r"(?<![a-z])" + pattern + r"(?![a-z])", span)
-        if m:
-            op = table[" ".join(m.group(0).split())]
+    ops = set()
+    before, after = span.split(_N_CAP.search(span).group(0), 1)  # type: ignore[union-attr]
+    if m := re.match(_PREFIX + r"(?![a-z])", before.strip()):
+        ops.add(_PREFIX_OPS[" ".join(m.group(0).split())])
+    if m := re.search(r"(?<![a-z])" + _SUFFIX + r"(?![a-z])", after):
+        ops.add(_SUFFIX_OPS[" ".join(m.group(0).split())])
+    if after.lstrip().startswith("+"):
+        ops.add("ge")
+    if len(ops) > 1:
+        return lambda v: None  # "more than 5 letters or fewer": which?
+    op = ops.pop() if ops else "eq"
     return {
         "gt": lambda v: v > n, "ge": lambda v: v >= n, "lt": lambda v: v < n, "le": lambda v: v <= n,
         "eq": lambda v: v == n,

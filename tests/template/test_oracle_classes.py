@@ -308,6 +308,10 @@ _COMPARATORS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
     ("{n} {u}", lambda v, n: v == n), ("between {n} and {m} {u}", lambda v, n: n <= v <= n + 3),
     ("from {n} to {m} {u}", lambda v, n: n <= v <= n + 3), ("{n}-{m} {u}", lambda v, n: n <= v <= n + 3),
     ("more than {n} but fewer than {m} {u}", lambda v, n: n < v < n + 3),
+    ("{n} {u} at most", lambda v, n: v <= n), ("{n} {u} at least", lambda v, n: v >= n),
+    ("{n} {u} max", lambda v, n: v <= n), ("{n} {u} minimum", lambda v, n: v >= n),
+    ("a minimum of {n} {u}", lambda v, n: v >= n), ("a maximum of {n} {u}", lambda v, n: v <= n),
+    ("between {n} and {m} {u}, inclusive", lambda v, n: n <= v <= n + 3),
 )
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
@@ -337,6 +341,19 @@ def letter_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does the keyword have more than {n} characters (including spaces)?", _with_spaces(n)
     yield "Does the keyword have an even number of letters?", _counted("letters", lambda v, n: v % 2 == 0, 0)
     yield "Is the number of letters in the keyword odd?", _counted("letters", lambda v, n: v % 2 == 1, 0)
+    yield "Does the keyword have an odd letter count?", _counted("letters", lambda v, n: v % 2 == 1, 0)
+    yield "Does the keyword have an even length?", _counted("length", lambda v, n: v % 2 == 0, 0)
+    for n in (6, 8, 9):
+        yield f"Does the keyword have {n}+ letters?", _counted("letters", lambda v, n: v >= n, n)
+        yield f"Is the keyword {n}+ letters long?", _counted("letters", lambda v, n: v >= n, n)
+        yield f"Is the number of letters {n}+?", _counted("letters", lambda v, n: v >= n, n)
+    for word, n in (("twenty-one", 21), ("twenty two", 22), ("thirty", 30), ("twenty", 20)):
+        yield f"Does the keyword have fewer than {word} letters?", _counted("letters", lambda v, n: v < n, n)
+        yield f"Is the keyword at most {word} characters long (including spaces)?", _with_spaces_at_most(n)
+
+
+def _with_spaces_at_most(n: int) -> Truth:
+    return lambda k: len(k.lower()) <= n
 
 
 def _with_spaces(n: int) -> Truth:
@@ -361,6 +378,9 @@ def word_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} two words or more?", many
         yield f"Is {subj} a two-word phrase?", _counted("words", lambda v, n: v == 2, 2)
         yield f"Does {subj} have exactly three words?", _counted("words", lambda v, n: v == 3, 3)
+        yield f"Does {subj} consist of two separate words?", _counted("words", lambda v, n: v == 2, 2)
+        yield f"Is {subj} one word only?", one
+        yield f"Does {subj} have 2+ words?", many
     yield "Does the keyword contain a space?", lambda k: " " in k
     yield "Is the keyword a multi-word phrase?", many
 
@@ -944,6 +964,10 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it something other than a place or a thing?",
         "Is the keyword we're looking for a place in Asia?",
         "Is the keyword we're looking for in Europe?",
+        # two comparisons that disagree
+        "Does the keyword have more than 5 letters or fewer?",
+        "Does the keyword have exactly 5 letters or more?",
+        "Is the keyword at most 6 letters or longer?",
         # letters repeated: how often, and where
         "Does the keyword have a letter that appears?",
         "Is the letter E used more than once in the second word?",
