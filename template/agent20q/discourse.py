@@ -16,10 +16,17 @@ part is a closed class:
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
-  ", right", ", correct", ", is that right", ", am I right", ", true" (the answer is the
+  ", right", ", correct", ", is that right", ", am I right", ", true", also after " - " or
+  "?" ("It starts with B? Right?") (the answer is the
   statement's truth), ", doesn't it" / ", isn't it" (only after a statement without a
   negation; "It doesn't start with A, does it?", whose answer may mean either, is no tag
   of the class and is left to the model);
+* embedding: a statement asked as a question ("Can you tell me if it starts with B?", "I'd
+  like to know whether ...", "Would you say ...", "Do you think ...", "Is it fair to say that
+  ...", "Am I right in thinking that ...") or said as an opinion or a guess ("I think it's a
+  place", "My guess is Paris - am I right?", "I'm guessing Paris"): :data:`EMBEDDING`, the
+  answer is the statement's truth; "I don't think ...", "I doubt ...", whose "yes" may mean
+  either, are none of them;
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
   in it?", "One word?", "Fewer than 6 letters?", "The keyword starts with B?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
@@ -101,10 +108,38 @@ _CONFIRM = (
 )
 _AUX_TAGS = ("doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it")
 TAGS = re.compile(
-    r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*,\s*(?P<confirm>"
+    r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
     + alt(_CONFIRM) + r")|\s*,\s*(?P<aux>" + alt(_AUX_TAGS) + r"))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
+
+
+#: What turns a statement into the question of its truth: "Can you tell me if it starts with
+#: A?", "I'd like to know whether ...", "Would you say ...", "Do you think ...", and a guess said
+#: as an opinion ("I think it's Paris", "My guess is Paris"; the ``guess`` group: what follows
+#: may also be a bare name).  A negated opinion ("I don't think ...") is none of them.
+EMBEDDING = re.compile(
+    r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me|confirm|say|let\s+me\s+know)|(?:please\s+)?"
+    r"(?:tell\s+me|confirm|let\s+me\s+know)|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
+    r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know)\s+(?:if|whether)(?:\s+or\s+not)?"
+    r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
+    r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
+    r"in\s+thinking\s+that|to\s+think\s+that)"
+    r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
+    r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+guess|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
+    r"|my\s+hunch\s+is)(?:\s+that)?)\s*[:,]?\s+"
+)
+
+
+def embedded(q: str) -> tuple[int, bool]:
+    """(characters of ``q`` that embed a statement, and whether they say a guess); (0, False)
+    when ``q`` opens with none of :data:`EMBEDDING`."""
+    m = EMBEDDING.match(q)
+    return (m.end(), m.group("guess") is not None) if m else (0, False)
+
+
+#: "Has it got more than 5 letters?": "does it have ...".
+HAS_GOT = re.compile(r"(?:has|have)\s+(?P<subj>.{1,60}?)\s+got\s+")
 
 
 class Tagged(NamedTuple):
@@ -147,7 +182,7 @@ def strip_tags(q: str) -> Tagged | None:
     return Tagged(text, len(q) - len(text))
 
 
-_PRONOUN_IS = re.compile(r"^(it|this|that)'s\b")
+_PRONOUN_IS = re.compile(r"^(it|this|that)'s\b", re.IGNORECASE)
 #: Prefixes that restore an elliptic question, tried in order (a template must then read the
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
@@ -167,8 +202,10 @@ def is_question(q: str) -> bool:
     return _OPENS_QUESTION.match(q) is not None
 
 
-def statements(q: str) -> tuple[str, ...]:
-    """The statements a question without its auxiliary may be: ``q`` itself ("the keyword
-    starts with b", "it's a place") and ``q`` with its subject "it" restored ("starts with b")."""
+def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:
+    """The statements a question without its auxiliary may be, lowered and as written (``raw``,
+    when given): ``q`` itself ("the keyword starts with b", "it's a place") and ``q`` with its
+    subject "it" restored ("starts with b")."""
     q = _PRONOUN_IS.sub(r"\1 is", q)
-    return (q, "it " + q)
+    raw = _PRONOUN_IS.sub(r"\1 is", raw) if raw else q
+    return ((q, raw), ("it " + q, "it " + raw))

@@ -95,12 +95,15 @@ _STATEMENT = re.compile(
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
 
 
-def _question_of(statement: str) -> str | None:
-    """"the keyword starts with a" -> "does the keyword start with a"; None if not a statement."""
+def _question_of(statement: str, raw: str = "") -> str | None:
+    """"the keyword starts with a" -> "does the keyword start with a"; None if not a statement.
+    With ``raw`` (``statement`` as written) the question keeps its case: see :func:`_raw_question_of`."""
     m = _STATEMENT.fullmatch(statement)
     if m is None:
         return None
     subj, verb, rest = m.group("subj"), " ".join(m.group("verb").split()), m.group("rest")
+    if len(raw) == len(statement):
+        subj, rest = raw[m.start("subj") : m.end("subj")], raw[m.start("rest") : m.end("rest")]
     if verb in ("is", "is not", "isn't"):
         return f"is {subj} {'not ' if verb != 'is' else ''}{rest}"
     if verb in ("does not", "doesn't", "do not", "don't"):
@@ -169,9 +172,10 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
     """A question without its auxiliary: a statement ("the keyword starts with b", "it's a
     place"), a predicate ("starts with b"), a position, a letter or a size ("first letter b",
     "any z in it", "fewer than 6 letters", :data:`.discourse.ELLIPSIS_PREFIXES`)."""
-    for said in discourse.statements(q):
-        asked = _question_of(said)
-        found = _core(asked, asked, known) if asked is not None else None
+    for said, said_raw in discourse.statements(q, raw):
+        asked_raw = _question_of(said, said_raw)
+        asked = asked_raw.lower() if asked_raw is not None else None
+        found = _core(asked, asked_raw or asked, known) if asked is not None else None
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
@@ -192,8 +196,8 @@ def _unwrap(question: str) -> tuple[str, str] | None:
         raw = q  # all in capitals: the case tells nothing (no name is "proper" by it)
     for _ in range(6):
         cut = discourse.strip_lead(q) or (m.end() if (m := _LEAD.match(q)) else 0)
-        if not cut:
-            break
+        if not cut or cut < discourse.embedded(q)[0]:
+            break  # "my guess is Paris": no marker "my guess" then "is Paris"
         q, raw = q[cut:], raw[cut:]
     after = discourse.strip_after(q)
     if after:
@@ -224,9 +228,17 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     raw, q = unwrapped
     if re.match(r"(?:doesn't|isn't|don't|aren't|can't|won't|wouldn't|hasn't)\b", q):
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
+    got = discourse.HAS_GOT.match(q)
+    if got is not None:  # "has it got an e": "does it have an e"
+        q = f"does {got.group('subj')} have {q[got.end():]}"
+        raw = f"does {raw[got.start('subj'):got.end('subj')]} have {raw[got.end():]}"
+    cut, guess = discourse.embedded(q)
+    q, raw = q[cut:], raw[cut:]
     found = _statement(q, known) or _core(q, raw, known)
     if found is None and not discourse.is_question(q):
         found = _elliptic(q, raw, known)
+    if found is None and guess:  # "my guess is Paris"
+        found = naming.identity("is it " + q, "is it " + raw, known)
     return Rule(*found) if found is not None else None
 
 

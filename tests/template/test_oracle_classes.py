@@ -426,6 +426,55 @@ def conversational(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             yield q.rstrip("?") + rng.choice(("??", "", "?!", " ?")), truth
 
 
+#: What makes a statement the question of its truth, and what says it as a guess.
+EMBEDDINGS = ("Can you tell me if {s}?", "Could you tell me whether {s}?", "I'd like to know if {s}.",
+              "I wonder whether {s}.", "Would you say {s}?", "Do you think {s}?", "Is it fair to say that {s}?",
+              "Am I right in thinking that {s}?", "I think {s}.", "I believe {s} - am I right?",
+              "My guess is that {s}.", "{S}? Right?", "{S} - correct?", "Tell me whether or not {s}.",
+              "Please let me know if {s}.", "I'm guessing {s}, right?")
+
+
+def embedded(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Statements of every class asked as embedded questions, opinions and confirmations."""
+    for i, frame in enumerate(EMBEDDINGS * 2):
+        c, n, w = rng.choice("abelmnrst"), rng.choice((5, 7, 9)), rng.choice(("m", "kiwi", "garden"))
+        x = _quote(c, i)
+        statements = (
+            (f"the keyword starts with {x}", letter_is(0, c)), (f"it ends in {x}", letter_is(-1, c)),
+            (f"it contains {x}", has(c)), (f"the keyword has more than {n} letters", _counted("letters", lambda v, n: v > n, n)),
+            ("it is a single word", _counted("words", lambda v, n: v == 1, 1)), ("it is a place", is_a("place")),
+            (f"the keyword comes before '{w}' alphabetically", word_before(w)),
+            ("it has a repeated letter", _repeats(lambda v: v >= 2)), ("the first letter is a vowel", on(0, vowel)),
+            ("it's a thing", is_a("thing")), (f"the word doesn't contain {x}", _neg(has(c))),
+        )
+        for said, truth in rng.sample(statements, 4):
+            yield frame.format(s=said, S=said[0].upper() + said[1:]), truth
+    for c in "bmst":
+        yield f"Has it got {_quote(c, 1)}?", has(c)
+        yield f"Has the keyword got more than {ord(c) % 5 + 4} letters?", \
+            _counted("letters", lambda v, n: v > n, ord(c) % 5 + 4)
+
+
+def _named(name: str, quoted: bool) -> Truth:
+    """The keyword is ``name`` (the game's matching): yes; another: no when quoted, else open
+    (an unlisted capitalised word may be no name at all: "Is it Asian?")."""
+    return lambda k: True if k.lower() == name.lower() else (False if quoted else None)
+
+
+GUESSES = ("My guess is {x}.", "I think it's {x}.", "I'm guessing {x} - am I right?", "My final guess is {x}, "
+           "correct?", "I'd guess {x}.", "I think the keyword is {x}?", "My next guess would be {x}!", "Could it be {x}?",
+           "Might it be {x}?", "Is the answer {x}?", "Are you thinking of {x}?", "Is the word you're thinking of {x}?",
+           "Is it {x}, by any chance?", "I bet it's {x}.")
+
+
+def guesses(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """A guess said as a question, an opinion or a confirmation: the keyword or another."""
+    for frame in GUESSES:
+        for name in ("Telescope", "Mouse", "Stadium"):
+            yield frame.format(x=name), _named(name, False)
+            yield frame.format(x=f"'{name}'"), _named(name, True)
+
+
 #: Lead-in sentences that talk about the conversation only (passed over), and sentences after
 #: the question's "?" of the same kind.
 LEAD_SENTENCES = ("Good to know. ", "Here's my next question: ", "Let me try a different angle. ", "Noted. ",
@@ -823,7 +872,7 @@ CLASSES = {
     "more_letters": more_letters, "category_described": category_described, "word_described": word_described,
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
     "model_words": model_words, "lead_sentences": lead_sentences, "category_named": category_named,
-    "repeated_letters": repeated_letters,
+    "repeated_letters": repeated_letters, "embedded": embedded, "guesses": guesses,
 }
 
 
@@ -964,6 +1013,18 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it something other than a place or a thing?",
         "Is the keyword we're looking for a place in Asia?",
         "Is the keyword we're looking for in Europe?",
+        # embedded statements: a negated opinion, a clause more, a question of what
+        "I don't think it's a place.",
+        "I don't think it starts with A.",
+        "Can you tell me if it starts with A and ends with E?",
+        "I wonder if it starts with A in French.",
+        "It starts with A, am I wrong?",
+        "Can you tell me what it starts with?",
+        "Do you think it is a place or a thing?",
+        "I think it's bigger than a car.",
+        "My guess is a place or a thing.",
+        "Would you say it is not a place, or is it?",
+        "I doubt it starts with A.",
         # two comparisons that disagree
         "Does the keyword have more than 5 letters or fewer?",
         "Does the keyword have exactly 5 letters or more?",
