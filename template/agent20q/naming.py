@@ -2,7 +2,10 @@
 
 * ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Could it be X?",
   "Are you thinking of X?", "Are we talking about X?" (X is all the rest of the question;
-  a list of names joined by "or", "Paris, London or Cairo", is one of them); "not" negates: yes when X
+  a list of names joined by "or", "Paris, London or Cairo", is one of them; a list with a
+  lower-case word, "a brownie or a smartwatch", is yes when an item is the keyword and open
+  otherwise, unless negated, or an item is longer than the one that matched: "a paper or plastic
+  bag", or it ends "or not"); "not" negates: yes when X
   matches the keyword or one of its alts the game's way (``keyword_guessed``); no when X is
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
@@ -341,7 +344,8 @@ def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     x = m.group("x").strip()
     original = raw[m.start("x") : m.end("x")].strip() if len(raw) == len(q) else x
     named = bool(m.groupdict().get("subj")) and NAMED_SUBJECT.fullmatch(m.group("subj") or "") is not None
-    test = _names_test(x, original, named, known) or _identity_test(x, _proper(original), named, known)
+    negated = bool(m.groupdict().get("neg"))
+    test = _names_test(x, original, named, known, negated) or _identity_test(x, _proper(original), named, known)
     if test is None:
         return None
     kind = "category" if category_of(x) is not None and not _whole_quote(x) else "identity"
@@ -363,7 +367,25 @@ def _listed(name: str, known: Container[str]) -> bool:
 _NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.IGNORECASE)
 
 
-def _names_test(x: str, original: str, named: bool, known: Container[str]) -> Test | None:
+def _bare(item: str) -> str:
+    return re.sub(r"^(?:a|an|the)\s+", "", item.strip("\"'").strip()).strip("\"'").strip()
+
+
+def _match_only(items: list[str]) -> Test:
+    """"Is it a brownie or a smartwatch?": yes when an item is the keyword, else open (a
+    lower-case word may name a class: "a fruit or a tool").  Not when another item is longer: the
+    words may share a head or a tail ("a paper or plastic bag", "made of wood or metal")."""
+    bares = [_bare(it) for it in items]
+    longest = max(len(b.split()) for b in bares)
+
+    def test(s: Subject) -> bool | None:
+        hit = any(len(b.split()) == longest and keyword_guessed(b, s.keyword, s.alts) for b in bares)
+        return True if hit else None
+
+    return test
+
+
+def _names_test(x: str, original: str, named: bool, known: Container[str], negated: bool = False) -> Test | None:
     """"Is it Paris, London, Tokyo or Cairo?": yes when one of the names is the keyword, no
     when each is another keyword named specifically; None (not such a list) when an item is
     no name (a category, a lower-case word not in the list: "hot or cold", "in Japan or
@@ -374,11 +396,14 @@ def _names_test(x: str, original: str, named: bool, known: Container[str]) -> Te
         return None  # "Is it Paris, France?": one place, not a list
     if any(game_normalize(f"{a} {b}") in known for a, b in itertools.pairwise(items)):
         return None  # "Is it Lyon, France or Spain?": "Lyon, France" may be one name
+    if any(not _bare(item) or len(item.split()) > 5 or _bare(item) == "not" for item in items):
+        return None  # "Is it Paris or not?": the question asked twice
     tests: list[Test] = []
     for item, orig in zip(items, originals, strict=True):
-        bare = re.sub(r"^(?:a|an|the)\s+", "", item.strip("\"'").strip()).strip("\"'").strip()
-        if not bare or category_of(bare) is not None or not (_proper(orig) or _listed(bare, known)):
-            return None
+        bare = _bare(item)
+        if category_of(bare) is not None or not (_proper(orig) or _listed(bare, known)):
+            # no list of names: a yes when one is the keyword ("not (a or b)": "(not a) or b"?)
+            return None if negated else _match_only(items)
         item_test = _identity_test(item, _proper(orig), named, known)
         if item_test is None:
             return None

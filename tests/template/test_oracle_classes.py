@@ -467,6 +467,25 @@ GUESSES = ("My guess is {x}.", "I think it's {x}.", "I'm guessing {x} - am I rig
            "Is it {x}, by any chance?", "I bet it's {x}.")
 
 
+def _one_of(*names: str) -> Truth:
+    """One of ``names`` is the keyword: yes; else open (a lower-case word may name a class)."""
+    return lambda k: True if k.lower() in names else None
+
+
+def common_lists(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Lists of lower-case common nouns: a yes when one of them is the keyword, never a no."""
+    sample = [k for k in sorted(_categories())[::23] if k.isalpha()] + ["telescope", "mouse", "stadium"]
+    for a in sample:
+        b, c = rng.sample(["vase", "kite", "tent", "piano", "sofa", "tomato", "tractor", "cello"], 2)
+        yield f"Is it a {a} or a {b}?", _one_of(a, b)
+        yield f"Is it {b} or {a}?", _one_of(a, b)
+        yield f"Is it a {b}, a {c}, or a {a}?", _one_of(a, b, c)
+        yield f"Is the keyword a {a} or an umbrella?", _one_of(a)
+        yield f"Are we talking about a {c} or a {a}?", _one_of(a, c)
+        yield f"Is it a fruit or a {a}?", _one_of(a)
+        yield f"Could it be a {a} or a {b}?", _one_of(a, b)
+
+
 def guesses(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """A guess said as a question, an opinion or a confirmation: the keyword or another."""
     for frame in GUESSES:
@@ -873,6 +892,7 @@ CLASSES = {
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
     "model_words": model_words, "lead_sentences": lead_sentences, "category_named": category_named,
     "repeated_letters": repeated_letters, "embedded": embedded, "guesses": guesses,
+    "common_lists": common_lists,
 }
 
 
@@ -1025,6 +1045,15 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "My guess is a place or a thing.",
         "Would you say it is not a place, or is it?",
         "I doubt it starts with A.",
+        # a list with a shared head or tail, or negated: not a list of names
+        "Is it a paper or mouse pad?",
+        "Is it a kite or telescope lens?",
+        "Is it made of wood or mouse?",
+        "Is it not a mouse or a vase?",
+        "Is it a mouse or not?",
+        "My guess is Mouse. Or not?",
+        "Is it a computer mouse or a telescope stand?",
+        "Is it bigger than a mouse or a telescope?",
         # two comparisons that disagree
         "Does the keyword have more than 5 letters or fewer?",
         "Does the keyword have exactly 5 letters or more?",
