@@ -111,7 +111,7 @@ _ORDER = (
 )
 _OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA_IN + r"?"
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
-_OTHER = _OTHER_WORDS + _L
+_OTHER = _OTHER_WORDS + r"(?:" + _L + r"|an?\s+(?:vowel|consonant))"
 _RANGE = r"(?:" + _HALF + r"|" + _BETWEEN + r"|" + _ORDER + r"|" + _OR_ORDER + r")"
 #: "a letter", "any letter", "a letter that is", "a character which falls".
 _A_LETTER = (
@@ -174,7 +174,11 @@ def _set_test(span: str) -> CharTest:
 
 
 def _other_test(span: str) -> CharTest:
-    (other,) = letters_of(re.sub(r"^.*?\b(?:than|except(?:\s+for)?|but|besides|from)\s+", "", span))
+    rest = re.sub(r"^.*?\b(?:than|except(?:\s+for)?|but|besides|from)\s+", "", span)
+    if re.fullmatch(r"an?\s+(?:vowel|consonant)", rest):  # "other than a vowel": not a vowel
+        test = vowel if rest.endswith("vowel") else consonant
+        return lambda c: None if test(c) is None else not test(c)
+    (other,) = letters_of(rest)
     return lambda c: c != other
 
 
@@ -249,6 +253,7 @@ def _at(index: int, unit: str, test: CharTest) -> Test:
 _STRING = (
     r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string)"
     r"|(?:combination|sequence|string)\s+of\s+letters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+    r"(?:\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each\s+other|side\s+by\s+side))?"
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"

@@ -12,7 +12,10 @@ order, does ..."; W is a quoted word, or up to five bare words, and may be named
 * "is SUBJ [not] [ORDER] before|after|earlier than|later than W [ORDER]";
 * "is|does SUBJ [not] [come|fall|lie] [ORDER] between W and W [ORDER]" (strictly between);
 * "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]"
-  (W quoted).
+  (W quoted);
+* "is|does SUBJ [not] [fall|come|lie] in the first|second half of the alphabet": its first
+  letter in a-m (n-z), which is the keyword before (after) "n"; "of the dictionary" is not read
+  (a dictionary's pages do not split at "n").
 
 The keyword in lower case is compared with W in lower case, as Python compares strings (as
 the public Agent Alpha agent does): "mouse" does not come before "m".
@@ -99,10 +102,28 @@ def _between(m: re.Match[str]) -> Test | None:
     return test
 
 
+def _half(m: re.Match[str]) -> Test | None:
+    """"Is the keyword in the first half of the alphabet?": its first letter in a-m, and the
+    keyword before "n" (both readings must agree: a keyword that opens with a digit is open)."""
+    first = m.group("half") in ("first", "former")
+
+    def test(s: Subject) -> bool | None:
+        if not s.letters:
+            return None
+        readings = ("a" <= s.letters[0] <= "m", s.lower < "n")
+        found = set(readings)
+        return (found.pop() == first) if len(found) == 1 else None
+
+    return test
+
+
 _CTX = r"(?:(?P<ctx>" + ORDER + r")\s+)?"
 _CTX2 = r"(?:\s+(?P<ctx2>" + ORDER + r"))?"
 
 TEMPLATES: tuple[Template, ...] = (
+    template("alphabetical", r"(?:is|does|do|would)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:come|fall|lie|sit|belong"
+             r"|be)\s+)?(?:in|within)\s+the\s+(?P<half>first|second|latter|former|last)\s+half\s+of\s+the\s+"
+             r"alphabet", _half),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _VERB + _CTX
              + _rel(_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2, _relation),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX

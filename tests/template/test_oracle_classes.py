@@ -603,6 +603,16 @@ def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the spelling of the keyword's name contain a T?", has("t")
     yield "Does the keyword come earlier in the alphabet than 'kiwi'?", word_before("kiwi")
     yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
+    yield "Is the first letter something other than a vowel?", on(0, lambda x: None if vowel(x) is None else not vowel(x))
+    yield "Does the keyword end with a letter other than a consonant?", \
+        on(-1, lambda x: None if _consonant(x) is None else not _consonant(x))
+    for t in ("an", "er", "th", "st"):
+        yield f"Does the keyword contain the letters '{t}' together?", substring(t)
+        yield f"Does the keyword have the letters \"{t}\" next to each other?", substring(t)
+    for subj in ("the keyword", "it", "the answer"):
+        yield f"Is {subj} in the first half of the alphabet?", letter_between(0, "a", "m")
+        yield f"Does {subj} fall in the second half of the alphabet?", letter_between(0, "n", "z")
+        yield f"Is {subj} not in the first half of the alphabet?", _neg(letter_between(0, "a", "m"))
 
 
 # ---------------------------------------------------------- the category, described
@@ -1054,6 +1064,9 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "My guess is Mouse. Or not?",
         "Is it a computer mouse or a telescope stand?",
         "Is it bigger than a mouse or a telescope?",
+        "Is the keyword in the first half of the dictionary?",
+        "Does the keyword contain the letters 'th' in that order?",
+        "Is the first letter something other than a vowel or a consonant?",
         # two comparisons that disagree
         "Does the keyword have more than 5 letters or fewer?",
         "Does the keyword have exactly 5 letters or more?",
