@@ -11,7 +11,8 @@ part is a closed class:
   the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
   question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
   conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
-  a different angle. "), before the question or after its "?" ("... ? Thanks!").  "In French:
+  a different angle. "), before the question or after its "?" ("... ? Thanks!"), and how to
+  answer (:data:`ANSWER_FORMAT`: "Please answer yes or no.", "... ? Yes or no?").  "In French:
   ", "Backwards, ", "Ignoring the first word, ", "Assuming it is a city, " are no markers (a
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
@@ -92,6 +93,17 @@ _SENTENCE = re.compile(r"(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'
 _AFTER = re.compile(r"\?+\s*(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'#\-]*){0,14})\s*[.!]*$")
 
 
+#: How to answer, said before or after the question: "Please answer yes or no.", "Yes or no?",
+#: "Answer with just 'yes' or 'no':", "(true or false)".
+ANSWER_FORMAT = (
+    r"(?:(?:(?:please|just|kindly|simply)\s+)*(?:answer|reply|respond)(?:\s+(?:me\s+)?(?:with|in|using))?(?:\s+(?:just|only"
+    r"|simply|a\s+simple|a))?\s+)?(?:['\"]?yes['\"]?\s*(?:or|/)\s*['\"]?no['\"]?|['\"]?true['\"]?\s*(?:or|/)\s*"
+    r"['\"]?false['\"]?)(?:\s+only)?(?:\s*,?\s*please)?"
+)
+_FORMAT_LEAD = re.compile(ANSWER_FORMAT + r"\s*(?:[.!:;,]+|\s-+)\s*")
+_FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FORMAT + r"\)?\s*[.!?]*$")
+
+
 def _talk(words: str) -> bool:
     """Is ``words`` made of :data:`TALK_WORDS` only (a question number allowed)?"""
     return all(w in TALK_WORDS or re.fullmatch(r"#?\d{1,2}", w) for w in words.split())
@@ -152,7 +164,7 @@ class Tagged(NamedTuple):
 def strip_lead(q: str) -> int:
     """How many characters of ``q`` (normalised) are discourse markers, or one sentence of
     :data:`TALK_WORDS`, before the question."""
-    m = LEAD.match(q)
+    m = LEAD.match(q) or _FORMAT_LEAD.match(q)
     if m:
         return m.end()
     s = _SENTENCE.match(q)
@@ -162,6 +174,9 @@ def strip_lead(q: str) -> int:
 def strip_after(q: str) -> int:
     """How many characters at the end of ``q`` (normalised) are a sentence of :data:`TALK_WORDS`
     after the question's "?" ("... ? Thanks!"); the "?" goes with it."""
+    f = _FORMAT_AFTER.search(q)
+    if f and f.start() > 0:
+        return len(q) - f.start()
     m = _AFTER.search(q)
     return len(q) - m.start() if m and _talk(m.group("words")) else 0
 

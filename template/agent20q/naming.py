@@ -79,6 +79,9 @@ _CATEGORY_SHAPES = (
                r"(?:the\s+)?(?:(?P<cat>" + _CAT + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:classified|categori[sz]ed|considered|listed|counted)\s+"
                r"(?:as|under)\s+(?P<cat>" + _CAT + r")"),
+    # "would you classify it as a place", "would you call it a thing"
+    re.compile(r"(?:would|do|could|will)\s+you\s+(?P<neg>not\s+)?(?:classify|categori[sz]e|consider|call|describe|class"
+               r"|count|label)\s+" + _SUBJ + r"\s+(?:as\s+)?(?P<cat>" + _CAT + r")"),
     # "is it something other than a place": not the category
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:something|anything)\s+(?P<other>other\s+than|besides|but|"
                r"except|apart\s+from)\s+(?P<cat>" + _CAT + r")"),
@@ -115,16 +118,26 @@ _MODAL = r"(?:can|could|would|might|may)"
 _ON_MAP = r"on\s+(?:a|the)\s+map"
 _FIND = r"(?:find|locate|see|spot|point\s+to|look\s+up)"
 #: What follows "a place" / "somewhere" when every place of the game fits it.
+#: "you could", "one might", "you'd".
+_WHO_MAY = r"(?:" + _WHO + r"\s+" + _MODAL + r"|(?:you|we|i|one)'d)"
 _PLACE_CLAUSE = (
-    r"(?:(?:that|which|where)\s+)?(?:" + _WHO + r"\s+" + _MODAL + r"\s+(?:" + _FIND + r"(?:\s+it)?\s+" + _ON_MAP
+    r"(?:(?:that|which|where)\s+)?(?:" + _WHO_MAY + r"\s+(?:" + _FIND + r"(?:\s+it)?\s+" + _ON_MAP
     + r"|visit|go\s+to|travel\s+to|go|travel)|(?:can|could)\s+be\s+(?:visited|(?:found|located|seen|shown)\s+"
     + _ON_MAP + r")|(?:is|are)\s+(?:found|located|shown|marked)\s+" + _ON_MAP + r")"
     r"|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
 )
 _PLACE_ADJ = r"(?:real|actual|physical|geographic|geographical|real-world)"
+#: What follows "something" when every place of the game fits it: found on a map only ("something
+#: you can go to" may be an event, "a concert").
+_MAP_CLAUSE = (
+    r"(?:(?:that|which)\s+)?(?:" + _WHO_MAY + r"\s+" + _FIND + r"(?:\s+it)?\s+"
+    + _ON_MAP + r"|(?:can|could)\s+be\s+(?:found|located|seen|shown)\s+" + _ON_MAP + r"|(?:is|are)\s+(?:found|located"
+    r"|shown|marked)\s+" + _ON_MAP + r")|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
+)
 _DESC_PLACE = (
     r"(?:an?\s+)?(?:" + _PLACE_ADJ + r"\s+)?(?:place|location)\s+(?:" + _PLACE_CLAUSE + r")"
     r"|an?\s+" + _PLACE_ADJ + r"\s+(?:place|location)|somewhere\s+(?:" + _PLACE_CLAUSE + r")"
+    r"|something\s+(?:" + _MAP_CLAUSE + r")"
 )
 #: "an object or thing", "a thing or an object", "a thing/object": any thing of the game.
 _THING_OR = (

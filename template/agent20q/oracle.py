@@ -79,7 +79,7 @@ _LEAD = re.compile(
     r"(?:letters?|characters?)\s+(?:in|of)\s+" + SUBJ + r"\s*,\s*)"
 )
 _TRAIL = re.compile(
-    r"\s*(?:[,:;]\s*(?:yes\s+or\s+no|true\s+or\s+false)|\(\s*(?:case[- ]insensitive|ignoring\s+case|ignore\s+case|"
+    r"\s*(?:\(\s*(?:case[- ]insensitive|ignoring\s+case|ignore\s+case|"
     r"not\s+case[- ]sensitive|upper\s+or\s+lower\s*case|in\s+any\s+case)\s*\))$"
 )
 #: "Is it true that <a statement>?" and its negations.

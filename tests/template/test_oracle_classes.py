@@ -500,8 +500,10 @@ LEAD_SENTENCES = ("Good to know. ", "Here's my next question: ", "Let me try a d
                   "Interesting! ", "Great! That helps. ", "Thanks for the answer. ", "That narrows it down. ",
                   "OK, let's switch gears. ", "Hmm, tricky one. ", "We're getting closer! ", "Fair enough. Next: ",
                   "Makes sense. ", "Let me think about this. ", "Based on your answers, ", "I see. Let's try another "
-                  "approach: ", "Alright, here goes: ", "Very helpful, thank you! ", "THANKS FOR THAT. ")
-AFTER_SENTENCES = (" Thanks!", " Just curious.", " Thank you.", " I'm curious!", " Thanks a lot for the help.")
+                  "approach: ", "Alright, here goes: ", "Very helpful, thank you! ", "THANKS FOR THAT. ",
+                  "Please answer yes or no: ", "Yes or no - ", "Answer with just 'yes' or 'no'. ", "True or false: ")
+AFTER_SENTENCES = (" Thanks!", " Just curious.", " Thank you.", " I'm curious!", " Thanks a lot for the help.",
+                   " Yes or no?", " Please answer yes or no.", " (yes/no)", " Answer 'yes' or 'no' only.")
 #: Lead-ins that change how the question reads (a condition, a count convention, a negation,
 #: a hypothesis, another language): never passed over.
 READING_LEADS = ("Counting spaces, ", "Ignore the first word. ", "Assuming it is a city, ", "Answer the opposite: ",
@@ -510,9 +512,10 @@ READING_LEADS = ("Counting spaces, ", "Ignore the first word. ", "Assuming it is
                  "Only consider the first word. ", "For the second word: ", "Say the opposite. ",
                  "Reverse your answer. ", "If it's a city, ", "Suppose it's plural. ", "In Spanish, ",
                  "Answer no if you are unsure: ", "Treat it as one word. ", "Not counting the country, ",
-                 "Let's say it is a thing. ", "Next, imagine it is spelled in reverse: ", "Great, now the last word: ")
+                 "Let's say it is a thing. ", "Next, imagine it is spelled in reverse: ", "Great, now the last word: ",
+                 "Answer no: ", "Answer yes if it is not: ", "Yes or no, reversed: ")
 READING_AFTER = (" Answer the opposite.", " In French.", " Backwards.", " Or not.", " Lie.", " Ignore the spaces.",
-                 " Only the first word.")
+                 " Only the first word.", " Answer with one word.", " Answer yes or no, reversed.")
 
 
 def lead_sentences(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -635,6 +638,7 @@ PLACE_DESCRIPTIONS = (
     "a real place", "a physical location", "a geographical place", "a place people can go to",
     "a place that is shown on a map", "a place found on a map", "an actual location", "a place on the map",
     "somewhere you could go", "a real-world location you can visit", "a geographic location",
+    "something you'd find on a map", "a place you'd find on a map", "something shown on a map",
 )
 THING_SIDES = ("an object or thing", "a thing or an object", "a thing/object", "an object or a thing", "a thing",
                "an item or thing")
@@ -709,6 +713,8 @@ def category_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} anything but a {other}?", _neg(is_a(other))
         yield f"Is {subj} not the name of a {side}?", _neg(is_a(side))
         yield f"Is {subj} a {side}?", is_a(side)
+        yield f"Would you classify {subj} as a {side}?", is_a(side)
+        yield f"Would you call {subj} a {other}?", is_a(other)
 
 
 def _repeats(check: Callable[[int], bool]) -> Truth:
@@ -1065,6 +1071,10 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it a computer mouse or a telescope stand?",
         "Is it bigger than a mouse or a telescope?",
         "Is the keyword in the first half of the dictionary?",
+        "Is it something you can visit?",  # an event too ("a concert"): only "something on a map" is a place
+        "Is it something you can go to?",
+        "Is it something you could find on a map of Europe?",
+        "Would you call it a place to eat?",
         "Does the keyword contain the letters 'th' in that order?",
         "Is the first letter something other than a vowel or a consonant?",
         # two comparisons that disagree
