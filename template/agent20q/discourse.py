@@ -28,8 +28,12 @@ part is a closed class:
   place", "My guess is Paris - am I right?", "I'm guessing Paris"): :data:`EMBEDDING`, the
   answer is the statement's truth; "I don't think ...", "I doubt ...", whose "yes" may mean
   either, are none of them;
+* normal forms: a modal before a verb of spelling ("Would it start with B?": "does"), "has
+  it got" ("does it have"), a hedge inside ("Does it maybe start with B?", "Is the keyword
+  perhaps Paris?"), a marker before a statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
-  in it?", "One word?", "Fewer than 6 letters?", "The keyword starts with B?") stands for
+  in it?", "Any E's?", "No E?", "A place?", "One word?", "Fewer than 6 letters?", "The keyword
+  starts with B?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
   one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
   still match whole.
@@ -58,9 +62,13 @@ _MARKERS = (
 _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|might|may)"
 #: One marker: its words (a question number allowed: "Question 5:"), then punctuation, or
 #: a space before another marker or before the question's auxiliary.
+#: How a statement opens ("So it starts with B?", "And the keyword is a place?").
+_STATEMENT_OPENS = r"(?:it|it's|its|the|this|this's|that|that's|your)\s"
+#: Markers that may open a statement asked as a question without a comma ("So it starts with B?").
+_BEFORE_STATEMENT = ("so", "and", "then", "now", "ok", "okay", "alright", "well", "hmm", "also")
 _MARKER = (
-    r"(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
-    + r"(?![a-z0-9'])|" + _AUX + r"\s))"
+    r"(?:(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
+    + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
@@ -134,7 +142,7 @@ EMBEDDING = re.compile(
     r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me|confirm|say|let\s+me\s+know)|(?:please\s+)?"
     r"(?:tell\s+me|confirm|let\s+me\s+know)|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
     r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know)\s+(?:if|whether)(?:\s+or\s+not)?"
-    r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
+    r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
     r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
     r"in\s+thinking\s+that|to\s+think\s+that)"
     r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
@@ -152,6 +160,15 @@ def embedded(q: str) -> tuple[int, bool]:
 
 #: "Has it got more than 5 letters?": "does it have ...".
 HAS_GOT = re.compile(r"(?:has|have)\s+(?P<subj>.{1,60}?)\s+got\s+")
+#: "Would it start with B?", "Could the keyword contain an E?": "does ..." (a modal before a
+#: verb of spelling; "would it be ..." is no such verb).
+MODAL_DOES = re.compile(
+    r"(?:would|could|might|may|will)\s+(?=(?:it|this|the\s+(?:[a-z]+\s+){0,2}(?:keyword|word|answer|name))\s+"
+    r"(?:not\s+)?(?:start|begin|end|contain|include|have|use|consist|exceed|lack|feature|finish)\b)"
+)
+#: Hedges inside a question that change nothing: "Does it maybe start with B?", "Is the keyword
+#: perhaps Paris?" (not inside quotes).
+HEDGE = re.compile(r"(?<=[a-z0-9])\s+(?:maybe|possibly|perhaps|by\s+any\s+chance|by\s+chance)(?=\s+[a-z0-9'\"])")
 
 
 class Tagged(NamedTuple):

@@ -179,12 +179,14 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        if prefix in discourse.SIZE_ONLY:
+        if prefix in discourse.SIZE_ONLY and not re.match(r"(?:any|no)\s", q):
             found = match_templates(counts.TEMPLATES, prefix + q)
-        else:
+        else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
         if found is not None:
             return found
+    if naming.category_of(q) is not None:  # "a place?"
+        return naming.identity("is it " + q, "is it " + raw, known)
     return None
 
 
@@ -232,6 +234,13 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     if got is not None:  # "has it got an e": "does it have an e"
         q = f"does {got.group('subj')} have {q[got.end():]}"
         raw = f"does {raw[got.start('subj'):got.end('subj')]} have {raw[got.end():]}"
+    modal = discourse.MODAL_DOES.match(q)
+    if modal is not None:  # "would it start with b": "does it start with b"
+        q, raw = "does " + q[modal.end():], "does " + raw[modal.end():]
+    quoted = [m.span() for m in re.finditer(r"(?<![a-z])'[^']*'(?![a-z])|\"[^\"]*\"", q)]
+    for hedge in reversed(list(discourse.HEDGE.finditer(q))):
+        if not any(a <= hedge.start() < b for a, b in quoted):
+            q, raw = q[: hedge.start()] + q[hedge.end():], raw[: hedge.start()] + raw[hedge.end():]
     cut, guess = discourse.embedded(q)
     q, raw = q[cut:], raw[cut:]
     found = _statement(q, known) or _core(q, raw, known)

@@ -581,6 +581,24 @@ def elliptic(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "More than a single word?", _counted("words", lambda v, n: v >= 2, 2)
     yield "More than 3 vowels?", _counted("vowels", lambda v, n: v > 3, 3)
     yield "A word that starts with S?", letter_is(0, "s")
+    for i, c in enumerate("abemrst"):
+        x = _quote(c, i)
+        yield f"So it starts with {x}?", letter_is(0, c)
+        yield f"And the keyword ends in {x}?", letter_is(-1, c)
+        yield f"Any {c.upper()}'s?", has(c)
+        yield f"No {c.upper()}?", _neg(has(c))
+        yield f"Would it start with {x}?", letter_is(0, c)
+        yield f"Could the keyword contain {x}?", has(c)
+        yield f"Might the word end with {x}?", letter_is(-1, c)
+        yield f"Does it maybe start with {x}?", letter_is(0, c)
+        yield f"Is the first letter possibly {x}?", letter_is(0, c)
+        yield f"Is it possible that it starts with {x}?", letter_is(0, c)
+        yield f"Does the keyword perhaps contain {x}?", has(c)
+    yield "Any repeated letters?", _repeats(lambda v: v >= 2)
+    yield "A place?", is_a("place")
+    yield "A thing?", is_a("thing")
+    yield "So it's a place?", is_a("place")
+    yield "Is it by any chance a place?", is_a("place")
 
 
 def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -1077,6 +1095,14 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Would you call it a place to eat?",
         "Does the keyword contain the letters 'th' in that order?",
         "Is the first letter something other than a vowel or a consonant?",
+        # hedges and modals: only what changes nothing
+        "Is it likely that it starts with A?",
+        "Would it start with A if spelled backwards?",
+        "Could it contain an E in French?",
+        "Perhaps it starts with A and ends with E?",
+        "Maybe?",
+        "So it's a place or a thing?",
+        "Any?",
         # two comparisons that disagree
         "Does the keyword have more than 5 letters or fewer?",
         "Does the keyword have exactly 5 letters or more?",
