@@ -656,15 +656,15 @@ TEMPLATES: tuple[Template, ...] = (
              + r")\s+" + _IN, _contains),
     template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)\s+"
              r"(?P<spec>" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
-    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without)\s+(?P<spec>"
-             + CONTAIN_SPEC + r")", _contains),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
+             r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
     template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
              r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN
              + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
-             r"(?P<neg2>absent|missing)\s+from\s+" + SUBJ, _contains),
+             r"(?P<neg2>absent|missing)\s+(?:from|in)\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
     *_REPEAT_TEMPLATES,
 )

@@ -84,8 +84,9 @@ _TRAIL = re.compile(
 )
 #: "Is it true that <a statement>?" and its negations.
 _TRUTH = re.compile(
-    r"(?:is\s+it\s+(?P<neg>not\s+)?(?:true|the\s+case|correct|right)|would\s+it\s+be\s+(?P<neg2>in)?correct\s+to\s+say"
-    r"|is\s+it\s+(?P<false>false|untrue|wrong|incorrect))\s+that\s+(?P<clause>.+)"
+    r"(?:is\s+it\s+(?P<neg>not\s+)?(?:true|the\s+case|correct|right|accurate)|would\s+it\s+be\s+(?P<neg2>in)?correct"
+    r"|is\s+it\s+(?P<false>false|untrue|wrong|incorrect|inaccurate))\s+(?:to\s+say\s+that\s+|to\s+say\s+|that\s+)?"
+    r"(?P<clause>.+)"
 )
 _STATEMENT = re.compile(
     r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|does\s+not|doesn't|do\s+not|don't|has|starts|begins|ends|contains|"

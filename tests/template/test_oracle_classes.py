@@ -295,6 +295,13 @@ def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Is the keyword not a single word?", _neg(_counted("words", lambda v, n: v == n, 1))
     yield "Does the keyword not have more than 6 letters?", _neg(_counted("letters", lambda v, n: v > n, 6))
     yield "Is the letter 'e' absent from the keyword?", _neg(has("e"))
+    for c in "aemst":
+        yield f"Is it right to say it starts with {c.upper()}?", letter_is(0, c)
+        yield f"Is it false to say that the keyword starts with {c.upper()}?", _neg(letter_is(0, c))
+        yield f"Is it true the keyword ends in {c.upper()}?", letter_is(-1, c)
+        yield f"Would it be incorrect to say that it contains {c.upper()}?", _neg(has(c))
+        yield f"Is the keyword missing the letter {c.upper()}?", _neg(has(c))
+        yield f"Is {c.upper()} absent in the keyword?", _neg(has(c))
 
 
 _COMPARATORS: tuple[tuple[str, Callable[[int, int], bool]], ...] = (
@@ -1095,6 +1102,9 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Would you call it a place to eat?",
         "Does the keyword contain the letters 'th' in that order?",
         "Is the first letter something other than a vowel or a consonant?",
+        "Is it true or false that it starts with A?",
+        "Is the keyword missing the letters E and A?",  # neither, or not both?
+        "Is it true that it can start with A?",
         # hedges and modals: only what changes nothing
         "Is it likely that it starts with A?",
         "Would it start with A if spelled backwards?",
