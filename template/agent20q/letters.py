@@ -19,12 +19,17 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
   found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
   "can 'x' be found in SUBJ", "can you find 'x' in SUBJ", "is SUBJ [not] spelled with SPEC",
-  "is SUBJ free of SPEC", "does SUBJ have no spaces"; SPEC: a letter (with "more than once",
-  "twice", "at least 3 times" ...), "two e's", any of a set ("any of the letters a, b or c",
-  "a or e"), all of a set ("both a and e", "the letters a and e", "all of the letters a, b,
-  c"), none ("no e", "none of the letters ...", "neither a nor e"), "a vowel", "a space", "a
-  hyphen", "a digit", "a double letter", a quoted string ("the substring 'an'", "the letter
-  combination 'th'"), "the word 'river'";
+  "is SUBJ free of|missing SPEC", "does SUBJ have no spaces", "does SUBJ consist of letters
+  only" (no digit or mark; a space is none in one reading); SPEC: a letter (with "more than
+  once", "twice", "at least 3 times" ...), "two e's", any of a set ("any of the letters a, b
+  or c", "a or e"), all of a set ("both a and e", "the letters a and e", "all of the letters
+  a, b, c", "both an A and a B", "the vowels A and E"), none ("no e", "none of the letters
+  ...", "neither a nor e"; a negation of one, "does it not contain neither ...", is a double
+  negative or one, and is not read), "a vowel", "all the vowels" / "every vowel" (with "y" in
+  one reading) / "all five vowels", "a space", "a hyphen", "a digit", "an apostrophe", "any
+  punctuation", "a special character" (a space is one in one reading), "a double letter", a
+  quoted string ("the substring 'an'", "the letter combination 'th'", "the letters 'th'
+  together"), "the word 'river'";
 * repeated letters: "is LETTER [not] used|found|present MULT [in SUBJ]", "is LETTER in SUBJ
   MULT", "is LETTER repeated [in SUBJ]", "does LETTER repeat|recur [in SUBJ]", "does LETTER
   appear|occur MULT", "does SUBJ have multiple|two or more|more than one LETTERs" (MULT: "more
@@ -453,10 +458,23 @@ _N_LETTER = (
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
     r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
-    r"|neither\s+" + _L + r"\s+nor\s+" + _L + r"|no\s+(?:vowels?|consonants?))"
+    r"|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r"|no\s+(?:vowels?|consonants?))"
 )
 _ANY_ONE = r"(?:any|some)\s+" + Q1 + r"(?:'?s)?"
 _NO_MARK = r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?)"
+#: "all the vowels", "every vowel", "all five vowels": a, e, i, o, u (and "y", in one reading).
+_ALL_VOWELS = (
+    r"(?:all|each|every\s+one)\s+(?:of\s+)?(?:the\s+)?(?P<five>five\s+)?vowels(?:\s*\(\s*a,?\s+e,?\s+i,?\s+o,?\s+(?:and|or)?\s*u"
+    r"\s*\))?|every\s+vowel"
+)
+#: Marks that are no letter, digit or space: "an apostrophe", "any punctuation", "a special character".
+_MARKS = {
+    "apostrophe": "'\u2019", "punctuation": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2019",
+}
+_PUNCT = (
+    r"(?:an?|any)\s+(?:apostrophes?|punctuation(?:\s+marks?)?|special\s+characters?|symbols?|non-?\s?letter\s+"
+    r"characters?)|punctuation"
+)
 
 
 def _contain_spec(spec: str) -> tuple[Test, bool] | None:
@@ -466,7 +484,7 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(r"no\s+consonants?", spec):
         return _class_in(consonant), True
     if re.fullmatch(_NONE, spec):
-        return _any_of(letters_of(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec))), True
+        return _any_of(letters_of(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec), article=True)), True
     if re.fullmatch(_NO_MARK, spec):  # "no spaces": not "any spaces"
         found = _contain_spec("any " + spec[2:].strip())
         return (found[0], True) if found is not None else None
@@ -476,6 +494,12 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = re.fullmatch(r"(?P<mult>.*?)\s+['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
     if m and re.fullmatch(_N_LETTER, spec):
         return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
+    m = re.fullmatch(_ALL_VOWELS, spec)
+    if m:
+        sets = ("aeiou",) if m.group("five") or "(" in spec else ("aeiou", "aeiouy")
+        return _all_of_sets(sets), False
+    if re.fullmatch(_PUNCT, spec):
+        return _marks(spec), False
     simple: tuple[tuple[str, Test], ...] = (
         (_SPACE, lambda s: " " in s.lower), (_HYPHEN, lambda s: "-" in s.lower),
         (_DIGIT, lambda s: any(c.isdigit() for c in s.lower)), (_DOUBLE, _double),
@@ -491,7 +515,7 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         text = _quoted_text(spec)
         return (lambda s: agree(text in t for t in texts(s.keyword, text))), False
     if re.fullmatch(ALL_LIST, spec):
-        return _any_of(letters_of(spec), need_all=True), False
+        return _any_of(letters_of(spec, article=True), need_all=True), False
     if re.fullmatch(_ANY_ONE, spec):
         return _any_of(letters_of(re.sub(r"'?s$", "", spec[4:].strip()))), False
     if re.fullmatch(LETTER1 + r"|" + ANY_LIST, spec):
@@ -499,12 +523,40 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     return None
 
 
+def _all_of_sets(sets: Sequence[str]) -> Test:
+    """Every letter of one of ``sets`` in the keyword (each set a reading; all must agree)."""
+    return lambda s: agree(all(c in seq for c in v) for v in sets for seq in letter_sequences(s.keyword))
+
+
+def _marks(spec: str) -> Test:
+    """An apostrophe, punctuation, or a special character: for the last, a space is one in one
+    reading and not in the other."""
+    if "apostrophe" in spec:
+        return lambda s: any(c in _MARKS["apostrophe"] for c in s.keyword)
+    if "punctuation" in spec:
+        return lambda s: any(c in _MARKS["punctuation"] for c in s.keyword)
+    return lambda s: agree((any(not c.isalnum() and c != " " for c in s.keyword.strip()),
+                            any(not c.isalnum() for c in s.keyword.strip())))
+
+
 CONTAIN_SPEC = (
-    r"(?:" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|" + _SPACE + r"|" + _HYPHEN + r"|"
+    r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
+    + _SPACE + r"|" + _HYPHEN + r"|"
     + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|"
     + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
+
+
+_ONLY_LETTERS = r"(?:only\s+letters|letters\s+only|nothing\s+but\s+letters)"
+
+
+def _letters_only(m: re.Match[str]) -> Test | None:
+    def test(s: Subject) -> bool | None:
+        low = s.keyword.lower().strip()
+        return agree((all(c.isalpha() for c in low.replace(" ", "")), all(c.isalpha() for c in low)))
+
+    return test
 
 
 def _negated_list_is_ambiguous(m: re.Match[str]) -> bool:
@@ -534,6 +586,8 @@ def _contains(m: re.Match[str]) -> Test | None:
     if found is None:
         return None
     test, negated = found
+    if negated and (m.groupdict().get("neg") or m.groupdict().get("neg2")):
+        return None  # "does it not contain neither a nor b", "is it free of no e": a double negative, or one?
     return negate(test) if negated else test
 
 
@@ -654,8 +708,13 @@ TEMPLATES: tuple[Template, ...] = (
              + r"\s+)?" + _IN, _contains),
     template("contains", r"(?:can|could)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
              + r")\s+" + _IN, _contains),
-    template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)\s+"
-             r"(?P<spec>" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+    template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)"
+             r"\s+(?P<spec>(?:an?\s+)?" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+    # "does it consist of letters only": no digit, mark or (in one reading) space
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:consist\s+(?:only\s+|solely\s+|entirely"
+             r"\s+)?of|contain|have|use)\s+" + _ONLY_LETTERS, _letters_only),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:made\s+up\s+of|made\s+of|composed\s+of|written"
+             r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
     template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"

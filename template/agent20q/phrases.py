@@ -155,14 +155,16 @@ NAMED_SUBJECT = re.compile(r"(?:the|your|this|that|our)\s+" + _ADJ + r"(?:key\s?
 #: One letter or digit: quoted or bare.
 Q1 = r"(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])"
 _Q1_CAP = re.compile(r"'([a-z0-9])'|\"([a-z0-9])\"|(?<![a-z0-9'])([a-z0-9])(?![a-z0-9'])")
-_ITEM = r"(?:(?:the\s+)?(?:letter|character)\s+)?" + Q1
+#: Before one letter of a list: "the letter", "an" ("both an A and a B").
+_ARTICLE = r"an?\s+(?=(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9](?![a-z0-9'])))"
+_ITEM = r"(?:(?:the\s+)?(?:letter|character)\s+|" + _ARTICLE + r")?" + Q1
 #: One letter: "the letter 'a'", "letter a", "an 'e'", "a B", "'c'", "d".
 LETTER1 = r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+" + Q1 + r"|an?\s+" + Q1 + r"|" + Q1 + r")"
 LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
 LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+and\s+" + _ITEM
 LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"
 LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
-_OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters)\s*)?:?\s*"
+_OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?:?\s*"
 #: "one of the letters", "any of the following letters:", "either", "in the set".
 ONE_OF = (
     r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of\s+" + _OF_SET
@@ -175,7 +177,8 @@ ALL_OF = r"(?:(?:all|each|every\s+one)\s+(?:of\s+)?" + _OF_SET + r"|both\s+(?:of
 ANY_LIST = r"(?:" + ONE_OF + r"?(?:" + LIST_OR + r"|" + LIST_BRACKET + r")|" + ONE_OF + r"(?:" + LIST_BARE + r"|"
 ANY_LIST += LIST_AND + r")|(?:any|one)(?:\s+one)?\s+of\s+(?:the\s+)?(?:letters|characters)\s+" + LIST_BARE + r")"
 #: A set of letters that are all meant: "the letters a and e", "both a and e", "all of the letters a, b, c".
-ALL_LIST = r"(?:(?:the\s+)?(?:letters|characters)\s+" + LIST_AND + r"|" + ALL_OF + r"(?:" + LIST_AND + r"|"
+_SET_NOUN = r"(?:letters|characters|vowels|consonants)"
+ALL_LIST = r"(?:(?:the\s+)?" + _SET_NOUN + r"\s+" + LIST_AND + r"|" + ALL_OF + r"(?:" + LIST_AND + r"|"
 ALL_LIST += LIST_BARE + r"|" + LIST_BRACKET + r")|" + LIST_AND + r")"
 
 
@@ -183,12 +186,15 @@ def letters_of(span: str, article: bool = False) -> tuple[str, ...]:
     """The letters a letter or a list span names, in order, without repeats.
 
     Words of two or more letters ("one", "of", "the", "letters", "or") are skipped; with
-    ``article`` (a ``LETTER1`` span), "a"/"an" before one letter is its article ("an 'e'")."""
+    ``article`` (a ``LETTER1`` or a list span), "a"/"an" before one letter is its article ("an
+    'e'", "both an A and a B"); "a" before a word ("a and e", "a, b") stays a letter."""
     span = span.strip()
     one = r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+|an?\s+)(" + Q1 + r")"
     single = re.fullmatch(one, span) if article else None
     if single:
         span = single.group(1)
+    elif article:
+        span = re.sub(r"(?<![a-z0-9'])" + _ARTICLE, " ", span)
     found = [a or b or c for a, b, c in _Q1_CAP.findall(span)]
     return tuple(dict.fromkeys(found))
 

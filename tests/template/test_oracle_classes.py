@@ -18,6 +18,7 @@ import functools
 import itertools
 import json
 import random
+import string
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -274,12 +275,31 @@ def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the keyword contain the letters A and E?", has_all(["a", "e"])
     yield "Does the keyword contain both O and R?", has_all(["o", "r"])
     yield "Does the keyword contain the letter A or E?", has_any(["a", "e"])
+    for a, b in (("a", "b"), ("e", "n"), ("o", "r"), ("i", "t")):
+        yield f"Does the keyword contain both an {a.upper()} and a {b.upper()}?", has_all([a, b])
+        yield f"Does the keyword contain a {b.upper()} and an {a.upper()}?", has_all([a, b])
+        yield f"Do you see an {a.upper()} in the keyword?", has(a)
+        yield f"Does the keyword contain neither an {a.upper()} nor a {b.upper()}?", _neg(has_any([a, b]))
+    yield "Does the keyword contain the vowels A and E?", has_all(["a", "e"])
+    yield "Does the keyword start with one of the vowels A, E or I?", letter_in(0, "aei")
+    all_vowels = lambda k: _agree(all(c in letters(k) for c in v) for v in ("aeiou", "aeiouy"))  # noqa: E731
+    yield "Does the keyword contain all the vowels?", all_vowels
+    yield "Does the keyword contain every vowel?", all_vowels
+    yield "Does the keyword contain all five vowels?", lambda k: all(c in letters(k) for c in "aeiou")
+    yield "Does the keyword contain an apostrophe?", lambda k: "'" in k or "\u2019" in k
+    yield "Does the keyword contain any punctuation?", lambda k: any(c in string.punctuation for c in k)
+    yield "Does the keyword contain a special character?", \
+        lambda k: _agree(iter((any(not c.isalnum() and c != " " for c in k), any(not c.isalnum() for c in k))))
+    yield "Does the keyword consist of letters only?", \
+        lambda k: _agree(iter((k.replace(" ", "").isalpha(), k.isalpha())))
+    yield "Is the keyword made up of only letters?", \
+        lambda k: _agree(iter((k.replace(" ", "").isalpha(), k.isalpha())))
 
 
 def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set):
         for q, truth in itertools.islice(gen(rng), 0, None, 9):
-            if q.startswith("Does the keyword ") and "(" not in q and "we're" not in q:
+            if q.startswith("Does the keyword ") and "(" not in q and "we're" not in q and "neither" not in q:
                 yield "Does the keyword not " + q[len("Does the keyword "):], _neg(truth)
             elif q.startswith("Is the first letter of the keyword ") and "(" not in q:
                 yield "Is the first letter of the keyword not " + q[len("Is the first letter of the keyword "):], \
@@ -1105,6 +1125,14 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it true or false that it starts with A?",
         "Is the keyword missing the letters E and A?",  # neither, or not both?
         "Is it true that it can start with A?",
+        "Does the keyword contain all the vowels in order?",
+        "Does the keyword contain both an A and a B in a row?",
+        "Does the keyword contain a symbol like @?",
+        "Does the keyword consist of letters only in lowercase?",
+        "Does the keyword not contain neither an A nor a B?",  # a double negative, or one?
+        "Does the keyword not have no spaces?",
+        "Is the keyword not free of no E?",
+        "Does the keyword lack none of the letters A, B or C?",
         # hedges and modals: only what changes nothing
         "Is it likely that it starts with A?",
         "Would it start with A if spelled backwards?",
