@@ -11,8 +11,8 @@ order, does ..."; W is a quoted word, or up to five bare words, and may be named
   than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
 * "is SUBJ [not] [ORDER] before|after|earlier than|later than W [ORDER]";
 * "is|does SUBJ [not] [come|fall|lie] [ORDER] between W and W [ORDER]" (strictly between);
-* "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]"
-  (W quoted);
+* "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]",
+  "is 'W' [not] [ORDER] before|after SUBJ [ORDER]" (W quoted);
 * "is|does SUBJ [not] [fall|come|lie] in the first|second half of the alphabet": its first
   letter in a-m (n-z), which is the keyword before (after) "n"; "of the dictionary" is not read
   (a dictionary's pages do not split at "n").
@@ -138,4 +138,6 @@ TEMPLATES: tuple[Template, ...] = (
              + _VERB + _CTX + _rel(_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
              + _CTX + r"(?P<rel>precede|follow)\s+" + SUBJ + _CTX2, _relation),
+    template("alphabetical", _LEAD + r"is\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?" + _CTX
+             + r"(?:(?:listed|sorted|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
 )

@@ -424,6 +424,8 @@ def alphabetical(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does the keyword follow '{w}' in alphabetical order?", after
         yield f"Is the keyword lexicographically smaller than '{w}'?", before
         yield f"Does '{w}' come before the keyword alphabetically?", after
+        yield f"Is '{w}' alphabetically after the keyword?", before
+        yield f"Is \"{w}\" not before the keyword in alphabetical order?", _neg(after)
         yield f"Does the keyword not come before '{w}' in alphabetical order?", _neg(before)
         yield f"Does the keyword come before the word '{w}' alphabetically?", before
         yield f"Would {rng.choice(SUBJECTS)} come after the word {w} in a dictionary?", after
