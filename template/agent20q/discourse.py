@@ -94,6 +94,7 @@ TALK_WORDS = frozenset("""
     down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard
     easy challenging puzzle information info answer answers response clue hint feedback based with will would like
     want wanted need just quick simple short follow follow-up followup up curious honest honestly in mind
+    things further previous earlier far given since topic topics subject spelling letter letters round q focus
 """.split())
 #: "Good to know. ", "Here's my next question: ", "Great! ", "Let me try a different angle - ".
 _SENTENCE = re.compile(r"(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'#\-]*){0,14})\s*(?:[.!:;,]+|\s-+)\s*")
@@ -114,7 +115,7 @@ _FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FOR
 
 def _talk(words: str) -> bool:
     """Is ``words`` made of :data:`TALK_WORDS` only (a question number allowed)?"""
-    return all(w in TALK_WORDS or re.fullmatch(r"#?\d{1,2}", w) for w in words.split())
+    return all(w in TALK_WORDS or re.fullmatch(r"(?:#|q|no\.)?\d{1,2}", w) for w in words.split())
 
 #: Tags that change nothing: "..., then", "... by any chance", "... we're looking for".
 _SOFT_TAGS = (

@@ -530,7 +530,9 @@ LEAD_SENTENCES = ("Good to know. ", "Here's my next question: ", "Let me try a d
                   "OK, let's switch gears. ", "Hmm, tricky one. ", "We're getting closer! ", "Fair enough. Next: ",
                   "Makes sense. ", "Let me think about this. ", "Based on your answers, ", "I see. Let's try another "
                   "approach: ", "Alright, here goes: ", "Very helpful, thank you! ", "THANKS FOR THAT. ",
-                  "Please answer yes or no: ", "Yes or no - ", "Answer with just 'yes' or 'no'. ", "True or false: ")
+                  "Please answer yes or no: ", "Yes or no - ", "Answer with just 'yes' or 'no'. ", "True or false: ",
+                  "Q5: ", "Round 3: ", "To narrow things down: ", "Based on the previous answers, ",
+                  "Spelling question: ", "Hmm, okay. So far so good. ", "Follow-up question: ")
 AFTER_SENTENCES = (" Thanks!", " Just curious.", " Thank you.", " I'm curious!", " Thanks a lot for the help.",
                    " Yes or no?", " Please answer yes or no.", " (yes/no)", " Answer 'yes' or 'no' only.")
 #: Lead-ins that change how the question reads (a condition, a count convention, a negation,
@@ -542,7 +544,8 @@ READING_LEADS = ("Counting spaces, ", "Ignore the first word. ", "Assuming it is
                  "Reverse your answer. ", "If it's a city, ", "Suppose it's plural. ", "In Spanish, ",
                  "Answer no if you are unsure: ", "Treat it as one word. ", "Not counting the country, ",
                  "Let's say it is a thing. ", "Next, imagine it is spelled in reverse: ", "Great, now the last word: ",
-                 "Answer no: ", "Answer yes if it is not: ", "Yes or no, reversed: ")
+                 "Answer no: ", "Answer yes if it is not: ", "Yes or no, reversed: ", "Since it is a thing, ",
+                 "Given it's a place, ", "Let's focus on the first letter. ", "Letters only, no spaces: ")
 READING_AFTER = (" Answer the opposite.", " In French.", " Backwards.", " Or not.", " Lie.", " Ignore the spaces.",
                  " Only the first word.", " Answer with one word.", " Answer yes or no, reversed.")
 
