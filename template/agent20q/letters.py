@@ -223,17 +223,27 @@ _ORDINALS = {
 }
 _ORD = alt(_ORDINALS)
 _PNOUN = r"(?:letter|character|char)"
+#: "position 2", "position number two" (counted from 1).
+_AT_POSITION = (
+    r"(?:at|in)\s+(?:the\s+)?position\s+(?:number\s+|#\s*)?(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten)"
+)
 POSN = (
     r"(?:(?:the\s+(?:very\s+)?)?" + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
-    + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial)"
+    + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
+    r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
 )
 _ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
+_AT_POSITION_RE = re.compile(_AT_POSITION)
 
 
 def _position(span: str) -> tuple[int, str]:
+    unit = "character" if re.search(r"\bchar(?:acter)?\b", span) else "letter"
+    at = _AT_POSITION_RE.search(span)
+    if at:
+        return number(at.group("at")) - 1, unit
     m = _ORD_RE.search(span)
     assert m is not None
-    unit = "character" if re.search(r"\bchar(?:acter)?\b", span) else "letter"
     return _ORDINALS[" ".join(m.group(0).split())], unit
 
 

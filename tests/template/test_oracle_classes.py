@@ -188,6 +188,10 @@ def first_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the keyword start with a B?", letter_is(0, "b")
     yield "does the keyword start with the character 's'", letter_is(0, "s")
     yield "Does the keyword have 'c' as its first letter?", letter_is(0, "c")
+    for i, c in enumerate("bear"):
+        yield f"Is the letter at position {i + 1} of the keyword {_quote(c, i)}?", letter_is(i, c)
+        yield f"Is the letter in position {_WORDS[i + 1]} a vowel?", on(i, vowel)
+        yield f"Is {c.upper()} the letter at position {i + 1}?", letter_is(i, c)
 
 
 def last_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -1138,6 +1142,8 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the keyword not have no spaces?",
         "Is the keyword not free of no E?",
         "Does the keyword lack none of the letters A, B or C?",
+        "Is the letter at position 0 an R?",
+        "Is the letter at position 2 of the second word an R?",
         # hedges and modals: only what changes nothing
         "Is it likely that it starts with A?",
         "Would it start with A if spelled backwards?",
