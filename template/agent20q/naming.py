@@ -2,7 +2,8 @@
 
 * ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Could it be X?",
   "Are you thinking of X?", "Are we talking about X?" (X is all the rest of the question;
-  a list of names joined by "or", "Paris, London or Cairo", is one of them; a list with a
+  a list of names joined by "or" or " / ", "Paris, London or Cairo", is one of them, and "neither
+  Paris nor London" none of them; a name has every word capitalised, "Statue of Liberty"; a list with a
   lower-case word, "a brownie or a smartwatch", is yes when an item is the keyword and open
   otherwise, unless negated, or an item is longer than the one that matched: "a paper or plastic
   bag", or it ends "or not"); "not" negates: yes when X
@@ -11,9 +12,12 @@
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
   ..."), and is not a part of this one; else open (the model);
 * ``in_list``: "Is the keyword one of the following: a, b, c?", "Is it any of these: ...",
+  "Is it one of Paris, Kyoto or Dhaka?" (no word says it is a list: every item must be a name),
   "Is it not in this list: ...", "Here is an important list of N potential keywords: ....
   Is the keyword one of ...?": yes when an item matches; no when none does (open when an
-  item is a description, "a fruit", not a listed keyword);
+  item is a description, "a fruit", "european capitals", "Asia's capitals", not a listed
+  keyword; then a yes needs an item as long as the last one: "one of Paris, Kyoto in French" is
+  no list of names);
 * ``category``: "Is it a place / thing / location / person?", "Is the category place?",
   "Is the keyword in the 'things' category?", "Does it belong to the place category?", "Is
   it classified as a thing?", "Is it a thing rather than a place?", "Is it a place (not a
@@ -286,9 +290,39 @@ def _list_text(q: str) -> str | None:
     text = m.group(1)
     listed = re.search(r"\b(?:following|these|this list)\b|[\[(]", q) or re.search(r"'[^']+'|\"[^\"]+\"", text)
     quoted = listed is not None and listed.group(0).startswith(("'", '"'))
+    if not listed and re.search(r",|\bor\b|\band\b", text):
+        return _UNMARKED + text  # "Is it one of Paris, Kyoto or Dhaka?": a list if all are names
     if not listed or ("," not in text and not re.search(r"\bor\b", text) and not quoted):
         return None  # "Is it one of the seven wonders?": not a list
     return text
+
+
+#: Put before a list's text that no word calls a list ("one of Paris, Kyoto"): its items must
+#: all be names.
+_UNMARKED = "\x00"
+
+
+#: Small words a name may hold in lower case ("Statue of Liberty", "Trinidad and Tobago").
+_NAME_LINKS = frozenset("of the and de del la le du da von van on upon".split())
+
+
+def _title(item: str, raw: str) -> bool:
+    """Every word of ``item`` is written with a capital in the question ("Dhaka", "Costa Rica",
+    "Statue of Liberty") and none is a possessive ("Asia's capitals" is no name)."""
+    m = re.search(re.escape(item), raw, re.IGNORECASE)
+    return _name_text(raw[m.start() : m.end()] if m else "")
+
+
+def _name_text(said: str) -> bool:
+    """``said`` is written as a name: every word capitalised but small links, no possessive."""
+    words = re.sub(r"^the\s+", "", said.strip().strip("\"'")).split()
+    return (bool(words) and "'" not in " ".join(words) and words[0][0].isupper()
+            and all(w[0].isupper() or w in _NAME_LINKS for w in words))
+
+
+def _quoted(item: str, raw: str) -> bool:
+    """``item`` is written in quotes in the question (a literal guess)."""
+    return re.search(r"[\"']" + re.escape(item) + r"[\"']", raw, re.IGNORECASE) is not None
 
 
 def _capitalised(item: str, raw: str) -> bool:
@@ -306,24 +340,37 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
     text = _list_text(q)
     if text is None:
         return None
-    items = _items(text.split("?")[0] if "?" in text else text)
+    unmarked = text.startswith(_UNMARKED)
+    items = _items((text.split("?")[0] if "?" in text else text).lstrip(_UNMARKED))
     if not items or len(items) > 200:
         return None
+    names = [part for it in items for part in re.split(r"\s+and\s+", it)]
+    all_names = all(_title(n, raw) or game_normalize(n) in known or _quoted(n, raw) for n in names)
+    if (unmarked and (len(names) < 2 or not all_names)) or "not" in names:
+        return None  # "Is it one of the Great Lakes or a river?", "one of Asia's capitals, Paris or Kyoto"
+    # Not all names: a yes only from an item as long as the last one, unless that is a name ("one of
+    # Paris, Kyoto in French": a clause after the list)
+    last = names[-1]
+    longest = 0 if all_names or _title(last, raw) or game_normalize(last) in known else len(_bare(last).split())
     # An item may describe rather than name: "a fruit" (no match is a "no" only when every
     # item is a listed keyword), or a bare lower-case word that is no listed keyword ("Is it
     # one of these: fruit, tool?" about Hammer: no match is never a "no"), unless the
     # question calls its items words or keywords (Agent Alpha's list).
     semantic = any(re.match(r"(?:a|an)\s", it) for it in items)
     words = re.search(r"\b(?:keywords|words|candidates)\b", q) is not None
-    common = not words and any(len(it.split()) == 1 and not _capitalised(it, raw) and game_normalize(it) not in known
-                               for it in items)
+    # ... or a description of several words ("european capitals", "Asia's capitals")
+    common = not words and any(not _title(it, raw) and game_normalize(it) not in known and not _quoted(it, raw)
+                               and not re.match(r"(?:a|an)\s", it) for it in items)
 
     def test(s: Subject) -> bool | None:
         for it in items:
+            if longest and len(_bare(it).split()) < longest and " and " not in it:
+                continue
             for variant in (it, re.sub(r"^(?:a|an)\s+", "", it)):
                 if keyword_guessed(variant, s.keyword, s.alts):
                     return True
-            if " and " in it and any(keyword_guessed(x, s.keyword, s.alts) for x in it.split(" and ")):
+            if " and " in it and any(keyword_guessed(x, s.keyword, s.alts) for x in it.split(" and ")
+                                     if not longest or len(_bare(x).split()) >= longest):
                 return True
         if common or (semantic and not all(game_normalize(re.sub(r"^(?:a|an)\s+", "", it)) in known for it in items)):
             return None
@@ -347,6 +394,9 @@ _IDENTITY = (
 )
 
 
+_NEITHER = re.compile(r"neither\s+(.+?)\s+nor\s+(.+)", re.IGNORECASE)
+
+
 def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     for shape in _IDENTITY:
         m = shape.fullmatch(q)
@@ -358,11 +408,18 @@ def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     original = raw[m.start("x") : m.end("x")].strip() if len(raw) == len(q) else x
     named = bool(m.groupdict().get("subj")) and NAMED_SUBJECT.fullmatch(m.group("subj") or "") is not None
     negated = bool(m.groupdict().get("neg"))
-    test = _names_test(x, original, named, known, negated) or _identity_test(x, _proper(original), named, known)
+    neither = _NEITHER.fullmatch(x)
+    if neither:  # "is it neither Paris nor Kyoto": not (Paris or Kyoto), a list of names only
+        said = _NEITHER.fullmatch(original)
+        if negated or said is None:
+            return None
+        x, original, negated = f"{neither.group(1)} or {neither.group(2)}", f"{said.group(1)} or {said.group(2)}", True
+    test = _names_test(x, original, named, known, negated) or (None if neither else _identity_test(
+        x, _proper(original), named, known))
     if test is None:
         return None
     kind = "category" if category_of(x) is not None and not _whole_quote(x) else "identity"
-    return kind, negate(test) if m.groupdict().get("neg") else test
+    return kind, negate(test) if negated else test
 
 
 def _proper(original: str) -> bool:
@@ -377,7 +434,7 @@ def _listed(name: str, known: Container[str]) -> bool:
     return n in known or (len(n) >= 4 and any(p in known for p in plurals if p))
 
 
-_NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+", re.IGNORECASE)
+_NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+|\s+/\s+", re.IGNORECASE)
 
 
 def _bare(item: str) -> str:
@@ -405,7 +462,7 @@ def _names_test(x: str, original: str, named: bool, known: Container[str], negat
     China"), when no "or" says it is a list, or when two neighbours make one listed name
     ("Lyon, France")."""
     items, originals = _NAME_SEP.split(x), _NAME_SEP.split(original)
-    if not 2 <= len(items) <= 20 or len(originals) != len(items) or not re.search(r"\bor\b", x):
+    if not 2 <= len(items) <= 20 or len(originals) != len(items) or not re.search(r"\bor\b|\s/\s", x):
         return None  # "Is it Paris, France?": one place, not a list
     if any(game_normalize(f"{a} {b}") in known for a, b in itertools.pairwise(items)):
         return None  # "Is it Lyon, France or Spain?": "Lyon, France" may be one name
@@ -414,7 +471,7 @@ def _names_test(x: str, original: str, named: bool, known: Container[str], negat
     tests: list[Test] = []
     for item, orig in zip(items, originals, strict=True):
         bare = _bare(item)
-        if category_of(bare) is not None or not (_proper(orig) or _listed(bare, known)):
+        if category_of(bare) is not None or not (_name_text(orig) or _listed(bare, known)):
             # no list of names: a yes when one is the keyword ("not (a or b)": "(not a) or b"?)
             return None if negated else _match_only(items)
         item_test = _identity_test(item, _proper(orig), named, known)

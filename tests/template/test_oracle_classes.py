@@ -519,6 +519,24 @@ def common_lists(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Could it be a {a} or a {b}?", _one_of(a, b)
 
 
+def _among(*names: str) -> Truth:
+    return lambda k: k.lower() in [n.lower() for n in names]
+
+
+def name_lists(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Lists of capitalised names, marked as lists or not, with slashes, and "neither ... nor"."""
+    for a, b, c in (("Telescope", "Mouse", "Stadium"), ("Stadium", "Kite", "Telescope"), ("Mouse", "Vase", "Yoyo")):
+        yield f"Is it one of {a}, {b} or {c}?", _among(a, b, c)
+        yield f"Is the keyword among {a}, {b} and {c}?", _among(a, b, c)
+        # "is it ...": a "no" needs the list of keywords (none given here)
+        yield f"Is it {a} / {b} / {c}?", _one_of(a.lower(), b.lower(), c.lower())
+        yield f"Is it one of the following: {a}, {b}, {c}?", _among(a, b, c)
+        yield f"Is it neither {a} nor {b}?", _neg(_one_of(a.lower(), b.lower()))
+        yield f"Is the keyword neither {c} nor {a}?", _neg(_one_of(a.lower(), c.lower()))
+        yield f"Could it be one of these: {c}, {b}, {a}?", _among(a, b, c)
+        yield f"Is it either {b} or {c}?", _among(b, c)
+
+
 def guesses(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """A guess said as a question, an opinion or a confirmation: the keyword or another."""
     for frame in GUESSES:
@@ -962,7 +980,7 @@ CLASSES = {
     "filed_under": filed_under, "spelled_description": spelled_description, "size_compared": size_compared,
     "model_words": model_words, "lead_sentences": lead_sentences, "category_named": category_named,
     "repeated_letters": repeated_letters, "embedded": embedded, "guesses": guesses,
-    "common_lists": common_lists,
+    "common_lists": common_lists, "name_lists": name_lists,
 }
 
 
@@ -1144,6 +1162,13 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the keyword lack none of the letters A, B or C?",
         "Is the letter at position 0 an R?",
         "Is the letter at position 2 of the second word an R?",
+        # lists whose items describe rather than name: no "no"
+        "Is it one of these: european capitals, asian cities?",
+        "Is it one of Asia's capitals, Telescope or Mouse?",
+        "Is it one of the Great Lakes or a river?",
+        "Is it neither a kite nor a vase?",
+        "Is it not neither Telescope nor Mouse?",
+        "Is it one of the seven wonders?",
         # hedges and modals: only what changes nothing
         "Is it likely that it starts with A?",
         "Would it start with A if spelled backwards?",
