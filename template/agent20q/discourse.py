@@ -85,17 +85,25 @@ TALK_WORDS = frozenset("""
     we'll let let's us our you you're your here here's there's
     thanks thank appreciate appreciated for so very much lot lots bit little quite pretty really super
     good great nice cool ok okay alright fine perfect excellent awesome interesting intriguing wonderful fantastic
-    amazing brilliant helpful useful informative clear noted understood gotcha got see know knowing to makes
-    make made sense fair enough hmm hm hmmm ah aha oh ooh wow yes yeah yep right sure indeed true
+    amazing brilliant helpful useful informative clear noted understood gotcha got see know knowing to
+    fair enough hmm hm hmmm ah aha oh ooh wow indeed
     now then next also and but well all
-    try trying tried another different new angle approach direction tack tactic strategy route switch switching
-    gears change changing move moving on continue continuing keep going go here goes
+    try trying tried another different new angle approach direction tack tactic strategy route
+    move moving on continue continuing keep going go here goes
     question questions guess guesses ask asking one more think thinking about narrow narrows narrowing narrowed
     down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard
-    easy challenging puzzle information info answer answers response clue hint feedback based with will would like
-    want wanted need just quick simple short follow follow-up followup up curious honest honestly in mind
-    things further previous earlier far given since topic topics subject spelling letter letters round q focus
+    easy challenging puzzle information info clue hint feedback with will would
+    just quick simple short follow follow-up followup up curious honest honestly in mind
+    things further previous earlier far given since topic topics subject spelling round q focus
 """.split())
+#: Phrases of talk with a word that is kept out of :data:`TALK_WORDS` on its own ("answer",
+#: "change", "switch", "like", "makes": "Change the answer.", "Make it yes." set the answer).
+_TALK_PHRASES = re.compile(
+    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+|very\s+much\s+)?for\s+(?:the|your|that|those|these)\s+"
+    r"(?:answers?|responses?|replies|reply)|(?:based\s+on|given|from)\s+(?:your|the|those|these)\s+(?:previous\s+|earlier\s+)?"
+    r"(?:answers|responses)|(?:switch|switching|change|changing)\s+(?:gears|direction|tack|topics?|approach)"
+    r"|makes?\s+sense|i(?:'d|\s+would)\s+like\s+to\s+(?:ask|know|check|try)"
+)
 #: "Good to know. ", "Here's my next question: ", "Great! ", "Let me try a different angle - ".
 _SENTENCE = re.compile(r"(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0-9'#\-]*){0,14})\s*(?:[.!:;,]+|\s-+)\s*")
 #: A sentence after the question ("Does it start with A? Thanks!", "... ? Just curious.").
@@ -115,6 +123,7 @@ _FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FOR
 
 def _talk(words: str) -> bool:
     """Is ``words`` made of :data:`TALK_WORDS` only (a question number allowed)?"""
+    words = _TALK_PHRASES.sub(" so ", words)
     return all(w in TALK_WORDS or re.fullmatch(r"(?:#|q|no\.)?\d{1,2}", w) for w in words.split())
 
 #: Tags that change nothing: "..., then", "... by any chance", "... we're looking for".

@@ -567,7 +567,10 @@ READING_LEADS = ("Counting spaces, ", "Ignore the first word. ", "Assuming it is
                  "Answer no if you are unsure: ", "Treat it as one word. ", "Not counting the country, ",
                  "Let's say it is a thing. ", "Next, imagine it is spelled in reverse: ", "Great, now the last word: ",
                  "Answer no: ", "Answer yes if it is not: ", "Yes or no, reversed: ", "Since it is a thing, ",
-                 "Given it's a place, ", "Let's focus on the first letter. ", "Letters only, no spaces: ")
+                 "Given it's a place, ", "Let's focus on the first letter. ", "Letters only, no spaces: ",
+                 # an instruction about the answer, said in words of talk
+                 "Change the answer. ", "Make it yes: ", "Switch your answer. ", "Go with yes. ", "I want a yes: ",
+                 "All letters, please: ", "Answer it the other way: ", "Yes means no: ", "Say true: ")
 READING_AFTER = (" Answer the opposite.", " In French.", " Backwards.", " Or not.", " Lie.", " Ignore the spaces.",
                  " Only the first word.", " Answer with one word.", " Answer yes or no, reversed.")
 
