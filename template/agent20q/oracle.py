@@ -32,11 +32,15 @@ with D?", "Is the keyword a name containing a Z?") is read as the question the c
 ("Does it start with D?").
 
 The talk around a question is read by :mod:`.discourse` first: lead-ins ("Ok, next: ",
-"Thanks! "), tags (", then", "by any chance", "we're looking for", ", right?" after a
-statement), capitals and "??"; and a question without its auxiliary ("Starts with B?",
-"First letter B?", "Fewer than 6 letters?", "The keyword starts with B, right?") is read as
-the full question it stands for.  Anything else before or after ("In French: ...",
-"... backwards") leaves the question unread.
+"Thanks! ", "Good to know. Here's my next question: ", "Please answer yes or no: "),
+sentences of talk after the "?" ("... ? Thanks!"), tags (", then", "by any chance", "we're
+looking for", ", right?" / " - am I right?" after a statement), a statement embedded or said
+as an opinion ("Can you tell me if ...", "I think it's Paris", "My guess is Paris"), normal
+forms ("Would it start with B?", "Has it got an E?", "Does it maybe start with B?"),
+capitals and "??"; and a question without its auxiliary ("Starts with B?", "First letter
+B?", "Fewer than 6 letters?", "The keyword starts with B, right?", "Any E's?") is read as the
+full question it stands for.  Anything else before or after ("In French: ...", "Counting
+spaces, ...", "... backwards") leaves the question unread.
 
 "not" in the verb ("Does the keyword not start with A?", "Is the first letter not a
 vowel?", "Is it not a place?"), "lack", "no", "none of", "other than", "is it true that ..."
