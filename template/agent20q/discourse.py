@@ -94,7 +94,7 @@ TALK_WORDS = frozenset("""
     down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard
     easy challenging puzzle information info clue hint feedback with will would
     just quick simple short follow follow-up followup up curious honest honestly in mind
-    things further previous earlier far given since topic topics subject spelling round q focus
+    things further previous earlier far given since topic topics subject spelling round q focus final
 """.split())
 #: Phrases of talk with a word that is kept out of :data:`TALK_WORDS` on its own ("answer",
 #: "change", "switch", "like", "makes": "Change the answer.", "Make it yes." set the answer).
@@ -157,7 +157,8 @@ EMBEDDING = re.compile(
     r"in\s+thinking\s+that|to\s+think\s+that)"
     r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
     r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+guess|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
-    r"|my\s+hunch\s+is)(?:\s+that)?)\s*[:,]?\s+"
+    r"|my\s+hunch\s+is|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
+    r"(?=\s*[:\-]))(?:\s+that)?)\s*[:,\-]?\s+"
 )
 
 

@@ -95,6 +95,11 @@ _HALF = (
     r"(?:in|from|within)\s+the\s+(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet"
     r"(?:\s*\(\s*" + _L + r"\s*(?:-|to|through)\s*" + _L + r"\s*\))?"
 )
+#: "among the first 13 letters of the alphabet", "one of the last ten letters of the alphabet".
+_FIRST_N = (
+    r"(?:in|among|within|from|one\s+of)\s+the\s+(?P<fl>first|last)\s+(?P<n>" + N + r")\s+letters\s+of\s+the\s+"
+    r"(?:english\s+)?alphabet"
+)
 #: "a-m", "a to m", "a through m", "a..m".
 _TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
 _BETWEEN = (
@@ -165,6 +170,16 @@ def _half_test(span: str) -> CharTest:
     return in_range("a", "m") if first else in_range("n", "z")
 
 
+def _first_n_test(span: str) -> CharTest:
+    m = re.search(_FIRST_N, span)
+    assert m is not None
+    n = number(m.group("n"))
+    if not 1 <= n <= 26:
+        return lambda c: None
+    first = m.group("fl") == "first"
+    return in_range("a", chr(ord("a") + n - 1)) if first else in_range(chr(ord("z") - n + 1), "z")
+
+
 def _between_test(span: str) -> CharTest:
     core = re.sub(r"\b(?:between|from|in|within|the|range|of|and|to|through|thru|letter|alphabet\w*|inclusive\w*|"
                   r"exclusive\w*|not|both|included|order)\b", " ", span)
@@ -194,6 +209,7 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (r"(?:an?\s+)?consonant|" + _A_LETTER + r"an?\s+consonant", lambda s: consonant),
     (r"(?:an?\s+)?(?:digit|numeral|number)", lambda s: str.isdigit),
     (_A_LETTER + r"?" + _HALF, _half_test),
+    (_A_LETTER + r"?" + _FIRST_N, _first_n_test),
     (_A_LETTER + r"?" + _BETWEEN, _between_test),
     (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
     (_SOME + _OTHER, _other_test),
@@ -218,7 +234,7 @@ _ORDINALS = {
     "first": 0, "1st": 0, "initial": 0, "starting": 0, "opening": 0, "beginning": 0, "leading": 0,
     "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4, "sixth": 5,
     "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8, "9th": 8, "tenth": 9, "10th": 9,
-    "last": -1, "final": -1, "ending": -1, "closing": -1, "trailing": -1, "second to last": -2,
+    "last": -1, "final": -1, "terminal": -1, "ending": -1, "closing": -1, "trailing": -1, "second to last": -2,
     "second-to-last": -2, "second last": -2, "penultimate": -2, "next to last": -2, "next-to-last": -2,
 }
 _ORD = alt(_ORDINALS)
@@ -463,7 +479,7 @@ _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 _N_LETTER = (
     r"(?:(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"|" + N + r"\s+or\s+more|multiple)\s+"
-    r"(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+    r"(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
 )
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
@@ -501,7 +517,7 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
     if m:
         return _count_of(letters_of(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
-    m = re.fullmatch(r"(?P<mult>.*?)\s+['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
+    m = re.fullmatch(r"(?P<mult>.*?)\s+(?:(?:letter|character)s?\s+)?['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
     if m and re.fullmatch(_N_LETTER, spec):
         return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
     m = re.fullmatch(_ALL_VOWELS, spec)
@@ -693,7 +709,7 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
 
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
-             r"|(?P<end>end|finish|terminate)\s+(?:with|in))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+             r"|(?P<end>end|finish|terminate)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
     template("letter", r"(?:does|do)\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_VERB + r")",
              _position_verb),

@@ -203,8 +203,9 @@ def _unwrap(question: str) -> tuple[str, str] | None:
         raw = q  # all in capitals: the case tells nothing (no name is "proper" by it)
     for _ in range(6):
         cut = discourse.strip_lead(q) or (m.end() if (m := _LEAD.match(q)) else 0)
-        if not cut or cut < discourse.embedded(q)[0]:
-            break  # "my guess is Paris": no marker "my guess" then "is Paris"
+        embedding, guess = discourse.embedded(q)
+        if not cut or cut < embedding or (guess and cut == embedding):
+            break  # "my guess is Paris", "my guess: Paris": a guess, no marker "my guess"
         q, raw = q[cut:], raw[cut:]
     after = discourse.strip_after(q)
     if after:

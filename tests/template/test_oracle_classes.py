@@ -497,7 +497,8 @@ def _named(name: str, quoted: bool) -> Truth:
 GUESSES = ("My guess is {x}.", "I think it's {x}.", "I'm guessing {x} - am I right?", "My final guess is {x}, "
            "correct?", "I'd guess {x}.", "I think the keyword is {x}?", "My next guess would be {x}!", "Could it be {x}?",
            "Might it be {x}?", "Is the answer {x}?", "Are you thinking of {x}?", "Is the word you're thinking of {x}?",
-           "Is it {x}, by any chance?", "I bet it's {x}.")
+           "Is it {x}, by any chance?", "I bet it's {x}.", "Let me guess: {x}?", "My guess: {x}.",
+           "Final answer: {x}?", "Is it {x}? Final guess.", "My next guess - {x}!")
 
 
 def _one_of(*names: str) -> Truth:
@@ -681,6 +682,16 @@ def more_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the spelling of the keyword's name contain a T?", has("t")
     yield "Does the keyword come earlier in the alphabet than 'kiwi'?", word_before("kiwi")
     yield "Does the keyword come later in the alphabet than 'castle'?", word_after("castle")
+    for n, word in ((13, "13"), (5, "five"), (20, "twenty")):
+        yield f"Is the first letter among the first {word} letters of the alphabet?", \
+            letter_between(0, "a", chr(ord("a") + n - 1))
+        yield f"Does the keyword end with one of the last {word} letters of the alphabet?", \
+            letter_between(-1, chr(ord("z") - n + 1), "z")
+    for c in "enst":
+        yield f"Does the keyword end on {_quote(c, 2)}?", letter_is(-1, c)
+        yield f"Is the terminal letter {c.upper()}?", letter_is(-1, c)
+        yield f"Does the keyword include at least one letter {c.upper()}?", has(c)
+        yield f"Are there at least two letter {c.upper()}s in the keyword?", has_count(c, lambda n: n >= 2)
     yield "Is the first letter something other than a vowel?", on(0, lambda x: None if vowel(x) is None else not vowel(x))
     yield "Does the keyword end with a letter other than a consonant?", \
         on(-1, lambda x: None if _consonant(x) is None else not _consonant(x))
@@ -1172,6 +1183,8 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it neither a kite nor a vase?",
         "Is it not neither Telescope nor Mouse?",
         "Is it one of the seven wonders?",
+        "Is the first letter among the first 30 letters of the alphabet?",
+        "Is the first letter among the first 13 letters of the Greek alphabet?",
         # hedges and modals: only what changes nothing
         "Is it likely that it starts with A?",
         "Would it start with A if spelled backwards?",
