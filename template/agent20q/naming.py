@@ -500,6 +500,7 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> 
     if not bare:
         return None
     asked_category = category_of(bare) if not whole_quote else None
+    by_name = _NAME_OF.fullmatch(" ".join(bare.split())) is not None  # "the name of a place", "a place name"
     x_words = set(bare.split())
     # another keyword of the list, named specifically: several words, a capitalised name, or
     # any listed name after "the keyword is ..." with no article
@@ -509,6 +510,8 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> 
         if keyword_guessed(bare, s.keyword, s.alts) or keyword_guessed(x.strip("\"'"), s.keyword, s.alts):
             return True
         if asked_category is not None:
+            if by_name and names_a_site(s.keyword) and not _category_matches("place", s.category):
+                return None  # "Wall Street", a thing of the game, is the name of a place in everyday words
             return _category_matches(asked_category, s.category) if s.category else None
         if whole_quote:
             return False

@@ -788,16 +788,23 @@ def category_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} shown on a map?", is_a("described")
 
 
+def name_of(side: str) -> Truth:
+    """"the name of a place / thing": the game's category, but open for a thing of the game
+    that is a site in everyday words ("Wall Street" is the name of a place)."""
+    base = is_a(side)
+    return lambda k: None if category(k) == "things" and k.lower() in SITES | ALSO_OPEN else base(k)
+
+
 def category_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """The category by its name ("the name of a place", "a place name") or by what it is not
     ("something other than a place"), over the subjects that name the keyword as the one sought."""
     for subj in (x for x in SUBJECTS if not any(w in x for w in ("name", "(", "spelling"))):
         side, other = rng.choice((("place", "thing"), ("thing", "place")))
-        yield f"Is {subj} the name of a {side}?", is_a(side)
-        yield f"Is {subj} a {side} name?", is_a(side)
+        yield f"Is {subj} the name of a {side}?", name_of(side)
+        yield f"Is {subj} a {side} name?", name_of(side)
         yield f"Is {subj} something other than a {side}?", _neg(is_a(side))
         yield f"Is {subj} anything but a {other}?", _neg(is_a(other))
-        yield f"Is {subj} not the name of a {side}?", _neg(is_a(side))
+        yield f"Is {subj} not the name of a {side}?", _neg(name_of(side))
         yield f"Is {subj} a {side}?", is_a(side)
         yield f"Would you classify {subj} as a {side}?", is_a(side)
         yield f"Would you call {subj} a {other}?", is_a(other)
