@@ -180,6 +180,25 @@ MODAL_DOES = re.compile(
 #: Hedges inside a question that change nothing: "Does it maybe start with B?", "Is the keyword
 #: perhaps Paris?" (not inside quotes).
 HEDGE = re.compile(r"(?<=[a-z0-9])\s+(?:maybe|possibly|perhaps|by\s+any\s+chance|by\s+chance)(?=\s+[a-z0-9'\"])")
+_QUOTED = re.compile(r"(?<![a-z])'[^']*'(?![a-z])|\"[^\"]*\"")
+
+
+def normal_forms(q: str, raw: str) -> tuple[str, str]:
+    """``q`` (normalised) and ``raw`` (as written, the same length) in their normal form: "has it
+    got" -> "does it have", a modal before a verb of spelling -> "does", hedges dropped (not
+    inside quotes)."""
+    got = HAS_GOT.match(q)
+    if got is not None:  # "has it got an e": "does it have an e"
+        q = f"does {got.group('subj')} have {q[got.end():]}"
+        raw = f"does {raw[got.start('subj'):got.end('subj')]} have {raw[got.end():]}"
+    modal = MODAL_DOES.match(q)
+    if modal is not None:  # "would it start with b": "does it start with b"
+        q, raw = "does " + q[modal.end():], "does " + raw[modal.end():]
+    quoted = [m.span() for m in _QUOTED.finditer(q)]
+    for hedge in reversed(list(HEDGE.finditer(q))):
+        if not any(a <= hedge.start() < b for a, b in quoted):
+            q, raw = q[: hedge.start()] + q[hedge.end():], raw[: hedge.start()] + raw[hedge.end():]
+    return q, raw
 
 
 class Tagged(NamedTuple):

@@ -236,17 +236,7 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     raw, q = unwrapped
     if re.match(r"(?:doesn't|isn't|don't|aren't|can't|won't|wouldn't|hasn't)\b", q):
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
-    got = discourse.HAS_GOT.match(q)
-    if got is not None:  # "has it got an e": "does it have an e"
-        q = f"does {got.group('subj')} have {q[got.end():]}"
-        raw = f"does {raw[got.start('subj'):got.end('subj')]} have {raw[got.end():]}"
-    modal = discourse.MODAL_DOES.match(q)
-    if modal is not None:  # "would it start with b": "does it start with b"
-        q, raw = "does " + q[modal.end():], "does " + raw[modal.end():]
-    quoted = [m.span() for m in re.finditer(r"(?<![a-z])'[^']*'(?![a-z])|\"[^\"]*\"", q)]
-    for hedge in reversed(list(discourse.HEDGE.finditer(q))):
-        if not any(a <= hedge.start() < b for a, b in quoted):
-            q, raw = q[: hedge.start()] + q[hedge.end():], raw[: hedge.start()] + raw[hedge.end():]
+    q, raw = discourse.normal_forms(q, raw)
     cut, guess = discourse.embedded(q)
     q, raw = q[cut:], raw[cut:]
     found = _statement(q, known) or _core(q, raw, known)
