@@ -1279,6 +1279,13 @@ def test_hostile_questions_parse_fast(mod: Any) -> None:
         "Does the keyword come before " + "'a' " * 180 + "alphabetically?",
         "Is it " + "a " * 370 + "?",
         "Is the first letter of the keyword " + "between a and " * 50 + "m?",
+        "Good to know. " * 60 + "Does it start with A?",
+        "Is it true that " * 45 + "it starts with a?",
+        "Does it maybe " * 60 + "start with a?",
+        "I think " * 90 + "it is a place",
+        "Has " + "it " * 240 + "got an e?",
+        "Is it one of " + ", ".join(["Paris"] * 100) + "?",
+        "Does it start with B? " + "Thanks! " * 90,
     ]
     for q in hostile:
         t = time.perf_counter()
