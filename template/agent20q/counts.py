@@ -66,7 +66,7 @@ _QUAL = (
     r"(?:the\s+)?(?:spaces?|whitespace|blanks?)\s*\)?)"
 )
 _WORDS_SPECIAL = (
-    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone)\s+word|(?:multiple|several|many)\s+words)"
+    r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone)\s+word(?:\s+only)?|(?:multiple|several|many)\s+words)"
 )
 COUNT = (
     r"(?:" + cmp_count(_U_LETTERS) + r"|" + cmp_count(_U_CHARS) + r"|" + cmp_count(_U_WORDS) + r"|" + _WORDS_SPECIAL
@@ -236,8 +236,8 @@ TEMPLATES: tuple[Template, ...] = (
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
              r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
              _counted),
-    template("length", r"are\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ + r"(?P<qual>" + _QUAL
-             + r")?", _counted),
+    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ
+             + r"(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
              r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"

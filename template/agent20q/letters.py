@@ -574,6 +574,10 @@ CONTAIN_SPEC = (
 )
 
 
+def _hyphenated(m: re.Match[str]) -> Test | None:
+    return lambda s: "-" in s.keyword
+
+
 _ONLY_LETTERS = r"(?:only\s+letters|letters\s+only|nothing\s+but\s+letters)"
 
 
@@ -736,6 +740,7 @@ TEMPLATES: tuple[Template, ...] = (
              + r")\s+" + _IN, _contains),
     template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)"
              r"\s+(?P<spec>(?:an?\s+)?" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<spec>hyphenated)", _hyphenated),
     # "does it consist of letters only": no digit, mark or (in one reading) space
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:consist\s+(?:only\s+|solely\s+|entirely"
              r"\s+)?of|contain|have|use)\s+" + _ONLY_LETTERS, _letters_only),

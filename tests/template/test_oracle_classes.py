@@ -412,6 +412,10 @@ def word_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does {subj} consist of two separate words?", _counted("words", lambda v, n: v == 2, 2)
         yield f"Is {subj} one word only?", one
         yield f"Does {subj} have 2+ words?", many
+        yield f"Is there more than one word in {subj}?", many
+        yield f"Is there only one word in {subj}?", one
+        yield f"Does {subj} consist of a single word only?", one
+        yield f"Is {subj} hyphenated?", lambda k: "-" in k
     yield "Does the keyword contain a space?", lambda k: " " in k
     yield "Is the keyword a multi-word phrase?", many
 
