@@ -128,6 +128,7 @@ SOUGHT = (
     r"|describing|playing\s+with)|(?:you|we|i)\s+(?:have\s+in\s+mind|chose|picked|selected|(?:have|'ve)\s+(?:chosen"
     r"|picked|selected|got\s+in\s+mind)|(?:need|have|want|must)\s+to\s+guess|(?:am|are)\s+(?:trying\s+to|supposed"
     r"\s+to)\s+guess)|you\s+want\s+(?:me|us)\s+to\s+guess|in\s+question|(?:of|in|for)\s+(?:this|the)\s+(?:game|round)"
+    r"|(?:that\s+|which\s+)?(?:you\s+were|you(?:'ve|\s+have)\s+been|i\s+gave\s+you|was)\s+(?:given|assigned|chosen)"
     r"|to\s+(?:be\s+)?guess(?:ed)?)"
 )
 #: Adjectives of the keyword's noun: "the secret word", "the mystery keyword", "the correct answer".

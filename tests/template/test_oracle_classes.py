@@ -18,6 +18,7 @@ import functools
 import itertools
 import json
 import random
+import re
 import string
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ SUBJECTS = ("the keyword", "it", "the word", "the secret word", "the answer", "i
             "the keyword (in lowercase)", "the hidden word", "the thing", "the place", "this", "your keyword",
             "the name", "the word you're thinking of", "the keyword we're looking for", "the word in question",
             "the thing you have in mind", "the word I'm trying to guess", "the correct answer", "the place you chose",
-            "your secret keyword", "the word to guess")
+            "your secret keyword", "the word to guess", "the keyword you were given")
 POSSESSIVES = ("the keyword's", "its", "the secret word's")
 
 
@@ -303,9 +304,10 @@ def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
 def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for gen in (first_letter, last_letter, contains_letter, letter_range, letter_set):
         for q, truth in itertools.islice(gen(rng), 0, None, 9):
-            if q.startswith("Does the keyword ") and "(" not in q and "we're" not in q and "neither" not in q:
+            if re.match(r"Does the keyword (?:start|begin|end|contain|include|have|finish) ", q) and "(" not in q \
+                    and "neither" not in q:
                 yield "Does the keyword not " + q[len("Does the keyword "):], _neg(truth)
-            elif q.startswith("Is the first letter of the keyword ") and "(" not in q:
+            elif q.startswith("Is the first letter of the keyword ") and "(" not in q and " you " not in q:
                 yield "Is the first letter of the keyword not " + q[len("Is the first letter of the keyword "):], \
                     _neg(truth)
             elif q.startswith("Does the keyword start with"):
