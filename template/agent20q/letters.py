@@ -103,7 +103,8 @@ _FIRST_N = (
 #: "a-m", "a to m", "a through m", "a..m".
 _TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
 _BETWEEN = (
-    r"(?:(?:between|from)\s+" + _L + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
+    r"(?:(?:somewhere|anywhere)\s+)?(?:alphabetically\s+)?(?:(?:between|from)\s+" + _L
+    + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
     r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
     r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
@@ -114,6 +115,7 @@ _ORDER_WORDS = {
     "earlier in the alphabet than": "lt", "ahead of": "lt",
     "after": "gt", "later than": "gt", "following": "gt", "higher than": "gt", "later in the alphabet than": "gt",
     "up to": "le", "no later than": "le", "up to and including": "le", "no earlier than": "ge",
+    "at or after": "ge", "on or after": "ge", "at or before": "le", "on or before": "le",
 }
 _ORDER = (
     r"(?:(?:that|which)\s+)?(?:(?:comes?|appears?|is|falls?)\s+)?(?:alphabetically\s+)?" + alt(_ORDER_WORDS) + r"\s+"
@@ -181,7 +183,8 @@ def _first_n_test(span: str) -> CharTest:
 
 
 def _between_test(span: str) -> CharTest:
-    core = re.sub(r"\b(?:between|from|in|within|the|range|of|and|to|through|thru|letter|alphabet\w*|inclusive\w*|"
+    core = re.sub(r"\b(?:somewhere|anywhere|between|from|in|within|the|range|of|and|to|through|thru|letter|alphabet\w*|"
+                  r"inclusive\w*|"
                   r"exclusive\w*|not|both|included|order)\b", " ", span)
     lo, hi = letters_of(core) if len(letters_of(core)) == 2 else (letters_of(core) * 2)[:2]
     exclusive = re.search(r"\bexclusive|\bnot\s+inclusive", span) is not None

@@ -255,6 +255,13 @@ def letter_range(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does the keyword start with a letter that comes after {c.upper()}?", letter_cmp(0, "gt", c)
         yield f"Is the first letter of the keyword after {c.upper()} in the alphabet?", letter_cmp(0, "gt", c)
         yield f"Does the keyword start with a letter {c.upper()} or earlier?", letter_cmp(0, "le", c)
+        yield f"Is the first letter on or before {c.upper()}?", letter_cmp(0, "le", c)
+        yield f"Is the first letter at or after {c.upper()} in the alphabet?", _neg(letter_cmp(0, "lt", c))
+    for lo, hi in (("c", "k"), ("n", "t")):
+        yield f"Is the opening letter somewhere between {lo.upper()} and {hi.upper()}?", letter_between(0, lo, hi)
+        yield f"Is the first letter anywhere from {lo.upper()} to {hi.upper()}?", letter_between(0, lo, hi)
+        yield f"Is the first letter alphabetically between {lo.upper()} and {hi.upper()}?", letter_between(0, lo, hi)
+        yield f"Does the last letter come somewhere in {lo.upper()} to {hi.upper()}?", letter_between(-1, lo, hi)
 
 
 def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
