@@ -74,6 +74,13 @@ def _category_test(name: str) -> Test:
     return lambda s: _category_matches(name, s.category) if s.category else None
 
 
+def _named_category_test(name: str) -> Test:
+    """The category that the keyword's name refers to: open for a thing of the game that names a
+    site ("Wall Street" refers to a place in everyday words)."""
+    test = _category_test(name)
+    return lambda s: None if names_a_site(s.keyword) and not _category_matches("place", s.category) else test(s)
+
+
 _CATEGORY_SHAPES = (
     re.compile(r"(?:is|does)\s+(?:the|its|your)\s+(?:keyword'?s?\s+)?category\s+(?:of\s+" + _SUBJ + r"\s+)?"
                r"(?P<neg>not\s+)?(?:be\s+)?(?:equal\s+to\s+)?(?:of\s+)?(?P<cat>" + _CAT + r")"),
@@ -86,6 +93,11 @@ _CATEGORY_SHAPES = (
     # "would you classify it as a place", "would you call it a thing"
     re.compile(r"(?:would|do|could|will)\s+you\s+(?P<neg>not\s+)?(?:classify|categori[sz]e|consider|call|describe|class"
                r"|count|label)\s+" + _SUBJ + r"\s+(?:as\s+)?(?P<cat>" + _CAT + r")"),
+    # "does the keyword refer to a place", "does it name a thing": the category, by what the name means
+    re.compile(r"(?:does|do)\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?P<refer>refer\s+to|name|represent|denote|describe"
+               r"|designate|stand\s+for|indicate)\s+(?P<cat>" + _CAT + r")"),
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?P<refer>referring\s+to|naming|describing|representing)\s+"
+               r"(?P<cat>" + _CAT + r")"),
     # "is it something other than a place": not the category
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:something|anything)\s+(?P<other>other\s+than|besides|but|"
                r"except|apart\s+from)\s+(?P<cat>" + _CAT + r")"),
@@ -99,7 +111,7 @@ def category(q: str) -> Rule_ | None:
             name = category_of(m.group("cat") or m.groupdict().get("cat2") or "")
             if name is None:
                 return None
-            test = _category_test(name)
+            test = _named_category_test(name) if m.groupdict().get("refer") else _category_test(name)
             flips = bool(m.group("neg")) + bool(m.groupdict().get("other"))
             return "category", negate(test) if flips % 2 else test
     return described_category(q)
@@ -510,8 +522,8 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> 
         if keyword_guessed(bare, s.keyword, s.alts) or keyword_guessed(x.strip("\"'"), s.keyword, s.alts):
             return True
         if asked_category is not None:
-            if by_name and names_a_site(s.keyword) and not _category_matches("place", s.category):
-                return None  # "Wall Street", a thing of the game, is the name of a place in everyday words
+            if by_name:  # "Wall Street", a thing of the game, is the name of a place in everyday words
+                return _named_category_test(asked_category)(s)
             return _category_matches(asked_category, s.category) if s.category else None
         if whole_quote:
             return False

@@ -820,6 +820,9 @@ def category_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} not the name of a {side}?", _neg(name_of(side))
         yield f"Is {subj} a {side}?", is_a(side)
         yield f"Would you classify {subj} as a {side}?", is_a(side)
+        yield f"Does {subj} refer to a {side}?", name_of(side)
+        yield f"Is {subj} referring to a {other}?", name_of(other)
+        yield f"Does {subj} not name a {side}?", _neg(name_of(side))
         yield f"Would you call {subj} a {other}?", is_a(other)
 
 
@@ -1181,6 +1184,8 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it something you can go to?",
         "Is it something you could find on a map of Europe?",
         "Would you call it a place to eat?",
+        "Does the keyword refer to a place in Europe?",
+        "Does the keyword refer to a place or a thing?",
         "Does the keyword contain the letters 'th' in that order?",
         "Is the first letter something other than a vowel or a consonant?",
         "Is it true or false that it starts with A?",
