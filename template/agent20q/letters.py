@@ -79,6 +79,7 @@ from .phrases import (
     consonant,
     in_range,
     letter_sequences,
+    letters_counted,
     letters_of,
     negate,
     number,
@@ -329,7 +330,8 @@ def _letter_is_position(m: re.Match[str]) -> Test | None:
 _POS_SPEC = CHAR_SPEC
 _POS_VERB = (
     r"(?:(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong)\s+(?:" + _RANGE + r"|" + _BETWEEN + r")"
-    r"|(?:precede|follow)\s+" + _L + _ALPHA_IN + r"?|(?:equal|match)\s+(?:" + LETTER1 + r"|" + ANY_LIST + r"))"
+    r"|(?:precede|follow)\s+" + _L + _ALPHA_IN + r"?|(?:equal|match)\s+(?:" + LETTER1 + r"|" + ANY_LIST + r")"
+    r"|belong\s+(?:" + ANY_LIST + r"))"
 )
 
 
@@ -544,6 +546,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         text = _quoted_text(spec)
         return (lambda s: agree(text in t for t in texts(s.keyword, text))), False
     if re.fullmatch(ALL_LIST, spec):
+        if not letters_counted(spec):
+            return None  # "all three letters a and b"
         return _any_of(letters_of(spec, article=True), need_all=True), False
     if re.fullmatch(_ANY_ONE, spec):
         return _any_of(letters_of(re.sub(r"'?s$", "", spec[4:].strip()))), False
@@ -605,7 +609,7 @@ def _negated_list_is_ambiguous(m: re.Match[str]) -> bool:
         return False
     if m.start("neg") > m.end("spec"):
         return True
-    return re.match(r"(?:both|all\s+of)\b", m.group("spec")) is None
+    return re.match(r"(?:both|all|each|every\s+one)\b", m.group("spec")) is None
 
 
 def _contains(m: re.Match[str]) -> Test | None:

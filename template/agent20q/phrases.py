@@ -167,13 +167,19 @@ LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r
 LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
 _OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?:?\s*"
 #: "one of the letters", "any of the following letters:", "either", "in the set".
+_THE_SET = r"(?:the\s+)?(?:set|group|list)(?:\s+of\s+(?:letters|characters))?\s*:?\s*"
 ONE_OF = (
-    r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of\s+" + _OF_SET
+    r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of(?:\s+|\s*(?=:))" + _OF_SET
     + r"|(?:the\s+)?(?:letters|characters)\s*:?\s*|either\s+"
-    r"|(?:in|among|within)\s+(?:the\s+)?(?:set|group|list)(?:\s+of\s+(?:letters|characters))?\s*:?\s*"
-    r"|among\s+(?:the\s+letters\s+)?)"
+    r"|(?:in|among|within|to)\s+" + _THE_SET + r"|(?:any|a|one)\s+(?:letter|character)\s+(?:from|in|of)\s+" + _THE_SET
+    + r"|among\s+(?:the\s+letters\s+)?)"
 )
-ALL_OF = r"(?:(?:all|each|every\s+one)\s+(?:of\s+)?" + _OF_SET + r"|both\s+(?:of\s+)?(?:the\s+(?:letters\s+)?)?)"
+#: "all three letters": the number must be the list's (see :func:`letters_counted`).
+_HOW_MANY = r"(?:(?:two|three|four|five|six|2|3|4|5|6)\s+)?"
+ALL_OF = (
+    r"(?:(?:all|each|every\s+one)\s+(?:of\s+)?(?:(?:the|these|those)\s+)?" + _HOW_MANY + _OF_SET
+    + r"|both\s+(?:of\s+)?(?:the\s+(?:letters\s+)?)?)"
+)
 #: A set of letters of which one is meant: "one of the letters a, b or c", "a, e or i", "[a, b]".
 ANY_LIST = r"(?:" + ONE_OF + r"?(?:" + LIST_OR + r"|" + LIST_BRACKET + r")|" + ONE_OF + r"(?:" + LIST_BARE + r"|"
 ANY_LIST += LIST_AND + r")|(?:any|one)(?:\s+one)?\s+of\s+(?:the\s+)?(?:letters|characters)\s+" + LIST_BARE + r")"
@@ -196,8 +202,16 @@ def letters_of(span: str, article: bool = False) -> tuple[str, ...]:
         span = single.group(1)
     elif article:
         span = re.sub(r"(?<![a-z0-9'])" + _ARTICLE, " ", span)
+    # "a letter from the set q, x", "any letter": an article, never the letter a
+    span = re.sub(r"(?<![a-z0-9'])an?\s+(?=(?:letter|character|vowel|consonant)s?\b)", " ", span)
     found = [a or b or c for a, b, c in _Q1_CAP.findall(span)]
     return tuple(dict.fromkeys(found))
+
+
+def letters_counted(span: str) -> bool:
+    """Does a number in a list span ("all three letters a, b and e") count its letters?"""
+    said = re.search(r"\b(two|three|four|five|six|[2-6])\s+(?:letters|characters|vowels|consonants)\b", span)
+    return said is None or number(said.group(1)) == len(letters_of(span[said.end():], article=True))
 
 
 VOWELS = "aeiou"

@@ -293,6 +293,13 @@ def letter_set(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Do you see an {a.upper()} in the keyword?", has(a)
         yield f"Does the keyword contain neither an {a.upper()} nor a {b.upper()}?", _neg(has_any([a, b]))
     yield "Does the keyword contain the vowels A and E?", has_all(["a", "e"])
+    for chosen in (["q", "x", "z"], ["b", "k", "w"], ["e", "o", "u"]):
+        up = [c.upper() for c in chosen]
+        yield f"Does the keyword contain a letter from the set {', '.join(up)}?", has_any(chosen)
+        yield f"Does the keyword contain any letter from the set {{{', '.join(up)}}}?", has_any(chosen)
+        yield f"Is the first letter one of: {', '.join(up)}?", letter_in(0, chosen)
+        yield f"Does the first letter belong to the set {', '.join(up)}?", letter_in(0, chosen)
+        yield f"Does the keyword contain all three letters {up[0]}, {up[1]} and {up[2]}?", has_all(chosen)
     yield "Does the keyword start with one of the vowels A, E or I?", letter_in(0, "aei")
     all_vowels = lambda k: _agree(all(c in letters(k) for c in v) for v in ("aeiou", "aeiouy"))  # noqa: E731
     yield "Does the keyword contain all the vowels?", all_vowels
@@ -1192,6 +1199,8 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is the keyword missing the letters E and A?",  # neither, or not both?
         "Is it true that it can start with A?",
         "Does the keyword contain all the vowels in order?",
+        "Does the keyword contain all three letters A and E?",  # three, but two named
+        "Does the keyword contain all four letters A, B and E?",
         "Does the keyword contain both an A and a B in a row?",
         "Does the keyword contain a symbol like @?",
         "Does the keyword consist of letters only in lowercase?",
