@@ -61,9 +61,15 @@ _U_WORDS = r"(?:(?:separate\s+|distinct\s+|individual\s+|different\s+)?words?)"
 _U_VOWELS = r"(?:vowels?)"
 _U_CONSONANTS = r"(?:consonants?)"
 _UNIT = r"(?:" + _U_LETTERS + r"|" + _U_CHARS + r"|" + _U_WORDS + r")"
+_SPACES = r"(?:the\s+|any\s+)?(?:spaces?|whitespace|blanks?)"
+#: Whether spaces count: "(not counting spaces)", "including spaces", "(spaces excluded)", "if you
+#: don't count spaces", "when spaces are ignored".
 _QUAL = (
-    r"(?:\s*,?\s*\(?\s*(?:not\s+counting|excluding|ignoring|without|minus|not\s+including|including|counting|with)\s+"
-    r"(?:the\s+)?(?:spaces?|whitespace|blanks?)\s*\)?)"
+    r"(?:\s*,?\s*\(?\s*(?:(?:not\s+counting|excluding|ignoring|without(?:\s+counting)?|minus|not\s+including|leaving\s+out"
+    r"|omitting|including|counting|with)\s+" + _SPACES + r"|" + _SPACES + r"\s+(?:excluded|not\s+counted|not\s+included"
+    r"|ignored|removed|included|counted)|(?:if|when)\s+(?:you\s+)?(?:don't\s+|do\s+not\s+)?count\s+" + _SPACES
+    + r"|(?:if|when)\s+" + _SPACES + r"\s+(?:are|is)\s+(?:ignored|excluded|removed|not\s+counted|counted|included))"
+    r"\s*\)?)"
 )
 _WORDS_SPECIAL = (
     r"(?:(?:only\s+|just\s+)?(?:a\s+single|one\s+single|a\s+lone)\s+word(?:\s+only)?|(?:multiple|several|many)\s+words)"
@@ -112,9 +118,10 @@ def measures(keyword: str, unit: str, qual: str = "") -> tuple[int, ...]:
     if unit == "letter":
         return letters
     with_spaces, without = len(low), len(low.replace(" ", ""))
-    if re.search(r"\b(?:not\s+counting|excluding|ignoring|without|minus|not\s+including)\b", qual):
+    if re.search(r"\b(?:not\s+counting|excluding|ignoring|without|minus|not\s+including|leaving\s+out|omitting"
+                 r"|excluded|not\s+counted|not\s+included|ignored|removed|don't\s+count|do\s+not\s+count)\b", qual):
         chars: tuple[int, ...] = (without,)
-    elif re.search(r"\b(?:including|counting|with)\b", qual):
+    elif re.search(r"\b(?:including|counting|with|included|counted|count)\b", qual):
         chars = (with_spaces,)
     else:
         chars = (without, with_spaces)

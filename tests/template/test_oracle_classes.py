@@ -374,7 +374,9 @@ def letter_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             phrase = shape.format(n=spelled, m=n + 3, u=unit)
             truth = _counted("letters", check, n)
             if unit == "characters":
-                phrase += rng.choice((" (not counting spaces)", ", excluding spaces", " (ignoring spaces)"))
+                phrase += rng.choice((" (not counting spaces)", ", excluding spaces", " (ignoring spaces)",
+                                      " (spaces excluded)", " (spaces not counted)", " if you don't count spaces",
+                                      " when spaces are ignored", ", leaving out the spaces"))
                 truth = _nospace(check, n)
             yield f"Does the keyword have {phrase}?", truth
             yield f"Does the keyword contain {phrase}?", truth
@@ -386,6 +388,10 @@ def letter_count(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the number of letters in the keyword at least {n}?", _counted("letters", lambda v, n: v >= n, n)
         yield f"Is the keyword a {n}-letter word?", _counted("letters", lambda v, n: v == n, n)
         yield f"Does the keyword have more than {n} characters (including spaces)?", _with_spaces(n)
+        yield f"Does the keyword have more than {n} characters (spaces included)?", _with_spaces(n)
+        yield f"Does the keyword have more than {n} characters if you count the spaces?", _with_spaces(n)
+        yield f"Does the keyword have more than {n} characters when spaces are counted?", _with_spaces(n)
+        yield f"Does the keyword have more than {n} characters (spaces excluded)?", _nospace(lambda v, n: v > n, n)
     yield "Does the keyword have an even number of letters?", _counted("letters", lambda v, n: v % 2 == 0, 0)
     yield "Is the number of letters in the keyword odd?", _counted("letters", lambda v, n: v % 2 == 1, 0)
     yield "Does the keyword have an odd letter count?", _counted("letters", lambda v, n: v % 2 == 1, 0)
