@@ -99,6 +99,11 @@ def normalise(question: str) -> tuple[str, str]:
     no spaces just inside quotes.  ``raw`` keeps the case (the identity shape reads it)."""
     q = " ".join(question.translate(_QUOTES).split())
     q = q.rstrip(" ?.!").strip()
+    whole = re.fullmatch(r"\"(.+?)[?.!\s]*\"|'([^']+?)[?.!\s]*'", q)
+    if whole:  # the whole question in quotes
+        q = (whole.group(1) or whole.group(2)).rstrip(" ?.!").strip()
+    # symbols around the question ("🤔", "**", "->"): nothing a template reads
+    q = re.sub(r"^[^\w\"'(\[{#]+|[^\w\"')\]}+]+$", "", q).strip()
     q = re.sub(r"([\"'])\s+([a-z0-9])\s*\1", r"\1\2\1", q, flags=re.IGNORECASE)
     return q, q.lower()
 

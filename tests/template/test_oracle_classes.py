@@ -610,6 +610,7 @@ def lead_sentences(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             yield rng.choice(LEAD_SENTENCES) + q, truth
             yield rng.choice(LEAD_SENTENCES) + rng.choice(LEAD_SENTENCES) + q[0].lower() + q[1:], truth
             yield q + rng.choice(AFTER_SENTENCES), truth
+            yield rng.choice(('"{}"', "**{}**", "{} \U0001f914", "-> {}", "\U0001f642 {}")).format(q), truth
 
 
 def test_leads_that_change_the_reading_are_declined(mod: Any, keywords: list[str]) -> None:
@@ -1207,6 +1208,7 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Does the keyword contain all the vowels in order?",
         "Does the keyword contain all three letters A and E?",  # three, but two named
         "Does the keyword contain all four letters A, B and E?",
+        '"Mouse" or "Telescope"?',  # two quoted words, not one quoted question
         "Does the keyword contain both an A and a B in a row?",
         "Does the keyword contain a symbol like @?",
         "Does the keyword consist of letters only in lowercase?",
