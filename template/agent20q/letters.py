@@ -268,7 +268,10 @@ def _position(span: str) -> tuple[int, str]:
 
 
 def _unit(span: str, unit: str = "letter") -> str:
-    """"alnum" when the question names a digit as one of the letters (then it counts them)."""
+    """"alnum" when the question names a digit as one of the letters, or asks for a digit (then it
+    counts them)."""
+    if re.search(r"\b(?:digits?|numerals?|numbers?)\b", span):
+        return "alnum"
     return "alnum" if any(c.isdigit() for c in letters_of(span)) else unit
 
 

@@ -165,7 +165,10 @@ _Q1_CAP = re.compile(r"'([a-z0-9])'|\"([a-z0-9])\"|(?<![a-z0-9'])([a-z0-9])(?![a
 _ARTICLE = r"an?\s+(?=(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9](?![a-z0-9'])))"
 _ITEM = r"(?:(?:the\s+)?(?:letter|character)\s+|" + _ARTICLE + r")?" + Q1
 #: One letter: "the letter 'a'", "letter a", "an 'e'", "a B", "'c'", "d".
-LETTER1 = r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+" + Q1 + r"|an?\s+" + Q1 + r"|" + Q1 + r")"
+LETTER1 = (
+    r"(?:(?:the\s+|an?\s+)?(?:letter|character)\s+" + Q1 + r"|an?\s+" + Q1 + r"|" + Q1
+    + r"|(?:the\s+)?(?:digit|number|numeral)\s+['\"]?[0-9]['\"]?)"
+)
 LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
 LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+and\s+" + _ITEM
 LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"

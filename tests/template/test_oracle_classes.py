@@ -210,6 +210,11 @@ def last_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Is the second to last letter of the keyword 'e'?", letter_is(-2, "e")
 
 
+def _last_is(c: str) -> Truth:
+    """The last of the keyword's letters and digits is ``c`` (a digit: no reading without digits)."""
+    return lambda k: letters(k)[-1] == c
+
+
 def contains_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for subj, style in itertools.product(SUBJECTS, range(7)):
         c = rng.choice("abeiklnoprstuz")
@@ -230,6 +235,11 @@ def contains_letter(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Does the keyword contain the letter 'e' twice?", \
         lambda k: None if letters(k).count("e") > 2 else letters(k).count("e") == 2
     yield "Is R one of the letters in the keyword?", has("r")
+    for d in "259":
+        yield f"Does the keyword contain the digit {d}?", has(d)
+        yield f"Does the keyword end with the number {d}?", _last_is(d)
+    yield "Does the keyword end with a digit?", lambda k: letters(k)[-1].isdigit()
+    yield "Does the keyword start with a number?", lambda k: letters(k)[0].isdigit()
 
 
 def letter_range(rng: random.Random) -> Iterator[tuple[str, Truth]]:
