@@ -88,7 +88,8 @@ _TRAIL = re.compile(
 )
 #: "Is it true that <a statement>?" and its negations.
 _TRUTH = re.compile(
-    r"(?:is\s+it\s+(?P<neg>not\s+)?(?:true|the\s+case|correct|right|accurate)|would\s+it\s+be\s+(?P<neg2>in)?correct"
+    r"(?:is\s+it\s+(?P<neg>not\s+)?(?:true|the\s+case|correct|right|accurate)|would\s+it\s+be\s+(?:(?P<neg2>in)?correct"
+    r"|right|true|accurate|(?P<false2>wrong|false|untrue|inaccurate))"
     r"|is\s+it\s+(?P<false>false|untrue|wrong|incorrect|inaccurate))\s+(?:to\s+say\s+that\s+|to\s+say\s+|that\s+)?"
     r"(?P<clause>.+)"
 )
@@ -169,7 +170,7 @@ def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:
     found = _core(asked, asked, known)
     if found is None:
         return None
-    flips = sum(1 for k in ("neg", "neg2", "false") if m.group(k))
+    flips = sum(1 for k in ("neg", "neg2", "false", "false2") if m.group(k))
     return (found[0], negate(found[1])) if flips % 2 else found
 
 

@@ -350,6 +350,8 @@ def negation(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is it false to say that the keyword starts with {c.upper()}?", _neg(letter_is(0, c))
         yield f"Is it true the keyword ends in {c.upper()}?", letter_is(-1, c)
         yield f"Would it be incorrect to say that it contains {c.upper()}?", _neg(has(c))
+        yield f"Would it be wrong to say the keyword starts with {c.upper()}?", _neg(letter_is(0, c))
+        yield f"Would it be true to say it ends in {c.upper()}?", letter_is(-1, c)
         yield f"Is the keyword missing the letter {c.upper()}?", _neg(has(c))
         yield f"Is {c.upper()} absent in the keyword?", _neg(has(c))
 
