@@ -122,6 +122,31 @@ def _se(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n) if n else float("nan")
 
 
+def skill(scored: Sequence[tuple[str, float]]) -> tuple[float, float]:
+    """How well the model's calibrated margin ranks the "yes" rows above the "no" rows, whatever
+    the margin: the area under the ROC curve (the chance that a random "yes" row scores above a
+    random "no" row, ties half; 0.5 is no skill) and its standard error (Hanley and McNeil, 1982).
+    ``(nan, nan)`` without rows of both answers."""
+    pos = sorted(x for t, x in scored if t == "yes")
+    neg = sorted(x for t, x in scored if t == "no")
+    n1, n0 = len(pos), len(neg)
+    if not n1 or not n0:
+        return float("nan"), float("nan")
+    wins = 0.0
+    lo = hi = 0  # neg[:lo] < x, neg[:hi] <= x, for the rising x of pos
+    for x in pos:
+        while lo < n0 and neg[lo] < x:
+            lo += 1
+        hi = max(hi, lo)
+        while hi < n0 and neg[hi] <= x:
+            hi += 1
+        wins += lo + 0.5 * (hi - lo)
+    a = wins / (n1 * n0)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n0 - 1) * (q2 - a * a)) / (n1 * n0)
+    return a, math.sqrt(max(var, 0.0))
+
+
 def score_open(pairs: Sequence[tuple[str, str]]) -> OpenScore:
     """(truth, answer) pairs -> rates; balanced accuracy with the SE of a mean of two proportions."""
     n = len(pairs)
@@ -227,6 +252,16 @@ def open_line(name: str, s: OpenScore) -> str:
     )
 
 
+def skill_line(got: Sequence[dict[str, Any]]) -> str:
+    """The model's skill on open rows, whatever the margin (see :func:`skill`)."""
+    scored = [(g["truth"], float(g["calibrated"])) for g in got if g.get("calibrated") is not None]
+    if not scored:
+        return "model skill not measured (no calibrated margins: answer_calibration is 'none')"
+    auc, se = skill(scored)
+    return (f"model skill (ROC AUC of the calibrated margin, {len(scored)} rows) {auc:.3f} +- {se:.3f} "
+            "(0.5: none; the margin sets only how often it says yes)")
+
+
 def bench_rules(model: Path, lib: Path) -> Iterator[str]:
     mod = _agent_module()
     ins_rows = read_rows(IN_SAMPLE) or []
@@ -249,6 +284,7 @@ def bench_rules(model: Path, lib: Path) -> Iterator[str]:
         got = answer_open([r for r in rows if r.kind == "open"], model, lib)
         by_model = [(g["truth"], g["answer"]) for g in got if g["decided_by"] == "model"]
         yield f"agent open: {open_line(name, score_open(by_model))}"
+        yield f"agent open: {name}: {skill_line([g for g in got if g['decided_by'] == 'model'])}"
         if len(by_model) != len(got):
             who = Counter(g["decided_by"] for g in got)
             yield f"agent open: {name}: {len(got) - len(by_model)} open rows not answered by the model: {dict(who)}"

@@ -74,6 +74,7 @@ from .phrases import (
     Subject,
     Template,
     Test,
+    Unparsed,
     agree,
     alt,
     consonant,
@@ -81,6 +82,7 @@ from .phrases import (
     letter_sequences,
     letters_counted,
     letters_of,
+    named_letters,
     negate,
     number,
     template,
@@ -145,12 +147,14 @@ def _listed_vowels(span: str) -> CharTest:
         with_y = not re.search(r"not|excluding|except|excluded", inner)
         chosen = frozenset("aeiouy" if with_y else "aeiou")
     else:
-        chosen = frozenset(letters_of(inner))
+        chosen = frozenset(named_letters(inner))
     return lambda c: c in chosen
 
 
 def _order_test(span: str) -> CharTest:
-    (pivot,) = letters_of(re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", span))
+    (pivot,) = named_letters(
+        re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", span), count=1
+    )
     if re.search(r"\bor\s+(?:earlier|before|lower)\b", span):
         op = "le"
     elif re.search(r"\bor\s+(?:later|after|higher)\b", span):
@@ -187,13 +191,16 @@ def _between_test(span: str) -> CharTest:
     core = re.sub(r"\b(?:somewhere|anywhere|between|from|in|within|the|range|of|and|to|through|thru|letter|alphabet\w*|"
                   r"inclusive\w*|"
                   r"exclusive\w*|not|both|included|order)\b", " ", span)
-    lo, hi = letters_of(core) if len(letters_of(core)) == 2 else (letters_of(core) * 2)[:2]
+    found = named_letters(core)
+    if len(found) > 2:
+        raise Unparsed(span)
+    lo, hi = found if len(found) == 2 else found * 2
     exclusive = re.search(r"\bexclusive|\bnot\s+inclusive", span) is not None
     return in_range(lo, hi, inclusive=not exclusive)
 
 
 def _set_test(span: str) -> CharTest:
-    chosen = frozenset(letters_of(span, article=True))
+    chosen = frozenset(named_letters(span, article=True))
     return lambda c: c in chosen
 
 
@@ -202,7 +209,7 @@ def _other_test(span: str) -> CharTest:
     if re.fullmatch(r"an?\s+(?:vowel|consonant)", rest):  # "other than a vowel": not a vowel
         test = vowel if rest.endswith("vowel") else consonant
         return lambda c: None if test(c) is None else not test(c)
-    (other,) = letters_of(rest)
+    (other,) = named_letters(rest, count=1)
     return lambda c: c != other
 
 
@@ -518,13 +525,13 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(r"no\s+consonants?", spec):
         return _class_in(consonant), True
     if re.fullmatch(_NONE, spec):
-        return _any_of(letters_of(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec), article=True)), True
+        return _any_of(named_letters(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec), article=True)), True
     if re.fullmatch(_NO_MARK, spec):  # "no spaces": not "any spaces"
         found = _contain_spec("any " + spec[2:].strip())
         return (found[0], True) if found is not None else None
     m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
     if m:
-        return _count_of(letters_of(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
+        return _count_of(named_letters(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
     m = re.fullmatch(r"(?P<mult>.*?)\s+(?:(?:letter|character)s?\s+)?['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
     if m and re.fullmatch(_N_LETTER, spec):
         return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
@@ -551,11 +558,12 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(ALL_LIST, spec):
         if not letters_counted(spec):
             return None  # "all three letters a and b"
-        return _any_of(letters_of(spec, article=True), need_all=True), False
-    if re.fullmatch(_ANY_ONE, spec):
-        return _any_of(letters_of(re.sub(r"'?s$", "", spec[4:].strip()))), False
+        return _any_of(named_letters(spec, article=True), need_all=True), False
+    m = re.fullmatch(r"(?:any|some)\s+(" + Q1 + r")(?:'?s)?", spec)
+    if m:  # "any e's", "any 'e's": the quote that closes the letter is no apostrophe
+        return _any_of(named_letters(m.group(1))), False
     if re.fullmatch(LETTER1 + r"|" + ANY_LIST, spec):
-        return _any_of(letters_of(spec, article=True)), False
+        return _any_of(named_letters(spec, article=True)), False
     return None
 
 
@@ -661,7 +669,7 @@ def _bounds_of(m: re.Match[str]) -> tuple[tuple[int, int | None], ...]:
 
 
 def _repeated_one(m: re.Match[str]) -> Test | None:
-    return _count_of(letters_of(m.group("spec"))[0], _bounds_of(m))
+    return _count_of(named_letters(m.group("spec"))[0], _bounds_of(m))
 
 
 def _some_letter(bounds: Sequence[tuple[int, int | None]]) -> Test:

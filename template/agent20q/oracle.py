@@ -57,7 +57,7 @@ from collections.abc import Container, Sequence
 from typing import NamedTuple
 
 from . import counts, discourse, letters, naming, order
-from .phrases import SUBJ, Subject, Template, Test, match_templates, negate, normalise
+from .phrases import SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
 from .words import game_normalize
 
 __all__ = ["HANDSHAKE", "PROTOCOL_KINDS", "Decision", "Rule", "Subject", "alpha_question", "decide", "known_names",
@@ -240,11 +240,14 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     q, raw = discourse.normal_forms(q, raw)
     cut, guess = discourse.embedded(q)
     q, raw = q[cut:], raw[cut:]
-    found = _statement(q, known) or _core(q, raw, known)
-    if found is None and not discourse.is_question(q):
-        found = _elliptic(q, raw, known)
-    if found is None and guess:  # "my guess is Paris"
-        found = naming.identity("is it " + q, "is it " + raw, known)
+    try:
+        found = _statement(q, known) or _core(q, raw, known)
+        if found is None and not discourse.is_question(q):
+            found = _elliptic(q, raw, known)
+        if found is None and guess:  # "my guess is Paris"
+            found = naming.identity("is it " + q, "is it " + raw, known)
+    except Unparsed:  # a template matched, but a letter span in it names no letter
+        return None
     return Rule(*found) if found is not None else None
 
 

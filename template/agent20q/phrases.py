@@ -216,6 +216,21 @@ def letters_of(span: str, article: bool = False) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+class Unparsed(ValueError):
+    """A span the grammar matched names no letter where it must name one (a quote left open,
+    "'a's" read wrong): the question was not parsed completely, and :func:`.oracle.parse`
+    leaves it to the model instead of testing an empty set of letters."""
+
+
+def named_letters(span: str, article: bool = False, count: int | None = None) -> tuple[str, ...]:
+    """:func:`letters_of` where the grammar needs letters: at least one (or exactly ``count``),
+    else :class:`Unparsed`."""
+    found = letters_of(span, article=article)
+    if not found or (count is not None and len(found) != count):
+        raise Unparsed(span)
+    return found
+
+
 def letters_counted(span: str) -> bool:
     """Does a number in a list span ("all three letters a, b and e") count its letters?"""
     said = re.search(r"\b(two|three|four|five|six|[2-6])\s+(?:letters|characters|vowels|consonants)\b", span)
