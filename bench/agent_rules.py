@@ -305,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = sum(r.answer == "yes" for r in rows) / len(rows)
     margin = margin_for_rate(calibrated, base)
     print(f"in-sample open rows: {len(rows)}, base rate {100 * base:.1f} %; calibration_margin {margin:.4f}")
+    print(f"in-sample open rows: {skill_line(got)}")
     for m in (0.0, margin):
         pairs = [(g["truth"], "yes" if g["calibrated"] > m else "no") for g in got]
         print(f"margin {m:.4f}: {open_line('in-sample', score_open(pairs))}")
