@@ -55,10 +55,13 @@ _MARKERS = (
     "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
     "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
     "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
-    "my guess", "my next guess", "a guess", "guess", "let me guess", "let me narrow it down", "let me narrow this down",
+    "let me narrow it down", "let me narrow this down",
     "let's narrow it down", "narrowing it down", "to narrow it down", "let me check", "let me confirm",
     "just checking", "just to check", "to confirm", "checking",
 )
+#: Markers that announce a guess: ended by punctuation only ("My guess: ", "Let me guess - "), never
+#: before an auxiliary: "My guess is Paris" says the guess (:data:`EMBEDDING`), it is no marker.
+_GUESS_MARKERS = ("my guess", "my next guess", "a guess", "guess", "let me guess")
 _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|might|may)"
 #: One marker: its words (a question number allowed: "Question 5:"), then punctuation, or
 #: a space before another marker or before the question's auxiliary.
@@ -68,7 +71,8 @@ _STATEMENT_OPENS = r"(?:it|it's|its|the|this|this's|that|that's|your)\s"
 _BEFORE_STATEMENT = ("so", "and", "then", "now", "ok", "okay", "alright", "well", "hmm", "also")
 _MARKER = (
     r"(?:(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
-    + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
+    + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_GUESS_MARKERS) + r"(?![a-z0-9'])\s*[,.!:;\-]+|"
+    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
@@ -99,9 +103,11 @@ TALK_WORDS = frozenset("""
 #: Phrases of talk with a word that is kept out of :data:`TALK_WORDS` on its own ("answer",
 #: "change", "switch", "like", "makes": "Change the answer.", "Make it yes." set the answer).
 _TALK_PHRASES = re.compile(
-    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+|very\s+much\s+)?for\s+(?:the|your|that|those|these)\s+"
-    r"(?:answers?|responses?|replies|reply)|(?:based\s+on|given|from)\s+(?:your|the|those|these)\s+(?:previous\s+|earlier\s+)?"
-    r"(?:answers|responses)|(?:switch|switching|change|changing)\s+(?:gears|direction|tack|topics?|approach)"
+    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+|very\s+much\s+)?for\s+(?:(?:the|your|that|those|these)\s+"
+    r"(?:answers?|responses?|replies|reply|help|patience)|answering|responding|replying|playing|helping)"
+    r"|(?:based\s+on|given|from)\s+(?:your|the|those|these)\s+(?:previous\s+|earlier\s+)?(?:answers|responses)"
+    r"|(?:based\s+on|going\s+by)\s+(?:that|this|those)(?:\s+(?:answer|response|reply))?"
+    r"|(?:switch|switching|change|changing)\s+(?:gears|direction|tack|topics?|approach)"
     r"|makes?\s+sense|i(?:'d|\s+would)\s+like\s+to\s+(?:ask|know|check|try)"
 )
 #: "Good to know. ", "Here's my next question: ", "Great! ", "Let me try a different angle - ".
@@ -133,13 +139,26 @@ _SOFT_TAGS = (
 )
 _SOUGHT = SOUGHT
 _CONFIRM = (
-    "right", "correct", "true", "yes", "is that right", "is that correct", "is that true", "is that so",
-    "am i right", "am i correct", "isn't that right", "is it right", "would that be right",
+    "right", "correct", "true", "yes", "yeah", "yep", "yup", "ok", "okay", "eh", "agreed", "is that right",
+    "is that correct", "is that true", "is that so", "am i right", "am i correct", "isn't that right", "is it right",
+    "would that be right", "would that be correct", "correct me if i'm wrong", "if i'm not mistaken",
 )
-_AUX_TAGS = ("doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it")
+#: An opinion said after the statement: "It's a thing, I think?" (= "I think it's a thing").
+_OPINION = (
+    "i think", "i believe", "i guess", "i suppose", "i assume", "i reckon", "i presume", "i imagine", "i'd say",
+    "i would say", "i bet", "i'm guessing", "i am guessing", "i'm thinking", "i'm assuming",
+)
+#: Auxiliary tags ("It starts with B, doesn't it?", "We're talking about a place, aren't we?"): only
+#: after a statement without a negation (:func:`strip_tags`); ", no?" is one of them.
+_AUX_TAGS = (
+    "doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it", "aren't we",
+    "are we not", "aren't you", "isn't that", "isn't this", "doesn't that", "doesn't this", "wouldn't it", "won't it",
+    "haven't we", "don't you think", "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
+)
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
-    + alt(_CONFIRM) + r")|\s*,\s*(?P<aux>" + alt(_AUX_TAGS) + r"))$"
+    + alt(_CONFIRM) + r")|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION) + r")|\s*(?:,|\s-+)\s*(?P<aux>"
+    + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]])\s*,?\s+(?P<whether>or\s+not))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
 
