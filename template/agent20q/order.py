@@ -40,11 +40,25 @@ _TOKEN = r"(?!(?:" + "|".join(_NOT_W.split()) + r")(?![a-z0-9\-]))[a-z0-9][a-z0-
 _W_KIND = r"(?:the\s+(?:word|letter|name|term|string)\s+)?"
 _W = _W_KIND + r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
 _WQ = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
+#: How an order from A to Z is said after "sorted": "alphabetically", "in alphabetical order", "A to Z",
+#: "from A to Z" ("Z to A", the reverse, is none of them: the question stays unread).
+_A_TO_Z = (
+    r"(?:alphabetically|in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|dictionary)\s+order|(?:from\s+)?a\s*(?:to|-)\s*z"
+    r"|in\s+a\s*(?:to|-)\s*z\s+order)"
+)
+#: What is sorted: "the words", "the two words", "words", "them", "both words", "the keyword and it".
+_SORTED = r"(?:(?:the\s+|both\s+|these\s+|all\s+)?(?:two\s+)?(?:words|names|keywords|terms)|them|both)"
 ORDER = (
     r"(?:in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|lexicographic(?:al)?|dictionary)\s+(?:order|list(?:ing)?"
     r"|sort(?:ing)?)|alphabetically(?:\s+speaking)?|lexicographically|in\s+(?:the|a)\s+dictionary|in\s+the\s+alphabet"
-    r"|(?:when|if)\s+(?:sorted|ordered|listed|arranged)\s+(?:alphabetically|in\s+alphabetical\s+order)"
-    r"|(?:when|if)\s+(?:the\s+(?:two\s+)?words\s+are\s+)?(?:sorted|ordered|listed|arranged)\s+alphabetically)"
+    r"|in\s+a\s*(?:to|-)\s*z\s+order|(?:going\s+)?from\s+a\s*(?:to|-)\s*z"
+    r"|(?:when|if|once)\s+(?:(?:the\s+)?(?:two\s+)?(?:words|names|keywords)\s+are\s+)?(?:sorted|ordered|listed"
+    r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
+    + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
+    r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z
+    + r"|(?:when|if)\s+alphabeti[sz]ed"
+    r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically|lexicographically"
+    r"|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
 )
 _LEAD = r"(?:(?P<lead>" + ORDER + r")\s*,\s*)?"
 _VERB = (
