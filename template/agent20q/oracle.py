@@ -245,7 +245,9 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
         if found is None and not discourse.is_question(q):
             found = _elliptic(q, raw, known)
         if found is None and guess:  # "my guess is Paris"
-            found = naming.identity("is it " + q, "is it " + raw, known)
+            found = naming.identity("is it " + q, "is it " + raw, known, guess=True)
+        if found is None and not guess and not discourse.is_question(q):  # "Paris?", "How about Paris?"
+            found = naming.bare(q, raw, known)
     except Unparsed:  # a template matched, but a letter span in it names no letter
         return None
     return Rule(*found) if found is not None else None

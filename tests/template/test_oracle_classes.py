@@ -1076,7 +1076,7 @@ def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str
 
 # --------------------------------------------------------------- partial parses declined
 
-_EXTRA = (" and end with 'e'", " and is it a place", " or not", " in French", " when you say it out loud",
+_EXTRA = (" and end with 'e'", " and is it a place", " or something else", " in French", " when you say it out loud",
           " backwards", " if you ignore the first word", ", or is it in Europe")
 
 
@@ -1201,7 +1201,6 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it a kite or telescope lens?",
         "Is it made of wood or mouse?",
         "Is it not a mouse or a vase?",
-        "Is it a mouse or not?",
         "My guess is Mouse. Or not?",
         "Is it a computer mouse or a telescope stand?",
         "Is it bigger than a mouse or a telescope?",
