@@ -158,7 +158,7 @@ _AUX_TAGS = (
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
     + alt(_CONFIRM) + r")|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION) + r")|\s*(?:,|\s-+)\s*(?P<aux>"
-    + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]])\s*,?\s+(?P<whether>or\s+not))$"
+    + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]+])\s*,?\s+(?P<whether>or\s+not))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
 

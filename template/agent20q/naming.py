@@ -394,7 +394,7 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
 # -------------------------------------------------------------------------- identity
 
 _IDENTITY = (
-    re.compile(r"(?:is|could|would|might)\s+(?:it|this|that)(?!\s+" + _NOUN + r"\b)\s+(?P<neg>not\s+)?(?:be\s+)?"
+    re.compile(r"(?:is|could|would|might)\s+(?:it|(?:this|that)(?!\s+" + _NOUN + r"\b))\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:exactly\s+|actually\s+|possibly\s+)?(?P<x>.+)"),
     re.compile(r"(?:is|could|would|might)\s+(?P<subj>" + _NAMED + r")\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:you(?:'re| are) thinking of\s+)?(?:exactly\s+|actually\s+|possibly\s+|called\s+|named\s+|"
