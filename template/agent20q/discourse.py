@@ -268,8 +268,16 @@ _PRONOUN_IS = re.compile(r"^(it|this|that)'s\b", re.IGNORECASE)
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
 #: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
-ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ")
-SIZE_ONLY = frozenset({"does it have "})
+ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ", "does it have an ")
+SIZE_ONLY = frozenset({"does it have ", "does it have an "})
+#: What opens an elliptic question about letters anywhere in the keyword, which "does it have"
+#: restores ("Any E's?", "No E?", "Two or more A's?", "More than one N?", "Multiple 'u's?", "Both I
+#: and C?", "All of P, J and Q?"): a quantity or a set, never one letter ("A vowel?" may ask about
+#: the first letter after "Starts with B?").
+ANYWHERE = re.compile(
+    r"(?:any|no|both|all|either|neither|none|multiple|several|many|more\s+than|at\s+least|at\s+most|fewer\s+than"
+    r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
+)
 
 
 _OPENS_QUESTION = re.compile(
@@ -283,10 +291,24 @@ def is_question(q: str) -> bool:
     return _OPENS_QUESTION.match(q) is not None
 
 
+#: A participle or "got" opening a question without its subject: "Ending in a B?", "Starting with
+#: S?", "Got an E in it?" ("it ends in a b", "it starts with s", "it has an e in it").
+_PARTICIPLE = re.compile(
+    r"(?P<verb>starting|beginning|ending|finishing|containing|including|having|using|lacking|consisting|got)\s"
+)
+_THIRD_PERSON = {"starting": "starts", "beginning": "begins", "ending": "ends", "finishing": "finishes",
+                 "containing": "contains", "including": "includes", "having": "has", "using": "uses",
+                 "lacking": "lacks", "consisting": "consists", "got": "has"}
+
+
 def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:
     """The statements a question without its auxiliary may be, lowered and as written (``raw``,
     when given): ``q`` itself ("the keyword starts with b", "it's a place") and ``q`` with its
-    subject "it" restored ("starts with b")."""
+    subject "it" restored ("starts with b", "ending in b", "got an e")."""
     q = _PRONOUN_IS.sub(r"\1 is", q)
     raw = _PRONOUN_IS.sub(r"\1 is", raw) if raw else q
+    verb = _PARTICIPLE.match(q)
+    if verb is not None and len(raw) == len(q):  # "ending in b": "it ends in b"
+        said = _THIRD_PERSON[verb.group("verb")]
+        q, raw = said + q[verb.end("verb"):], said + raw[verb.end("verb"):]
     return ((q, raw), ("it " + q, "it " + raw))

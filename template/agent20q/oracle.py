@@ -185,7 +185,7 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        if prefix in discourse.SIZE_ONLY and not re.match(r"(?:any|no)\s", q):
+        if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):
             found = match_templates(counts.TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)

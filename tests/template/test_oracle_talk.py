@@ -32,6 +32,8 @@ from test_oracle_classes import (
     contains_letter,
     first_letter,
     has,
+    has_all,
+    has_count,
     is_a,
     last_letter,
     letter_count,
@@ -319,6 +321,36 @@ def test_names_that_may_be_no_names(mod: Any, known: frozenset[str], keywords: l
     assert answered == [(k, "yes") for k in keywords if k.lower() in sure_for.split()], answered
 
 
+# ------------------------------------------------------ ellipsis: letters anywhere, participles
+
+
+def elliptic_more(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """Questions without subject and verb that ask about letters anywhere ("Two or more A's?", "Both I
+    and C?"), open with a participle ("Ending in a B?") or "got", or ask for an even count."""
+    for i, c in enumerate("abeilnorstu"):
+        x, d = _quote(c, i), rng.choice([y for y in "aeilnorst" if y != c])
+        lead = rng.choice(LEADS)
+        yield f"{lead}Two or more {c.upper()}'s?", has_count(c, lambda n: n >= 2)
+        yield f"{lead}more than one {c.upper()}??", has_count(c, lambda n: n > 1)
+        yield f"Multiple '{c}'s?", has_count(c, lambda n: n >= 2)
+        yield f"At least two {c.upper()}s?", has_count(c, lambda n: n >= 2)
+        yield f"Exactly one {_quote(c, i % 5)}?", has_count(c, lambda n: n == 1)
+        yield f"{lead}Both {c.upper()} and {_quote(d, i + 1)}?", has_all([c, d])
+        yield f"All of {x}, {_quote(d, i + 2)} and 'z'?", has_all([c, d, "z"])
+        yield f"{lead}Ending in {x}?", letter_is(-1, c)
+        yield f"Starting with {x}?", letter_is(0, c)
+        yield f"Beginning with {x}??", letter_is(0, c)
+        yield f"Containing {x}?", has(c)
+        yield f"Got {'an' if c in 'aeiou' else 'a'} {c.upper()} in it?", has(c)
+    for lead in LEADS:
+        yield f"{lead}Even number of letters??", _counted("letters", lambda v, n: v % 2 == 0, 0)
+        yield f"{lead}odd number of letters?", _counted("letters", lambda v, n: v % 2 == 1, 0)
+
+
+def test_elliptic_questions_about_letters_anywhere(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
+    assert _check(mod, known, keywords, list(elliptic_more(random.Random("ellipsis")))) > 5000
+
+
 # --------------------------------------------------------------------- the category
 
 
@@ -397,6 +429,8 @@ def test_the_order_said_other_ways(mod: Any, known: frozenset[str], keywords: li
         "Does the keyword come before 'm' when sorted in reverse?", "Does the keyword come before 'm' when sorted?",
         "Compared by length, does the keyword come before 'm'?", "If you reversed the words, would it come before 'm'?",
         "Compared alphabetically backwards, does the keyword come before 'm'?",
+        # one letter alone may ask where it is ("A vowel?" after "Starts with B?"), an unread place
+        "A vowel?", "One E?", "Ending?", "Got it?", "Two or more A's at the start?",
         # a lead-in that is no talk
         "Based on the first word, does it start with A?", "Thanks for answering! In French, does it start with A?",
     ],
