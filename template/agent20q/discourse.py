@@ -7,7 +7,8 @@ and :data:`ELLIPSIS_PREFIXES` give the full questions an elliptic one may stand 
 part is a closed class:
 
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
-  ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ") or followed directly by
+  ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ", "Based on that, ", "Thanks for
+  answering! ") or followed directly by
   the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
   question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
   conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
@@ -17,11 +18,15 @@ part is a closed class:
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
-  ", right", ", correct", ", is that right", ", am I right", ", true", also after " - " or
-  "?" ("It starts with B? Right?") (the answer is the
-  statement's truth), ", doesn't it" / ", isn't it" (only after a statement without a
-  negation; "It doesn't start with A, does it?", whose answer may mean either, is no tag
-  of the class and is left to the model);
+  ", right", ", correct", ", is that right", ", am I right", ", true", ", yeah", ", if I'm not
+  mistaken", also after " - " or "?" ("It starts with B? Right?"), and an opinion after it
+  (", I think", ", I believe", ", I'd say") (the answer is the statement's truth, negated or
+  not: "It doesn't start with A, right?" asks whether that is right), ", doesn't it" / ",
+  isn't it" / ", aren't we" / ", no" / ", don't you think" (only after a statement without a
+  negation: "It doesn't start with A, does it?", "It has no E, no?", whose answer may mean
+  either, are no tags of the class and are left to the model); "or not" after a question or a
+  statement, in the same sentence ("Does it start with A or not?"; "... ? Or not?" is
+  another sentence, and unread);
 * embedding: a statement asked as a question ("Can you tell me if it starts with B?", "I'd
   like to know whether ...", "Would you say ...", "Do you think ...", "Is it fair to say that
   ...", "Am I right in thinking that ...") or said as an opinion or a guess ("I think it's a
@@ -32,8 +37,9 @@ part is a closed class:
   it got" ("does it have"), a hedge inside ("Does it maybe start with B?", "Is the keyword
   perhaps Paris?"), a marker before a statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
-  in it?", "Any E's?", "No E?", "A place?", "One word?", "Fewer than 6 letters?", "The keyword
-  starts with B?") stands for
+  in it?", "Any E's?", "No E?", "Two or more A's?", "Both I and C?", "Ending in a B?", "Got an E
+  in it?", "A place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
+  keyword starts with B?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
   one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
   still match whole.

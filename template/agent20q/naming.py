@@ -1,7 +1,9 @@
 """Questions that name the keyword: "is it X", "is it one of ...", the category.
 
-* ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Could it be X?",
-  "Are you thinking of X?", "Are we talking about X?" (X is all the rest of the question;
+* ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Is X your word?", "Is X the
+  place you're thinking of?", "Could it be X?", "Are you thinking of X?", "Are we talking about
+  X?", "We're talking about X" (with a tag: ", aren't we?"), and X said alone (:func:`bare`:
+  "Jamaica?", "How about 'tablet'?", "Maybe X?", "Keyword: X") (X is all the rest of the question;
   a list of names joined by "or" or " / ", "Paris, London or Cairo", is one of them, and "neither
   Paris nor London" none of them; a name has every word capitalised, "Statue of Liberty"; a list with a
   lower-case word, "a brownie or a smartwatch", is yes when an item is the keyword and open
@@ -10,7 +12,8 @@
   matches the keyword or one of its alts the game's way (``keyword_guessed``); no when X is
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
-  ..."), and is not a part of this one; else open (the model);
+  ...", "Is X your word?" or "My guess is ..."), and is not a part of this one; else open (the
+  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle");
 * ``in_list``: "Is the keyword one of the following: a, b, c?", "Is it any of these: ...",
   "Is it one of Paris, Kyoto or Dhaka?" (no word says it is a list: every item must be a name),
   "Is it not in this list: ...", "Here is an important list of N potential keywords: ....

@@ -2,10 +2,12 @@
 
 Templates (whole-question matches; "not" where shown negates; ORDER is "in alphabetical
 order", "alphabetically", "in a dictionary", "lexicographically", "in the alphabet", "when
-sorted alphabetically" ... and must be said somewhere, or as a lead-in: "In alphabetical
-order, does ..."; W is a quoted word, or up to five bare words, and may be named "the word
-'mango'", "the letter m"; a description is no W: "words starting with m", "any name that
-..." leave the question to the model):
+sorted alphabetically", "when sorted A to Z", "in A-Z order", "compared alphabetically", "if you
+sorted the words alphabetically" ... and must be said somewhere, or as a lead-in: "In
+alphabetical order, does ..."; "Z to A", "sorted by length" are none of them; W is a quoted
+word, or up to five bare words, and may be named "the word 'mango'", "the letter m"; a
+description is no W: "words starting with m", "any name that ..." leave the question to the
+model):
 
 * "does|would SUBJ [not] come|go|appear|fall|sort|be listed [ORDER] before|after|earlier
   than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
