@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from factories.agents import TEMPLATE, import_agent_module
@@ -27,7 +27,9 @@ from test_oracle_classes import (
     _quote,
     _repeats,
     alphabetical,
+    and_not,
     category,
+    check_phrasings,
     category_described,
     contains_letter,
     first_letter,
@@ -51,50 +53,33 @@ NAMED = ("Telescope", "Screwdriver", "Hairspray", "Bike path", "Glass table", "j
          "ouagadougou burkina faso", "Name tag", "Reptile", "Furniture")
 
 
-@pytest.fixture(scope="module")
-def mod() -> Any:
-    return import_agent_module(None)
+class World(NamedTuple):
+    """The agent module, the public list's names (for "no" to another keyword) and the keywords
+    every phrasing is checked on: a sample of the public list and the keywords the guesses name."""
+
+    mod: Any
+    known: frozenset[str]
+    keywords: list[str]
 
 
 @pytest.fixture(scope="module")
-def known(mod: Any) -> frozenset[str]:
-    cands = mod.load_candidates(str(TEMPLATE))
-    return frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
-
-
-@pytest.fixture(scope="module")
-def keywords(mod: Any) -> list[str]:
+def world() -> World:
+    mod = import_agent_module(None)
     cands = mod.load_candidates(str(TEMPLATE))
     listed = {c.keyword.lower() for c in cands}
     assert all(n.lower() in listed for n in NAMED)
-    return [c.keyword for c in cands[::29]] + list(NAMED) + ["Mouse", "Stadium", "Wall Street", "x-ray", "k2"]
+    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
+    sample = [c.keyword for c in cands[::29]] + list(NAMED) + ["Mouse", "Stadium", "Wall Street", "x-ray", "k2"]
+    return World(mod, known, sample)
 
 
-def _check(mod: Any, known: frozenset[str], keywords: list[str], phrasings: list[tuple[str, Truth]]) -> int:
-    """Every phrasing answered as its truth says for every keyword (None: declined); the count of
-    answers given."""
-    wrong, declined, answered = [], [], 0
-    for question, truth in phrasings:
-        rule = mod.parse(question, known)
-        for k in keywords:
-            want = truth(k)
-            got = mod.oracle.verdict(rule, mod.Subject(k, (), category(k))) if rule is not None else None
-            if want is None:
-                if got is not None:
-                    wrong.append((question, k, "should be open", got))
-            elif got is None:
-                declined.append((question, k))
-            elif got != ("yes" if want else "no"):
-                wrong.append((question, k, "yes" if want else "no", got))
-            else:
-                answered += 1
-    assert wrong == [], wrong[:10]
-    assert declined == [], declined[:10]
-    return answered
+def _check(world: World, phrasings: list[tuple[str, Truth]]) -> int:
+    return check_phrasings(world.mod, world.keywords, phrasings, world.known)
 
 
-def _declined(mod: Any, known: frozenset[str], keywords: list[str], questions: list[str]) -> list[tuple[str, str]]:
+def _declined(world: World, questions: list[str]) -> list[tuple[str, str]]:
     """(question, keyword) pairs that code answers, of questions that must stay the model's."""
+    mod, known, keywords = world
     kept: list[tuple[str, str]] = []
     for q in questions:
         rule = mod.parse(q, known)
@@ -156,20 +141,20 @@ def tagged_statements(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield (said + ", " + aux + "?").lower(), truth
 
 
-def test_tags_after_a_statement(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
+def test_tags_after_a_statement(world: World) -> None:
     phrasings = list(tagged_statements(random.Random("tags")))
     assert len(phrasings) > 500
-    assert _check(mod, known, keywords, phrasings) > 10_000
+    assert _check(world, phrasings) > 10_000
 
 
-def test_confirmation_tags_after_a_negated_statement(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
+def test_confirmation_tags_after_a_negated_statement(world: World) -> None:
     """", right?" / ", I think?" after "It doesn't start with A": the statement's truth, as "I think it
     doesn't start with A" (the embedded reading test_oracle_classes checks)."""
     phrasings = []
     for c, tag in zip("abemst", CONFIRM_TAGS, strict=False):
         phrasings += [(f"It doesn't start with {c.upper()}{tag}", _neg(letter_is(0, c))),
                       (f"The keyword does not contain {_quote(c, 2)}{tag}", _neg(has(c)))]
-    assert _check(mod, known, keywords, phrasings) > 500
+    assert _check(world, phrasings) > 500
 
 
 # ---------------------------------------------------------------- "... or not?" after a question
@@ -185,10 +170,10 @@ def or_not(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield "Is it a mouse or not?", lambda k: True if k.lower() == "mouse" else None
 
 
-def test_or_not_after_a_question(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
+def test_or_not_after_a_question(world: World) -> None:
     phrasings = list(or_not(random.Random("or not")))
     assert len(phrasings) > 100
-    assert _check(mod, known, keywords, phrasings) > 2000
+    assert _check(world, phrasings) > 2000
 
 
 # ----------------------------------------------------------------------------- guesses
@@ -283,14 +268,14 @@ def name_lists() -> Iterator[tuple[str, Truth]]:
         yield f"IS IT {a}/{b}/{c}?".upper(), among(items, tuple(" " in x for x in items))
 
 
-def test_guesses(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
+def test_guesses(world: World) -> None:
     phrasings = list(guesses(random.Random("guesses")))
     assert len(phrasings) > 300
-    assert _check(mod, known, keywords, phrasings) > 10_000
+    assert _check(world, phrasings) > 10_000
 
 
-def test_lists_of_names(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
-    assert _check(mod, known, keywords, list(name_lists())) > 5000
+def test_lists_of_names(world: World) -> None:
+    assert _check(world, list(name_lists())) > 5000
 
 
 @pytest.mark.parametrize(
@@ -311,10 +296,10 @@ def test_lists_of_names(mod: Any, known: frozenset[str], keywords: list[str]) ->
         ("Is this the answer?", ""),
     ],
 )
-def test_names_that_may_be_no_names(mod: Any, known: frozenset[str], keywords: list[str], question: str,
-                                    sure_for: str) -> None:
+def test_names_that_may_be_no_names(world: World, question: str, sure_for: str) -> None:
     """A guess answers only its own keyword where the name may be a class, a property or no name:
     every other keyword is the model's."""
+    mod, known, keywords = world
     rule = mod.parse(question, known)
     answered = [] if rule is None else [
         (k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k, (), category(k)))) is not None]
@@ -347,8 +332,8 @@ def elliptic_more(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"{lead}odd number of letters?", _counted("letters", lambda v, n: v % 2 == 1, 0)
 
 
-def test_elliptic_questions_about_letters_anywhere(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
-    assert _check(mod, known, keywords, list(elliptic_more(random.Random("ellipsis")))) > 5000
+def test_elliptic_questions_about_letters_anywhere(world: World) -> None:
+    assert _check(world, list(elliptic_more(random.Random("ellipsis")))) > 5000
 
 
 # --------------------------------------------------------------------- the category
@@ -358,25 +343,15 @@ def category_said(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     place, thing, narrow = is_a("place"), is_a("thing"), is_a("narrow")
     for lead, subj in itertools.product(LEADS, ("it", "the word", "the keyword", "your keyword", "the answer")):
         tag = rng.choice(CONFIRM_TAGS)
-        yield f"{lead}Is {subj} a location rather than a thing?", lambda k: _and_not(place, thing)(k)
-        yield f"{lead}is {subj} a physical thing rather than a location?", _and_not(narrow, place)
+        yield f"{lead}Is {subj} a location rather than a thing?", and_not(place, thing)
+        yield f"{lead}is {subj} a physical thing rather than a location?", and_not(narrow, place)
         yield f"{lead}{subj[0].upper()}{subj[1:]} is a thing{tag}", thing
         yield f"{lead}We're talking about a place{tag}", place
         yield f"{lead}we're talking about a thing, aren't we?", thing
 
 
-def _and_not(a: Truth, b: Truth) -> Truth:
-    def truth(k: str) -> bool | None:
-        x, y = a(k), b(k)
-        if x is False or y is True:
-            return False
-        return True if x is True and y is False else None
-
-    return truth
-
-
-def test_the_category_said_other_ways(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
-    assert _check(mod, known, keywords, list(category_said(random.Random("category")))) > 5000
+def test_the_category_said_other_ways(world: World) -> None:
+    assert _check(world, list(category_said(random.Random("category")))) > 5000
 
 
 # ------------------------------------------------------------------- alphabetical order
@@ -403,8 +378,8 @@ def order_said(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     yield 'IS IT BEFORE "KEY" IN THE DICTIONARY OR NOT?', word_before("key")
 
 
-def test_the_order_said_other_ways(mod: Any, known: frozenset[str], keywords: list[str]) -> None:
-    assert _check(mod, known, keywords, list(order_said(random.Random("order")))) > 3000
+def test_the_order_said_other_ways(world: World) -> None:
+    assert _check(world, list(order_said(random.Random("order")))) > 3000
 
 
 # ---------------------------------------------------------------------------- traps
@@ -435,12 +410,13 @@ def test_the_order_said_other_ways(mod: Any, known: frozenset[str], keywords: li
         "Based on the first word, does it start with A?", "Thanks for answering! In French, does it start with A?",
     ],
 )
-def test_traps_stay_declined(mod: Any, known: frozenset[str], keywords: list[str], question: str) -> None:
-    assert _declined(mod, known, keywords, [question]) == []
+def test_traps_stay_declined(world: World, question: str) -> None:
+    assert _declined(world, [question]) == []
 
 
-def test_or_not_is_read_on_every_keyword_where_the_question_is(mod: Any, known: frozenset[str]) -> None:
+def test_or_not_is_read_on_every_keyword_where_the_question_is(world: World) -> None:
     """"... or not?" changes no answer: every public keyword gets the same answer with and without it."""
+    mod, known, _ = world
     cands = mod.load_candidates(str(TEMPLATE))
     questions = ("Does the keyword start with a vowel?", "Is it a place?", "Does it have more than 7 letters?",
                  "Is it more than one word?", "Does the keyword come before 'm' alphabetically?",
