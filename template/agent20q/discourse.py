@@ -181,7 +181,7 @@ EMBEDDING = re.compile(
     r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
     r"in\s+thinking\s+that|to\s+think\s+that)"
     r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
-    r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+guess|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
+    r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+(?:guess|go\s+with)|i(?:'m|\s+am)\s+going\s+to\s+(?:guess|go\s+with)|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
     r"|my\s+hunch\s+is|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
     r"(?=\s*[:\-]))(?:\s+that)?)\s*[:,\-]?\s+"
 )

@@ -407,7 +407,8 @@ _IDENTITY = (
                r"(?:keyword|word|answer)|(?:are\s+we|we(?:'re|\s+are))\s+(?:talking\s+about|thinking\s+(?:of|about)"
                r"|looking\s+for|dealing\s+with|after))\s+(?P<x>.+)"),
     # "is X the keyword", "is X your word", "is X the place you're thinking of": X said to be the keyword
-    re.compile(r"is\s+(?P<x>.+?)\s+(?P<neg>not\s+)?(?P<subj>" + _NAMED + r")"),
+    # ("is X what / the one you're thinking of": the tag is taken off first, "what" is left)
+    re.compile(r"is\s+(?P<x>.+?)\s+(?P<neg>not\s+)?(?:(?P<subj>" + _NAMED + r")|what|the\s+one)"),
 )
 #: What may not end the X of "is X the keyword": "is 'ab' in your word" asks about letters.
 _NOT_NAME_END = re.compile(

@@ -54,7 +54,7 @@ ORDER = (
     r"(?:in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|lexicographic(?:al)?|dictionary)\s+(?:order|list(?:ing)?"
     r"|sort(?:ing)?)|alphabetically(?:\s+speaking)?|lexicographically|in\s+(?:the|a)\s+dictionary|in\s+the\s+alphabet"
     r"|in\s+a\s*(?:to|-)\s*z\s+order|(?:going\s+)?from\s+a\s*(?:to|-)\s*z"
-    r"|(?:when|if|once)\s+(?:(?:the\s+)?(?:two\s+)?(?:words|names|keywords)\s+are\s+)?(?:sorted|ordered|listed"
+    r"|(?:when|if|once)\s+(?:(?:the\s+)?(?:two\s+)?(?:words|names|keywords|they)\s+(?:are|were)\s+)?(?:sorted|ordered|listed"
     r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
     + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
     r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z

@@ -231,7 +231,9 @@ GUESS_FRAMES: tuple[tuple[str, str, str], ...] = (
     ("We're talking about {x}, aren't we?", "title", "lead"), ("You're thinking of {x}, right?", "quoted", "lead"),
     ("It's {x} - right?", "title", "lead"), ("Could it be {x}", "title", "lead"),
     ("OK so is {x} the answer", "title", "named"), ("Thanks for answering! Are we talking about {x}?", "quoted", "lead"),
-    ("Perfect, thank you. My guess is {x}, true?", "title", "named"),
+    ("Perfect, thank you. My guess is {x}, true?", "title", "named"), ("Is {x} what you're thinking of?", "title", "lead"),
+    ("Is {x} the one you have in mind?", "quoted", "lead"), ("I'll go with {x}.", "title", "named"),
+    ("I'm going to guess {x}", "lower", "named"),
 )
 _QUOTES = ("'{}'", '"{}"', "\u2018{}\u2019", "\u201c{}\u201d", "`{}`")
 
@@ -361,7 +363,8 @@ ORDER_LEADS = ("Compared alphabetically, ", "When sorted A to Z, ", "when sorted
                "If we put them in alphabetical order, ", "In A-Z order, ", "When compared alphabetically, ",
                "If the words are sorted alphabetically, ", "Alphabetically, ", "In a dictionary, ")
 ORDER_AFTER = (" when sorted A to Z", " when compared alphabetically", " in the dictionary", " in A-Z order",
-               " if you sorted the words alphabetically", " going from A to Z", " when sorted alphabetically")
+               " if you sorted the words alphabetically", " going from A to Z", " when sorted alphabetically",
+               " if the words were sorted alphabetically")
 
 
 def order_said(rng: random.Random) -> Iterator[tuple[str, Truth]]:
