@@ -180,10 +180,11 @@ EMBEDDING = re.compile(
     r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
     r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
     r"in\s+thinking\s+that|to\s+think\s+that)"
-    r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
-    r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+(?:guess|go\s+with)|i(?:'m|\s+am)\s+going\s+to\s+(?:guess|go\s+with)|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
-    r"|my\s+hunch\s+is|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
-    r"(?=\s*[:\-]))(?:\s+that)?)\s*[:,\-]?\s+"
+    r"|(?P<guess>(?P<explicit>i(?:'m|\s+am)\s+guessing|i(?:'d|\s+would)\s+guess|i(?:'ll|\s+will)\s+(?:guess|go\s+with)"
+    r"|i(?:'m|\s+am)\s+going\s+to\s+(?:guess|go\s+with)|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would"
+    r"\s+be)|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
+    r"(?=\s*[:\-]))|i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+thinking|i(?:'d|\s+would)\s+say"
+    r"|my\s+hunch\s+is)(?:\s+that)?)\s*[:,\-]?\s+"
 )
 
 
@@ -192,6 +193,14 @@ def embedded(q: str) -> tuple[int, bool]:
     when ``q`` opens with none of :data:`EMBEDDING`."""
     m = EMBEDDING.match(q)
     return (m.end(), m.group("guess") is not None) if m else (0, False)
+
+
+def explicit_guess(q: str) -> bool:
+    """Does ``q`` open by saying a guess of the keyword ("My guess is ...", "I'll go with ...", "Final
+    answer: ...")?  Then a listed name after it is that guess in any case ("my guess is screwdriver");
+    after an opinion ("I think furniture", "I'd say luggage") it may be a class the keyword is in."""
+    m = EMBEDDING.match(q)
+    return m is not None and m.group("explicit") is not None
 
 
 #: "Has it got more than 5 letters?": "does it have ...".

@@ -422,7 +422,8 @@ _NEITHER = re.compile(r"neither\s+(.+?)\s+nor\s+(.+)", re.IGNORECASE)
 
 def identity(q: str, raw: str, known: Container[str], guess: bool = False) -> Rule_ | None:
     """"Is it X?" and its shapes (see the module); with ``guess``, X is said as a guess ("My guess is
-    screwdriver"): a listed name is then specific in any case, as after "Is the keyword ..."."""
+    screwdriver", not "I think furniture"): a listed name is then specific in any case, as after "Is the
+    keyword ..."."""
     for shape in _IDENTITY:
         m = shape.fullmatch(q)
         if m:

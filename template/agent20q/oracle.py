@@ -239,13 +239,14 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
     q, raw = discourse.normal_forms(q, raw)
     cut, guess = discourse.embedded(q)
+    explicit = discourse.explicit_guess(q)
     q, raw = q[cut:], raw[cut:]
     try:
         found = _statement(q, known) or _core(q, raw, known)
         if found is None and not discourse.is_question(q):
             found = _elliptic(q, raw, known)
         if found is None and guess:  # "my guess is Paris"
-            found = naming.identity("is it " + q, "is it " + raw, known, guess=True)
+            found = naming.identity("is it " + q, "is it " + raw, known, guess=explicit)
         if found is None and not guess and not discourse.is_question(q):  # "Paris?", "How about Paris?"
             found = naming.bare(q, raw, known)
     except Unparsed:  # a template matched, but a letter span in it names no letter

@@ -69,7 +69,8 @@ def world() -> World:
     listed = {c.keyword.lower() for c in cands}
     assert all(n.lower() in listed for n in NAMED)
     known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
-    sample = [c.keyword for c in cands[::29]] + list(NAMED) + ["Mouse", "Stadium", "Wall Street", "x-ray", "k2"]
+    sample = [c.keyword for c in cands[::29]] + list(NAMED) + ["Mouse", "Stadium", "Wall Street", "x-ray", "k2",
+                                                               "Luggage", "Suitcase", "Sofa"]
     return World(mod, known, sample)
 
 
@@ -233,7 +234,9 @@ GUESS_FRAMES: tuple[tuple[str, str, str], ...] = (
     ("OK so is {x} the answer", "title", "named"), ("Thanks for answering! Are we talking about {x}?", "quoted", "lead"),
     ("Perfect, thank you. My guess is {x}, true?", "title", "named"), ("Is {x} what you're thinking of?", "title", "lead"),
     ("Is {x} the one you have in mind?", "quoted", "lead"), ("I'll go with {x}.", "title", "named"),
-    ("I'm going to guess {x}", "lower", "named"),
+    ("I'm going to guess {x}", "lower", "named"), ("Final answer: {x}", "lower", "named"),
+    # an opinion is no guess said: a lower-case word after it may be a class ("I think furniture")
+    ("I think {x}?", "lower", "lead"), ("I'd say {x}", "title", "lead"), ("I bet it's {x}!", "lower", "lead"),
 )
 _QUOTES = ("'{}'", '"{}"', "\u2018{}\u2019", "\u201c{}\u201d", "`{}`")
 
@@ -294,6 +297,7 @@ def test_lists_of_names(world: World) -> None:
         ("How about furniture?", "furniture"),  # lower case after "how about": a class or a guess
         ("Is the place nice?", ""),
         ("based on that, is the place canada/colombia ?", "canada colombia"),  # lower-case words: names or not?
+        ("I think furniture?", "furniture"), ("I'd say luggage", "luggage"), ("I bet it's furniture", "furniture"),
         ("My guess is a tool", ""), ("Is 'ab' in your word?", ""), ("Is it your word?", ""),
         ("Is this the answer?", ""),
     ],
