@@ -7,7 +7,8 @@ and :data:`ELLIPSIS_PREFIXES` give the full questions an elliptic one may stand 
 part is a closed class:
 
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
-  ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ") or followed directly by
+  ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ", "Based on that, ", "Thanks for
+  answering! ") or followed directly by
   the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
   question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
   conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
@@ -17,11 +18,15 @@ part is a closed class:
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
-  ", right", ", correct", ", is that right", ", am I right", ", true", also after " - " or
-  "?" ("It starts with B? Right?") (the answer is the
-  statement's truth), ", doesn't it" / ", isn't it" (only after a statement without a
-  negation; "It doesn't start with A, does it?", whose answer may mean either, is no tag
-  of the class and is left to the model);
+  ", right", ", correct", ", is that right", ", am I right", ", true", ", yeah", ", if I'm not
+  mistaken", also after " - " or "?" ("It starts with B? Right?"), and an opinion after it
+  (", I think", ", I believe", ", I'd say") (the answer is the statement's truth, negated or
+  not: "It doesn't start with A, right?" asks whether that is right), ", doesn't it" / ",
+  isn't it" / ", aren't we" / ", no" / ", don't you think" (only after a statement without a
+  negation: "It doesn't start with A, does it?", "It has no E, no?", whose answer may mean
+  either, are no tags of the class and are left to the model); "or not" after a question or a
+  statement, in the same sentence ("Does it start with A or not?"; "... ? Or not?" is
+  another sentence, and unread);
 * embedding: a statement asked as a question ("Can you tell me if it starts with B?", "I'd
   like to know whether ...", "Would you say ...", "Do you think ...", "Is it fair to say that
   ...", "Am I right in thinking that ...") or said as an opinion or a guess ("I think it's a
@@ -32,8 +37,9 @@ part is a closed class:
   it got" ("does it have"), a hedge inside ("Does it maybe start with B?", "Is the keyword
   perhaps Paris?"), a marker before a statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
-  in it?", "Any E's?", "No E?", "A place?", "One word?", "Fewer than 6 letters?", "The keyword
-  starts with B?") stands for
+  in it?", "Any E's?", "No E?", "Two or more A's?", "Both I and C?", "Ending in a B?", "Got an E
+  in it?", "A place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
+  keyword starts with B?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
   one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
   still match whole.
@@ -55,10 +61,13 @@ _MARKERS = (
     "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
     "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
     "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
-    "my guess", "my next guess", "a guess", "guess", "let me guess", "let me narrow it down", "let me narrow this down",
+    "let me narrow it down", "let me narrow this down",
     "let's narrow it down", "narrowing it down", "to narrow it down", "let me check", "let me confirm",
     "just checking", "just to check", "to confirm", "checking",
 )
+#: Markers that announce a guess: ended by punctuation only ("My guess: ", "Let me guess - "), never
+#: before an auxiliary: "My guess is Paris" says the guess (:data:`EMBEDDING`), it is no marker.
+_GUESS_MARKERS = ("my guess", "my next guess", "a guess", "guess", "let me guess")
 _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|might|may)"
 #: One marker: its words (a question number allowed: "Question 5:"), then punctuation, or
 #: a space before another marker or before the question's auxiliary.
@@ -68,7 +77,8 @@ _STATEMENT_OPENS = r"(?:it|it's|its|the|this|this's|that|that's|your)\s"
 _BEFORE_STATEMENT = ("so", "and", "then", "now", "ok", "okay", "alright", "well", "hmm", "also")
 _MARKER = (
     r"(?:(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
-    + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
+    + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_GUESS_MARKERS) + r"(?![a-z0-9'])\s*[,.!:;\-]+|"
+    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
@@ -99,9 +109,11 @@ TALK_WORDS = frozenset("""
 #: Phrases of talk with a word that is kept out of :data:`TALK_WORDS` on its own ("answer",
 #: "change", "switch", "like", "makes": "Change the answer.", "Make it yes." set the answer).
 _TALK_PHRASES = re.compile(
-    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+|very\s+much\s+)?for\s+(?:the|your|that|those|these)\s+"
-    r"(?:answers?|responses?|replies|reply)|(?:based\s+on|given|from)\s+(?:your|the|those|these)\s+(?:previous\s+|earlier\s+)?"
-    r"(?:answers|responses)|(?:switch|switching|change|changing)\s+(?:gears|direction|tack|topics?|approach)"
+    r"(?:thanks|thank\s+you)\s+(?:so\s+much\s+|very\s+much\s+)?for\s+(?:(?:the|your|that|those|these)\s+"
+    r"(?:answers?|responses?|replies|reply|help|patience)|answering|responding|replying|playing|helping)"
+    r"|(?:based\s+on|given|from)\s+(?:your|the|those|these)\s+(?:previous\s+|earlier\s+)?(?:answers|responses)"
+    r"|(?:based\s+on|going\s+by)\s+(?:that|this|those)(?:\s+(?:answer|response|reply))?"
+    r"|(?:switch|switching|change|changing)\s+(?:gears|direction|tack|topics?|approach)"
     r"|makes?\s+sense|i(?:'d|\s+would)\s+like\s+to\s+(?:ask|know|check|try)"
 )
 #: "Good to know. ", "Here's my next question: ", "Great! ", "Let me try a different angle - ".
@@ -133,13 +145,26 @@ _SOFT_TAGS = (
 )
 _SOUGHT = SOUGHT
 _CONFIRM = (
-    "right", "correct", "true", "yes", "is that right", "is that correct", "is that true", "is that so",
-    "am i right", "am i correct", "isn't that right", "is it right", "would that be right",
+    "right", "correct", "true", "yes", "yeah", "yep", "yup", "ok", "okay", "eh", "agreed", "is that right",
+    "is that correct", "is that true", "is that so", "am i right", "am i correct", "isn't that right", "is it right",
+    "would that be right", "would that be correct", "correct me if i'm wrong", "if i'm not mistaken",
 )
-_AUX_TAGS = ("doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it")
+#: An opinion said after the statement: "It's a thing, I think?" (= "I think it's a thing").
+_OPINION = (
+    "i think", "i believe", "i guess", "i suppose", "i assume", "i reckon", "i presume", "i imagine", "i'd say",
+    "i would say", "i bet", "i'm guessing", "i am guessing", "i'm thinking", "i'm assuming",
+)
+#: Auxiliary tags ("It starts with B, doesn't it?", "We're talking about a place, aren't we?"): only
+#: after a statement without a negation (:func:`strip_tags`); ", no?" is one of them.
+_AUX_TAGS = (
+    "doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it", "aren't we",
+    "are we not", "aren't you", "isn't that", "isn't this", "doesn't that", "doesn't this", "wouldn't it", "won't it",
+    "haven't we", "don't you think", "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
+)
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
-    + alt(_CONFIRM) + r")|\s*,\s*(?P<aux>" + alt(_AUX_TAGS) + r"))$"
+    + alt(_CONFIRM) + r")|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION) + r")|\s*(?:,|\s-+)\s*(?P<aux>"
+    + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]+])\s*,?\s+(?P<whether>or\s+not))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
 
@@ -155,10 +180,11 @@ EMBEDDING = re.compile(
     r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
     r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
     r"in\s+thinking\s+that|to\s+think\s+that)"
-    r"|(?P<guess>i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+(?:guessing|thinking)|i(?:'d|\s+would)"
-    r"\s+(?:guess|say)|i(?:'ll|\s+will)\s+guess|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would\s+be)"
-    r"|my\s+hunch\s+is|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
-    r"(?=\s*[:\-]))(?:\s+that)?)\s*[:,\-]?\s+"
+    r"|(?P<guess>(?P<explicit>i(?:'m|\s+am)\s+guessing|i(?:'d|\s+would)\s+guess|i(?:'ll|\s+will)\s+(?:guess|go\s+with)"
+    r"|i(?:'m|\s+am)\s+going\s+to\s+(?:guess|go\s+with)|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would"
+    r"\s+be)|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"
+    r"(?=\s*[:\-]))|i\s+(?:think|guess|believe|bet|suspect|reckon)|i(?:'m|\s+am)\s+thinking|i(?:'d|\s+would)\s+say"
+    r"|my\s+hunch\s+is)(?:\s+that)?)\s*[:,\-]?\s+"
 )
 
 
@@ -167,6 +193,14 @@ def embedded(q: str) -> tuple[int, bool]:
     when ``q`` opens with none of :data:`EMBEDDING`."""
     m = EMBEDDING.match(q)
     return (m.end(), m.group("guess") is not None) if m else (0, False)
+
+
+def explicit_guess(q: str) -> bool:
+    """Does ``q`` open by saying a guess of the keyword ("My guess is ...", "I'll go with ...", "Final
+    answer: ...")?  Then a listed name after it is that guess in any case ("my guess is screwdriver");
+    after an opinion ("I think furniture", "I'd say luggage") it may be a class the keyword is in."""
+    m = EMBEDDING.match(q)
+    return m is not None and m.group("explicit") is not None
 
 
 #: "Has it got more than 5 letters?": "does it have ...".
@@ -249,8 +283,16 @@ _PRONOUN_IS = re.compile(r"^(it|this|that)'s\b", re.IGNORECASE)
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
 #: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
-ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ")
-SIZE_ONLY = frozenset({"does it have "})
+ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ", "does it have an ")
+SIZE_ONLY = frozenset({"does it have ", "does it have an "})
+#: What opens an elliptic question about letters anywhere in the keyword, which "does it have"
+#: restores ("Any E's?", "No E?", "Two or more A's?", "More than one N?", "Multiple 'u's?", "Both I
+#: and C?", "All of P, J and Q?"): a quantity or a set, never one letter ("A vowel?" may ask about
+#: the first letter after "Starts with B?").
+ANYWHERE = re.compile(
+    r"(?:any|no|both|all|either|neither|none|multiple|several|many|more\s+than|at\s+least|at\s+most|fewer\s+than"
+    r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
+)
 
 
 _OPENS_QUESTION = re.compile(
@@ -264,10 +306,24 @@ def is_question(q: str) -> bool:
     return _OPENS_QUESTION.match(q) is not None
 
 
+#: A participle or "got" opening a question without its subject: "Ending in a B?", "Starting with
+#: S?", "Got an E in it?" ("it ends in a b", "it starts with s", "it has an e in it").
+_PARTICIPLE = re.compile(
+    r"(?P<verb>starting|beginning|ending|finishing|containing|including|having|using|lacking|consisting|got)\s"
+)
+_THIRD_PERSON = {"starting": "starts", "beginning": "begins", "ending": "ends", "finishing": "finishes",
+                 "containing": "contains", "including": "includes", "having": "has", "using": "uses",
+                 "lacking": "lacks", "consisting": "consists", "got": "has"}
+
+
 def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:
     """The statements a question without its auxiliary may be, lowered and as written (``raw``,
     when given): ``q`` itself ("the keyword starts with b", "it's a place") and ``q`` with its
-    subject "it" restored ("starts with b")."""
+    subject "it" restored ("starts with b", "ending in b", "got an e")."""
     q = _PRONOUN_IS.sub(r"\1 is", q)
     raw = _PRONOUN_IS.sub(r"\1 is", raw) if raw else q
+    verb = _PARTICIPLE.match(q)
+    if verb is not None and len(raw) == len(q):  # "ending in b": "it ends in b"
+        said = _THIRD_PERSON[verb.group("verb")]
+        q, raw = said + q[verb.end("verb"):], said + raw[verb.end("verb"):]
     return ((q, raw), ("it " + q, "it " + raw))

@@ -1,7 +1,9 @@
 """Questions that name the keyword: "is it X", "is it one of ...", the category.
 
-* ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Could it be X?",
-  "Are you thinking of X?", "Are we talking about X?" (X is all the rest of the question;
+* ``identity``: "Is it X?", "Is the keyword X?", "Is X the keyword?", "Is X your word?", "Is X the
+  place you're thinking of?", "Could it be X?", "Are you thinking of X?", "Are we talking about
+  X?", "We're talking about X" (with a tag: ", aren't we?"), and X said alone (:func:`bare`:
+  "Jamaica?", "How about 'tablet'?", "Maybe X?", "Keyword: X") (X is all the rest of the question;
   a list of names joined by "or" or " / ", "Paris, London or Cairo", is one of them, and "neither
   Paris nor London" none of them; a name has every word capitalised, "Statue of Liberty"; a list with a
   lower-case word, "a brownie or a smartwatch", is yes when an item is the keyword and open
@@ -10,7 +12,8 @@
   matches the keyword or one of its alts the game's way (``keyword_guessed``); no when X is
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
-  ..."), and is not a part of this one; else open (the model);
+  ...", "Is X your word?" or "My guess is ..."), and is not a part of this one; else open (the
+  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle");
 * ``in_list``: "Is the keyword one of the following: a, b, c?", "Is it any of these: ...",
   "Is it one of Paris, Kyoto or Dhaka?" (no word says it is a list: every item must be a name),
   "Is it not in this list: ...", "Here is an important list of N potential keywords: ....
@@ -394,22 +397,33 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
 # -------------------------------------------------------------------------- identity
 
 _IDENTITY = (
-    re.compile(r"(?:is|could|would|might)\s+(?:it|this|that)(?!\s+" + _NOUN + r"\b)\s+(?P<neg>not\s+)?(?:be\s+)?"
+    re.compile(r"(?:is|could|would|might)\s+(?:it|(?:this|that)(?!\s+" + _NOUN + r"\b))\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:exactly\s+|actually\s+|possibly\s+)?(?P<x>.+)"),
     re.compile(r"(?:is|could|would|might)\s+(?P<subj>" + _NAMED + r")\s+(?P<neg>not\s+)?(?:be\s+)?"
                r"(?:you(?:'re| are) thinking of\s+)?(?:exactly\s+|actually\s+|possibly\s+|called\s+|named\s+|"
                r"equal to\s+)?[:=]?\s*(?P<x>.+)"),
-    re.compile(r"(?:are\s+you\s+thinking\s+(?:of|about)|is\s+your\s+(?:secret\s+)?(?:keyword|word|answer)|are\s+we\s+"
-               r"(?:talking\s+about|thinking\s+(?:of|about)|looking\s+for|dealing\s+with|after))\s+(?P<x>.+)"),
-    re.compile(r"is\s+(?P<x>.+?)\s+(?P<neg>not\s+)?(?:the\s+)?(?:secret\s+)?(?:keyword|answer|secret word|"
-               r"word you are thinking of)"),
+    # "are you thinking of X", "we're talking about X" (a statement with a tag: "..., aren't we?")
+    re.compile(r"(?:(?:are\s+you|you(?:'re|\s+are))\s+thinking\s+(?:of|about)|is\s+your\s+(?:secret\s+)?"
+               r"(?:keyword|word|answer)|(?:are\s+we|we(?:'re|\s+are))\s+(?:talking\s+about|thinking\s+(?:of|about)"
+               r"|looking\s+for|dealing\s+with|after))\s+(?P<x>.+)"),
+    # "is X the keyword", "is X your word", "is X the place you're thinking of": X said to be the keyword
+    # ("is X what / the one you're thinking of": the tag is taken off first, "what" is left)
+    re.compile(r"is\s+(?P<x>.+?)\s+(?P<neg>not\s+)?(?:(?P<subj>" + _NAMED + r")|what|the\s+one)"),
+)
+#: What may not end the X of "is X the keyword": "is 'ab' in your word" asks about letters.
+_NOT_NAME_END = re.compile(
+    r"(?:^|\s)(?:in|inside|within|on|of|from|at|for|to|like|about|than|before|after|part|and|or|not|it|this|that"
+    r"|there|a|an|the)$"
 )
 
 
 _NEITHER = re.compile(r"neither\s+(.+?)\s+nor\s+(.+)", re.IGNORECASE)
 
 
-def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
+def identity(q: str, raw: str, known: Container[str], guess: bool = False) -> Rule_ | None:
+    """"Is it X?" and its shapes (see the module); with ``guess``, X is said as a guess ("My guess is
+    screwdriver", not "I think furniture"): a listed name is then specific in any case, as after "Is the
+    keyword ..."."""
     for shape in _IDENTITY:
         m = shape.fullmatch(q)
         if m:
@@ -417,8 +431,10 @@ def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     else:
         return None
     x = m.group("x").strip()
+    if _NOT_NAME_END.search(x) or re.fullmatch(r"(?:it|this|that|there|" + _NAMED + r")", x):
+        return None  # "is 'ab' in your word", "is it the answer": not X said to be the keyword
     original = raw[m.start("x") : m.end("x")].strip() if len(raw) == len(q) else x
-    named = bool(m.groupdict().get("subj")) and NAMED_SUBJECT.fullmatch(m.group("subj") or "") is not None
+    named = guess or (bool(m.groupdict().get("subj")) and NAMED_SUBJECT.fullmatch(m.group("subj") or "") is not None)
     negated = bool(m.groupdict().get("neg"))
     neither = _NEITHER.fullmatch(x)
     if neither:  # "is it neither Paris nor Kyoto": not (Paris or Kyoto), a list of names only
@@ -434,6 +450,37 @@ def identity(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     return kind, negate(test) if negated else test
 
 
+#: Before a name said alone: "How about Paris?", "Maybe Paris?", "Keyword: 'Train Door'?".
+_BARE_LEAD = re.compile(
+    r"(?:(?:how|what)\s+about|(?:or\s+)?(?:maybe|perhaps|possibly)|(?:the\s+|my\s+|your\s+)?(?:secret\s+)?"
+    r"(?:keyword|answer)\s*[:=\-])\s*"
+)
+
+
+def bare(q: str, raw: str, known: Container[str]) -> Rule_ | None:
+    """A guess said as the name alone: "Jamaica?", "Maybe Ouagadougou, Burkina Faso?", "How about
+    'tablet'?", "Keyword: 'Train Door'?", "Paris or Kyoto?": read as "is it X" when every item is a
+    name (quoted, every word capitalised, or a listed keyword or alt).  A word capitalised only
+    because it opens the question says nothing ("Reptile?", "Edible?" may ask for a class or a
+    property): alone it is a name only when listed, and then only its own keyword gets an answer."""
+    lead = _BARE_LEAD.match(q)
+    cut = lead.end() if lead else 0
+    x, said = q[cut:].strip(), raw[cut:].strip() if len(raw) == len(q) else q[cut:].strip()
+    items, saids = _NAME_SEP.split(x), _NAME_SEP.split(said)
+    if not x or len(items) != len(saids) or len(items) > 20:
+        return None
+    for i, (item, orig) in enumerate(zip(items, saids, strict=True)):
+        name = _bare(item)
+        if not name or name != item.strip("\"'").strip() or len(name.split()) > 5 or category_of(name) is not None:
+            return None  # "A place?", "The Nile?": an article opens a description, not a name said alone
+        informative = i > 0 or lead is not None or len(name.split()) > 1
+        if not (_quoted(name, said) or (informative and _name_text(orig)) or _listed(name, known)):
+            return None
+    if lead is None:  # "Jamaica?", "Furniture or Vegetable?": the first capital opens the question
+        said = said[:1].lower() + said[1:]
+    return identity("is it " + x, "is it " + said, known)
+
+
 def _proper(original: str) -> bool:
     """A capitalised name: "Is it Japan?", not "Is it a Vegetable?"."""
     return re.match(r"[\"']?[A-Z]", original.strip()) is not None
@@ -446,7 +493,7 @@ def _listed(name: str, known: Container[str]) -> bool:
     return n in known or (len(n) >= 4 and any(p in known for p in plurals if p))
 
 
-_NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+|\s+/\s+", re.IGNORECASE)
+_NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*", re.IGNORECASE)
 
 
 def _bare(item: str) -> str:
@@ -474,7 +521,7 @@ def _names_test(x: str, original: str, named: bool, known: Container[str], negat
     China"), when no "or" says it is a list, or when two neighbours make one listed name
     ("Lyon, France")."""
     items, originals = _NAME_SEP.split(x), _NAME_SEP.split(original)
-    if not 2 <= len(items) <= 20 or len(originals) != len(items) or not re.search(r"\bor\b|\s/\s", x):
+    if not 2 <= len(items) <= 20 or len(originals) != len(items) or not re.search(r"\bor\b|/", x):
         return None  # "Is it Paris, France?": one place, not a list
     if any(game_normalize(f"{a} {b}") in known for a, b in itertools.pairwise(items)):
         return None  # "Is it Lyon, France or Spain?": "Lyon, France" may be one name

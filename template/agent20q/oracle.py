@@ -185,7 +185,7 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        if prefix in discourse.SIZE_ONLY and not re.match(r"(?:any|no)\s", q):
+        if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):
             found = match_templates(counts.TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
@@ -239,13 +239,16 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
     q, raw = discourse.normal_forms(q, raw)
     cut, guess = discourse.embedded(q)
+    explicit = discourse.explicit_guess(q)
     q, raw = q[cut:], raw[cut:]
     try:
         found = _statement(q, known) or _core(q, raw, known)
         if found is None and not discourse.is_question(q):
             found = _elliptic(q, raw, known)
         if found is None and guess:  # "my guess is Paris"
-            found = naming.identity("is it " + q, "is it " + raw, known)
+            found = naming.identity("is it " + q, "is it " + raw, known, guess=explicit)
+        if found is None and not guess and not discourse.is_question(q):  # "Paris?", "How about Paris?"
+            found = naming.bare(q, raw, known)
     except Unparsed:  # a template matched, but a letter span in it names no letter
         return None
     return Rule(*found) if found is not None else None

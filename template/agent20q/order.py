@@ -2,10 +2,12 @@
 
 Templates (whole-question matches; "not" where shown negates; ORDER is "in alphabetical
 order", "alphabetically", "in a dictionary", "lexicographically", "in the alphabet", "when
-sorted alphabetically" ... and must be said somewhere, or as a lead-in: "In alphabetical
-order, does ..."; W is a quoted word, or up to five bare words, and may be named "the word
-'mango'", "the letter m"; a description is no W: "words starting with m", "any name that
-..." leave the question to the model):
+sorted alphabetically", "when sorted A to Z", "in A-Z order", "compared alphabetically", "if you
+sorted the words alphabetically" ... and must be said somewhere, or as a lead-in: "In
+alphabetical order, does ..."; "Z to A", "sorted by length" are none of them; W is a quoted
+word, or up to five bare words, and may be named "the word 'mango'", "the letter m"; a
+description is no W: "words starting with m", "any name that ..." leave the question to the
+model):
 
 * "does|would SUBJ [not] come|go|appear|fall|sort|be listed [ORDER] before|after|earlier
   than|later than|earlier ORDER than|prior to W [ORDER]", "does SUBJ [not] precede|follow W [ORDER]";
@@ -40,11 +42,25 @@ _TOKEN = r"(?!(?:" + "|".join(_NOT_W.split()) + r")(?![a-z0-9\-]))[a-z0-9][a-z0-
 _W_KIND = r"(?:the\s+(?:word|letter|name|term|string)\s+)?"
 _W = _W_KIND + r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
 _WQ = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
+#: How an order from A to Z is said after "sorted": "alphabetically", "in alphabetical order", "A to Z",
+#: "from A to Z" ("Z to A", the reverse, is none of them: the question stays unread).
+_A_TO_Z = (
+    r"(?:alphabetically|in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|dictionary)\s+order|(?:from\s+)?a\s*(?:to|-)\s*z"
+    r"|in\s+a\s*(?:to|-)\s*z\s+order)"
+)
+#: What is sorted: "the words", "the two words", "words", "them", "both words", "the keyword and it".
+_SORTED = r"(?:(?:the\s+|both\s+|these\s+|all\s+)?(?:two\s+)?(?:words|names|keywords|terms)|them|both)"
 ORDER = (
     r"(?:in\s+(?:an?\s+|the\s+)?(?:alphabetical|alphabetic|lexicographic(?:al)?|dictionary)\s+(?:order|list(?:ing)?"
     r"|sort(?:ing)?)|alphabetically(?:\s+speaking)?|lexicographically|in\s+(?:the|a)\s+dictionary|in\s+the\s+alphabet"
-    r"|(?:when|if)\s+(?:sorted|ordered|listed|arranged)\s+(?:alphabetically|in\s+alphabetical\s+order)"
-    r"|(?:when|if)\s+(?:the\s+(?:two\s+)?words\s+are\s+)?(?:sorted|ordered|listed|arranged)\s+alphabetically)"
+    r"|in\s+a\s*(?:to|-)\s*z\s+order|(?:going\s+)?from\s+a\s*(?:to|-)\s*z"
+    r"|(?:when|if|once)\s+(?:(?:the\s+)?(?:two\s+)?(?:words|names|keywords|they)\s+(?:are|were)\s+)?(?:sorted|ordered|listed"
+    r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
+    + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
+    r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z
+    + r"|(?:when|if)\s+alphabeti[sz]ed"
+    r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically|lexicographically"
+    r"|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
 )
 _LEAD = r"(?:(?P<lead>" + ORDER + r")\s*,\s*)?"
 _VERB = (

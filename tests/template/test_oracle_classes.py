@@ -1047,14 +1047,13 @@ CLASSES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CLASSES))
-def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str) -> None:
-    rng = random.Random(name)
-    phrasings = list(CLASSES[name](rng))
-    assert len(phrasings) >= 20
+def check_phrasings(mod: Any, keywords: list[str], phrasings: list[tuple[str, Truth]],
+                    known: frozenset[str] = frozenset()) -> int:
+    """Every phrasing answered as its truth says for every keyword (None: the oracle must decline);
+    the count of answers given."""
     wrong, declined, answered = [], [], 0
     for question, truth in phrasings:
-        rule = mod.parse(question)
+        rule = mod.parse(question, known)
         for k in keywords:
             want = truth(k)
             got = mod.oracle.verdict(rule, mod.Subject(k, (), category(k))) if rule is not None else None
@@ -1071,12 +1070,20 @@ def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str
                 answered += 1
     assert wrong == [], wrong[:10]
     assert declined == [], declined[:10]
-    assert answered > 100
+    return answered
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_class_phrasings_answered_right(mod: Any, keywords: list[str], name: str) -> None:
+    rng = random.Random(name)
+    phrasings = list(CLASSES[name](rng))
+    assert len(phrasings) >= 20
+    assert check_phrasings(mod, keywords, phrasings) > 100
 
 
 # --------------------------------------------------------------- partial parses declined
 
-_EXTRA = (" and end with 'e'", " and is it a place", " or not", " in French", " when you say it out loud",
+_EXTRA = (" and end with 'e'", " and is it a place", " or something else", " in French", " when you say it out loud",
           " backwards", " if you ignore the first word", ", or is it in Europe")
 
 
@@ -1201,7 +1208,6 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is it a kite or telescope lens?",
         "Is it made of wood or mouse?",
         "Is it not a mouse or a vase?",
-        "Is it a mouse or not?",
         "My guess is Mouse. Or not?",
         "Is it a computer mouse or a telescope stand?",
         "Is it bigger than a mouse or a telescope?",
