@@ -79,9 +79,9 @@ COUNT = (
     + r"|" + cmp_count(_U_VOWELS) + r"|" + cmp_count(_U_CONSONANTS) + r")"
 )
 _LENGTH_NOUN = (
-    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words)"
-    r"|(?:letter|character|word)\s+count"
-    r"|count\s+of\s+(?:letters|characters|words))"
+    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words|vowels|consonants)"
+    r"|(?:letter|character|word|vowel|consonant)\s+count"
+    r"|count\s+of\s+(?:letters|characters|words|vowels|consonants))"
 )
 #: "of the keyword" (said, or left out: "Is the number of letters even?").
 _OF_SUBJ = r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
@@ -154,9 +154,11 @@ def _exactly_or_at_least(n: int) -> Callable[[int], bool | None]:
 def _counted(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     spec = m.group("spec")
-    unit = _unit(spec)
+    unit, named = _unit(spec), _unit(groups.get("unit") or groups.get("unit2") or "")
     if unit == "length":
-        unit = _unit(groups.get("unit") or "")
+        unit = named
+    elif named not in ("length", unit):
+        return None  # "is the number of vowels more than 3 letters": which count?
     return _count(unit, _spec_test(spec), groups.get("qual") or groups.get("qual2") or "")
 
 
@@ -247,6 +249,11 @@ TEMPLATES: tuple[Template, ...] = (
              + r"(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
              r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
-    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"
-             r"of\s+(?P<unit>" + _UNIT + r")(?P<qual>" + _QUAL + r")?", _counted),
+    # "does it have an even number of letters", "even number of vowels?" (said without "an")
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>(?:an?\s+)?(?:even|odd))\s+"
+             r"number\s+of\s+(?P<unit>" + _UNIT + r"|" + _U_VOWELS + r"|" + _U_CONSONANTS + r")(?P<qual>" + _QUAL
+             + r")?", _counted),
+    template("length", r"(?:is|are)\s+there\s+(?P<neg>not\s+)?(?P<spec>an?\s+(?:even|odd))\s+number\s+of\s+(?P<unit>"
+             + _UNIT + r"|" + _U_VOWELS + r"|" + _U_CONSONANTS + r")\s+in\s+" + SUBJ + r"(?P<qual>" + _QUAL + r")?",
+             _counted),
 )

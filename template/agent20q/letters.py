@@ -61,6 +61,7 @@ from collections.abc import Callable, Sequence
 from .phrases import (
     ALL_LIST,
     ANY_LIST,
+    CMP_SAID,
     LETTER1,
     LIST_AND,
     LIST_BARE,
@@ -78,6 +79,7 @@ from .phrases import (
     agree,
     alt,
     consonant,
+    count_test,
     in_range,
     letter_sequences,
     letters_counted,
@@ -110,6 +112,7 @@ _BETWEEN = (
     + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
     r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
+    r"|(?:in|within)\s+the\s+" + _L + _TO + _L + r"\s+range" + _INCL + r"?"
     r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|" + Q1 + _TO + Q1 + _INCL + r"?)"
 )
@@ -128,6 +131,17 @@ _OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
 _OTHER = _OTHER_WORDS + r"(?:" + _L + r"|an?\s+(?:vowel|consonant))"
 _RANGE = r"(?:" + _HALF + r"|" + _BETWEEN + r"|" + _ORDER + r"|" + _OR_ORDER + r")"
+#: "outside A-M", "outside the range a to m", "outside the i..r range": not between them (the
+#: ends inside, as "between A and M" has them).
+_OUTSIDE = (
+    r"(?:outside|out\s+of)\s+(?:of\s+)?(?:the\s+range\s+(?:of\s+)?)?(?:" + _L + _TO + _L + r"|" + _L + r"\s+and\s+"
+    + _L + r"|the\s+" + _L + _TO + _L + r"\s+range)"
+)
+#: "none of 's', 'c' or 'q'", "neither A nor H": not one of them (at one position).
+_NONE_OF = (
+    r"(?:none\s+of\s+(?:the\s+)?(?:following\s+)?(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND
+    + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r")"
+)
 #: "a letter", "any letter", "a letter that is", "a character which falls".
 _A_LETTER = (
     r"(?:(?:an?|any)\s+(?:letter|character)\s+(?:(?:that|which)(?:'s|\s+is|\s+falls|\s+comes|\s+lies|\s+appears)?\s+)?)"
@@ -204,6 +218,18 @@ def _set_test(span: str) -> CharTest:
     return lambda c: c in chosen
 
 
+def _outside_test(span: str) -> CharTest:
+    inside = _between_test(re.sub(r"^(?:outside|out\s+of)\s+(?:of\s+)?", "", span))
+    return lambda c: None if (within := inside(c)) is None else not within
+
+
+def _none_of_test(span: str) -> CharTest:
+    chosen = frozenset(named_letters(re.sub(r"^(?:none\s+of|neither)\b", "", span), article=True))
+    if len(chosen) < 2:
+        raise Unparsed(span)
+    return lambda c: c not in chosen
+
+
 def _other_test(span: str) -> CharTest:
     rest = re.sub(r"^.*?\b(?:than|except(?:\s+for)?|but|besides|from)\s+", "", span)
     if re.fullmatch(r"an?\s+(?:vowel|consonant)", rest):  # "other than a vowel": not a vowel
@@ -222,6 +248,8 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (_A_LETTER + r"?" + _HALF, _half_test),
     (_A_LETTER + r"?" + _FIRST_N, _first_n_test),
     (_A_LETTER + r"?" + _BETWEEN, _between_test),
+    (_A_LETTER + r"?" + _OUTSIDE, _outside_test),
+    (_NONE_OF, _none_of_test),
     (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
     (_SOME + _OTHER, _other_test),
     (LETTER1 + r"|(?:equal\s+to|the\s+same\s+as)\s+" + LETTER1 + r"|" + ANY_LIST, _set_test),
@@ -252,12 +280,14 @@ _ORD = alt(_ORDINALS)
 _PNOUN = r"(?:letter|character|char)"
 #: "position 2", "position number two" (counted from 1).
 _AT_POSITION = (
-    r"(?:at|in)\s+(?:the\s+)?position\s+(?:number\s+|#\s*)?(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten)"
+    r"(?:(?:at|in)\s+(?:the\s+)?position\s+(?:number\s+|#\s*)?|(?:number|no\.?|#)\s*)(?P<at>[1-9]\d?|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten)"
 )
+#: "the very last letter" (the "very" says nothing more).
+_VERY = r"(?:very\s+)?"
 POSN = (
-    r"(?:(?:the\s+(?:very\s+)?)?" + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
-    + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
+    r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
+    + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
     r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
 )
 _ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
@@ -311,9 +341,17 @@ def _quoted_text(span: str) -> str:
     return span.split()[-1]
 
 
+def _double_negative(m: re.Match[str]) -> bool:
+    """"does it not start with none of a, b or c", "is the first letter not neither a nor b": a
+    double negative, or one said twice?  Not read."""
+    return bool(m.groupdict().get("neg")) and re.fullmatch(_NONE_OF, m.group("spec")) is not None
+
+
 def _edge(m: re.Match[str]) -> Test | None:
     spec = m.group("spec")
     start = m.group("end") is None
+    if _double_negative(m):
+        return None
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -324,12 +362,6 @@ def _edge(m: re.Match[str]) -> Test | None:
         return lambda s: agree(t.endswith(text) for t in texts(s.keyword, text))
     test = char_test(spec)
     return None if test is None else _at(0 if start else -1, _unit(spec), test)
-
-
-def _position_is(m: re.Match[str]) -> Test | None:
-    index, unit = _position(m.group("pos"))
-    test = char_test(m.group("spec"))
-    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
 
 
 def _letter_is_position(m: re.Match[str]) -> Test | None:
@@ -354,6 +386,8 @@ def _position_verb(m: re.Match[str]) -> Test | None:
 
 
 def _pos_spec_is(m: re.Match[str]) -> Test | None:
+    if _double_negative(m):
+        return None
     index, unit = _position(m.group("pos"))
     test = char_test(m.group("spec"))
     return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
@@ -406,7 +440,8 @@ _MULT_WORDS = {
     "more than once": (2, None), "at least twice": (2, None), "two or more times": (2, None),
     "multiple times": (2, None), "several times": (2, None), "repeatedly": (2, None),
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
-    "exactly twice": (2, 2), "once": (1, 1), "twice": (2, 2), "three times": (3, 3), "thrice": (3, 3),
+    "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
+    "three times": (3, 3), "thrice": (3, 3),
 }
 _MULT = (
     r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
@@ -420,10 +455,10 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
     text = " ".join(span.split())
     if text in _MULT_WORDS:
         lo, hi = _MULT_WORDS[text]
-        if hi is not None and not text.startswith(("exactly", "only", "just")):
+        if hi is not None and not text.startswith(("exactly", "only", "just", "at most", "no more")):
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
-    if text == "multiple":
+    if text in ("multiple", "several"):
         return ((2, None),)
     m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
     assert m is not None
@@ -448,6 +483,11 @@ def _count_of(c: str, bounds: Sequence[tuple[int, int | None]]) -> Test:
         return agree(out)
 
     return run
+
+
+def _count_check(c: str, check: Callable[[int], bool | None]) -> Test:
+    """How often ``c`` occurs, compared as ``check`` says (every reading of the letters)."""
+    return lambda s: agree(check(seq.count(c)) for seq in letter_sequences(s.keyword, _unit(c)))
 
 
 def _any_of(chars: Sequence[str], need_all: bool = False) -> Test:
@@ -492,9 +532,11 @@ _DOUBLE = (
 )
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
+#: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
+#: "2+ e's", "multiple 'u's".
 _N_LETTER = (
-    r"(?:(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"|" + N + r"\s+or\s+more|multiple)\s+"
-    r"(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+    r"(?:" + CMP_SAID + r"|" + N + r"|multiple|several)\s+(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\""
+    r"|[a-z0-9])(?:'?s)?"
 )
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
@@ -534,6 +576,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return _count_of(named_letters(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
     m = re.fullmatch(r"(?P<mult>.*?)\s+(?:(?:letter|character)s?\s+)?['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
     if m and re.fullmatch(_N_LETTER, spec):
+        if re.fullmatch(CMP_SAID, m.group("mult")):  # "two or more a's": the comparison said
+            check = count_test(m.group("mult"))
+            return _count_check(m.group("letter"), check), False
         return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
     m = re.fullmatch(_ALL_VOWELS, spec)
     if m:
@@ -552,9 +597,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
-    if re.fullmatch(_STRING, spec):
+    if re.fullmatch(r"(?:no\s+)?" + _STRING, spec):
         text = _quoted_text(spec)
-        return (lambda s: agree(text in t for t in texts(s.keyword, text))), False
+        return (lambda s: agree(text in t for t in texts(s.keyword, text))), spec.startswith("no")
     if re.fullmatch(ALL_LIST, spec):
         if not letters_counted(spec):
             return None  # "all three letters a and b"
@@ -641,13 +686,31 @@ def _contains(m: re.Match[str]) -> Test | None:
 
 _IN = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+" + SUBJ
 _TAIL = (
-    r"(?:\s+(?:in\s+it|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
+    r"(?:\s+(?:in\s+it|in\s+there|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
     r"|in\s+the\s+word|when\s+spelled(?:\s+out)?))?"
 )
 _FOUND = r"(?:present|found|contained|included|used|located|seen|spotted)"
 _HAS = r"(?:contain|contains|include|includes|have|has|use|uses|feature|possess)"
 _LACKS = r"(?:lack|lacks|exclude|excludes|miss|misses|omit|omits|avoid|avoids)"
 _LETTER_OR_LIST = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r"|" + ANY_LIST + r")"
+#: What is looked for where: a letter, a set, or a quoted string ("can you find 'lu' in it").
+_FOUND_SPEC = r"(?:" + _LETTER_OR_LIST + r"|" + _STRING + r")"
+#: "in the keyword", its subject in the group ``subj`` (see :func:`_contains_found`).
+_IN_NAMED = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+(?P<subj>" + SUBJ + r")"
+#: A quoted string said with no noun ("the string 'ab'" has one), of three characters or more.
+_BARE_STRING = r"(?:no\s+)?(?:'[^']{3,30}'|\"[^\"]{3,30}\")"
+#: Subjects that name the keyword as a word, not as the thing or place it names.
+_WORD_SUBJECT = re.compile(r"\b(?:key\s?-?word|word|answer|name|spelling|term|phrase|solution)\b")
+
+
+def _contains_found(m: re.Match[str]) -> Test | None:
+    """A letter or a string looked for in the keyword.  A quoted word said bare, of three
+    characters or more, is its spelling only where the subject names the word ("is 'water' in
+    the keyword"): "is 'water' in it", "is there 'ice' in the thing" may ask what the thing
+    holds, and are not read."""
+    if re.fullmatch(_BARE_STRING, m.group("spec")) and not _WORD_SUBJECT.search(m.group("subj")):
+        return None
+    return _contains(m)
 
 # -------------------------------------------------------------------- repeated letters
 #
@@ -729,9 +792,39 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
 )
 
+#: "at the start", "at the very end": the first or the last letter (group ``end``: the last).
+_AT_EDGE = r"(?:at|in)\s+the\s+" + _VERY + r"(?:start|beginning|front|(?P<end>end))"
+_OF_IT = r"(?:\s+of\s+it)?"
+
+#: The letter at an edge said with a participle or a place: "(is it) ending in a B", "is it
+#: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
+#: start of the keyword", "is 'r' at the start of the word".
+_EDGE_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:starting|beginning|opening)\s+with"
+             r"|(?P<end>ending|finishing|terminating)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
+             + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+(?P<spec>"
+             + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
+    template("letter", r"(?:is|are)\s+there\s+(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + r"(?:\s+of\s+" + SUBJ
+             + r")?", _edge),
+    template("letter", r"is\s+(?P<spec>" + EDGE_SPEC + r")\s+(?P<neg>not\s+)?" + _AT_EDGE + r"(?:\s+of\s+" + SUBJ
+             + r")?", _edge),
+)
+
+#: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
+#: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
+#: after "does it have".  No one position holds a letter twice or two letters, so they ask what
+#: the keyword contains (a single letter or a class, "A vowel?", may ask about a position).
+HOW_MANY_TEMPLATES: tuple[Template, ...] = (
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
+             + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
+)
+
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
              r"|(?P<end>end|finish|terminate)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    *_EDGE_TEMPLATES,
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
     template("letter", r"(?:does|do)\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_VERB + r")",
              _position_verb),
@@ -741,23 +834,23 @@ TEMPLATES: tuple[Template, ...] = (
              r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
              _edge),
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>" + LETTER1 + r")\s+as\s+"
-             r"(?P<pos>(?:its|the)\s+" + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
+             r"(?P<pos>(?:its|the)\s+" + _VERY + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _HAS + r"|(?P<neg2>" + _LACKS + r"))\s+"
              r"(?P<spec>" + CONTAIN_SPEC + r")" + _TAIL, _contains),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + CONTAIN_SPEC + r")", _contains),
-    template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _LETTER_OR_LIST + r"|" + _NONE + r"|"
-             + _N_LETTER + r"|"
-             + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r")(?:'?s)?\s+"
-             r"(?P<mult>" + _MULT + r"\s+)?" + _IN, _contains),
-    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
-             + _IN, _contains),
+    template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
+             + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
+             + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?" + _IN_NAMED,
+             _contains_found),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
+             + _IN_NAMED, _contains_found),
     template("contains", r"are\s+(?P<spec>" + ALL_LIST + r")\s+(?:both\s+|all\s+)?(?P<neg>not\s+)?(?:" + _FOUND
              + r"\s+)?" + _IN, _contains),
-    template("contains", r"(?:can|could)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
-             + r")\s+" + _IN, _contains),
+    template("contains", r"(?:can|could)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
+             + r")\s+" + _IN_NAMED, _contains_found),
     template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)"
-             r"\s+(?P<spec>(?:an?\s+)?" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+             r"\s+(?P<spec>(?:an?\s+)?" + _FOUND_SPEC + r")\s+" + _IN_NAMED, _contains_found),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<spec>hyphenated)", _hyphenated),
     # "does it consist of letters only": no digit, mark or (in one reading) space
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:consist\s+(?:only\s+|solely\s+|entirely"
@@ -766,13 +859,13 @@ TEMPLATES: tuple[Template, ...] = (
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
-    template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
-             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN
-             + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains),
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
+             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN_NAMED
+             + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains_found),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
-    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
-             r"(?P<neg2>absent|missing)\s+(?:from|in)\s+" + SUBJ, _contains),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
+             r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
     *_FILED_TEMPLATES,
     *_REPEAT_TEMPLATES,
 )

@@ -184,9 +184,11 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         found = _core(asked, asked_raw or asked, known) if asked is not None else None
         if found is not None:
             return found
+    if q.startswith("got "):  # "Got a B in there?": "does it have a b in there"
+        return _spelling("does it have " + q[4:])
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        if prefix in discourse.SIZE_ONLY and not re.match(r"(?:any|no)\s", q):
-            found = match_templates(counts.TEMPLATES, prefix + q)
+        if prefix in discourse.SIZE_ONLY and not re.match(r"(?:any|no)\s", q):  # a size, or how many of a letter
+            found = match_templates(counts.TEMPLATES + letters.HOW_MANY_TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
         if found is not None:
