@@ -194,7 +194,7 @@ def _one_or_many(m: re.Match[str]) -> Test | None:
 
 
 _HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"
-_TOTAL = r"(?:\s+(?:in\s+(?:it|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
+_TOTAL = r"(?:\s+(?:in\s+(?:it|there|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
 _MADE = (
     r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with"
     r"|written\s+as|spelled\s+as)"

@@ -256,6 +256,8 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (LIST_BARE, _set_test),  # "A, J" at one position: one of them (a position holds one letter)
 )
 CHAR_SPEC = "(?:" + "|".join(p for p, _ in _CHAR_SPECS) + ")"
+#: The letters a position holds when it is asked by what it is not.
+_COMPLEMENT = re.compile(r"(?:" + _NONE_OF + r"|" + _A_LETTER + r"?" + _OUTSIDE + r"|" + _SOME + _OTHER + r")")
 _CHAR_SPEC_RES = tuple((re.compile(p), make) for p, make in _CHAR_SPECS)
 
 
@@ -312,12 +314,16 @@ def _unit(span: str, unit: str = "letter") -> str:
     return "alnum" if any(c.isdigit() for c in letters_of(span)) else unit
 
 
-def _at(index: int, unit: str, test: CharTest) -> Test:
+def _at(index: int, unit: str, test: CharTest, beyond: bool | None = False) -> Test:
+    """``test`` on the letter at ``index``; where the keyword has no such letter, ``beyond``: it
+    is not the one asked (False), or, for a letter asked by what it is not ("none of A or B",
+    "outside A-M", "other than A"), who can say (None)."""
+
     def run(s: Subject) -> bool | None:
         out: list[bool | None] = []
         for seq in letter_sequences(s.keyword, unit):
             if not -len(seq) <= index < len(seq):
-                out.append(False if seq else None)  # no such letter: it is not the one asked
+                out.append(beyond if seq else None)
             else:
                 out.append(test(seq[index]))
         return agree(out)
@@ -389,8 +395,10 @@ def _pos_spec_is(m: re.Match[str]) -> Test | None:
     if _double_negative(m):
         return None
     index, unit = _position(m.group("pos"))
-    test = char_test(m.group("spec"))
-    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
+    spec = m.group("spec")
+    test = char_test(spec)
+    beyond = None if _COMPLEMENT.fullmatch(spec) else False
+    return None if test is None else _at(index, _unit(spec, unit), test, beyond)
 
 
 # ------------------------------------------------------------------ filed under a letter
@@ -458,7 +466,7 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
         if hi is not None and not text.startswith(("exactly", "only", "just", "at most", "no more")):
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
-    if text in ("multiple", "several"):
+    if text == "multiple":
         return ((2, None),)
     m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
     assert m is not None
@@ -533,9 +541,9 @@ _DOUBLE = (
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 #: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
-#: "2+ e's", "multiple 'u's".
+#: "2+ e's", "multiple 'u's" ("several" may be two or more than two: not read).
 _N_LETTER = (
-    r"(?:" + CMP_SAID + r"|" + N + r"|multiple|several)\s+(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\""
+    r"(?:" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\""
     r"|[a-z0-9])(?:'?s)?"
 )
 _NONE = (
