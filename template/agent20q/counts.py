@@ -245,8 +245,8 @@ TEMPLATES: tuple[Template, ...] = (
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
              r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
              _counted),
-    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ
-             + r"(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")(?:\s+in\s+" + SUBJ
+             + r")?" + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
              r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
     # "does it have an even number of letters", "even number of vowels?" (said without "an")

@@ -137,6 +137,11 @@ _OUTSIDE = (
     r"(?:outside|out\s+of)\s+(?:of\s+)?(?:the\s+range\s+(?:of\s+)?)?(?:" + _L + _TO + _L + r"|" + _L + r"\s+and\s+"
     + _L + r"|the\s+" + _L + _TO + _L + r"\s+range)"
 )
+#: "a letter not between A and M", "a letter that is not in the first half of the alphabet".
+_NOT_RANGE = (
+    r"(?:an?|any)\s+(?:letter|character)\s+(?:(?:that|which)(?:'s|\s+is)\s+)?not\s+(?:" + _BETWEEN + r"|" + _HALF
+    + r")"
+)
 #: "none of 's', 'c' or 'q'", "neither A nor H": not one of them (at one position).
 _NONE_OF = (
     r"(?:none\s+of\s+(?:the\s+)?(?:following\s+)?(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND
@@ -218,6 +223,12 @@ def _set_test(span: str) -> CharTest:
     return lambda c: c in chosen
 
 
+def _not_range_test(span: str) -> CharTest:
+    rest = re.sub(r"^.*?\bnot\s+", "", span)
+    inside = _half_test(rest) if re.fullmatch(_HALF, rest) else _between_test(rest)
+    return lambda c: None if (within := inside(c)) is None else not within
+
+
 def _outside_test(span: str) -> CharTest:
     inside = _between_test(re.sub(r"^(?:outside|out\s+of)\s+(?:of\s+)?", "", span))
     return lambda c: None if (within := inside(c)) is None else not within
@@ -249,6 +260,7 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (_A_LETTER + r"?" + _FIRST_N, _first_n_test),
     (_A_LETTER + r"?" + _BETWEEN, _between_test),
     (_A_LETTER + r"?" + _OUTSIDE, _outside_test),
+    (_NOT_RANGE, _not_range_test),
     (_NONE_OF, _none_of_test),
     (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
     (_SOME + _OTHER, _other_test),
@@ -257,7 +269,9 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
 )
 CHAR_SPEC = "(?:" + "|".join(p for p, _ in _CHAR_SPECS) + ")"
 #: The letters a position holds when it is asked by what it is not.
-_COMPLEMENT = re.compile(r"(?:" + _NONE_OF + r"|" + _A_LETTER + r"?" + _OUTSIDE + r"|" + _SOME + _OTHER + r")")
+_COMPLEMENT = re.compile(
+    r"(?:" + _NONE_OF + r"|" + _A_LETTER + r"?" + _OUTSIDE + r"|" + _SOME + _OTHER + r"|" + _NOT_RANGE + r")"
+)
 _CHAR_SPEC_RES = tuple((re.compile(p), make) for p, make in _CHAR_SPECS)
 
 
@@ -290,15 +304,20 @@ _VERY = r"(?:very\s+)?"
 POSN = (
     r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
     + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
-    r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
+    r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
+    r"|" + _PNOUN + r"\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+" + SUBJ
+    + r")?)"
 )
 _ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
 _AT_POSITION_RE = re.compile(_AT_POSITION)
+#: "letter 2", "character three" (a position: "the letter 2" is the digit).
+_PLAIN_POSITION_RE = re.compile(r"(?:letter|character|char)\s+(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight"
+                                r"|nine|ten)\b")
 
 
 def _position(span: str) -> tuple[int, str]:
     unit = "character" if re.search(r"\bchar(?:acter)?\b", span) else "letter"
-    at = _AT_POSITION_RE.search(span)
+    at = _AT_POSITION_RE.search(span) or _PLAIN_POSITION_RE.match(span)
     if at:
         return number(at.group("at")) - 1, unit
     m = _ORD_RE.search(span)
@@ -332,8 +351,9 @@ def _at(index: int, unit: str, test: CharTest, beyond: bool | None = False) -> T
 
 
 _STRING = (
-    r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string)"
-    r"|(?:combination|sequence|string)\s+of\s+letters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+    r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string"
+    r"|pair|group|cluster)|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters)\s+)?(?:'[^']{2,30}'"
+    r"|\"[^\"]{2,30}\")"
     r"(?:\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each\s+other|side\s+by\s+side))?"
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
@@ -350,7 +370,7 @@ def _quoted_text(span: str) -> str:
 def _double_negative(m: re.Match[str]) -> bool:
     """"does it not start with none of a, b or c", "is the first letter not neither a nor b": a
     double negative, or one said twice?  Not read."""
-    return bool(m.groupdict().get("neg")) and re.fullmatch(_NONE_OF, m.group("spec")) is not None
+    return bool(m.groupdict().get("neg")) and re.fullmatch(_NONE_OF + r"|" + _NOT_RANGE, m.group("spec")) is not None
 
 
 def _edge(m: re.Match[str]) -> Test | None:
@@ -379,13 +399,14 @@ _POS_SPEC = CHAR_SPEC
 _POS_VERB = (
     r"(?:(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong)\s+(?:" + _RANGE + r"|" + _BETWEEN + r")"
     r"|(?:precede|follow)\s+" + _L + _ALPHA_IN + r"?|(?:equal|match)\s+(?:" + LETTER1 + r"|" + ANY_LIST + r")"
-    r"|belong\s+(?:" + ANY_LIST + r"))"
+    r"|belong\s+(?:" + ANY_LIST + r"|to\s+" + LIST_BRACKET + r"))"
 )
 
 
 def _position_verb(m: re.Match[str]) -> Test | None:
     index, unit = _position(m.group("pos"))
-    spec = re.sub(r"^(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong|equal|match)\s+", "", m.group("spec"))
+    verb = r"^(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong(?:\s+to(?=\s*[\[({]))?|equal|match)\s+"
+    spec = re.sub(verb, "", m.group("spec"))
     spec = re.sub(r"^precede\s+", "before ", re.sub(r"^follow\s+", "after ", spec))
     test = char_test(spec)
     return None if test is None else _at(index, unit, test)
@@ -449,7 +470,8 @@ _MULT_WORDS = {
     "multiple times": (2, None), "several times": (2, None), "repeatedly": (2, None),
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
     "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
-    "three times": (3, 3), "thrice": (3, 3),
+    "three times": (3, 3), "thrice": (3, 3), "twice or more": (2, None), "two times or more": (2, None),
+    "once or more": (1, None),
 }
 _MULT = (
     r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
@@ -543,9 +565,11 @@ _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 #: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
 #: "2+ e's", "multiple 'u's" ("several" may be two or more than two: not read).
 _N_LETTER = (
-    r"(?:" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\""
-    r"|[a-z0-9])(?:'?s)?"
+    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:instances?|occurrences?|cop(?:y|ies))\s+of\s+"
+    r"(?:the\s+)?)?"
+    r"(?:(?:letter|character)s?\s+)?(?:'(?P<nq1>[a-z0-9])'|\"(?P<nq2>[a-z0-9])\"|(?P<nq3>[a-z0-9]))(?:'?s)?"
 )
+_N_LETTER_RE = re.compile(_N_LETTER)
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
     r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
@@ -582,12 +606,12 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
     if m:
         return _count_of(named_letters(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
-    m = re.fullmatch(r"(?P<mult>.*?)\s+(?:(?:letter|character)s?\s+)?['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
-    if m and re.fullmatch(_N_LETTER, spec):
-        if re.fullmatch(CMP_SAID, m.group("mult")):  # "two or more a's": the comparison said
-            check = count_test(m.group("mult"))
-            return _count_check(m.group("letter"), check), False
-        return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
+    m = _N_LETTER_RE.fullmatch(spec)
+    if m:
+        mult, letter = m.group("nmult"), m.group("nq1") or m.group("nq2") or m.group("nq3")
+        if re.fullmatch(CMP_SAID, mult):  # "two or more a's": the comparison said
+            return _count_check(letter, count_test(mult)), False
+        return _count_of(letter, _mult_bounds(mult)), False
     m = re.fullmatch(_ALL_VOWELS, spec)
     if m:
         sets = ("aeiou",) if m.group("five") or "(" in spec else ("aeiou", "aeiouy")
@@ -825,6 +849,8 @@ _EDGE_TEMPLATES: tuple[Template, ...] = (
 #: after "does it have".  No one position holds a letter twice or two letters, so they ask what
 #: the keyword contains (a single letter or a class, "A vowel?", may ask about a position).
 HOW_MANY_TEMPLATES: tuple[Template, ...] = (
+    # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
              + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
 )
@@ -874,6 +900,10 @@ TEMPLATES: tuple[Template, ...] = (
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
+    # "is 'oom' a substring of the keyword" (the noun says it is about the spelling)
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?(?:an?\s+)?(?:substring|sub-string"
+             r"|part|piece|segment)\s+(?:of|in)\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
     *_REPEAT_TEMPLATES,
+    *HOW_MANY_TEMPLATES,
 )

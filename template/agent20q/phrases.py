@@ -170,7 +170,7 @@ LETTER1 = (
     + r"|(?:the\s+)?(?:digit|number|numeral)\s+['\"]?[0-9]['\"]?)"
 )
 LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
-LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+and\s+" + _ITEM
+LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+(?:and|as\s+well\s+as)\s+" + _ITEM
 LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"
 LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
 _OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?:?\s*"

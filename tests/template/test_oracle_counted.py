@@ -51,6 +51,8 @@ def counted_as_a_noun(rng: random.Random) -> Phrasings:
     for unit, n in itertools.product(("vowels", "consonants"), (2, 3, 4, 6)):
         yield f"Does the number of {unit} in the keyword exceed {n}?", _counted(unit, lambda v, n: v > n, n)
         yield f"Is the number of {unit} not {_WORDS[n]}?", _counted(unit, lambda v, n: v != n, n)
+        yield f"Are there more than {n} {unit}?", _counted(unit, lambda v, n: v > n, n)
+        yield f"Are there at least {_WORDS[n]} {unit} in total?", _counted(unit, lambda v, n: v >= n, n)
 
 
 def parity(rng: random.Random) -> Phrasings:

@@ -76,6 +76,14 @@ def how_many(rng: random.Random) -> Phrasings:
         yield f"Does {quote(c, style)} appear no more than once in {subj}?", count_is(c, lambda v: v <= 1)
         yield f"Does {subj} contain {quote(c, style)} more than once?", count_is(c, lambda v: v > 1)
         yield f"Is {quote(c, style)} used more than once in {subj}?", count_is(c, lambda v: v > 1)
+        yield f"Does {subj} use {quote(c, style)} twice or more?", count_is(c, lambda v: v >= 2)
+        yield f"Does {subj} contain {quote(c, style)} once or more?", count_is(c, lambda v: v >= 1)
+        yield f"Is there more than one instance of {quote(c, style)} in {subj}?", count_is(c, lambda v: v > 1)
+        yield f"Does {subj} have multiple occurrences of {single(c, style)}?", count_is(c, lambda v: v >= 2)
+        yield f"Does {subj} have more than one copy of {single(c, style)}?", count_is(c, lambda v: v > 1)
+        yield f"Are there multiple {plural(c, style)}?", count_is(c, lambda v: v >= 2)
+        yield f"Is there more than one {single(c, style)}?", count_is(c, lambda v: v > 1)
+        yield f"Are there at least 2 {plural(c, style)}?", count_is(c, lambda v: v >= 2)
 
 
 def all_of_said_alone(rng: random.Random) -> Phrasings:
@@ -89,6 +97,7 @@ def all_of_said_alone(rng: random.Random) -> Phrasings:
         listed = ", ".join(xs[:-1]) + rng.choice((", and ", " and ")) + xs[-1]
         yield f"All of {listed}?", has_all(chosen)
         yield f"Each of {listed}?", has_all(chosen)
+        yield f"Does {rng.choice(SUBJECTS)} contain {xs[0]} as well as {xs[1]}?", has_all(chosen[:2])
         c = chosen[0]
         yield f"Got {'an' if c in 'aeiou' else 'a'} {single(c, style)} in there?", has(c)
         yield f"Got {quote(c, style)}?", has(c)

@@ -66,6 +66,9 @@ def letter_number(rng: random.Random) -> Phrasings:
         yield f"Is letter #{n} in {subj} not {x}?", _neg(_is(n - 1, c))
         yield f"Is {x} letter number {num}?", _is(n - 1, c)
         yield f"Letter number {num} {x}?", _is(n - 1, c)
+        yield f"Is letter {num} {x}?", _is(n - 1, c)
+        yield f"Letter {num} {x}?", _is(n - 1, c)
+        yield f"Is letter {num} of {subj} a vowel?", on(n - 1, vowel)
         yield f"Is letter number {num} a vowel?", on(n - 1, vowel)
         yield f"Is letter number {num} a consonant?", on(n - 1, _consonant)
         chosen = rng.sample(_LETTERS, 3)
@@ -156,6 +159,18 @@ def outside_and_ranges(rng: random.Random) -> Phrasings:
         yield f"Is the first letter outside of {a}-{b}?", _neg(letter_between(0, lo, hi))
         yield f"Is the first letter in the {lo.upper()}-{hi.upper()} range?", letter_between(0, lo, hi)
         yield f"Is the first letter not outside {a}-{b}?", letter_between(0, lo, hi)
+        yield f"Does {subj} end with a letter not between {a} and {b}?", _neg(letter_between(-1, lo, hi))
+        yield f"Does {subj} start with a letter that is not between {a} and {b}?", _neg(letter_between(0, lo, hi))
+        yield f"Is the third letter a letter not between {a} and {b}?", _not_within(2, letter_between(2, lo, hi))
+    for half, lo, hi in (("first", "a", "m"), ("second", "n", "z")):
+        yield f"Does it start with a letter that is not in the {half} half of the alphabet?", \
+            _neg(letter_between(0, lo, hi))
+        yield f"Does it end with a letter not in the {half} half of the alphabet?", _neg(letter_between(-1, lo, hi))
+    for style in range(6):
+        chosen = rng.sample(_LETTERS, 3)
+        listed = ", ".join(quote(c, style) if style < 6 else c for c in chosen)
+        yield f"Does the first letter belong to {{{listed}}}?", letter_in(0, chosen)
+        yield f"Does the last letter belong to [{listed}]?", letter_in(-1, chosen)
 
 
 CLASSES = {"letter_number": letter_number, "very_last": very_last, "at_an_edge": at_an_edge,

@@ -59,6 +59,9 @@ def strings_found(rng: random.Random, keywords: list[str]) -> Phrasings:
         yield f"Is there no {x} in {subj}?", _neg(found)
         yield f"Is the string {x} absent from {rng.choice(SUBJECTS)}?", _neg(found)
         yield f"Can you find the substring {x} in {rng.choice(SUBJECTS)}?", found
+        yield f"Is the letter pair {x} in {rng.choice(SUBJECTS)}?", found
+        yield f"Is {x} a substring of {rng.choice(SUBJECTS)}?", found
+        yield f"Is {x} not a part of {subj}?", _neg(found)
 
 
 def marks_absent(rng: random.Random, keywords: list[str]) -> Phrasings:
