@@ -20,9 +20,13 @@ fewer", make no question):
 * "is SUBJ [not] COUNT [long|in length]", "is SUBJ [not] made up of COUNT";
 * "is SUBJ [not] longer|shorter than N [letters]";
 * "is SUBJ [not] a 5-letter word", "... a two-word phrase", "... a single-word name";
-* "is the length|number of letters|letter count of SUBJ [not] greater than 5|at least 5|
-  5 or more|between 5 and 8|even|odd" ("of SUBJ" may be left out), "is SUBJ's length ...", "does the length of SUBJ
-  [not] exceed 5", "does SUBJ [not] have an even|odd number of letters|letter count|length".
+* "is the length|number of letters|vowels|consonants|letter|vowel count of SUBJ [not] greater
+  than 5|at least 5|5 or more|between 5 and 8|somewhere between 5 and 8|even|odd" ("of SUBJ"
+  may be left out), "is SUBJ's length ...", "does the length of SUBJ [not] exceed 5", "does
+  SUBJ [not] have [an] even|odd number of letters|vowels|letter count|length" (so "Even number
+  of letters?"), "is there an even|odd number of letters in SUBJ", "are there more than 3
+  vowels [in SUBJ]"; a count of one unit compared in another ("is the number of vowels more
+  than 3 letters") is no question.
 
 Counts: letters are the keyword's letters (and digits: both readings must agree); characters
 with and without spaces unless the question says which ("(not counting spaces)",

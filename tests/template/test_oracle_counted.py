@@ -48,6 +48,7 @@ def counted_as_a_noun(rng: random.Random) -> Phrasings:
         yield f"Is the total number of {unit} in {subj} {said}?", truth
         yield f"Is {poss} {unit[:-1]} count {said}?", truth
         yield f"Is the count of {unit} in {subj} {said}?", truth
+        yield f"Number of {unit} {said}?", truth
     for unit, n in itertools.product(("vowels", "consonants"), (2, 3, 4, 6)):
         yield f"Does the number of {unit} in the keyword exceed {n}?", _counted(unit, lambda v, n: v > n, n)
         yield f"Is the number of {unit} not {_WORDS[n]}?", _counted(unit, lambda v, n: v != n, n)

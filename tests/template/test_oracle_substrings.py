@@ -62,6 +62,8 @@ def strings_found(rng: random.Random, keywords: list[str]) -> Phrasings:
         yield f"Is the letter pair {x} in {rng.choice(SUBJECTS)}?", found
         yield f"Is {x} a substring of {rng.choice(SUBJECTS)}?", found
         yield f"Is {x} not a part of {subj}?", _neg(found)
+        yield f"No {x} in {subj}?", _neg(found)
+        yield f"{x} in {subj}?", found
 
 
 def marks_absent(rng: random.Random, keywords: list[str]) -> Phrasings:
