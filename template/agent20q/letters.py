@@ -753,14 +753,25 @@ _BARE_STRING = r"(?:no\s+)?(?:'[^']{3,30}'|\"[^\"]{3,30}\")"
 _WORD_SUBJECT = re.compile(r"\b(?:key\s?-?word|word|answer|name|spelling|term|phrase|solution)\b")
 
 
+def _said_of_the_word(m: re.Match[str]) -> bool:
+    """Is the string looked for a letter, a set, a string named so ("the letters 'ion'"), a bare
+    one of two characters, or said of a subject that names the word ("the keyword")?"""
+    subj = m.groupdict().get("subj") or ""
+    return re.fullmatch(_BARE_STRING, m.group("spec")) is None or _WORD_SUBJECT.search(subj) is not None
+
+
+def _edge_found(m: re.Match[str]) -> Test | None:
+    """A letter or a string at an edge: "does it have 'handle' at the end" may ask about the thing."""
+    return _edge(m) if _said_of_the_word(m) else None
+
+
 def _contains_found(m: re.Match[str]) -> Test | None:
     """A letter or a string looked for in the keyword.  A quoted word said bare, of three
     characters or more, is its spelling only where the subject names the word ("is 'water' in
     the keyword"): "is 'water' in it", "is there 'ice' in the thing" may ask what the thing
     holds, and are not read."""
-    if re.fullmatch(_BARE_STRING, m.group("spec")) and not _WORD_SUBJECT.search(m.group("subj")):
-        return None
-    return _contains(m)
+    return _contains(m) if _said_of_the_word(m) else None
+
 
 # -------------------------------------------------------------------- repeated letters
 #
@@ -854,12 +865,12 @@ _EDGE_TEMPLATES: tuple[Template, ...] = (
              r"|(?P<end>ending|finishing|terminating)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
-    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+(?P<spec>"
-             + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
-    template("letter", r"(?:is|are)\s+there\s+(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + r"(?:\s+of\s+" + SUBJ
-             + r")?", _edge),
-    template("letter", r"is\s+(?P<spec>" + EDGE_SPEC + r")\s+(?P<neg>not\s+)?" + _AT_EDGE + r"(?:\s+of\s+" + SUBJ
-             + r")?", _edge),
+    template("letter", r"(?:does|do)\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+"
+             r"(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge_found),
+    template("letter", r"(?:is|are)\s+there\s+(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + r"(?:\s+of\s+(?P<subj>"
+             + SUBJ + r"))?", _edge_found),
+    template("letter", r"is\s+(?P<spec>" + EDGE_SPEC + r")\s+(?P<neg>not\s+)?" + _AT_EDGE + r"(?:\s+of\s+(?P<subj>"
+             + SUBJ + r"))?", _edge_found),
 )
 
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from factories.agents import import_agent_module
-from oracle_checks import Phrasings, answered, check, public_keywords, quote_text, with_a_clause_more
-from test_oracle_classes import SUBJECTS, _neg, substring
+from oracle_checks import Phrasings, Truth, answered, check, public_keywords, quote_text, with_a_clause_more
+from test_oracle_classes import SUBJECTS, _neg, letters, substring
 
 #: Subjects that name the keyword as a word: any string is read in them.
 WORD_SUBJECTS = tuple(s for s in SUBJECTS if any(w in s for w in ("keyword", "word", "answer", "name")))
@@ -36,6 +36,17 @@ def _strings(keywords: list[str], rng: random.Random, size: int, n: int) -> list
            if w[i : i + size].isalpha()]
     made = ["".join(rng.choice("abcdeilnorstuz") for _ in range(size)) for _ in range(n)]
     return rng.sample(cut, n // 2) + made[: n - n // 2]
+
+
+def edge(text: str, start: bool) -> Truth:
+    """The keyword as written, and its letters and digits run together, start (end) with ``text``
+    (open where the two disagree)."""
+
+    def run(k: str) -> bool | None:
+        found = {(t.startswith(text) if start else t.endswith(text)) for t in (k.lower().strip(), letters(k))}
+        return found.pop() if len(found) == 1 else None
+
+    return run
 
 
 def strings_found(rng: random.Random, keywords: list[str]) -> Phrasings:
@@ -63,6 +74,10 @@ def strings_found(rng: random.Random, keywords: list[str]) -> Phrasings:
         yield f"Is {x} a substring of {rng.choice(SUBJECTS)}?", found
         yield f"Is {x} not a part of {subj}?", _neg(found)
         yield f"No {x} in {subj}?", _neg(found)
+        yield f"Does {subj} have {x} at the end?", edge(text, start=False)
+        yield f"Is there {x} at the start of {subj}?", edge(text, start=True)
+        yield f"Is {x} at the very end of {subj}?", edge(text, start=False)
+        yield f"Is {subj} spelled with {x} at the beginning?", edge(text, start=True)
         yield f"{x} in {subj}?", found
 
 
@@ -99,7 +114,8 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
 @pytest.mark.parametrize("frame", [
     "Is {x} in it?", "Is there {x} in the thing?", "Can you find {x} in it?", "Is {x} in this place?",
     "Does {x} appear in it?", "Is there no {x} in it?", "Is {x} absent from the thing you're thinking of?",
-    "Can {x} be found in the place?",
+    "Can {x} be found in the place?", "Does it have {x} at the end?", "Is there {x} at the start?",
+    "Is {x} at the end of the thing?", "Does the object have {x} at the start?",
 ])
 def test_a_quoted_word_about_the_thing_is_declined(mod: Any, keywords: list[str], text: str, frame: str) -> None:
     """"Is 'water' in it?" may ask what the thing holds or where a place lies, not its spelling."""
