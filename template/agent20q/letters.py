@@ -309,6 +309,7 @@ _ORDINALS = {
     "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8, "9th": 8, "tenth": 9, "10th": 9,
     "last": -1, "final": -1, "terminal": -1, "ending": -1, "closing": -1, "trailing": -1, "second to last": -2,
     "second-to-last": -2, "second last": -2, "penultimate": -2, "next to last": -2, "next-to-last": -2,
+    "last but one": -2, "last-but-one": -2,
 }
 _ORD = alt(_ORDINALS)
 _PNOUN = r"(?:letter|character|char)"
@@ -323,14 +324,16 @@ POSN = (
     r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
     + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
     r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
-    r"|" + _PNOUN + r"\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+" + SUBJ
-    + r")?)"
+    r"|(?:" + _PNOUN + r"|position)\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+"
+    + SUBJ + r")?|(?:the\s+)?" + _PNOUN + r"\s+(?:in|at)\s+the\s+" + _ORD + r"\s+(?:position|place|spot|slot)"
+    r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
 )
 _ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
 _AT_POSITION_RE = re.compile(_AT_POSITION)
 #: "letter 2", "character three" (a position: "the letter 2" is the digit).
-_PLAIN_POSITION_RE = re.compile(r"(?:letter|character|char)\s+(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight"
-                                r"|nine|ten)\b")
+_PLAIN_POSITION_RE = re.compile(
+    r"(?:letter|character|char|position)\s+(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+)
 
 
 def _position(span: str) -> tuple[int, str]:
@@ -561,6 +564,16 @@ def _class_in(test: CharTest) -> Test:
     return run
 
 
+def _twice_in_a_row(c: str) -> Test:
+    """``c`` twice in a row, in the keyword as written and in its letters run together."""
+    return lambda s: agree(c * 2 in t for t in texts(s.keyword, c * 2))
+
+
+def _doubled(m: re.Match[str]) -> Test | None:
+    (c,) = named_letters(m.group("spec"), article=True, count=1)
+    return _twice_in_a_row(c)
+
+
 def _double(s: Subject) -> bool | None:
     low = s.lower
     readings = (
@@ -578,6 +591,8 @@ _DOUBLE = (
     r"|two\s+(?:identical|of\s+the\s+same)\s+letters\s+in\s+a\s+row|(?:any\s+)?consecutive\s+(?:identical|repeated)"
     r"\s+letters"
 )
+#: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
+_DOUBLE_ONE = r"(?:an?\s+)?double\s+(?:(?:the\s+)?letter\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])(?:'?s)?"
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 #: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
@@ -644,6 +659,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     for pattern, test in simple:
         if re.fullmatch(pattern, spec):
             return test, False
+    if re.fullmatch(_DOUBLE_ONE, spec):
+        (c,) = named_letters(re.sub(r"^(?:an?\s+)?double\s+", "", spec), count=1)
+        return None if c == "u" else (_twice_in_a_row(c), False)
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
@@ -680,9 +698,8 @@ def _marks(spec: str) -> Test:
 
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
-    + _SPACE + r"|" + _HYPHEN + r"|"
-    + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|"
-    + _STRING + r"|"
+    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _VOWEL_IN
+    + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
 
@@ -904,6 +921,7 @@ TEMPLATES: tuple[Template, ...] = (
              + CONTAIN_SPEC + r")", _contains),
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
+             + _DOUBLE_ONE + r"|"
              + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?" + _IN_NAMED,
              _contains_found),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
@@ -929,6 +947,9 @@ TEMPLATES: tuple[Template, ...] = (
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
+    # "is the letter O doubled (in the keyword)"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?doubled(?:\s+" + _IN + r")?",
+             _doubled),
     # "is 'oom' a substring of the keyword" (the noun says it is about the spelling)
     template("contains", r"(?:is|are)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?(?:an?\s+)?(?:substring|sub-string"
              r"|part|piece|segment)\s+(?:of|in)\s+" + SUBJ, _contains),

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from factories.agents import import_agent_module
 from oracle_checks import Phrasings, Truth, answered, check, public_keywords, quote, with_a_clause_more
-from test_oracle_classes import _WORDS, SUBJECTS, _counted, has, has_all, letters
+from test_oracle_classes import _WORDS, SUBJECTS, _counted, _neg, has, has_all, letters
 
 _LETTERS = "abeilnorstu"
 
@@ -43,6 +43,16 @@ def single(c: str, style: int) -> str:
 
 def count_is(c: str, check: Callable[[int], bool]) -> Truth:
     return lambda k: check(letters(k).count(c))
+
+
+def doubled(c: str) -> Truth:
+    """``c`` twice in a row, in the keyword as written and in its letters run together (both)."""
+
+    def run(k: str) -> bool | None:
+        found = {c * 2 in t for t in (k.lower(), letters(k))}
+        return found.pop() if len(found) == 1 else None
+
+    return run
 
 
 def _bare(c: str, n: int) -> Truth:
@@ -84,6 +94,10 @@ def how_many(rng: random.Random) -> Phrasings:
         yield f"Are there multiple {plural(c, style)}?", count_is(c, lambda v: v >= 2)
         yield f"Is there more than one {single(c, style)}?", count_is(c, lambda v: v > 1)
         yield f"Are there at least 2 {plural(c, style)}?", count_is(c, lambda v: v >= 2)
+        if c != "u":  # "a double U" is a W
+            yield f"Does {subj} have a double {single(c, style)}?", doubled(c)
+        yield f"Is {quote(c, style)} doubled in {subj}?", doubled(c)
+        yield f"Is {quote(c, style)} not doubled?", _neg(doubled(c))
 
 
 def all_of_said_alone(rng: random.Random) -> Phrasings:
@@ -152,6 +166,9 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Got it. So?",
         "Multiple words or letters?",
         "More than one N or M?",
+        "Does it have a double U?",  # a W?
+        "Is there a double 'u' in the keyword?",
+        "Is the letter O doubled in the first word?",
     ],
 )
 def test_frequency_traps_are_declined(mod: Any, keywords: list[str], question: str) -> None:

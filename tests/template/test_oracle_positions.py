@@ -69,6 +69,14 @@ def letter_number(rng: random.Random) -> Phrasings:
         yield f"Is letter {num} {x}?", _is(n - 1, c)
         yield f"Letter {num} {x}?", _is(n - 1, c)
         yield f"Is letter {num} of {subj} a vowel?", on(n - 1, vowel)
+        yield f"Is position {num} {x}?", _is(n - 1, c)
+    for (ordinal, i), style in itertools.product((("second", 1), ("third", 2), ("5th", 4), ("last", -1),
+                                                  ("last but one", -2), ("last-but-one", -2)), range(4)):
+        c = rng.choice(_LETTERS)
+        x = quote(c, style)
+        yield f"Is the letter in the {ordinal} position {x}?", _is(i, c)
+        yield f"Is the letter at the {ordinal} spot of {rng.choice(SUBJECTS)} {x}?", _is(i, c)
+        yield f"Is the {ordinal} letter {x}?", _is(i, c)
         yield f"Is letter number {num} a vowel?", on(n - 1, vowel)
         yield f"Is letter number {num} a consonant?", on(n - 1, _consonant)
         chosen = rng.sample(_LETTERS, 3)
