@@ -20,9 +20,13 @@ fewer", make no question):
 * "is SUBJ [not] COUNT [long|in length]", "is SUBJ [not] made up of COUNT";
 * "is SUBJ [not] longer|shorter than N [letters]";
 * "is SUBJ [not] a 5-letter word", "... a two-word phrase", "... a single-word name";
-* "is the length|number of letters|letter count of SUBJ [not] greater than 5|at least 5|
-  5 or more|between 5 and 8|even|odd" ("of SUBJ" may be left out), "is SUBJ's length ...", "does the length of SUBJ
-  [not] exceed 5", "does SUBJ [not] have an even|odd number of letters|letter count|length".
+* "is the length|number of letters|vowels|consonants|letter|vowel count of SUBJ [not] greater
+  than 5|at least 5|5 or more|between 5 and 8|somewhere between 5 and 8|even|odd" ("of SUBJ"
+  may be left out), "is SUBJ's length ...", "does the length of SUBJ [not] exceed 5", "does
+  SUBJ [not] have [an] even|odd number of letters|vowels|letter count|length" (so "Even number
+  of letters?"), "is there an even|odd number of letters in SUBJ", "are there more than 3
+  vowels [in SUBJ]"; a count of one unit compared in another ("is the number of vowels more
+  than 3 letters") is no question.
 
 Counts: letters are the keyword's letters (and digits: both readings must agree); characters
 with and without spaces unless the question says which ("(not counting spaces)",
@@ -79,9 +83,9 @@ COUNT = (
     + r"|" + cmp_count(_U_VOWELS) + r"|" + cmp_count(_U_CONSONANTS) + r")"
 )
 _LENGTH_NOUN = (
-    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words)"
-    r"|(?:letter|character|word)\s+count"
-    r"|count\s+of\s+(?:letters|characters|words))"
+    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words|vowels|consonants)"
+    r"|(?:letter|character|word|vowel|consonant)\s+count"
+    r"|count\s+of\s+(?:letters|characters|words|vowels|consonants))"
 )
 #: "of the keyword" (said, or left out: "Is the number of letters even?").
 _OF_SUBJ = r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
@@ -154,9 +158,11 @@ def _exactly_or_at_least(n: int) -> Callable[[int], bool | None]:
 def _counted(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     spec = m.group("spec")
-    unit = _unit(spec)
+    unit, named = _unit(spec), _unit(groups.get("unit") or groups.get("unit2") or "")
     if unit == "length":
-        unit = _unit(groups.get("unit") or "")
+        unit = named
+    elif named not in ("length", unit):
+        return None  # "is the number of vowels more than 3 letters": which count?
     return _count(unit, _spec_test(spec), groups.get("qual") or groups.get("qual2") or "")
 
 
@@ -192,7 +198,7 @@ def _one_or_many(m: re.Match[str]) -> Test | None:
 
 
 _HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"
-_TOTAL = r"(?:\s+(?:in\s+(?:it|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
+_TOTAL = r"(?:\s+(?:in\s+(?:it|there|total|length)|total|altogether|in\s+(?:its|the)\s+(?:name|spelling)))?"
 _MADE = (
     r"(?:made\s+up\s+of|made\s+of|composed\s+of|comprised\s+of|consisting\s+of|spelled\s+with|written\s+with"
     r"|written\s+as|spelled\s+as)"
@@ -243,10 +249,15 @@ TEMPLATES: tuple[Template, ...] = (
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
              r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
              _counted),
-    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")\s+in\s+" + SUBJ
-             + r"(?P<qual>" + _QUAL + r")?", _counted),
+    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")(?:\s+in\s+" + SUBJ
+             + r")?" + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
              r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
-    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+number\s+"
-             r"of\s+(?P<unit>" + _UNIT + r")(?P<qual>" + _QUAL + r")?", _counted),
+    # "does it have an even number of letters", "even number of vowels?" (said without "an")
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>(?:an?\s+)?(?:even|odd))\s+"
+             r"number\s+of\s+(?P<unit>" + _UNIT + r"|" + _U_VOWELS + r"|" + _U_CONSONANTS + r")(?P<qual>" + _QUAL
+             + r")?", _counted),
+    template("length", r"(?:is|are)\s+there\s+(?P<neg>not\s+)?(?P<spec>an?\s+(?:even|odd))\s+number\s+of\s+(?P<unit>"
+             + _UNIT + r"|" + _U_VOWELS + r"|" + _U_CONSONANTS + r")\s+in\s+" + SUBJ + r"(?P<qual>" + _QUAL + r")?",
+             _counted),
 )

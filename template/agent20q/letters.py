@@ -3,33 +3,50 @@
 Templates (each must match the whole question, see :mod:`.phrases`; "not" where shown
 negates; SUBJ is the keyword, "it", "its name" ...):
 
-* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC",
-  where SPEC is one letter ("the letter 'a'", "an E", "B"), a set ("one of the letters A, B
-  or C", "a, e or i", "['a', 'b']"), a class ("a vowel", "a consonant", "a digit", "a letter
-  between A and M" (inclusive), "... from A to M", "... in the range A-M", "... in the first
-  half of the alphabet", "... that comes before N in the alphabet", "... other than A", "one
-  of the letters B through L", "b..l"; at one position a bare list "A, J" too), a
-  quoted string (a prefix or suffix: "'air'") or "the word 'mount'";
-* the letter at a position: "is the first|second|...|last letter [of SUBJ] [not] SPEC",
-  "is SUBJ's first letter [not] SPEC", "is 'a' the letter SUBJ starts|ends with",
-  "does the first letter [of SUBJ] [not] come before|
-  after|between ... / fall in the first half of the alphabet / precede 'n'", "is 'a' [not]
-  the first letter of SUBJ", "does SUBJ [not] have 'a' as its first letter";
+* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC", "is
+  SUBJ [not] starting with|ending in SPEC" (so "Ending in a B?"), "is SUBJ [not] spelled|
+  written with SPEC at the [very] start|beginning|front|end", "does SUBJ [not] have SPEC at
+  the start|end", "is there SPEC at the start|end [of SUBJ]" (so "A consonant at the
+  start?"), "is SPEC [not] at the start|end [of SUBJ]", where SPEC is one letter ("the letter
+  'a'", "an E", "B"), a set ("one of the letters A, B or C", "a, e or i", "['a', 'b']"), a
+  class ("a vowel", "a consonant", "a digit", "a letter between A and M" (inclusive), "... from
+  A to M", "... in the range A-M", "... in the i..r range", "... in the first half of the
+  alphabet", "... that comes before N in the alphabet", "... other than A", "one of the letters
+  B through L", "b..l"), a letter by what it is not ("a letter outside A-M" / "outside the range
+  a to m" (the ends are inside, as in "between"), "a letter not between A and M", "none of A,
+  B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
+  double negative or one, and not read; at a position past the keyword's end, open), at one
+  position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
+  'mount'";
+* the letter at a position: "is the [very] first|second|...|last letter [of SUBJ] [not] SPEC",
+  "letter number 2", "letter #2", "letter 2" ("the letter 2" is the digit), "the letter at
+  position 2", "is SUBJ's [very] last letter [not] SPEC", "is 'a' the letter SUBJ starts|ends
+  with", "does the first letter [of SUBJ] [not] come before| after|between ... / fall in the
+  first half of the alphabet / precede 'n' / belong to {a, b}", "is 'a' [not] the first letter
+  of SUBJ", "does SUBJ [not] have 'a' as its [very] first letter";
 * contains: "does SUBJ [not] contain|include|have|use SPEC [in it|anywhere]", "does SUBJ
   lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
   found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
-  "can 'x' be found in SUBJ", "can you find 'x' in SUBJ", "is SUBJ [not] spelled with SPEC",
-  "is SUBJ free of|missing SPEC", "does SUBJ have no spaces", "does SUBJ consist of letters
-  only" (no digit or mark; a space is none in one reading); SPEC: a letter (with "more than
-  once", "twice", "at least 3 times" ...), "two e's", any of a set ("any of the letters a, b
-  or c", "a or e"), all of a set ("both a and e", "the letters a and e", "all of the letters
-  a, b, c", "both an A and a B", "the vowels A and E"), none ("no e", "none of the letters
+  "can 'x' be found in SUBJ", "can you find 'x' inside SUBJ", "is 'x' absent from SUBJ", "is
+  SUBJ [not] spelled with SPEC", "is SUBJ free of|missing SPEC", "does SUBJ have no spaces",
+  "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
+  is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
+  ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
+  'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" is not
+  read), any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
+  e", "the letters a and e", "all of the letters a, b, c", "both an A and a B", "the vowels A
+  and E", "b as well as m"), none ("no e", "none of the letters
   ...", "neither a nor e"; a negation of one, "does it not contain neither ...", is a double
   negative or one, and is not read), "a vowel", "all the vowels" / "every vowel" (with "y" in
   one reading) / "all five vowels", "a space", "a hyphen", "a digit", "an apostrophe", "any
   punctuation", "a special character" (a space is one in one reading), "a double letter", a
-  quoted string ("the substring 'an'", "the letter combination 'th'", "the letters 'th'
-  together"), "the word 'river'";
+  quoted string ("the substring 'an'", "the letter combination 'th'", "the letter pair 'th'",
+  "the letters 'th' together"; "can you find 'lu' inside", "does 'st' appear in", "is 'ion'
+  absent from", "is there no 'ss' in", "is 'oom' a substring of"), "the word 'river'".  A
+  quoted word of three letters or more, said bare, is looked for in "is 'x' in SUBJ", "is
+  there 'x' in", "can you find 'x' in", "does 'x' appear in", "is 'x' absent from" only where
+  SUBJ names the word ("the keyword", "your word", "its name"): "Is 'water' in it?", "Is
+  there 'ice' in the thing?" may ask what the thing holds;
 * repeated letters: "is LETTER [not] used|found|present MULT [in SUBJ]", "is LETTER in SUBJ
   MULT", "is LETTER repeated [in SUBJ]", "does LETTER repeat|recur [in SUBJ]", "does LETTER
   appear|occur MULT", "does SUBJ have multiple|two or more|more than one LETTERs" (MULT: "more
@@ -39,7 +56,10 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   letter repeated|used MULT", "does SUBJ have a letter that appears MULT|repeats", "does SUBJ
   have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
   SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
-  repeated letters"); next to each other is "a double letter" / "twice in a row";
+  repeated letters"); next to each other is "a double letter" / "twice in a row".  How many of
+  a letter, and all of a set, said alone ("Two or more A's?", "More than one N?", "Both I and
+  C?", "All of p, j and q?", "is there more than one A"): :data:`HOW_MANY_TEMPLATES`, which
+  the oracle reads after "does it have" (no one position holds two letters);
 * filed under a letter: "would|is SUBJ [not] [be] listed|filed|indexed|alphabetized under
   LETTER [in an index|a dictionary|the phone book|an encyclopedia ...]", "would it appear|be
   found under D in REFERENCE" (the reference said: "found under D" alone is no question),
@@ -61,6 +81,7 @@ from collections.abc import Callable, Sequence
 from .phrases import (
     ALL_LIST,
     ANY_LIST,
+    CMP_SAID,
     LETTER1,
     LIST_AND,
     LIST_BARE,
@@ -78,6 +99,7 @@ from .phrases import (
     agree,
     alt,
     consonant,
+    count_test,
     in_range,
     letter_sequences,
     letters_counted,
@@ -110,6 +132,7 @@ _BETWEEN = (
     + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
     r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
+    r"|(?:in|within)\s+the\s+" + _L + _TO + _L + r"\s+range" + _INCL + r"?"
     r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|" + Q1 + _TO + Q1 + _INCL + r"?)"
 )
@@ -128,6 +151,22 @@ _OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
 _OTHER = _OTHER_WORDS + r"(?:" + _L + r"|an?\s+(?:vowel|consonant))"
 _RANGE = r"(?:" + _HALF + r"|" + _BETWEEN + r"|" + _ORDER + r"|" + _OR_ORDER + r")"
+#: "outside A-M", "outside the range a to m", "outside the i..r range": not between them (the
+#: ends inside, as "between A and M" has them).
+_OUTSIDE = (
+    r"(?:outside|out\s+of)\s+(?:of\s+)?(?:the\s+range\s+(?:of\s+)?)?(?:" + _L + _TO + _L + r"|" + _L + r"\s+and\s+"
+    + _L + r"|the\s+" + _L + _TO + _L + r"\s+range)"
+)
+#: "a letter not between A and M", "a letter that is not in the first half of the alphabet".
+_NOT_RANGE = (
+    r"(?:an?|any)\s+(?:letter|character)\s+(?:(?:that|which)(?:'s|\s+is)\s+)?not\s+(?:" + _BETWEEN + r"|" + _HALF
+    + r")"
+)
+#: "none of 's', 'c' or 'q'", "neither A nor H": not one of them (at one position).
+_NONE_OF = (
+    r"(?:none\s+of\s+(?:the\s+)?(?:following\s+)?(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND
+    + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r")"
+)
 #: "a letter", "any letter", "a letter that is", "a character which falls".
 _A_LETTER = (
     r"(?:(?:an?|any)\s+(?:letter|character)\s+(?:(?:that|which)(?:'s|\s+is|\s+falls|\s+comes|\s+lies|\s+appears)?\s+)?)"
@@ -204,6 +243,22 @@ def _set_test(span: str) -> CharTest:
     return lambda c: c in chosen
 
 
+def _not_range_test(span: str) -> CharTest:
+    rest = re.sub(r"^.*?\bnot\s+", "", span)
+    inside = _half_test(rest) if re.fullmatch(_HALF, rest) else _between_test(rest)
+    return lambda c: None if (within := inside(c)) is None else not within
+
+
+def _outside_test(span: str) -> CharTest:
+    inside = _between_test(re.sub(r"^(?:outside|out\s+of)\s+(?:of\s+)?", "", span))
+    return lambda c: None if (within := inside(c)) is None else not within
+
+
+def _none_of_test(span: str) -> CharTest:
+    chosen = frozenset(named_letters(re.sub(r"^(?:none\s+of|neither)\b", "", span), article=True))
+    return lambda c: c not in chosen
+
+
 def _other_test(span: str) -> CharTest:
     rest = re.sub(r"^.*?\b(?:than|except(?:\s+for)?|but|besides|from)\s+", "", span)
     if re.fullmatch(r"an?\s+(?:vowel|consonant)", rest):  # "other than a vowel": not a vowel
@@ -222,12 +277,19 @@ _CHAR_SPECS: tuple[tuple[str, Callable[[str], CharTest]], ...] = (
     (_A_LETTER + r"?" + _HALF, _half_test),
     (_A_LETTER + r"?" + _FIRST_N, _first_n_test),
     (_A_LETTER + r"?" + _BETWEEN, _between_test),
+    (_A_LETTER + r"?" + _OUTSIDE, _outside_test),
+    (_NOT_RANGE, _not_range_test),
+    (_NONE_OF, _none_of_test),
     (_A_LETTER + r"?" + r"(?:" + _ORDER + r"|" + _OR_ORDER + r")", _order_test),
     (_SOME + _OTHER, _other_test),
     (LETTER1 + r"|(?:equal\s+to|the\s+same\s+as)\s+" + LETTER1 + r"|" + ANY_LIST, _set_test),
     (LIST_BARE, _set_test),  # "A, J" at one position: one of them (a position holds one letter)
 )
 CHAR_SPEC = "(?:" + "|".join(p for p, _ in _CHAR_SPECS) + ")"
+#: The letters a position holds when it is asked by what it is not.
+_COMPLEMENT = re.compile(
+    r"(?:" + _NONE_OF + r"|" + _A_LETTER + r"?" + _OUTSIDE + r"|" + _SOME + _OTHER + r"|" + _NOT_RANGE + r")"
+)
 _CHAR_SPEC_RES = tuple((re.compile(p), make) for p, make in _CHAR_SPECS)
 
 
@@ -247,26 +309,36 @@ _ORDINALS = {
     "6th": 5, "seventh": 6, "7th": 6, "eighth": 7, "8th": 7, "ninth": 8, "9th": 8, "tenth": 9, "10th": 9,
     "last": -1, "final": -1, "terminal": -1, "ending": -1, "closing": -1, "trailing": -1, "second to last": -2,
     "second-to-last": -2, "second last": -2, "penultimate": -2, "next to last": -2, "next-to-last": -2,
+    "last but one": -2, "last-but-one": -2,
 }
 _ORD = alt(_ORDINALS)
 _PNOUN = r"(?:letter|character|char)"
 #: "position 2", "position number two" (counted from 1).
 _AT_POSITION = (
-    r"(?:at|in)\s+(?:the\s+)?position\s+(?:number\s+|#\s*)?(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight|nine"
-    r"|ten)"
+    r"(?:(?:at|in)\s+(?:the\s+)?position\s+(?:number\s+|#\s*)?|(?:number|no\.?|#)\s*)(?P<at>[1-9]\d?|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten)"
 )
+#: "the very last letter" (the "very" says nothing more).
+_VERY = r"(?:very\s+)?"
 POSN = (
-    r"(?:(?:the\s+(?:very\s+)?)?" + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
-    + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
-    r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
+    r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
+    + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
+    r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
+    r"|(?:" + _PNOUN + r"|position)\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+"
+    + SUBJ + r")?|(?:the\s+)?" + _PNOUN + r"\s+(?:in|at)\s+the\s+" + _ORD + r"\s+(?:position|place|spot|slot)"
+    r"(?:\s+(?:of|in)\s+" + SUBJ + r")?)"
 )
 _ORD_RE = re.compile(r"(?<![a-z\-])" + _ORD + r"(?![a-z\-])")
 _AT_POSITION_RE = re.compile(_AT_POSITION)
+#: "letter 2", "character three" (a position: "the letter 2" is the digit).
+_PLAIN_POSITION_RE = re.compile(
+    r"(?:letter|character|char|position)\s+(?P<at>[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+)
 
 
 def _position(span: str) -> tuple[int, str]:
     unit = "character" if re.search(r"\bchar(?:acter)?\b", span) else "letter"
-    at = _AT_POSITION_RE.search(span)
+    at = _AT_POSITION_RE.search(span) or _PLAIN_POSITION_RE.match(span)
     if at:
         return number(at.group("at")) - 1, unit
     m = _ORD_RE.search(span)
@@ -282,12 +354,16 @@ def _unit(span: str, unit: str = "letter") -> str:
     return "alnum" if any(c.isdigit() for c in letters_of(span)) else unit
 
 
-def _at(index: int, unit: str, test: CharTest) -> Test:
+def _at(index: int, unit: str, test: CharTest, beyond: bool | None = False) -> Test:
+    """``test`` on the letter at ``index``; where the keyword has no such letter, ``beyond``: it
+    is not the one asked (False), or, for a letter asked by what it is not ("none of A or B",
+    "outside A-M", "other than A"), who can say (None)."""
+
     def run(s: Subject) -> bool | None:
         out: list[bool | None] = []
         for seq in letter_sequences(s.keyword, unit):
             if not -len(seq) <= index < len(seq):
-                out.append(False if seq else None)  # no such letter: it is not the one asked
+                out.append(beyond if seq else None)
             else:
                 out.append(test(seq[index]))
         return agree(out)
@@ -296,8 +372,9 @@ def _at(index: int, unit: str, test: CharTest) -> Test:
 
 
 _STRING = (
-    r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string)"
-    r"|(?:combination|sequence|string)\s+of\s+letters)\s+)?(?:'[^']{2,30}'|\"[^\"]{2,30}\")"
+    r"(?:the\s+(?:letters|prefix|suffix|string|sequence|characters|substring|letter\s+(?:combination|sequence|string"
+    r"|pair|group|cluster)|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters)\s+)?(?:'[^']{2,30}'"
+    r"|\"[^\"]{2,30}\")"
     r"(?:\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each\s+other|side\s+by\s+side))?"
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
@@ -311,9 +388,17 @@ def _quoted_text(span: str) -> str:
     return span.split()[-1]
 
 
+def _double_negative(m: re.Match[str]) -> bool:
+    """"does it not start with none of a, b or c", "is the first letter not neither a nor b": a
+    double negative, or one said twice?  Not read."""
+    return bool(m.groupdict().get("neg")) and re.fullmatch(_NONE_OF + r"|" + _NOT_RANGE, m.group("spec")) is not None
+
+
 def _edge(m: re.Match[str]) -> Test | None:
     spec = m.group("spec")
     start = m.group("end") is None
+    if _double_negative(m):
+        return None
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -326,12 +411,6 @@ def _edge(m: re.Match[str]) -> Test | None:
     return None if test is None else _at(0 if start else -1, _unit(spec), test)
 
 
-def _position_is(m: re.Match[str]) -> Test | None:
-    index, unit = _position(m.group("pos"))
-    test = char_test(m.group("spec"))
-    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
-
-
 def _letter_is_position(m: re.Match[str]) -> Test | None:
     index, unit = _position(m.group("pos"))
     return _at(index, _unit(m.group("spec"), unit), _set_test(m.group("spec")))
@@ -341,22 +420,27 @@ _POS_SPEC = CHAR_SPEC
 _POS_VERB = (
     r"(?:(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong)\s+(?:" + _RANGE + r"|" + _BETWEEN + r")"
     r"|(?:precede|follow)\s+" + _L + _ALPHA_IN + r"?|(?:equal|match)\s+(?:" + LETTER1 + r"|" + ANY_LIST + r")"
-    r"|belong\s+(?:" + ANY_LIST + r"))"
+    r"|belong\s+(?:" + ANY_LIST + r"|to\s+" + LIST_BRACKET + r"))"
 )
 
 
 def _position_verb(m: re.Match[str]) -> Test | None:
     index, unit = _position(m.group("pos"))
-    spec = re.sub(r"^(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong|equal|match)\s+", "", m.group("spec"))
+    verb = r"^(?:come|comes|fall|falls|appear|lie|sit|go|occur|belong(?:\s+to(?=\s*[\[({]))?|equal|match)\s+"
+    spec = re.sub(verb, "", m.group("spec"))
     spec = re.sub(r"^precede\s+", "before ", re.sub(r"^follow\s+", "after ", spec))
     test = char_test(spec)
     return None if test is None else _at(index, unit, test)
 
 
 def _pos_spec_is(m: re.Match[str]) -> Test | None:
+    if _double_negative(m):
+        return None
     index, unit = _position(m.group("pos"))
-    test = char_test(m.group("spec"))
-    return None if test is None else _at(index, _unit(m.group("spec"), unit), test)
+    spec = m.group("spec")
+    test = char_test(spec)
+    beyond = None if _COMPLEMENT.fullmatch(spec) else False
+    return None if test is None else _at(index, _unit(spec, unit), test, beyond)
 
 
 # ------------------------------------------------------------------ filed under a letter
@@ -406,7 +490,9 @@ _MULT_WORDS = {
     "more than once": (2, None), "at least twice": (2, None), "two or more times": (2, None),
     "multiple times": (2, None), "several times": (2, None), "repeatedly": (2, None),
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
-    "exactly twice": (2, 2), "once": (1, 1), "twice": (2, 2), "three times": (3, 3), "thrice": (3, 3),
+    "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
+    "three times": (3, 3), "thrice": (3, 3), "twice or more": (2, None), "two times or more": (2, None),
+    "once or more": (1, None),
 }
 _MULT = (
     r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
@@ -420,7 +506,7 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
     text = " ".join(span.split())
     if text in _MULT_WORDS:
         lo, hi = _MULT_WORDS[text]
-        if hi is not None and not text.startswith(("exactly", "only", "just")):
+        if hi is not None and not text.startswith(("exactly", "only", "just", "at most", "no more")):
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
     if text == "multiple":
@@ -450,6 +536,11 @@ def _count_of(c: str, bounds: Sequence[tuple[int, int | None]]) -> Test:
     return run
 
 
+def _count_check(c: str, check: Callable[[int], bool | None]) -> Test:
+    """How often ``c`` occurs, compared as ``check`` says (every reading of the letters)."""
+    return lambda s: agree(check(seq.count(c)) for seq in letter_sequences(s.keyword, _unit(c)))
+
+
 def _any_of(chars: Sequence[str], need_all: bool = False) -> Test:
     unit = _unit(" ".join(chars))
 
@@ -473,6 +564,16 @@ def _class_in(test: CharTest) -> Test:
     return run
 
 
+def _twice_in_a_row(c: str) -> Test:
+    """``c`` twice in a row, in the keyword as written and in its letters run together."""
+    return lambda s: agree(c * 2 in t for t in texts(s.keyword, c * 2))
+
+
+def _doubled(m: re.Match[str]) -> Test | None:
+    (c,) = named_letters(m.group("spec"), article=True, count=1)
+    return _twice_in_a_row(c)
+
+
 def _double(s: Subject) -> bool | None:
     low = s.lower
     readings = (
@@ -490,12 +591,18 @@ _DOUBLE = (
     r"|two\s+(?:identical|of\s+the\s+same)\s+letters\s+in\s+a\s+row|(?:any\s+)?consecutive\s+(?:identical|repeated)"
     r"\s+letters"
 )
+#: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
+_DOUBLE_ONE = r"(?:an?\s+)?double\s+(?:(?:the\s+)?letter\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])(?:'?s)?"
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
 _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
+#: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
+#: "2+ e's", "multiple 'u's" ("several" may be two or more than two: not read).
 _N_LETTER = (
-    r"(?:(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"|" + N + r"\s+or\s+more|multiple)\s+"
-    r"(?:(?:letter|character)s?\s+)?(?:'[a-z0-9]'|\"[a-z0-9]\"|[a-z0-9])(?:'?s)?"
+    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:instances?|occurrences?|cop(?:y|ies))\s+of\s+"
+    r"(?:the\s+)?)?"
+    r"(?:(?:letter|character)s?\s+)?(?:'(?P<nq1>[a-z0-9])'|\"(?P<nq2>[a-z0-9])\"|(?P<nq3>[a-z0-9]))(?:'?s)?"
 )
+_N_LETTER_RE = re.compile(_N_LETTER)
 _NONE = (
     r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
     r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
@@ -532,9 +639,12 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = re.fullmatch(r"(?P<letter>" + LETTER1 + r")\s+(?P<mult>" + _MULT + r")", spec)
     if m:
         return _count_of(named_letters(m.group("letter"), article=True)[0], _mult_bounds(m.group("mult"))), False
-    m = re.fullmatch(r"(?P<mult>.*?)\s+(?:(?:letter|character)s?\s+)?['\"]?(?P<letter>[a-z0-9])['\"]?(?:'?s)?", spec)
-    if m and re.fullmatch(_N_LETTER, spec):
-        return _count_of(m.group("letter"), _mult_bounds(m.group("mult"))), False
+    m = _N_LETTER_RE.fullmatch(spec)
+    if m:
+        mult, letter = m.group("nmult"), m.group("nq1") or m.group("nq2") or m.group("nq3")
+        if re.fullmatch(CMP_SAID, mult):  # "two or more a's": the comparison said
+            return _count_check(letter, count_test(mult)), False
+        return _count_of(letter, _mult_bounds(mult)), False
     m = re.fullmatch(_ALL_VOWELS, spec)
     if m:
         sets = ("aeiou",) if m.group("five") or "(" in spec else ("aeiou", "aeiouy")
@@ -549,12 +659,15 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     for pattern, test in simple:
         if re.fullmatch(pattern, spec):
             return test, False
+    if re.fullmatch(_DOUBLE_ONE, spec):
+        (c,) = named_letters(re.sub(r"^(?:an?\s+)?double\s+", "", spec), count=1)
+        return None if c == "u" else (_twice_in_a_row(c), False)
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
-    if re.fullmatch(_STRING, spec):
+    if re.fullmatch(r"(?:no\s+)?" + _STRING, spec):
         text = _quoted_text(spec)
-        return (lambda s: agree(text in t for t in texts(s.keyword, text))), False
+        return (lambda s: agree(text in t for t in texts(s.keyword, text))), spec.startswith("no")
     if re.fullmatch(ALL_LIST, spec):
         if not letters_counted(spec):
             return None  # "all three letters a and b"
@@ -585,9 +698,8 @@ def _marks(spec: str) -> Test:
 
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
-    + _SPACE + r"|" + _HYPHEN + r"|"
-    + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _VOWEL_IN + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|"
-    + _STRING + r"|"
+    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _VOWEL_IN
+    + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
 
@@ -641,13 +753,42 @@ def _contains(m: re.Match[str]) -> Test | None:
 
 _IN = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+" + SUBJ
 _TAIL = (
-    r"(?:\s+(?:in\s+it|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
+    r"(?:\s+(?:in\s+it|in\s+there|anywhere(?:\s+in\s+it)?|somewhere(?:\s+in\s+it)?|at\s+all|in\s+(?:its|the)\s+(?:name|spelling)"
     r"|in\s+the\s+word|when\s+spelled(?:\s+out)?))?"
 )
 _FOUND = r"(?:present|found|contained|included|used|located|seen|spotted)"
 _HAS = r"(?:contain|contains|include|includes|have|has|use|uses|feature|possess)"
 _LACKS = r"(?:lack|lacks|exclude|excludes|miss|misses|omit|omits|avoid|avoids)"
 _LETTER_OR_LIST = r"(?:(?:the\s+)?(?:letter|character)\s+" + Q1 + r"|" + Q1 + r"|" + ANY_LIST + r")"
+#: What is looked for where: a letter, a set, or a quoted string ("can you find 'lu' in it").
+_FOUND_SPEC = r"(?:" + _LETTER_OR_LIST + r"|" + _STRING + r")"
+#: "in the keyword", its subject in the group ``subj`` (see :func:`_contains_found`).
+_IN_NAMED = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+(?P<subj>" + SUBJ + r")"
+#: A quoted string said with no noun ("the string 'ab'" has one), of three characters or more.
+_BARE_STRING = r"(?:no\s+)?(?:'[^']{3,30}'|\"[^\"]{3,30}\")"
+#: Subjects that name the keyword as a word, not as the thing or place it names.
+_WORD_SUBJECT = re.compile(r"\b(?:key\s?-?word|word|answer|name|spelling|term|phrase|solution)\b")
+
+
+def _said_of_the_word(m: re.Match[str]) -> bool:
+    """Is the string looked for a letter, a set, a string named so ("the letters 'ion'"), a bare
+    one of two characters, or said of a subject that names the word ("the keyword")?"""
+    subj = m.groupdict().get("subj") or ""
+    return re.fullmatch(_BARE_STRING, m.group("spec")) is None or _WORD_SUBJECT.search(subj) is not None
+
+
+def _edge_found(m: re.Match[str]) -> Test | None:
+    """A letter or a string at an edge: "does it have 'handle' at the end" may ask about the thing."""
+    return _edge(m) if _said_of_the_word(m) else None
+
+
+def _contains_found(m: re.Match[str]) -> Test | None:
+    """A letter or a string looked for in the keyword.  A quoted word said bare, of three
+    characters or more, is its spelling only where the subject names the word ("is 'water' in
+    the keyword"): "is 'water' in it", "is there 'ice' in the thing" may ask what the thing
+    holds, and are not read."""
+    return _contains(m) if _said_of_the_word(m) else None
+
 
 # -------------------------------------------------------------------- repeated letters
 #
@@ -729,9 +870,41 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
 )
 
+#: "at the start", "at the very end": the first or the last letter (group ``end``: the last).
+_AT_EDGE = r"(?:at|in)\s+the\s+" + _VERY + r"(?:start|beginning|front|(?P<end>end))"
+_OF_IT = r"(?:\s+of\s+it)?"
+
+#: The letter at an edge said with a participle or a place: "(is it) ending in a B", "is it
+#: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
+#: start of the keyword", "is 'r' at the start of the word".
+_EDGE_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:starting|beginning|opening)\s+with"
+             r"|(?P<end>ending|finishing|terminating)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
+             + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
+    template("letter", r"(?:does|do)\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+"
+             r"(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge_found),
+    template("letter", r"(?:is|are)\s+there\s+(?P<spec>" + EDGE_SPEC + r")\s+" + _AT_EDGE + r"(?:\s+of\s+(?P<subj>"
+             + SUBJ + r"))?", _edge_found),
+    template("letter", r"is\s+(?P<spec>" + EDGE_SPEC + r")\s+(?P<neg>not\s+)?" + _AT_EDGE + r"(?:\s+of\s+(?P<subj>"
+             + SUBJ + r"))?", _edge_found),
+)
+
+#: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
+#: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
+#: after "does it have".  No one position holds a letter twice or two letters, so they ask what
+#: the keyword contains (a single letter or a class, "A vowel?", may ask about a position).
+HOW_MANY_TEMPLATES: tuple[Template, ...] = (
+    # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
+             + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
+)
+
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
              r"|(?P<end>end|finish|terminate)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    *_EDGE_TEMPLATES,
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
     template("letter", r"(?:does|do)\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_VERB + r")",
              _position_verb),
@@ -741,23 +914,24 @@ TEMPLATES: tuple[Template, ...] = (
              r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
              _edge),
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>" + LETTER1 + r")\s+as\s+"
-             r"(?P<pos>(?:its|the)\s+" + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
+             r"(?P<pos>(?:its|the)\s+" + _VERY + _ORD + r"\s+" + _PNOUN + r")", _letter_is_position),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _HAS + r"|(?P<neg2>" + _LACKS + r"))\s+"
              r"(?P<spec>" + CONTAIN_SPEC + r")" + _TAIL, _contains),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + CONTAIN_SPEC + r")", _contains),
-    template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _LETTER_OR_LIST + r"|" + _NONE + r"|"
-             + _N_LETTER + r"|"
-             + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r")(?:'?s)?\s+"
-             r"(?P<mult>" + _MULT + r"\s+)?" + _IN, _contains),
-    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
-             + _IN, _contains),
+    template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
+             + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
+             + _DOUBLE_ONE + r"|"
+             + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?" + _IN_NAMED,
+             _contains_found),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
+             + _IN_NAMED, _contains_found),
     template("contains", r"are\s+(?P<spec>" + ALL_LIST + r")\s+(?:both\s+|all\s+)?(?P<neg>not\s+)?(?:" + _FOUND
              + r"\s+)?" + _IN, _contains),
-    template("contains", r"(?:can|could)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
-             + r")\s+" + _IN, _contains),
+    template("contains", r"(?:can|could)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND
+             + r")\s+" + _IN_NAMED, _contains_found),
     template("contains", r"(?:can|could|do|would|will)\s+(?:you|i|we|one)\s+(?P<neg>not\s+)?(?:find|see|spot)"
-             r"\s+(?P<spec>(?:an?\s+)?" + _LETTER_OR_LIST + r")\s+" + _IN, _contains),
+             r"\s+(?P<spec>(?:an?\s+)?" + _FOUND_SPEC + r")\s+" + _IN_NAMED, _contains_found),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<spec>hyphenated)", _hyphenated),
     # "does it consist of letters only": no digit, mark or (in one reading) space
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:consist\s+(?:only\s+|solely\s+|entirely"
@@ -766,13 +940,20 @@ TEMPLATES: tuple[Template, ...] = (
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
-    template("contains", r"(?:does|do)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
-             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN
-             + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains),
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
+             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN_NAMED
+             + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains_found),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
-    template("contains", r"(?:is|are)\s+(?P<spec>" + _LETTER_OR_LIST + r")\s+(?P<neg>not\s+)?"
-             r"(?P<neg2>absent|missing)\s+(?:from|in)\s+" + SUBJ, _contains),
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
+             r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
+    # "is the letter O doubled (in the keyword)"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?doubled(?:\s+" + _IN + r")?",
+             _doubled),
+    # "is 'oom' a substring of the keyword" (the noun says it is about the spelling)
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?(?:an?\s+)?(?:substring|sub-string"
+             r"|part|piece|segment)\s+(?:of|in)\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
     *_REPEAT_TEMPLATES,
+    *HOW_MANY_TEMPLATES,
 )

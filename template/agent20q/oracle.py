@@ -185,8 +185,8 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if found is not None:
             return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
-        if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):
-            found = match_templates(counts.TEMPLATES, prefix + q)
+        if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):  # a size, or how many of a letter
+            found = match_templates(counts.TEMPLATES + letters.HOW_MANY_TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
         if found is not None:

@@ -170,7 +170,7 @@ LETTER1 = (
     + r"|(?:the\s+)?(?:digit|number|numeral)\s+['\"]?[0-9]['\"]?)"
 )
 LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
-LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+and\s+" + _ITEM
+LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+(?:and|as\s+well\s+as)\s+" + _ITEM
 LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"
 LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
 _OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?:?\s*"
@@ -293,8 +293,8 @@ _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
 _INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
 _RANGE = (
-    r"(?:between\s+" + N + r"\s+and\s+" + N + r"|from\s+" + N + r"\s+to\s+" + N + r"|" + N + r"\s*(?:-|to|through)\s*"
-    + N + r")"
+    r"(?:(?:(?:somewhere|anywhere)\s+)?(?:between\s+" + N + r"\s+and\s+" + N + r"|from\s+" + N + r"\s+to\s+" + N
+    + r")|" + N + r"\s*(?:-|to|through)\s*" + N + r")"
 )
 
 
@@ -318,6 +318,11 @@ CMP_BARE = (
     r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r"|\s*\+)?|"
     + _RANGE + _INCL + r"?|" + _BOTH + r")"
 )
+
+
+#: A number with a comparison and no unit, the comparison said ("more than one", "two or more",
+#: "at most 1", "2+"; not a bare "two"): how often a letter occurs ("more than one N").
+CMP_SAID = r"(?:" + _PREFIX + r"\s+" + N + r"|" + N + r"\s+" + _SUFFIX + r"|" + N + r"\s*\+)"
 
 
 def contrast(side: str) -> str:

@@ -298,7 +298,7 @@ def test_lists_of_names(world: World) -> None:
         ("Is the place nice?", ""),
         ("based on that, is the place canada/colombia ?", "canada colombia"),  # lower-case words: names or not?
         ("I think furniture?", "furniture"), ("I'd say luggage", "luggage"), ("I bet it's furniture", "furniture"),
-        ("My guess is a tool", ""), ("Is 'ab' in your word?", ""), ("Is it your word?", ""),
+        ("My guess is a tool", ""), ("Is it your word?", ""),
         ("Is this the answer?", ""),
     ],
 )
@@ -412,13 +412,33 @@ def test_the_order_said_other_ways(world: World) -> None:
         "Compared by length, does the keyword come before 'm'?", "If you reversed the words, would it come before 'm'?",
         "Compared alphabetically backwards, does the keyword come before 'm'?",
         # one letter alone may ask where it is ("A vowel?" after "Starts with B?"), an unread place
-        "A vowel?", "One E?", "Ending?", "Got it?", "Two or more A's at the start?",
+        "A vowel?", "Ending?", "Got it?", "Two or more A's at the start?",
         # a lead-in that is no talk
         "Based on the first word, does it start with A?", "Thanks for answering! In French, does it start with A?",
     ],
 )
 def test_traps_stay_declined(world: World, question: str) -> None:
     assert _declined(world, [question]) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "verdicts"),
+    [
+        # "one E": at least one, or exactly one? Both readings agree on none and on one: the rest is open
+        ("One E?", {"Pen": "yes", "Cat": "no", "Telescope": None}),
+        ("Is there one E?", {"Pen": "yes", "Cat": "no", "Telescope": None}),
+        # a quoted string in "your word" is spelling: the subject names the word
+        ("Is 'ab' in your word?", {"Crab": "yes", "Cat": "no", "Abacus": "yes"}),
+    ],
+)
+def test_readings_that_agree_are_answered_and_the_rest_is_open(
+    world: World, question: str, verdicts: dict[str, str | None]
+) -> None:
+    mod, known, _ = world
+    rule = mod.parse(question, known)
+    assert rule is not None, question
+    got = {k: mod.oracle.verdict(rule, mod.Subject(k, (), "things")) for k in verdicts}
+    assert got == verdicts
 
 
 def test_or_not_is_read_on_every_keyword_where_the_question_is(world: World) -> None:
