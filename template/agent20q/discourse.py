@@ -75,10 +75,13 @@ _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|mig
 _STATEMENT_OPENS = r"(?:it|it's|its|the|this|this's|that|that's|your)\s"
 #: Markers that may open a statement asked as a question without a comma ("So it starts with B?").
 _BEFORE_STATEMENT = ("so", "and", "then", "now", "ok", "okay", "alright", "well", "hmm", "also")
+#: Markers that may open any question without a comma ("OK so two words?", "So alphabetically, does it
+#: come before R?", "Now last letter D?"): they say nothing of it ("well" may: "well over 5 letters").
+_BEFORE_ANY = ("so", "and", "then", "now", "ok", "okay", "alright", "hmm", "also")
 _MARKER = (
     r"(?:(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
     + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_GUESS_MARKERS) + r"(?![a-z0-9'])\s*[,.!:;\-]+|"
-    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
+    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r")|" + alt(_BEFORE_ANY) + r"\s+(?=[a-z0-9'\"]))"
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
@@ -125,7 +128,7 @@ _AFTER = re.compile(r"\?+\s*(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0
 #: How to answer, said before or after the question: "Please answer yes or no.", "Yes or no?",
 #: "Answer with just 'yes' or 'no':", "(true or false)".
 ANSWER_FORMAT = (
-    r"(?:(?:(?:please|just|kindly|simply)\s+)*(?:answer|reply|respond)(?:\s+(?:me\s+)?(?:with|in|using))?(?:\s+(?:just|only"
+    r"(?:(?:please|just|kindly|simply|only)\s+)*(?:(?:answer|reply|respond)(?:\s+(?:me\s+)?(?:with|in|using))?(?:\s+(?:just|only"
     r"|simply|a\s+simple|a))?\s+)?(?:['\"]?yes['\"]?\s*(?:or|/)\s*['\"]?no['\"]?|['\"]?true['\"]?\s*(?:or|/)\s*"
     r"['\"]?false['\"]?)(?:\s+only)?(?:\s*,?\s*please)?"
 )
