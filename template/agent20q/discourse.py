@@ -133,7 +133,7 @@ ANSWER_FORMAT = (
     r"['\"]?false['\"]?)(?:\s+only)?(?:\s*,?\s*please)?"
 )
 _FORMAT_LEAD = re.compile(ANSWER_FORMAT + r"\s*(?:[.!:;,]+|\s-+)\s*")
-_FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FORMAT + r"\)?\s*[.!?]*$")
+_FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+!*|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FORMAT + r"\)?\s*[.!?]*$")
 
 
 def _talk(words: str) -> bool:
