@@ -12,7 +12,9 @@ fewer", make no question):
 * "is SUBJ [not] ONE|MANY [rather than|, not|(not ...)|instead of MANY|ONE]": ONE is "a
   single word", "one word", "just one word", "a one-word name"; MANY is "a phrase",
   "multiple words", "more than a single word", "two or more words", "a multi-word name"
-  (the two sides of a contrast must differ; "a compound word" is no count: "Toothbrush");
+  ("several words" and "many words" said alone are two or more in one reading and three or more
+  in the other: open for two words; against one word they are more than one) (the two sides of
+  a contrast must differ; "a compound word" is no count: "Toothbrush");
 * "is SUBJ [not] a word|name|term|something with|of|that has COUNT", "does SUBJ [not]
   exceed N letters [in length]";
 

@@ -9,11 +9,14 @@ part is a closed class:
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
   ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ", "Based on that, ", "Thanks for
   answering! ") or followed directly by
-  the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
+  the question's auxiliary ("So does it ..."), or, for the markers that say nothing of what follows
+  ("so", "now", "ok", "and", "then", "also", "hmm"), by any question ("OK so two words?", "Now last
+  letter D?"), and announcers ("Next question: ", "Quick
   question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
   conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
   a different angle. "), before the question or after its "?" ("... ? Thanks!"), and how to
-  answer (:data:`ANSWER_FORMAT`: "Please answer yes or no.", "... ? Yes or no?").  "In French:
+  answer (:data:`ANSWER_FORMAT`: "Please answer yes or no.", "... ? Yes or no?", "... ? Just yes or no,
+  please.", "Only yes or no."; a sentence that sets a condition, "Answer the opposite.", is none).  "In French:
   ", "Backwards, ", "Ignoring the first word, ", "Assuming it is a city, " are no markers (a
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking

@@ -32,13 +32,14 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
   is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
   ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
-  'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" is not
-  read), any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
-  e", "the letters a and e", "all of the letters a, b, c", "both an A and a B", "the vowels A
-  and E", "b as well as m"), none ("no e", "none of the letters
-  ...", "neither a nor e"; a negation of one, "does it not contain neither ...", is a double
-  negative or one, and is not read), "a vowel", "all the vowels" / "every vowel" (with "y" in
-  one reading) / "all five vowels", "a space", "a hyphen", "a digit", "an apostrophe", "any
+  'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" alone is
+  not read, "several times" is two or more in one reading and three or more in the other), any
+  of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and e", "the
+  letters a and e", "all of the letters a, b, c", "both an A and a B", "the vowels A and E", "b
+  as well as m"), none ("no e", "none of the letters ...", "neither a nor e"; a negation of
+  one, "does it not contain neither ...", is a double negative or one, and is not read), "a
+  vowel", "all the vowels" / "every vowel" (with "y" in one reading) / "all five vowels", "a
+  space", "a hyphen", "a digit", "an apostrophe", "any
   punctuation", "a special character" (a space is one in one reading), "a double letter", a
   quoted string ("the substring 'an'", "the letter combination 'th'", "the letter pair 'th'",
   "the letters 'th' together"; "can you find 'lu' inside", "does 'st' appear in", "is 'ion'
@@ -56,7 +57,8 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   letter repeated|used MULT", "does SUBJ have a letter that appears MULT|repeats", "does SUBJ
   have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
   SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
-  repeated letters"); next to each other is "a double letter" / "twice in a row".  How many of
+  repeated letters"); next to each other is "a double letter" / "twice in a row" / "two of the same letter next
+  to each other" / "side by side".  How many of
   a letter, and all of a set, said alone ("Two or more A's?", "More than one N?", "Both I and
   C?", "All of p, j and q?", "is there more than one A"): :data:`HOW_MANY_TEMPLATES`, which
   the oracle reads after "does it have" (no one position holds two letters);
@@ -483,8 +485,8 @@ _FILED_TEMPLATES: tuple[Template, ...] = (
              r"(?P<neg>not\s+)?(?P<filed>find|look\s+(?:for|up))\s+" + SUBJ + r"\s+" + _UNDER + r"(?P<ref>"
              + _IN_REFERENCE + r")?", _filed),
     # "would you file it under Y", "would you list the keyword under D in an index" ("put it under D": under what?)
-    template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|can|could|do|might|should)\s+(?:you|i|one|we)"
-             r"\s+(?P<neg>not\s+)?(?:(?P<filed>file|list|index|alphabeti[sz]e|catalogu?e|shelve)|put|place|sort|enter)\s+"
+    template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|can|could|do|might|should)\s+"
+             r"(?:you|i|one|we)\s+(?P<neg>not\s+)?(?:(?P<filed>file|list|index|alphabeti[sz]e|catalogu?e|shelve)|put|place|sort|enter)\s+"
              + SUBJ + r"\s+" + _UNDER + r"(?P<ref>" + _IN_REFERENCE + r")?", _filed),
 )
 
@@ -594,7 +596,9 @@ _SPACE = r"(?:an?|any)\s+(?:space|spaces|blank|blanks|blank\s+space|whitespace)"
 _HYPHEN = r"(?:an?|any)\s+(?:hyphen|hyphens|dash|dashes)"
 _DIGIT = r"(?:an?|any)\s+(?:digit|digits|numeral|numerals|number|numbers)"
 #: Next to each other: "in a row", "next to each other", "side by side", "back to back", "consecutively".
-_IN_A_ROW = r"(?:in\s+a\s+row|next\s+to\s+(?:each\s+other|one\s+another)|side\s+by\s+side|back\s+to\s+back|consecutively)"
+_IN_A_ROW = (
+    r"(?:in\s+a\s+row|next\s+to\s+(?:each\s+other|one\s+another)|side\s+by\s+side|back\s+to\s+back|consecutively)"
+)
 _DOUBLE = (
     r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
     + r"|(?:two|2)\s+(?:identical\s+letters|of\s+the\s+same\s+letters?|same\s+letters)\s+" + _IN_A_ROW

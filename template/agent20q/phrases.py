@@ -148,7 +148,8 @@ _CASE = (
 #: The keyword as the subject of a question about its spelling.
 _NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling))"
 SUBJ = (
-    r"(?:(?:the\s+)?(?:name|spelling(?:\s+of\s+(?:the\s+)?name)?)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|" + _NAMED_CORE + r"|" + _CORE
+    r"(?:(?:the\s+)?(?:name|spelling(?:\s+of\s+(?:the\s+)?name)?)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|"
+    + _NAMED_CORE + r"|" + _CORE
     + r")" + _CASE + r"?"
 )
 #: The keyword as a possessive: "the keyword's", "its".

@@ -42,6 +42,7 @@ from test_oracle_classes import (
     letter_is,
     letters,
     negation,
+    word_before,
     word_count,
 )
 from test_oracle_talk import among
@@ -105,7 +106,7 @@ def bare_markers(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"{rng.choice(BARE_MARKERS)}first letter {x}?", letter_is(0, c)
         yield f"{rng.choice(BARE_MARKERS)}starts with {x}?", letter_is(0, c)
         yield (f"{rng.choice(BARE_MARKERS)}alphabetically, does the thing you have in mind come before '{c}'",
-               lambda k, c=c: k.lower() < c)
+               word_before(c))
     for n, word in ((1, "one word"), (2, "two words"), (3, "three words")):
         yield f"{rng.choice(BARE_MARKERS)}{word}?", _counted("words", lambda v, n: v == n, n)
 
@@ -120,7 +121,7 @@ def named_subjects(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {subj} shorter than {n} letters?", _counted("letters", lambda v, n: v < n, n)
         yield f"Is {subj} longer than {n} letters?", _counted("letters", lambda v, n: v > n, n)
         yield f"Is the number of letters in {subj} odd?", _counted("letters", lambda v, n: v % 2 == 1, 0)
-        yield f"Is '{c}' alphabetically after {subj}?", lambda k, c=c: c > k.lower()
+        yield f"Is '{c}' alphabetically after {subj}?", word_before(c)
 
 
 def filed_by_you(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -180,6 +181,10 @@ def other_than_at_a_position(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the {name} letter of {subj} a letter other than {article} {x}?", other
 
 
+def _shorter_without_spaces(n: int) -> Truth:
+    return lambda k: len(k.lower().replace(" ", "")) < n
+
+
 def chars_counted(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """"chars" as "characters": spaces counted or not, as said (open where it matters and is not said)."""
     for subj in SUBJECTS:
@@ -188,7 +193,7 @@ def chars_counted(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is the char count of {subj} even?", _counted("characters", lambda v, n: v % 2 == 0, 0)
         yield f"Does {subj} have more than {n} chars?", _counted("characters", lambda v, n: v > n, n)
         yield (f"Is {subj} shorter than {n} chars (not counting spaces)?",
-               lambda k, n=n: len(k.lower().replace(" ", "")) < n)
+               _shorter_without_spaces(n))
 
 
 def _several_times(c: str) -> Truth:
@@ -205,6 +210,7 @@ def several(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does {subj} consist of several words?", several_words
         yield f"Is {subj} several words?", several_words
         yield f"Does {subj} have several words?", several_words
+        yield f"Does {subj} consist of many words?", several_words
         yield f"Is {subj} several words rather than a single word?", _counted("words", lambda v, n: v >= 2, 0)
 
 
