@@ -12,7 +12,9 @@ fewer", make no question):
 * "is SUBJ [not] ONE|MANY [rather than|, not|(not ...)|instead of MANY|ONE]": ONE is "a
   single word", "one word", "just one word", "a one-word name"; MANY is "a phrase",
   "multiple words", "more than a single word", "two or more words", "a multi-word name"
-  (the two sides of a contrast must differ; "a compound word" is no count: "Toothbrush");
+  ("several words" and "many words" said alone are two or more in one reading and three or more
+  in the other: open for two words; against one word they are more than one) (the two sides of
+  a contrast must differ; "a compound word" is no count: "Toothbrush");
 * "is SUBJ [not] a word|name|term|something with|of|that has COUNT", "does SUBJ [not]
   exceed N letters [in length]";
 
@@ -83,9 +85,9 @@ COUNT = (
     + r"|" + cmp_count(_U_VOWELS) + r"|" + cmp_count(_U_CONSONANTS) + r")"
 )
 _LENGTH_NOUN = (
-    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|words|vowels|consonants)"
-    r"|(?:letter|character|word|vowel|consonant)\s+count"
-    r"|count\s+of\s+(?:letters|characters|words|vowels|consonants))"
+    r"(?:length|total\s+length|(?:total\s+)?number\s+of\s+(?:letters|characters|chars|words|vowels|consonants)"
+    r"|(?:letter|character|char|word|vowel|consonant)\s+count"
+    r"|count\s+of\s+(?:letters|characters|chars|words|vowels|consonants))"
 )
 #: "of the keyword" (said, or left out: "Is the number of letters even?").
 _OF_SUBJ = r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
@@ -141,13 +143,21 @@ def _count(unit: str, check: Callable[[int], bool | None], qual: str = "") -> Te
 
 def _spec_test(spec: str) -> Callable[[int], bool | None]:
     if re.fullmatch(_WORDS_SPECIAL, spec):
-        return (lambda v: v == 1) if re.search(r"\b(?:single|lone)\b", spec) else (lambda v: v >= 2)
+        return (lambda v: v == 1) if re.search(r"\b(?:single|lone)\b", spec) else _more_than_one(spec)
     if re.fullmatch(_PARITY, spec):
         even = "even" in spec
         return lambda v: (v % 2 == 0) == even
     if re.fullmatch(N + r"\s+(?:" + _U_VOWELS + r"|" + _U_CONSONANTS + r")", spec):
         return _exactly_or_at_least(number(spec.split()[0]))
     return count_test(spec)
+
+
+def _more_than_one(spec: str) -> Callable[[int], bool | None]:
+    """"multiple words": two or more; "several words", "many words": two or more in one reading, three
+    or more in the other (answered only where both agree: open for two)."""
+    if re.search(r"\b(?:several|many)\b", spec):
+        return lambda v: agree((v >= 2, v >= 3))
+    return lambda v: v >= 2
 
 
 def _exactly_or_at_least(n: int) -> Callable[[int], bool | None]:
@@ -194,7 +204,9 @@ def _one_or_many(m: re.Match[str]) -> Test | None:
     other = contrasted(m)
     if other is not None and (re.fullmatch(_ONE_WORD, other) is not None) == one:
         return None  # "a single word rather than one word": no contrast, no question
-    return _count("word", (lambda v: v == 1) if one else (lambda v: v >= 2))
+    if one or other is not None:  # "several words rather than one word": more than one
+        return _count("word", (lambda v: v == 1) if one else (lambda v: v >= 2))
+    return _count("word", _more_than_one(m.group("spec")))
 
 
 _HAVE = r"(?:have|has|contain|contains|consist\s+of|consists\s+of|comprise|use|include|span)"

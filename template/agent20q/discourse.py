@@ -9,11 +9,14 @@ part is a closed class:
 * lead-ins (:data:`LEAD`): discourse markers, one or several, each ended by punctuation
   ("Ok, ", "Thanks! ", "Hmm... ", "Great, next: ", "Got it. So, ", "Based on that, ", "Thanks for
   answering! ") or followed directly by
-  the question's auxiliary ("So does it ..."), and announcers ("Next question: ", "Quick
+  the question's auxiliary ("So does it ..."), or, for the markers that say nothing of what follows
+  ("so", "now", "ok", "and", "then", "also", "hmm"), by any question ("OK so two words?", "Now last
+  letter D?"), and announcers ("Next question: ", "Quick
   question - ", "Let me ask: ", "Yes or no: "), and whole sentences of talk about the
   conversation (:data:`TALK_WORDS`: "Good to know. ", "Here's my next question: ", "Let me try
   a different angle. "), before the question or after its "?" ("... ? Thanks!"), and how to
-  answer (:data:`ANSWER_FORMAT`: "Please answer yes or no.", "... ? Yes or no?").  "In French:
+  answer (:data:`ANSWER_FORMAT`: "Please answer yes or no.", "... ? Yes or no?", "... ? Just yes or no,
+  please.", "Only yes or no."; a sentence that sets a condition, "Answer the opposite.", is none).  "In French:
   ", "Backwards, ", "Ignoring the first word, ", "Assuming it is a city, " are no markers (a
   word outside the vocabulary): such a question stays whole, and no template reads it;
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
@@ -75,10 +78,13 @@ _AUX = r"(?:is|are|does|do|did|can|could|would|will|was|were|has|have|should|mig
 _STATEMENT_OPENS = r"(?:it|it's|its|the|this|this's|that|that's|your)\s"
 #: Markers that may open a statement asked as a question without a comma ("So it starts with B?").
 _BEFORE_STATEMENT = ("so", "and", "then", "now", "ok", "okay", "alright", "well", "hmm", "also")
+#: Markers that may open any question without a comma ("OK so two words?", "So alphabetically, does it
+#: come before R?", "Now last letter D?"): they say nothing of it ("well" may: "well over 5 letters").
+_BEFORE_ANY = ("so", "and", "then", "now", "ok", "okay", "alright", "hmm", "also")
 _MARKER = (
     r"(?:(?:" + alt(_MARKERS) + r")(?:\s*#?\d{1,2})?(?![a-z0-9'])(?:\s*[,.!:;\-]+|\s+(?=" + alt(_MARKERS)
     + r"(?![a-z0-9'])|" + _AUX + r"\s))|" + alt(_GUESS_MARKERS) + r"(?![a-z0-9'])\s*[,.!:;\-]+|"
-    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r"))"
+    + alt(_BEFORE_STATEMENT) + r"\s+(?=" + _STATEMENT_OPENS + r")|" + alt(_BEFORE_ANY) + r"\s+(?=[a-z0-9'\"]))"
 )
 LEAD = re.compile(r"(?:" + _MARKER + r"\s*)+")
 
@@ -125,12 +131,12 @@ _AFTER = re.compile(r"\?+\s*(?P<words>[a-z0-9#][a-z0-9'#\-]*(?:\s+[a-z0-9#][a-z0
 #: How to answer, said before or after the question: "Please answer yes or no.", "Yes or no?",
 #: "Answer with just 'yes' or 'no':", "(true or false)".
 ANSWER_FORMAT = (
-    r"(?:(?:(?:please|just|kindly|simply)\s+)*(?:answer|reply|respond)(?:\s+(?:me\s+)?(?:with|in|using))?(?:\s+(?:just|only"
+    r"(?:(?:please|just|kindly|simply|only)\s+)*(?:(?:answer|reply|respond)(?:\s+(?:me\s+)?(?:with|in|using))?(?:\s+(?:just|only"
     r"|simply|a\s+simple|a))?\s+)?(?:['\"]?yes['\"]?\s*(?:or|/)\s*['\"]?no['\"]?|['\"]?true['\"]?\s*(?:or|/)\s*"
     r"['\"]?false['\"]?)(?:\s+only)?(?:\s*,?\s*please)?"
 )
 _FORMAT_LEAD = re.compile(ANSWER_FORMAT + r"\s*(?:[.!:;,]+|\s-+)\s*")
-_FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FORMAT + r"\)?\s*[.!?]*$")
+_FORMAT_AFTER = re.compile(r"(?:\s*(?:\?+!*|[,:;]|\s-+)\s*\(?|\s*\()" + ANSWER_FORMAT + r"\)?\s*[.!?]*$")
 
 
 def _talk(words: str) -> bool:

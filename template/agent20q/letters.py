@@ -32,13 +32,14 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
   is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
   ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
-  'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" is not
-  read), any of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and
-  e", "the letters a and e", "all of the letters a, b, c", "both an A and a B", "the vowels A
-  and E", "b as well as m"), none ("no e", "none of the letters
-  ...", "neither a nor e"; a negation of one, "does it not contain neither ...", is a double
-  negative or one, and is not read), "a vowel", "all the vowels" / "every vowel" (with "y" in
-  one reading) / "all five vowels", "a space", "a hyphen", "a digit", "an apostrophe", "any
+  'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" alone is
+  not read, "several times" is two or more in one reading and three or more in the other), any
+  of a set ("any of the letters a, b or c", "a or e"), all of a set ("both a and e", "the
+  letters a and e", "all of the letters a, b, c", "both an A and a B", "the vowels A and E", "b
+  as well as m"), none ("no e", "none of the letters ...", "neither a nor e"; a negation of
+  one, "does it not contain neither ...", is a double negative or one, and is not read), "a
+  vowel", "all the vowels" / "every vowel" (with "y" in one reading) / "all five vowels", "a
+  space", "a hyphen", "a digit", "an apostrophe", "any
   punctuation", "a special character" (a space is one in one reading), "a double letter", a
   quoted string ("the substring 'an'", "the letter combination 'th'", "the letter pair 'th'",
   "the letters 'th' together"; "can you find 'lu' inside", "does 'st' appear in", "is 'ion'
@@ -56,7 +57,8 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   letter repeated|used MULT", "does SUBJ have a letter that appears MULT|repeats", "does SUBJ
   have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
   SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
-  repeated letters"); next to each other is "a double letter" / "twice in a row".  How many of
+  repeated letters"); next to each other is "a double letter" / "twice in a row" / "two of the same letter next
+  to each other" / "side by side".  How many of
   a letter, and all of a set, said alone ("Two or more A's?", "More than one N?", "Both I and
   C?", "All of p, j and q?", "is there more than one A"): :data:`HOW_MANY_TEMPLATES`, which
   the oracle reads after "does it have" (no one position holds two letters);
@@ -149,7 +151,8 @@ _ORDER = (
 )
 _OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA_IN + r"?"
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
-_OTHER = _OTHER_WORDS + r"(?:" + _L + r"|an?\s+(?:vowel|consonant))"
+#: "other than B", "other than an I", "other than a vowel".
+_OTHER = _OTHER_WORDS + r"(?:(?:an?\s+(?=" + Q1 + r"(?![a-z0-9'])))?" + _L + r"|an?\s+(?:vowel|consonant))"
 _RANGE = r"(?:" + _HALF + r"|" + _BETWEEN + r"|" + _ORDER + r"|" + _OR_ORDER + r")"
 #: "outside A-M", "outside the range a to m", "outside the i..r range": not between them (the
 #: ends inside, as "between A and M" has them).
@@ -264,7 +267,7 @@ def _other_test(span: str) -> CharTest:
     if re.fullmatch(r"an?\s+(?:vowel|consonant)", rest):  # "other than a vowel": not a vowel
         test = vowel if rest.endswith("vowel") else consonant
         return lambda c: None if test(c) is None else not test(c)
-    (other,) = named_letters(rest, count=1)
+    (other,) = named_letters(rest, article=True, count=1)
     return lambda c: c != other
 
 
@@ -481,6 +484,10 @@ _FILED_TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|can|could|do|might)\s+(?:you|i|one|we)\s+"
              r"(?P<neg>not\s+)?(?P<filed>find|look\s+(?:for|up))\s+" + SUBJ + r"\s+" + _UNDER + r"(?P<ref>"
              + _IN_REFERENCE + r")?", _filed),
+    # "would you file it under Y", "would you list the keyword under D in an index" ("put it under D": under what?)
+    template("letter", r"(?:in\s+" + _REFERENCE + r"\s*,\s*)?(?:would|will|can|could|do|might|should)\s+"
+             r"(?:you|i|one|we)\s+(?P<neg>not\s+)?(?:(?P<filed>file|list|index|alphabeti[sz]e|catalogu?e|shelve)|put|place|sort|enter)\s+"
+             + SUBJ + r"\s+" + _UNDER + r"(?P<ref>" + _IN_REFERENCE + r")?", _filed),
 )
 
 
@@ -488,7 +495,7 @@ _FILED_TEMPLATES: tuple[Template, ...] = (
 
 _MULT_WORDS = {
     "more than once": (2, None), "at least twice": (2, None), "two or more times": (2, None),
-    "multiple times": (2, None), "several times": (2, None), "repeatedly": (2, None),
+    "multiple times": (2, None), "repeatedly": (2, None),
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
     "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
     "three times": (3, 3), "thrice": (3, 3), "twice or more": (2, None), "two times or more": (2, None),
@@ -496,7 +503,7 @@ _MULT_WORDS = {
 }
 _MULT = (
     r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
-    r"|" + N + r"\s+or\s+more\s+times|(?:at\s+least|more\s+than)\s+(?:once|twice))"
+    r"|" + N + r"\s+or\s+more\s+times|(?:at\s+least|more\s+than)\s+(?:once|twice)|several\s+times)"
 )
 
 
@@ -511,6 +518,8 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
         return ((lo, hi),)
     if text == "multiple":
         return ((2, None),)
+    if text == "several times":  # two or more, or three or more
+        return ((2, None), (3, None))
     m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
     assert m is not None
     words = {"once": 1, "twice": 2}
@@ -586,10 +595,14 @@ def _double(s: Subject) -> bool | None:
 _SPACE = r"(?:an?|any)\s+(?:space|spaces|blank|blanks|blank\s+space|whitespace)"
 _HYPHEN = r"(?:an?|any)\s+(?:hyphen|hyphens|dash|dashes)"
 _DIGIT = r"(?:an?|any)\s+(?:digit|digits|numeral|numerals|number|numbers)"
+#: Next to each other: "in a row", "next to each other", "side by side", "back to back", "consecutively".
+_IN_A_ROW = (
+    r"(?:in\s+a\s+row|next\s+to\s+(?:each\s+other|one\s+another)|side\s+by\s+side|back\s+to\s+back|consecutively)"
+)
 _DOUBLE = (
-    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+in\s+a\s+row"
-    r"|two\s+(?:identical|of\s+the\s+same)\s+letters\s+in\s+a\s+row|(?:any\s+)?consecutive\s+(?:identical|repeated)"
-    r"\s+letters"
+    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
+    + r"|(?:two|2)\s+(?:identical\s+letters|of\s+the\s+same\s+letters?|same\s+letters)\s+" + _IN_A_ROW
+    + r"|(?:any\s+)?(?:consecutive|adjacent)\s+(?:identical|repeated|matching)\s+letters"
 )
 #: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
 _DOUBLE_ONE = r"(?:an?\s+)?double\s+(?:(?:the\s+)?letter\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])(?:'?s)?"
@@ -926,6 +939,9 @@ TEMPLATES: tuple[Template, ...] = (
              _contains_found),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
              + _IN_NAMED, _contains_found),
+    # "are none of the letters S or F in your keyword", "is neither A nor E found in it" (no "not": a double negative)
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _NONE + r")\s+(?:" + _FOUND + r"\s+)?" + _IN_NAMED,
+             _contains_found),
     template("contains", r"are\s+(?P<spec>" + ALL_LIST + r")\s+(?:both\s+|all\s+)?(?P<neg>not\s+)?(?:" + _FOUND
              + r"\s+)?" + _IN, _contains),
     template("contains", r"(?:can|could)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?be\s+(?:" + _FOUND

@@ -360,7 +360,8 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
     if not items or len(items) > 200:
         return None
     names = [part for it in items for part in re.split(r"\s+and\s+", it)]
-    all_names = all(_title(n, raw) or game_normalize(n) in known or _quoted(n, raw) for n in names)
+    # "among a refrigerator, whistle and smartwatch": a listed keyword with its article is named too
+    all_names = all(_title(n, raw) or game_normalize(_bare(n)) in known or _quoted(n, raw) for n in names)
     if (unmarked and (len(names) < 2 or not all_names)) or "not" in names:
         return None  # "Is it one of the Great Lakes or a river?", "one of Asia's capitals, Paris or Kyoto"
     # Not all names: a yes only from an item as long as the last one, unless that is a name ("one of
@@ -375,7 +376,7 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
     words = re.search(r"\b(?:keywords|words|candidates)\b", q) is not None
     # ... or a description of several words ("european capitals", "Asia's capitals")
     common = not words and any(not _title(it, raw) and game_normalize(it) not in known and not _quoted(it, raw)
-                               and not re.match(r"(?:a|an)\s", it) for it in items)
+                               and not re.match(r"(?:a|an)\s", it) for it in names)
 
     def test(s: Subject) -> bool | None:
         for it in items:
@@ -387,7 +388,7 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
             if " and " in it and any(keyword_guessed(x, s.keyword, s.alts) for x in it.split(" and ")
                                      if not longest or len(_bare(x).split()) >= longest):
                 return True
-        if common or (semantic and not all(game_normalize(re.sub(r"^(?:a|an)\s+", "", it)) in known for it in items)):
+        if common or (semantic and not all(game_normalize(_bare(it)) in known for it in names)):
             return None
         return False
 

@@ -122,8 +122,8 @@ def alt(words: Iterable[str]) -> str:
 # ------------------------------------------------------------------------------ subject
 
 _NOUN = (
-    r"(?:key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase|solution"
-    r"|(?:place|thing|item|object)\s+name)"
+    r"(?:(?:place|thing|item|object)\s+name|key\s?-?word|word|answer|term|name|thing|object|item|place|location|phrase"
+    r"|solution)"
 )
 #: What names the keyword as the one sought, after its noun: "the keyword we're looking for",
 #: "the word you have in mind", "the thing you chose", "the word in question", "the word to guess".
@@ -148,7 +148,8 @@ _CASE = (
 #: The keyword as the subject of a question about its spelling.
 _NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling))"
 SUBJ = (
-    r"(?:(?:the\s+)?(?:name|spelling)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|" + _NAMED_CORE + r"|" + _CORE
+    r"(?:(?:the\s+)?(?:name|spelling(?:\s+of\s+(?:the\s+)?name)?)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|"
+    + _NAMED_CORE + r"|" + _CORE
     + r")" + _CASE + r"?"
 )
 #: The keyword as a possessive: "the keyword's", "its".

@@ -903,15 +903,18 @@ def word_described(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """One word or several, said with descriptions, and one contrasted with the other."""
     one = _counted("words", lambda v, n: v == 1, 1)
     many = _counted("words", lambda v, n: v >= 2, 2)
+    # "several words": two or more, or three or more (open for two); said against one word, more than one
+    several = _counted("words", lambda v, n: _agree(iter((v >= 2, v >= 3))), 2)
     for subj in SUBJECTS:
         a, b = rng.choice(ONE_WORD), rng.choice(MANY_WORDS)
-        yield f"Is {subj} {b}?", many
+        alone = several if "several" in b else many
+        yield f"Is {subj} {b}?", alone
         yield f"Is {subj} {a}?", one
         yield f"Is {subj} {b}{rng.choice(CONTRASTS).format(a)}?", many
         yield f"Is {subj} {a}{rng.choice(CONTRASTS).format(b)}?", one
-        yield f"Is {subj} not {b}?", _neg(many)
+        yield f"Is {subj} not {b}?", _neg(alone)
     for b in MANY_WORDS:
-        yield f"Is the keyword {b}?", many
+        yield f"Is the keyword {b}?", several if "several" in b else many
 
 
 # ---------------------------------------------------------- the first letter, filed
