@@ -3,7 +3,8 @@
 Templates (each must match the whole question, see :mod:`.phrases`; "not" where shown
 negates; SUBJ is the keyword, "it", "its name" ...):
 
-* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC", "is
+* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC" (and
+  the phrasal verbs "start off|start out|kick off with", "finish|wrap up|finish off with"), "is
   SUBJ [not] starting with|ending in SPEC" (so "Ending in a B?"), "is SUBJ [not] spelled|
   written with SPEC at the [very] start|beginning|front|end", "does SUBJ [not] have SPEC at
   the start|end", "is there SPEC at the start|end [of SUBJ]" (so "A consonant at the
@@ -17,7 +18,10 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'";
+  'mount'"; "X or an earlier letter" / "X or a later one" (X included); the first or last N
+  letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
+  'pho'", "is 'ip' the last two letters of SUBJ" (a suffix or prefix of exactly N letters, read
+  as "does it end with 'ip'"; a string of another length, or not all letters, is not read);
 * the letter at a position: "is the [very] first|second|...|last letter [of SUBJ] [not] SPEC",
   "letter number 2", "letter #2", "letter 2" ("the letter 2" is the digit), "the letter at
   position 2", "is SUBJ's [very] last letter [not] SPEC", "is 'a' the letter SUBJ starts|ends
