@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .phrases import SOUGHT, alt
+from .phrases import SOUGHT, SUBJ, alt
 
 _MARKERS = (
     "ok", "okay", "alright", "all right", "right", "great", "good", "nice", "cool", "perfect", "excellent",
@@ -211,11 +211,12 @@ def explicit_guess(q: str) -> bool:
 
 #: "Has it got more than 5 letters?": "does it have ...".
 HAS_GOT = re.compile(r"(?:has|have)\s+(?P<subj>.{1,60}?)\s+got\s+")
-#: "Would it start with B?", "Could the keyword contain an E?": "does ..." (a modal before a
-#: verb of spelling; "would it be ..." is no such verb).
+#: "Would it start with B?", "Could the keyword contain an E?", "Would the thing you're thinking
+#: of end in R?": "does ..." (a modal before a verb of spelling, after any subject the grammar
+#: reads; "would it be ..." is no such verb).
 MODAL_DOES = re.compile(
-    r"(?:would|could|might|may|will)\s+(?=(?:it|this|the\s+(?:[a-z]+\s+){0,2}(?:keyword|word|answer|name))\s+"
-    r"(?:not\s+)?(?:start|begin|end|contain|include|have|use|consist|exceed|lack|feature|finish)\b)"
+    r"(?:would|could|might|may|will)\s+(?=(?:the\s+(?:[a-z]+\s+){0,2}(?:keyword|word|answer|name)|" + SUBJ + r")\s+"
+    r"(?:not\s+)?(?:start|begin|end|contain|include|have|use|consist|exceed|lack|feature|finish|kick|wrap)\b)"
 )
 #: Hedges inside a question that change nothing: "Does it maybe start with B?", "Is the keyword
 #: perhaps Paris?" (not inside quotes).
@@ -315,11 +316,12 @@ def is_question(q: str) -> bool:
 #: A participle or "got" opening a question without its subject: "Ending in a B?", "Starting with
 #: S?", "Got an E in it?" ("it ends in a b", "it starts with s", "it has an e in it").
 _PARTICIPLE = re.compile(
-    r"(?P<verb>starting|beginning|ending|finishing|containing|including|having|using|lacking|consisting|got)\s"
+    r"(?P<verb>starting|beginning|ending|finishing|containing|including|having|using|lacking|consisting|got|kicking"
+    r"|wrapping)\s"
 )
 _THIRD_PERSON = {"starting": "starts", "beginning": "begins", "ending": "ends", "finishing": "finishes",
                  "containing": "contains", "including": "includes", "having": "has", "using": "uses",
-                 "lacking": "lacks", "consisting": "consists", "got": "has"}
+                 "lacking": "lacks", "consisting": "consists", "got": "has", "kicking": "kicks", "wrapping": "wraps"}
 
 
 def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:

@@ -3,7 +3,8 @@
 Templates (each must match the whole question, see :mod:`.phrases`; "not" where shown
 negates; SUBJ is the keyword, "it", "its name" ...):
 
-* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC", "is
+* the letter at an edge: "does SUBJ [not] start|begin with SPEC", "... end with|in SPEC" (and
+  the phrasal verbs "start off|start out|kick off with", "finish|wrap up|finish off with"), "is
   SUBJ [not] starting with|ending in SPEC" (so "Ending in a B?"), "is SUBJ [not] spelled|
   written with SPEC at the [very] start|beginning|front|end", "does SUBJ [not] have SPEC at
   the start|end", "is there SPEC at the start|end [of SUBJ]" (so "A consonant at the
@@ -17,7 +18,10 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'";
+  'mount'"; "X or an earlier letter" / "X or a later one" (X included); the first or last N
+  letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
+  'pho'", "is 'ip' the last two letters of SUBJ" (a suffix or prefix of exactly N letters, read
+  as "does it end with 'ip'"; a string of another length, or not all letters, is not read);
 * the letter at a position: "is the [very] first|second|...|last letter [of SUBJ] [not] SPEC",
   "letter number 2", "letter #2", "letter 2" ("the letter 2" is the digit), "the letter at
   position 2", "is SUBJ's [very] last letter [not] SPEC", "is 'a' the letter SUBJ starts|ends
@@ -149,7 +153,11 @@ _ORDER = (
     r"(?:(?:that|which)\s+)?(?:(?:comes?|appears?|is|falls?)\s+)?(?:alphabetically\s+)?" + alt(_ORDER_WORDS) + r"\s+"
     + _L + _ALPHA_IN + r"?"
 )
-_OR_ORDER = _L + r"\s+or\s+(?:earlier|before|lower|later|after|higher)" + _ALPHA_IN + r"?"
+#: "B or earlier", "X or an earlier letter", "M or a later one" (the letter itself included).
+_OR_ORDER = (
+    _L + r"\s+or\s+(?:(?:earlier|before|lower|later|after|higher)|(?:an?|any)\s+(?:earlier|lower|later|higher)\s+"
+    r"(?:letter|one))" + _ALPHA_IN + r"?"
+)
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
 #: "other than B", "other than an I", "other than a vowel".
 _OTHER = _OTHER_WORDS + r"(?:(?:an?\s+(?=" + Q1 + r"(?![a-z0-9'])))?" + _L + r"|an?\s+(?:vowel|consonant))"
@@ -194,12 +202,14 @@ def _listed_vowels(span: str) -> CharTest:
 
 
 def _order_test(span: str) -> CharTest:
+    # "h or a later letter": the "a" is an article, not a second letter
+    said = re.sub(r"\s+or\s+(?:an?|any)\s+(?:earlier|lower|later|higher)\s+(?:letter|one)\b.*$", "", span)
     (pivot,) = named_letters(
-        re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", span), count=1
+        re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", said), count=1
     )
-    if re.search(r"\bor\s+(?:earlier|before|lower)\b", span):
+    if re.search(r"\bor\s+(?:(?:an?|any)\s+)?(?:earlier|before|lower)\b", span):
         op = "le"
-    elif re.search(r"\bor\s+(?:later|after|higher)\b", span):
+    elif re.search(r"\bor\s+(?:(?:an?|any)\s+)?(?:later|after|higher)\b", span):
         op = "ge"
     else:
         words = sorted(_ORDER_WORDS, key=len, reverse=True)
@@ -883,6 +893,12 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
 )
 
+#: The verbs of the edges: "start with", "start off with", "kick off with"; "end in", "finish
+#: with", "wrap up with" (each says only where the spelling begins or stops).
+_START_VERB = r"(?:(?:start|begin|open)(?:\s+(?:off|out))?|kick\s+off)"
+_END_VERB = r"(?:end|finish|terminate|wrap\s+up|finish\s+(?:off|up))"
+_STARTING = r"(?:(?:starting|beginning|opening)(?:\s+(?:off|out))?|kicking\s+off)"
+_ENDING = r"(?:ending|finishing|terminating|wrapping\s+up|finishing\s+(?:off|up))"
 #: "at the start", "at the very end": the first or the last letter (group ``end``: the last).
 _AT_EDGE = r"(?:at|in)\s+the\s+" + _VERY + r"(?:start|beginning|front|(?P<end>end))"
 _OF_IT = r"(?:\s+of\s+it)?"
@@ -891,8 +907,8 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
-    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:starting|beginning|opening)\s+with"
-             r"|(?P<end>ending|finishing|terminating)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
+             r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
     template("letter", r"(?:does|do)\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+"
@@ -901,6 +917,42 @@ _EDGE_TEMPLATES: tuple[Template, ...] = (
              + SUBJ + r"))?", _edge_found),
     template("letter", r"is\s+(?P<spec>" + EDGE_SPEC + r")\s+(?P<neg>not\s+)?" + _AT_EDGE + r"(?:\s+of\s+(?P<subj>"
              + SUBJ + r"))?", _edge_found),
+)
+
+#: The first or last N letters of the keyword: "the last two letters of SUBJ", "its first three
+#: letters" (group ``end``: the last; ``n``: how many).
+_EDGE_N = (
+    r"(?:the\s+" + _VERY + r"(?:first|opening|initial|(?P<end>last|final|closing|ending))\s+(?P<n>" + N + r")\s+"
+    r"(?:letters|characters|chars)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+" + _VERY
+    + r"(?:first|opening|initial|(?P<end2>last|final|closing|ending))\s+(?P<n2>" + N + r")\s+(?:letters|characters"
+    r"|chars))"
+)
+
+
+def _edge_n(m: re.Match[str]) -> Test | None:
+    """"Are the last two letters of it 'ip'": a suffix (or prefix) of as many letters as said.
+    The string must be letters or digits only and as long as the number says (else the
+    question says two things, and is not read); then it is "does it end with 'ip'", with the
+    same readings of the keyword (as written, and its letters run together; :func:`.texts`),
+    so a last word shorter than the string ("vitamin c") leaves it open."""
+    groups = m.groupdict()
+    n = number(groups.get("n") or groups.get("n2") or "")
+    text = _quoted_text(m.group("spec"))
+    if len(text) != n or not text.isalnum():
+        return None
+    if groups.get("end") or groups.get("end2"):
+        return lambda s: agree(t.endswith(text) for t in texts(s.keyword, text))
+    return lambda s: agree(t.startswith(text) for t in texts(s.keyword, text))
+
+
+#: "are the last two letters of the keyword 'ip'", "do its first three letters spell 'pho'", "is
+#: 'ip' the last two letters of it".
+_EDGE_N_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"(?:are|is)\s+" + _EDGE_N + r"\s+(?P<neg>not\s+)?(?:equal\s+to\s+|the\s+same\s+as\s+)?"
+             r"(?P<spec>" + _STRING + r")", _edge_n),
+    template("letter", r"(?:do|does)\s+" + _EDGE_N + r"\s+(?P<neg>not\s+)?(?:spell(?:\s+out)?|form|read|make|make\s+up"
+             r"|match)\s+(?P<spec>" + _STRING + r")", _edge_n),
+    template("letter", r"(?:are|is)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?" + _EDGE_N, _edge_n),
 )
 
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
@@ -915,9 +967,10 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
 )
 
 TEMPLATES: tuple[Template, ...] = (
-    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:start|begin|open)\s+with"
-             r"|(?P<end>end|finish|terminate)\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _START_VERB + r"\s+with"
+             r"|(?P<end>" + _END_VERB + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
     *_EDGE_TEMPLATES,
+    *_EDGE_N_TEMPLATES,
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
     template("letter", r"(?:does|do)\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_VERB + r")",
              _position_verb),
@@ -956,8 +1009,9 @@ TEMPLATES: tuple[Template, ...] = (
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
-    template("contains", r"(?:does|do)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
-             r"(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN_NAMED
+    # "does an L appear anywhere in the word" (the article before one letter: "an L")
+    template("contains", r"(?:does|do)\s+(?P<spec>(?:an?\s+(?=" + Q1 + r"(?![a-z0-9'])))?" + _FOUND_SPEC
+             + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature)\s+(?:(?P<mult>" + _MULT + r")\s+)?" + _IN_NAMED
              + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains_found),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),

@@ -96,7 +96,7 @@ _TRUTH = re.compile(
 _STATEMENT = re.compile(
     r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|does\s+not|doesn't|do\s+not|don't|has|starts|begins|ends|contains|"
     r"includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
-    r"equals|matches|avoids|excludes)\s+(?P<rest>.+)"
+    r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
 )
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
 

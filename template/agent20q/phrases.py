@@ -174,7 +174,11 @@ LIST_OR = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+or\s+" + _ITEM
 LIST_AND = _ITEM + r"(?:\s*,\s*" + _ITEM + r")*\s*,?\s+(?:and|as\s+well\s+as)\s+" + _ITEM
 LIST_BARE = _ITEM + r"(?:\s*,\s*" + _ITEM + r")+|" + Q1 + r"(?:\s*/\s*" + Q1 + r")+"
 LIST_BRACKET = r"[\[({]\s*" + Q1 + r"(?:\s*,\s*" + Q1 + r")*\s*[\])}]"
-_OF_SET = r"(?:the\s+|these\s+|those\s+)?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?:?\s*"
+#: "the letters", "the following:", "these: K, M, F" (a colon may follow "these" at once).
+_OF_SET = (
+    r"(?:the\s+|(?:these|those)(?:\s+|\s*(?=:)))?(?:following\s*)?(?:(?:letters|characters|vowels|consonants)\s*)?"
+    r":?\s*"
+)
 #: "one of the letters", "any of the following letters:", "either", "in the set".
 _THE_SET = r"(?:the\s+)?(?:set|group|list)(?:\s+of\s+(?:letters|characters))?\s*:?\s*"
 ONE_OF = (
@@ -310,7 +314,8 @@ def cmp_count(unit: str) -> str:
     return (
         r"(?:(?:" + _PREFIX + r"\s+)?" + N + u + r"(?:\s+" + _SUFFIX + r")?|" + N + r"\s+" + _SUFFIX + u + r"|" + N
         + r"\s*\+" + u
-        + r"|" + _RANGE + u + _INCL + r"?|" + _RANGE + _INCL + r"?" + u + r"|" + _BOTH + u + r")"
+        + r"|" + _RANGE + u + _INCL + r"?|" + _RANGE + _INCL + r"?" + u + r"|" + _BOTH + u
+        + r"|" + _RANGE + u + r"\s+(?:long|in\s+length)" + _INCL + r")"
     )
 
 
