@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from factories.agents import TEMPLATE
+from factories.agents import TEMPLATE, import_agent_module
 from test_oracle_classes import LEAD_INS, category
 
 Truth = Callable[[str], "bool | None"]
@@ -25,6 +25,23 @@ Phrasings = Iterator[tuple[str, Truth]]
 #: out: it is a tag of the discourse grammar, which reads "... or not?" as the question.)
 EXTRA_CLAUSES = (" and end with 'e'", " and is it a place", " in French", " when you say it out loud", " backwards",
                  " if you ignore the first word", ", or is it in Europe", " in the second word")
+
+
+class World(NamedTuple):
+    """The agent module, the public list's names (for "no" to another keyword) and the keywords
+    every phrasing is checked on."""
+
+    mod: Any
+    known: frozenset[str]
+    keywords: list[str]
+
+
+def make_world(step: int, extra: Iterable[str]) -> World:
+    """Every ``step``-th keyword of the public list, then ``extra`` (edge cases, listed or not)."""
+    mod = import_agent_module(None)
+    cands = mod.load_candidates(str(TEMPLATE))
+    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
+    return World(mod, known, [c.keyword for c in cands[::step]] + list(extra))
 
 
 def quote(letter: str, style: int) -> str:

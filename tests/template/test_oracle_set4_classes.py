@@ -16,11 +16,9 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 import pytest
-from factories.agents import TEMPLATE, import_agent_module
-from oracle_checks import answered, quote, variants
+from oracle_checks import World, answered, make_world, quote, variants
 from test_oracle_classes import (
     LEAD_INS,
     REFERENCES,
@@ -65,21 +63,10 @@ GENERATORS = (first_letter, last_letter, contains_letter, negation, letter_count
               category_described)
 
 
-class World(NamedTuple):
-    mod: Any
-    known: frozenset[str]
-    keywords: list[str]
-
-
 @pytest.fixture(scope="module")
 def world() -> World:
-    mod = import_agent_module(None)
-    cands = mod.load_candidates(str(TEMPLATE))
-    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
-    sample = [c.keyword for c in cands[::13]] + ["k2", "x-ray", "yoyo", "mount fuji", "Air compressor",
-                                                 "sydney australia", "Mushroom", "Smartwatch", "Whistle",
-                                                 "Refrigerator", "Coffee Grinder", "Bus stop", "Cocoon"]
-    return World(mod, known, sample)
+    return make_world(13, ["k2", "x-ray", "yoyo", "mount fuji", "Air compressor", "sydney australia", "Mushroom",
+                           "Smartwatch", "Whistle", "Refrigerator", "Coffee Grinder", "Bus stop", "Cocoon"])
 
 
 def _sample(rng: random.Random, step: int) -> Iterator[tuple[str, Truth]]:

@@ -16,11 +16,9 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 import pytest
-from factories.agents import TEMPLATE, import_agent_module
-from oracle_checks import answered, quote, quote_text, variants
+from oracle_checks import World, answered, make_world, quote, quote_text, variants
 from test_oracle_classes import (
     SUBJECTS,
     Truth,
@@ -42,21 +40,10 @@ STARTS = ("start off with", "start out with", "kick off with", "begin with", "st
 ENDS = ("finish with", "wrap up with", "finish off with", "finish up with", "end in", "end with")
 
 
-class World(NamedTuple):
-    mod: Any
-    known: frozenset[str]
-    keywords: list[str]
-
-
 @pytest.fixture(scope="module")
 def world() -> World:
-    mod = import_agent_module(None)
-    cands = mod.load_candidates(str(TEMPLATE))
-    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
-    sample = [c.keyword for c in cands[::13]] + ["k2", "x-ray", "yoyo", "mount fuji", "Air compressor",
-                                                 "sydney australia", "Power strip", "Shower caddy", "Vitamin C",
-                                                 "peru", "Lottery Ticket", "Punching Bag", "ganges"]
-    return World(mod, known, sample)
+    return make_world(13, ["k2", "x-ray", "yoyo", "mount fuji", "Air compressor", "sydney australia", "Power strip",
+                           "Shower caddy", "Vitamin C", "peru", "Lottery Ticket", "Punching Bag", "ganges"])
 
 
 def _said(q: str, rng: random.Random) -> str:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 import pytest
 from factories.agents import TEMPLATE, import_agent_module
+from oracle_checks import World, make_world
 from test_oracle_classes import (
     SUBJECTS,
     Truth,
@@ -29,8 +29,8 @@ from test_oracle_classes import (
     alphabetical,
     and_not,
     category,
-    check_phrasings,
     category_described,
+    check_phrasings,
     contains_letter,
     first_letter,
     has,
@@ -53,25 +53,11 @@ NAMED = ("Telescope", "Screwdriver", "Hairspray", "Bike path", "Glass table", "j
          "ouagadougou burkina faso", "Name tag", "Reptile", "Furniture")
 
 
-class World(NamedTuple):
-    """The agent module, the public list's names (for "no" to another keyword) and the keywords
-    every phrasing is checked on: a sample of the public list and the keywords the guesses name."""
-
-    mod: Any
-    known: frozenset[str]
-    keywords: list[str]
-
-
 @pytest.fixture(scope="module")
 def world() -> World:
-    mod = import_agent_module(None)
-    cands = mod.load_candidates(str(TEMPLATE))
-    listed = {c.keyword.lower() for c in cands}
-    assert all(n.lower() in listed for n in NAMED)
-    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
-    sample = [c.keyword for c in cands[::29]] + list(NAMED) + ["Mouse", "Stadium", "Wall Street", "x-ray", "k2",
-                                                               "Luggage", "Suitcase", "Sofa"]
-    return World(mod, known, sample)
+    listed = {c.keyword.lower() for c in import_agent_module(None).load_candidates(str(TEMPLATE))}
+    assert [n for n in NAMED if n.lower() not in listed] == []
+    return make_world(29, [*NAMED, "Mouse", "Stadium", "Wall Street", "x-ray", "k2", "Luggage", "Suitcase", "Sofa"])
 
 
 def _check(world: World, phrasings: list[tuple[str, Truth]]) -> int:
