@@ -45,6 +45,8 @@ from collections.abc import Callable
 
 from .phrases import (
     CMP_BARE,
+    INCL,
+    N_CAP,
     POSS,
     SUBJ,
     N,
@@ -165,9 +167,20 @@ def _exactly_or_at_least(n: int) -> Callable[[int], bool | None]:
     return lambda v: None if v > n else v == n
 
 
+#: ", inclusive" said after whether spaces count ("between 10 and 13 letters (spaces excluded), inclusive"):
+#: read with the range it closes.
+_INCL_LATE = r"(?P<incl>" + INCL + r")?"
+
+
 def _counted(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     spec = m.group("spec")
+    late = groups.get("incl") or ""
+    if late:  # only a range takes it, and only once
+        if len(N_CAP.findall(spec)) != 2 or re.search(r"\b(?:inclusive|inclusively|included|exclusive|exclusively)\b",
+                                                        spec):
+            return None
+        spec += late
     unit, named = _unit(spec), _unit(groups.get("unit") or groups.get("unit2") or "")
     if unit == "length":
         unit = named
@@ -244,25 +257,26 @@ TEMPLATES: tuple[Template, ...] = (
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")\s+(?P<unit>"
              + _UNIT + r")(?:\s+in\s+length)?(?P<qual>" + _QUAL + r")?", _exceeds),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _HAVE + r"\s+(?P<spec>" + COUNT + r")"
-             + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
+             + _TOTAL + r"(?P<qual>" + _QUAL + r")?" + _INCL_LATE, _counted),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _MADE + r"\s+)?(?P<spec>" + COUNT + r")(?P<qual2>"
-             + _QUAL + r")?(?:\s+(?:long|in\s+length|in\s+total))?(?P<qual>" + _QUAL + r")?", _counted),
+             + _QUAL + r")?(?:\s+(?:long|in\s+length|in\s+total))?(?P<qual>" + _QUAL + r")?" + _INCL_LATE, _counted),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<cmp>longer|shorter)\s+than\s+(?P<n>" + N + r")"
              r"(?:\s+(?P<unit>" + _UNIT + r"))?(?P<qual>" + _QUAL + r")?", _longer),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:an?\s+)?(?P<n>" + N + r"|single|multi|multiple)"
              r"\s*-?\s*(?P<unit>letter|character|word)s?(?:\s*-?\s*long)?(?:\s+" + _NOUNS + r")?", _n_unit_word),
     template("length", r"is\s+(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"\s+(?P<neg>not\s+)?"
-             r"(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?", _counted),
+             r"(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?" + _INCL_LATE, _counted),
     template("length", r"is\s+" + POSS + r"\s+(?P<unit>" + _LENGTH_NOUN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _CMP_LEN
-             + r")(?P<qual>" + _QUAL + r")?", _counted),
+             + r")(?P<qual>" + _QUAL + r")?" + _INCL_LATE, _counted),
     template("length", r"(?:does|do)\s+(?:(?:the\s+)?(?P<unit>" + _LENGTH_NOUN + r")" + _OF_SUBJ + r"|"
              + POSS + r"\s+(?P<unit2>" + _LENGTH_NOUN + r"))\s+(?P<neg>not\s+)?exceed\s+(?P<spec>" + N + r")"
              r"(?:\s+" + _UNIT + r")?(?P<qual>" + _QUAL + r")?", _exceeds),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+an?\s+(?:total\s+)?(?P<unit>length|"
-             r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?",
+             r"(?:letter|character|word)\s+count)\s+of\s+(?P<spec>" + _CMP_LEN + r")(?P<qual>" + _QUAL + r")?"
+             + _INCL_LATE,
              _counted),
     template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?(?P<spec>" + COUNT + r")(?:\s+in\s+" + SUBJ
-             + r")?" + _TOTAL + r"(?P<qual>" + _QUAL + r")?", _counted),
+             + r")?" + _TOTAL + r"(?P<qual>" + _QUAL + r")?" + _INCL_LATE, _counted),
     template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?P<spec>an?\s+(?:even|odd))\s+(?P<unit>"
              r"(?:letter|character|word)\s+count|length)(?P<qual>" + _QUAL + r")?", _counted),
     # "does it have an even number of letters", "even number of vowels?" (said without "an")

@@ -274,7 +274,7 @@ NUMBERS.update({f"twenty{sep}{w}": 20 + NUMBERS[w] for sep in ("-", " ") for w i
                 "eight nine".split()})
 NUMBERS["thirty"] = 30
 N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
-_N_CAP = re.compile(r"(?<![a-z0-9])(\d{1,3}|" + alt(NUMBERS) + r")(?![a-z0-9])")
+N_CAP = re.compile(r"(?<![a-z0-9])(\d{1,3}|" + alt(NUMBERS) + r")(?![a-z0-9])")
 
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
 _GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
@@ -296,7 +296,8 @@ _PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" fo
 _SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}}
 _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
-_INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
+#: ", inclusive", "(exclusive)" after a range.
+INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
 _RANGE = (
     r"(?:(?:(?:somewhere|anywhere)\s+)?(?:between\s+" + N + r"\s+and\s+" + N + r"|from\s+" + N + r"\s+to\s+" + N
     + r")|" + N + r"\s*(?:-|to|through)\s*" + N + r")"
@@ -314,15 +315,15 @@ def cmp_count(unit: str) -> str:
     return (
         r"(?:(?:" + _PREFIX + r"\s+)?" + N + u + r"(?:\s+" + _SUFFIX + r")?|" + N + r"\s+" + _SUFFIX + u + r"|" + N
         + r"\s*\+" + u
-        + r"|" + _RANGE + u + _INCL + r"?|" + _RANGE + _INCL + r"?" + u + r"|" + _BOTH + u
-        + r"|" + _RANGE + u + r"\s+(?:long|in\s+length)" + _INCL + r")"
+        + r"|" + _RANGE + u + INCL + r"?|" + _RANGE + INCL + r"?" + u + r"|" + _BOTH + u
+        + r"|" + _RANGE + u + r"\s+(?:long|in\s+length)" + INCL + r")"
     )
 
 
 #: A comparison with no unit ("greater than 5", "5 or more", "between 5 and 8", "equal to 5").
 CMP_BARE = (
     r"(?:(?:" + _PREFIX + r"\s+|equal\s+to\s+|exactly\s+equal\s+to\s+)?" + N + r"(?:\s+" + _SUFFIX + r"|\s*\+)?|"
-    + _RANGE + _INCL + r"?|" + _BOTH + r")"
+    + _RANGE + INCL + r"?|" + _BOTH + r")"
 )
 
 
@@ -359,7 +360,7 @@ def count_test(span: str) -> Callable[[int], bool | None]:
     if len(both) == 2:
         first, second = count_test(both[0]), count_test(both[1])
         return lambda v: first(v) and second(v)
-    numbers = [number(x) for x in _N_CAP.findall(span)]
+    numbers = [number(x) for x in N_CAP.findall(span)]
     if len(numbers) == 2:  # a range: inclusive unless it says otherwise
         lo, hi = min(numbers), max(numbers)
         if re.search(r"\bexclusive|\bexclusively|\bnot\s+inclusive", span):
@@ -367,7 +368,7 @@ def count_test(span: str) -> Callable[[int], bool | None]:
         return lambda v: lo <= v <= hi
     n = numbers[0]
     ops = set()
-    before, after = span.split(_N_CAP.search(span).group(0), 1)  # type: ignore[union-attr]
+    before, after = span.split(N_CAP.search(span).group(0), 1)  # type: ignore[union-attr]
     if m := re.match(_PREFIX + r"(?![a-z])", before.strip()):
         ops.add(_PREFIX_OPS[" ".join(m.group(0).split())])
     if m := re.search(r"(?<![a-z])" + _SUFFIX + r"(?![a-z])", after):

@@ -84,7 +84,34 @@ def somewhere_between(rng: random.Random) -> Phrasings:
         yield f"Is {subj} somewhere between {a} and {b} letters long?", between
 
 
-CLASSES = {"counted_as_a_noun": counted_as_a_noun, "parity": parity, "somewhere_between": somewhere_between}
+#: Whether spaces count, said before the ", inclusive" that closes a range.
+_SPACES_SAID = (" (spaces excluded)", " (not counting spaces)", ", not counting spaces", " excluding spaces",
+                " (ignoring spaces)", ", spaces not counted")
+
+
+def inclusive_after_spaces(rng: random.Random) -> Phrasings:
+    """"Does the keyword have between 10 and thirteen letters (spaces excluded), inclusive?" (held-out set
+    6): ", inclusive" / ", exclusive" after whether spaces count closes the range."""
+    for n, subj in zip(range(3, 16), itertools.cycle(SUBJECTS), strict=False):
+        m = n + rng.choice((2, 3, 4))
+        a, b = str(n), (_WORDS[m] if m < len(_WORDS) and rng.random() < 0.5 else str(m))
+        spaces = rng.choice(_SPACES_SAID)
+        inclusive = _counted("letters", lambda v, n, m=m: n <= v <= m, n)  # type: ignore[misc]
+        exclusive = _counted("letters", lambda v, n, m=m: n < v < m, n)  # type: ignore[misc]
+
+        def chars(k: str, n: int = n, m: int = m) -> bool:
+            return n <= len(k.lower().replace(" ", "")) <= m
+
+        yield f"Does {subj} have between {a} and {b} letters{spaces}, inclusive?", inclusive
+        yield f"Does {subj} have between {a} and {b} letters{spaces} (inclusive)?", inclusive
+        yield f"Does {subj} have between {a} and {b} letters{spaces}, exclusive?", exclusive
+        yield f"Is {subj} between {a} and {b} letters long{spaces}, inclusive?", inclusive
+        yield f"Are there between {a} and {b} letters in {subj}{spaces}, inclusive?", inclusive
+        yield f"Does {subj} have from {a} to {b} characters{spaces}, inclusive?", chars
+
+
+CLASSES = {"counted_as_a_noun": counted_as_a_noun, "parity": parity, "somewhere_between": somewhere_between,
+           "inclusive_after_spaces": inclusive_after_spaces}
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
@@ -114,6 +141,10 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         "Is the number of vowels more than 3 or fewer?",
         "Even number of letters in the first word?",
         "Is the number of syllables even?",
+        # ", inclusive" closes a range only, and is said once
+        "Does it have more than 6 letters (spaces excluded), inclusive?",
+        "Does it have between 6 and 8 letters (inclusive) (spaces excluded), exclusive?",
+        "Does it have between 6 and 8 letters (spaces excluded), inclusive, exclusive?",
     ],
 )
 def test_count_traps_are_declined(mod: Any, keywords: list[str], question: str) -> None:
