@@ -53,12 +53,13 @@ without spaces, a letter count with or without digits) the rule leaves that keyw
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable
 from typing import NamedTuple
 
 from . import counts, discourse, letters, naming, order
+from .naming import Names
 from .phrases import SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
-from .words import game_normalize
+from .words import Candidate, game_normalize
 
 __all__ = ["HANDSHAKE", "PROTOCOL_KINDS", "Decision", "Rule", "Subject", "alpha_question", "decide", "known_names",
            "parse", "verdict"]
@@ -281,11 +282,15 @@ def alpha_question(word: str) -> str:
     return ALPHA_QUESTION.replace("{word}", word)
 
 
-def known_names(candidates: Sequence[tuple[str, tuple[str, ...]]]) -> frozenset[str]:
-    """Normalised keywords and alts of a list (for :func:`parse`)."""
+def known_names(candidates: Iterable[tuple[str, tuple[str, ...]] | Candidate]) -> Names:
+    """Normalised keywords and alts of a list (for :func:`parse`); of :class:`.words.Candidate`
+    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw")."""
     names: set[str] = set()
-    for keyword, alts in candidates:
-        names.add(game_normalize(keyword))
-        names.update(game_normalize(a) for a in alts)
+    places: set[str] = set()
+    for row in candidates:
+        said = {game_normalize(row[0])} | {game_normalize(a) for a in row[1]}
+        names.update(said)
+        if isinstance(row, Candidate) and "place" in row.categories:
+            places.update(said)
     names.discard("")
-    return frozenset(names)
+    return Names(names, places - {""})
