@@ -41,8 +41,9 @@ part is a closed class:
   perhaps Paris?"), a marker before a statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
   in it?", "Any E's?", "No E?", "Two or more A's?", "Both I and C?", "Ending in a B?", "Got an E
-  in it?", "A place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
-  keyword starts with B?") stands for
+  in it?", "A place?", "Not a place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
+  keyword starts with B?", "The last two letters are 'ge'?", "Last two letters 'ge'?", "B first?", "There's an E
+  in it?"; and a topic, a colon, its value: "First letter: B?", "Number of letters: 6?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
   one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
   still match whole.
@@ -285,7 +286,7 @@ def strip_tags(q: str) -> Tagged | None:
     return Tagged(text, len(q) - len(text))
 
 
-_PRONOUN_IS = re.compile(r"^(it|this|that)'s\b", re.IGNORECASE)
+_PRONOUN_IS = re.compile(r"^(it|this|that|there)'s\b", re.IGNORECASE)
 #: Prefixes that restore an elliptic question, tried in order (a template must then read the
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A

@@ -920,13 +920,19 @@ _EDGE_TEMPLATES: tuple[Template, ...] = (
 )
 
 #: The first or last N letters of the keyword: "the last two letters of SUBJ", "its first three
-#: letters" (group ``end``: the last; ``n``: how many).
+#: letters", "last two letters" (said short: "Last two letters 'ge'?") (group ``end``: the last;
+#: ``n``: how many).
 _EDGE_N = (
-    r"(?:the\s+" + _VERY + r"(?:first|opening|initial|(?P<end>last|final|closing|ending))\s+(?P<n>" + N + r")\s+"
+    r"(?:(?:the\s+)?" + _VERY + r"(?:first|opening|initial|(?P<end>last|final|closing|ending))\s+(?P<n>" + N + r")\s+"
     r"(?:letters|characters|chars)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+" + _VERY
     + r"(?:first|opening|initial|(?P<end2>last|final|closing|ending))\s+(?P<n2>" + N + r")\s+(?:letters|characters"
     r"|chars))"
 )
+
+
+#: What a short question may name before a colon and its value ("First letter: B?", "Last two
+#: letters: 'ge'?"): a position, or the first or last N letters.
+TOPIC = r"(?:" + POSN + r"|" + _EDGE_N + r")"
 
 
 def _edge_n(m: re.Match[str]) -> Test | None:
@@ -976,6 +982,11 @@ TEMPLATES: tuple[Template, ...] = (
              _position_verb),
     template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?P<pos>" + POSN + r")",
              _letter_is_position),
+    # "is B first", "is E last", "is 'b' the first" ("B first?", "B as the first letter?"): not a bare
+    # "a" or "i", which are words ("A first?"), nor a participle ("is b leading" may say more)
+    template("letter", r"is\s+(?P<spec>(?!(?:a|i)\s)" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:as\s+)?(?P<pos>(?:the\s+|its"
+             r"\s+)?" + _VERY + r"(?!(?:starting|beginning|ending|closing|trailing|leading|opening)\b)" + _ORD
+             + r"(?:\s+" + _PNOUN + r")?)", _letter_is_position),
     template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?the\s+(?:letter|character)\s+(?:that\s+|"
              r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
              _edge),
