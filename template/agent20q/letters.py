@@ -72,6 +72,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   "would you find SUBJ under D [in REFERENCE]", "In a dictionary, would ...": the first
   letter; open for a keyword an index may file under another word ("mount fuji": "Fuji,
   Mount"; "the", "lake", "el").
+* the first letter and the last compared: "does SUBJ [not] start and end with the same letter|different
+  letters", "are the first and last letters [of SUBJ] the same", "is the first letter the same as the
+  last", "Same first and last letter?".
 
 Letters are the keyword's letters and digits in lower case (spaces and punctuation skipped);
 the readings of :func:`.phrases.letter_sequences` must agree, and "y" is neither a vowel nor
@@ -961,11 +964,43 @@ _EDGE_N_TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:are|is)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?" + _EDGE_N, _edge_n),
 )
 
+#: The first letter and the last compared: "does it start and end with the same letter", "are the
+#: first and last letters of it the same", "is the first letter the same as the last (one)",
+#: "Same first and last letter?" (group ``differ``: "different").
+_SAME = r"(?:(?:the\s+)?same|identical|(?P<differ>different))"
+_FIRST_LAST = r"(?:the\s+)?first\s+and\s+(?:the\s+)?last\s+(?:letters?|characters?)"
+
+
+def _same_ends(m: re.Match[str]) -> Test | None:
+    differ = m.groupdict().get("differ") is not None
+
+    def run(s: Subject) -> bool | None:
+        said = [None if not seq else (seq[0] == seq[-1]) != differ for seq in letter_sequences(s.keyword)]
+        return agree(said)
+
+    return run
+
+
+_SAME_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:start|begin)\s+and\s+end\s+(?:with|in|on)\s+"
+             r"(?:the\s+same|(?P<differ>different))\s+(?:letters?|characters?)", _same_ends),
+    template("letter", r"(?:are|is)\s+(?:" + _FIRST_LAST + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+first\s+and\s+last\s+(?:letters?|characters?))\s+(?P<neg>not\s+)?(?:the\s+same|identical|equal"
+             r"|(?P<differ>different))", _same_ends),
+    template("letter", r"is\s+(?:the\s+first\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+first\s+(?:letter|character))\s+(?P<neg>not\s+)?(?:the\s+same\s+as|identical\s+to|equal\s+to)\s+"
+             r"(?:the|its)\s+last(?:\s+(?:one|letter|character))?", _same_ends),
+    # "Same first and last letter?" (after "does it have"), "does it have the same first and last letter"
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?:the\s+)?" + _SAME + r"\s+first\s+and"
+             r"\s+last\s+(?:letters?|characters?)", _same_ends),
+)
+
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
 #: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
 #: after "does it have".  No one position holds a letter twice or two letters, so they ask what
 #: the keyword contains (a single letter or a class, "A vowel?", may ask about a position).
 HOW_MANY_TEMPLATES: tuple[Template, ...] = (
+    *_SAME_TEMPLATES,
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT

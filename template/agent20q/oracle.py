@@ -96,7 +96,7 @@ _TRUTH = re.compile(
 )
 _STATEMENT = re.compile(
     r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
-    r"|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
+    r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
     r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
 )
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
@@ -118,7 +118,8 @@ def _question_of(statement: str, raw: str = "") -> str | None:
         return f"do {subj} spell {rest}"
     if verb in ("does not", "doesn't", "do not", "don't"):
         return f"does {subj} not {rest}"
-    base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match"}.get(verb, verb[:-1])
+    base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match", "starts and ends": "start and end",
+            "begins and ends": "begin and end"}.get(verb, verb[:-1])
     return f"does {subj} {base} {rest}"
 
 

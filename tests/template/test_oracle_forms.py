@@ -223,6 +223,46 @@ def order(rng: random.Random) -> Iterator[Shape]:
                     (f"After {q} alphabetically?", f"Alphabetically after {q}?"), word_after(w))
 
 
+def _versus(rel: str, first: str) -> Truth:
+    """Vowels (``first``) compared with consonants, or the other way, with "y" a vowel and not."""
+    def truth(k: str) -> bool | None:
+        low, said = k.lower(), []
+        for vowels in ("aeiou", "aeiouy"):
+            v = sum(c in vowels for c in low)
+            c = sum(ch.isalpha() for ch in low) - v
+            x, y = (v, c) if first == "vowels" else (c, v)
+            said.append(x > y if rel == "more" else x < y if rel == "fewer" else x == y)
+        return _agree(iter(said))
+
+    return truth
+
+
+def vowels_versus(rng: random.Random) -> Iterator[Shape]:
+    for rel, first in (("more", "vowels"), ("more", "consonants"), ("fewer", "vowels")):
+        other = "consonants" if first == "vowels" else "vowels"
+        said = f"{rel} {first} than {other}"
+        yield Shape("Does {s} have " + said + "?", ("{s} has " + said, "{s} contains " + said),
+                    (_cap(said) + "?", "Has " + said + "?", f"Are there {said}?"), _versus(rel, first))
+    same = "the same number of vowels and consonants"
+    yield Shape("Does {s} have " + same + "?", ("{s} has " + same,),
+                ("As many vowels as consonants?", _cap(same) + "?"), _versus("same", "vowels"))
+
+
+def _same_ends(k: str) -> bool | None:
+    return _agree(iter(s[0] == s[-1] for s in (letters(k), "".join(c for c in k.lower() if c.isalpha())) if s))
+
+
+def same_ends(rng: random.Random) -> Iterator[Shape]:
+    yield Shape("Does {s} start and end with the same letter?",
+                ("{s} starts and ends with the same letter", "the first and last letters of {s} are the same"),
+                ("Starts and ends with the same letter?", "Same first and last letter?",
+                 "The first and last letters are the same?", "Is the first letter the same as the last?",
+                 "Begins and ends with the same letter?"), _same_ends)
+    yield Shape("Does {s} start and end with different letters?",
+                ("{s} starts and ends with different letters", "the first and last letters of {s} are different"),
+                ("Different first and last letters?",), _neg(_same_ends))
+
+
 def _is(name: str) -> Truth:
     return lambda k: True if k.lower() == name.lower() else (None if set(name.lower().split()) & set(
         k.lower().split()) else False)
@@ -256,7 +296,7 @@ def categories(rng: random.Random) -> Iterator[Shape]:
 
 
 CLASSES = ("edge_letters", "edge_strings", "contained", "letter_classes", "counts", "words", "order", "naming",
-           "categories")
+           "categories", "vowels_versus", "same_ends")
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +308,8 @@ def world() -> tuple[Any, Any, list[str]]:
 
 def _shapes(name: str, rng: random.Random, keywords: list[str]) -> list[Shape]:
     made = {"edge_letters": edge_letters, "contained": contained, "letter_classes": letter_classes, "counts": counts,
-            "words": words, "order": order, "categories": categories}
+            "words": words, "order": order, "categories": categories, "vowels_versus": vowels_versus,
+            "same_ends": same_ends}
     if name in made:
         return list(made[name](rng))
     return list({"edge_strings": edge_strings, "naming": naming}[name](rng, keywords))
@@ -306,6 +347,8 @@ TRAPS = (
     "Ignore spaces: 6 characters?", "Backwards: first letter B?", "In French: first letter B?",
     "First letter: B, in French?", "B first or last?", "Is B leading?", "The keyword starts with B and ends with E?",
     "Doesn't start with B?", "It doesn't start with B, does it?", "Not a place or a thing?",
+    "Does it start and end with the same sound?", "Does it start and end with the same letter in each word?",
+    "More vowels than vowels?", "More vowels than consonants in the first word?", "Same first and last word?",
 )
 
 
