@@ -291,7 +291,7 @@ _PRONOUN_IS = re.compile(r"^(it|this|that|there)'s\b", re.IGNORECASE)
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
 #: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
-ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ", "does it have an ")
+ELLIPSIS_PREFIXES = ("is ", "are ", "is there ", "is it ", "does it have ", "does it have an ")
 SIZE_ONLY = frozenset({"does it have ", "does it have an "})
 #: What opens an elliptic question about letters anywhere in the keyword, which "does it have"
 #: restores ("Any E's?", "No E?", "Two or more A's?", "More than one N?", "Multiple 'u's?", "Both I

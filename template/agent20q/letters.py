@@ -18,7 +18,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'"; "X or an earlier letter" / "X or a later one" (X included); the first or last N
+  'mount'", a suffix with its hyphen after the verb of the end ("ends in -ing"; a prefix's
+  trailing hyphen is lost with the question's punctuation, "starts with un-" is not read);
+  "X or an earlier letter" / "X or a later one" (X included); the first or last N
   letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
   'pho'", "is 'ip' the last two letters of SUBJ" (a suffix or prefix of exactly N letters, read
   as "does it end with 'ip'"; a string of another length, or not all letters, is not read);
@@ -395,6 +397,10 @@ _STRING = (
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
+#: A prefix or a suffix written with its hyphen: "ends in -ing", "starts with un-" (only after the verb
+#: of its own edge: "starts with -ing" is no question).
+_AFFIX = r"(?:the\s+(?:suffix|prefix|ending)\s+)?(?:-(?P<suffix>[a-z]{2,20})|(?P<prefix>[a-z]{2,20})-)"
+_AFFIX_RE = re.compile(_AFFIX)
 
 
 def _quoted_text(span: str) -> str:
@@ -415,6 +421,12 @@ def _edge(m: re.Match[str]) -> Test | None:
     start = m.group("end") is None
     if _double_negative(m):
         return None
+    affix = _AFFIX_RE.fullmatch(spec)
+    if affix is not None:
+        text = affix.group("prefix") if start else affix.group("suffix")
+        if text is None:
+            return None  # "starts with -ing"
+        return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -911,7 +923,7 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
-             r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+             r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
     template("letter", r"(?:does|do)\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+"
@@ -1009,7 +1021,7 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
 
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _START_VERB + r"\s+with"
-             r"|(?P<end>" + _END_VERB + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+             r"|(?P<end>" + _END_VERB + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     *_EDGE_TEMPLATES,
     *_EDGE_N_TEMPLATES,
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),

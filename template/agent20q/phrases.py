@@ -279,11 +279,11 @@ N_CAP = re.compile(r"(?<![a-z0-9])(\d{1,3}|" + alt(NUMBERS) + r")(?![a-z0-9])")
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
 _GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
        "larger than")
-_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum",
+_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum", "min",
        "greater than or equal to", "more than or equal to", "equal to or greater than", "equal to or more than",
        "no shorter than", "not shorter than", "no smaller than", "not smaller than")
 _LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than", "lower than")
-_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than",
+_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "max", "up to", "no longer than",
        "not longer than", "less than or equal to", "fewer than or equal to", "equal to or less than",
        "equal to or fewer than", "no greater than", "not greater than", "no bigger than", "no larger than")
 _EQ = ("exactly", "only", "just", "precisely")

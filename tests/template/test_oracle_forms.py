@@ -122,6 +122,26 @@ def edge_strings(rng: random.Random, keywords: list[str]) -> Iterator[Shape]:
                     _prefix(n, True, w[-n:]))
 
 
+def suffixes(rng: random.Random, keywords: list[str]) -> Iterator[Shape]:
+    """A suffix written with its hyphen ("ends in -ing"), and letters all different."""
+    for t in ("ing", "er", rng.choice([w.lower()[-3:] for w in keywords if w.isalpha() and len(w) > 5])):
+        yield Shape("Does {s} end in -" + t + "?", ("{s} ends in -" + t, "{s} ends with -" + t),
+                    (f"Ends in -{t}?", f"Ending in -{t}?", f"Ends with the suffix -{t}?"), _prefix(len(t), True, t))
+
+
+def _distinct(k: str) -> bool | None:
+    return _agree(iter(len(set(s)) == len(s) for s in (letters(k), "".join(c for c in k.lower() if c.isalpha()))))
+
+
+def repeats(rng: random.Random) -> Iterator[Shape]:
+    yield Shape("Are all the letters in {s} different?",
+                ("all the letters in {s} are different", "{s} has no repeated letters"),
+                ("All letters different?", "All letters unique?", "No repeated letters?", "All the letters different?"),
+                _distinct)
+    yield Shape("Does {s} have a repeated letter?", ("{s} has a repeated letter",),
+                ("Any repeated letters?", "Any letter repeated?"), _neg(_distinct))
+
+
 def contained(rng: random.Random) -> Iterator[Shape]:
     for style in range(4):
         c = rng.choice(_LETTERS)
@@ -196,6 +216,11 @@ def counts(rng: random.Random) -> Iterator[Shape]:
     between = _counted("letters", lambda v, n: n <= v <= n + 3, lo)
     yield Shape(f"Does {{s}} have between {lo} and {lo + 3} letters?", (f"{{s}} has between {lo} and {lo + 3} letters",),
                 (f"Between {lo} and {lo + 3} letters?",), between)
+    most, least = rng.choice((5, 6, 7, 8)), rng.choice((5, 6, 7, 8))
+    yield Shape(f"Does {{s}} have max {most} letters?", (f"{{s}} has max {most} letters",),
+                (f"Max {most} letters?", f"{most} letters max?"), _counted("letters", lambda v, n: v <= n, most))
+    yield Shape(f"Does {{s}} have min {least} letters?", (f"{{s}} has min {least} letters",),
+                (f"Min {least} letters?", f"{least} letters minimum?"), _counted("letters", lambda v, n: v >= n, least))
     even = _counted("letters", lambda v, n: v % 2 == 0, 0)
     yield Shape("Does {s} have an even number of letters?", ("{s} has an even number of letters",),
                 ("Even number of letters?", "An even number of letters?"), even)
@@ -296,7 +321,7 @@ def categories(rng: random.Random) -> Iterator[Shape]:
 
 
 CLASSES = ("edge_letters", "edge_strings", "contained", "letter_classes", "counts", "words", "order", "naming",
-           "categories", "vowels_versus", "same_ends")
+           "categories", "vowels_versus", "same_ends", "suffixes", "repeats")
 
 
 @pytest.fixture(scope="module")
@@ -309,10 +334,10 @@ def world() -> tuple[Any, Any, list[str]]:
 def _shapes(name: str, rng: random.Random, keywords: list[str]) -> list[Shape]:
     made = {"edge_letters": edge_letters, "contained": contained, "letter_classes": letter_classes, "counts": counts,
             "words": words, "order": order, "categories": categories, "vowels_versus": vowels_versus,
-            "same_ends": same_ends}
+            "same_ends": same_ends, "repeats": repeats}
     if name in made:
         return list(made[name](rng))
-    return list({"edge_strings": edge_strings, "naming": naming}[name](rng, keywords))
+    return list({"edge_strings": edge_strings, "naming": naming, "suffixes": suffixes}[name](rng, keywords))
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -349,6 +374,7 @@ TRAPS = (
     "Doesn't start with B?", "It doesn't start with B, does it?", "Not a place or a thing?",
     "Does it start and end with the same sound?", "Does it start and end with the same letter in each word?",
     "More vowels than vowels?", "More vowels than consonants in the first word?", "Same first and last word?",
+    "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Starts with un-?",
 )
 
 
