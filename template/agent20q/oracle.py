@@ -180,12 +180,13 @@ def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:
 
 
 #: A short question said as a topic, a colon and its value: "First letter: B?", "Last two letters:
-#: 'ge'?", "Number of letters: 6?", "Vowels: 3?" (read as "the first letter is b", "the number of
-#: vowels is 3"); the topic is one the grammar reads, so nothing else can hide before the colon.
+#: 'ge'?", "Number of letters: 6?", "Vowels: 3?", or a comparison ("Length > 6?") (read as "the first
+#: letter is b", "the number of vowels is 3", "the length is > 6"); the topic is one the grammar
+#: reads, so nothing else can hide before the colon.
 _TOPIC_COLON = re.compile(
     r"(?P<topic>" + letters.TOPIC + r"|(?:the\s+|its\s+)?(?:number\s+of\s+(?:letters|characters|vowels|consonants"
     r"|words)|(?:letter|character|vowel|consonant|word)\s+count|length)|(?P<unit>letters|characters|vowels"
-    r"|consonants|words))\s*:\s*(?P<value>[^:]+)"
+    r"|consonants|words))(?:\s*:\s*|\s+(?=(?:[<>]=?|[\u2264\u2265])\s))(?P<value>[^:]+)"
 )
 
 

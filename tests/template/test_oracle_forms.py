@@ -221,6 +221,13 @@ def counts(rng: random.Random) -> Iterator[Shape]:
                 (f"Max {most} letters?", f"{most} letters max?"), _counted("letters", lambda v, n: v <= n, most))
     yield Shape(f"Does {{s}} have min {least} letters?", (f"{{s}} has min {least} letters",),
                 (f"Min {least} letters?", f"{least} letters minimum?"), _counted("letters", lambda v, n: v >= n, least))
+    n = rng.choice((5, 6, 7))
+    for op, check in ((">", lambda v, n: v > n), ("<", lambda v, n: v < n), (">=", lambda v, n: v >= n),
+                      ("\u2264", lambda v, n: v <= n)):
+        truth = _counted("letters", check, n)
+        yield Shape(f"Does {{s}} have {op} {n} letters?", (f"{{s}} has {op} {n} letters",),
+                    (f"{op}{n} letters?", f"{op} {n} letters?", f"Letters {op} {n}?", f"Number of letters {op} {n}?",
+                     f"Letters: {op} {n}?"), truth)
     even = _counted("letters", lambda v, n: v % 2 == 0, 0)
     yield Shape("Does {s} have an even number of letters?", ("{s} has an even number of letters",),
                 ("Even number of letters?", "An even number of letters?"), even)
@@ -375,6 +382,7 @@ TRAPS = (
     "Does it start and end with the same sound?", "Does it start and end with the same letter in each word?",
     "More vowels than vowels?", "More vowels than consonants in the first word?", "Same first and last word?",
     "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Starts with un-?",
+    "~6 letters?", "\u22486 letters?", "=6 letters?", "> 6?", "First letter > M?", "<> 6 letters?",
 )
 
 
