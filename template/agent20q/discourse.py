@@ -325,12 +325,20 @@ _THIRD_PERSON = {"starting": "starts", "beginning": "begins", "ending": "ends", 
                  "lacking": "lacks", "consisting": "consists", "got": "has", "kicking": "kicks", "wrapping": "wraps"}
 
 
+#: A subject said without its article, as in a note: "Keyword starts with B?", "Secret word has 6
+#: letters?", "Answer is a place?" ("the" restored).
+_BARE_SUBJECT = re.compile(r"(?:(?:secret|hidden|mystery|target)\s+)?(?:key\s?-?word|word|answer)\s")
+
+
 def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:
     """The statements a question without its auxiliary may be, lowered and as written (``raw``,
-    when given): ``q`` itself ("the keyword starts with b", "it's a place") and ``q`` with its
-    subject "it" restored ("starts with b", "ending in b", "got an e")."""
+    when given): ``q`` itself ("the keyword starts with b", "it's a place"), ``q`` with its
+    subject "it" restored ("starts with b", "ending in b", "got an e") and ``q`` with the article
+    of its subject restored ("keyword starts with b")."""
     q = _PRONOUN_IS.sub(r"\1 is", q)
     raw = _PRONOUN_IS.sub(r"\1 is", raw) if raw else q
+    if _BARE_SUBJECT.match(q) and len(raw) == len(q):  # "keyword starts with b": "the keyword starts with b"
+        return ((q, raw), ("the " + q, "the " + raw))
     verb = _PARTICIPLE.match(q)
     if verb is not None and len(raw) == len(q):  # "ending in b": "it ends in b"
         said = _THIRD_PERSON[verb.group("verb")]

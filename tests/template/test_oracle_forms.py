@@ -40,6 +40,8 @@ from test_oracle_classes import (
 
 #: The subjects a statement is said of.
 SUBJECTS = ("it", "the keyword", "your word", "the thing", "the place", "the answer", "the name")
+#: Subjects said without their article ("Keyword starts with B?").
+BARE_SUBJECTS = ("keyword", "word", "secret word", "answer")
 #: How a statement is made a question: a question mark, or a confirmation tag.
 ENDINGS = ("?", ", right?", ", correct?", " - am I right?", ", yes?", "?", ", is that right?")
 
@@ -65,6 +67,9 @@ def forms(shape: Shape, rng: random.Random) -> Iterator[str]:
         yield _cap(shape.question.format(s=subj))
         for j, statement in enumerate(shape.statements):
             yield _cap(statement.format(s=subj)) + ENDINGS[(i + j) % len(ENDINGS)]
+    for j, statement in enumerate(shape.statements):  # "Keyword starts with B?": the subject said as in a note
+        if statement.startswith("{s}"):
+            yield _cap(statement.format(s=BARE_SUBJECTS[j % len(BARE_SUBJECTS)])) + "?"
     for short in shape.shorts:
         yield from variants(short, rng)
 
@@ -184,7 +189,7 @@ def letter_classes(rng: random.Random) -> Iterator[Shape]:
 
 
 _CMP: tuple[tuple[str, str, Callable[[int, int], bool]], ...] = (
-    ("{n} {u}", "Exactly {n} {u}", lambda v, n: v == n),
+    ("{n} {u}", "{n} {u} exactly", lambda v, n: v == n),
     ("more than {n} {u}", "More than {n} {u}", lambda v, n: v > n),
     ("at least {n} {u}", "{n} {u} or more", lambda v, n: v >= n),
     ("fewer than {n} {u}", "Fewer than {n} {u}", lambda v, n: v < n),
