@@ -22,7 +22,8 @@ part is a closed class:
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
   ", right", ", correct", ", is that right", ", am I right", ", true", ", yeah", ", if I'm not
-  mistaken", also after " - " or "?" ("It starts with B? Right?"), and an opinion after it
+  mistaken", also after " - " or "?" ("It starts with B? Right?"), "right" and "correct" also with no
+  comma ("It starts with B right?"), and an opinion after it
   (", I think", ", I believe", ", I'd say") (the answer is the statement's truth, negated or
   not: "It doesn't start with A, right?" asks whether that is right), ", doesn't it" / ",
   isn't it" / ", aren't we" / ", no" / ", don't you think" (only after a statement without a
@@ -170,7 +171,8 @@ _AUX_TAGS = (
 )
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
-    + alt(_CONFIRM) + r")|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION) + r")|\s*(?:,|\s-+)\s*(?P<aux>"
+    + alt(_CONFIRM) + r")|(?<=[a-z0-9'\"])\s+(?P<confirm2>right|correct)|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION)
+    + r")|\s*(?:,|\s-+)\s*(?P<aux>"
     + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]+])\s*,?\s+(?P<whether>or\s+not))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")

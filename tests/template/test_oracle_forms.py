@@ -43,7 +43,7 @@ SUBJECTS = ("it", "the keyword", "your word", "the thing", "the place", "the ans
 #: Subjects said without their article ("Keyword starts with B?").
 BARE_SUBJECTS = ("keyword", "word", "secret word", "answer")
 #: How a statement is made a question: a question mark, or a confirmation tag.
-ENDINGS = ("?", ", right?", ", correct?", " - am I right?", ", yes?", "?", ", is that right?")
+ENDINGS = ("?", ", right?", ", correct?", " - am I right?", ", yes?", "?", ", is that right?", " right?", " correct?")
 
 
 class Shape(NamedTuple):
@@ -388,6 +388,7 @@ TRAPS = (
     "More vowels than vowels?", "More vowels than consonants in the first word?", "Same first and last word?",
     "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Starts with un-?",
     "~6 letters?", "\u22486 letters?", "=6 letters?", "> 6?", "First letter > M?", "<> 6 letters?",
+    "Is it on the right?", "Does it turn right?", "It is right?", "Is it correct?",
 )
 
 
