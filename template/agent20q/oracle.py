@@ -194,6 +194,11 @@ _TOPIC_COLON = re.compile(
 _ONE_CHARACTER = re.compile(r"(?<![a-z0-9'])['\"]?[a-z0-9]['\"]?(?![a-z0-9'])")
 
 
+#: An order said first in a short question: "Alphabetically, before 'm'?", "In alphabetical order,
+#: after 'mango'?" (read with the order said after it: "before 'm' alphabetically").
+_ORDER_FIRST = re.compile(r"(?P<lead>" + order.ORDER + r")\s*,\s*(?P<rest>(?:before|after|between)\s.+)")
+
+
 def _colon(q: str, raw: str) -> tuple[str, str] | None:
     """"first letter: b" -> "first letter is b" (and ``raw`` the same way); None: no such shape."""
     m = _TOPIC_COLON.fullmatch(q)
@@ -212,6 +217,10 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
     colon = _colon(q, raw)
     if colon is not None:
         return _elliptic(*colon, known)
+    ordered = _ORDER_FIRST.fullmatch(q)
+    if ordered is not None and len(raw) == len(q):  # "alphabetically, before 'm'": "before 'm' alphabetically"
+        order_said, rest = ordered.group("lead"), ordered.start("rest")
+        return _elliptic(f"{q[rest:]} {order_said}", f"{raw[rest:]} {order_said}", known)
     for said, said_raw in discourse.statements(q, raw):
         asked_raw = _question_of(said, said_raw)
         asked = asked_raw.lower() if asked_raw is not None else None

@@ -254,10 +254,12 @@ def order(rng: random.Random) -> Iterator[Shape]:
         yield Shape("Does {s} come before " + q + " alphabetically?",
                     ("{s} comes before " + q + " alphabetically", "{s} is alphabetically before " + q),
                     (f"Before {q} alphabetically?", f"Alphabetically before {q}?",
-                     f"Comes before {q} in alphabetical order?", f"Precedes {q} alphabetically?"), word_before(w))
+                     f"Comes before {q} in alphabetical order?", f"Precedes {q} alphabetically?",
+                     f"Alphabetically, before {q}?", f"In alphabetical order, before {q}?"), word_before(w))
         yield Shape("Does {s} come after " + q + " alphabetically?",
                     ("{s} comes after " + q + " alphabetically", "{s} is alphabetically after " + q),
-                    (f"After {q} alphabetically?", f"Alphabetically after {q}?"), word_after(w))
+                    (f"After {q} alphabetically?", f"Alphabetically after {q}?", f"In the dictionary, after {q}?"),
+                    word_after(w))
 
 
 def _versus(rel: str, first: str) -> Truth:
@@ -389,6 +391,7 @@ TRAPS = (
     "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Starts with un-?",
     "~6 letters?", "\u22486 letters?", "=6 letters?", "> 6?", "First letter > M?", "<> 6 letters?",
     "Is it on the right?", "Does it turn right?", "It is right?", "Is it correct?",
+    "Alphabetically, before 'm' in French?", "In French, before 'm'?", "Alphabetically, first letter B?",
 )
 
 
