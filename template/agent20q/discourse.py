@@ -298,10 +298,15 @@ SIZE_ONLY = frozenset({"does it have ", "does it have an "})
 #: What opens an elliptic question about letters anywhere in the keyword, which "does it have"
 #: restores ("Any E's?", "No E?", "Two or more A's?", "More than one N?", "Multiple 'u's?", "Both I
 #: and C?", "All of P, J and Q?"): a quantity or a set, never one letter ("A vowel?" may ask about
-#: the first letter after "Starts with B?").
+#: the first letter after "Starts with B?"), or a string or kind of character no one position holds.
 ANYWHERE = re.compile(
     r"(?:any|no|both|all|either|neither|none|multiple|several|many|more\s+than|at\s+least|at\s+most|fewer\s+than"
     r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
+    # a string or a kind of character no one position holds: "The substring 'an'?", "The letters 'th'
+    # together?", "Special characters?"
+    r"|(?:the\s+)?(?:sub-?string|letters\s+(?:'[^']+'|\"[^\"]+\")\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each"
+    r"\s+other|side\s+by\s+side)|letter\s+(?:combination|sequence|string|pair|group|cluster)\s"
+    r"|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters\s|special\s+characters\b|punctuation\b)"
 )
 
 

@@ -647,7 +647,10 @@ _NONE = (
     r"|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r"|no\s+(?:vowels?|consonants?))"
 )
 _ANY_ONE = r"(?:any|some)\s+" + Q1 + r"(?:'?s)?"
-_NO_MARK = r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?)"
+_NO_MARK = (
+    r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?|apostrophes?|punctuation(?:\s+marks?)?"
+    r"|special\s+characters?|symbols?)"
+)
 #: "all the vowels", "every vowel", "all five vowels": a, e, i, o, u (and "y", in one reading).
 _ALL_VOWELS = (
     r"(?:all|each|every\s+one)\s+(?:of\s+)?(?:the\s+)?(?P<five>five\s+)?vowels(?:\s*\(\s*a,?\s+e,?\s+i,?\s+o,?\s+(?:and|or)?\s*u"
@@ -659,7 +662,7 @@ _MARKS = {
 }
 _PUNCT = (
     r"(?:an?|any)\s+(?:apostrophes?|punctuation(?:\s+marks?)?|special\s+characters?|symbols?|non-?\s?letter\s+"
-    r"characters?)|punctuation"
+    r"characters?)|punctuation(?:\s+marks)?|special\s+characters|symbols|apostrophes|non-?\s?letter\s+characters"
 )
 
 

@@ -134,6 +134,36 @@ def suffixes(rng: random.Random, keywords: list[str]) -> Iterator[Shape]:
                     (f"Ends in -{t}?", f"Ending in -{t}?", f"Ends with the suffix -{t}?"), _prefix(len(t), True, t))
 
 
+def _substring(t: str) -> Truth:
+    return lambda k: _agree(iter((t in k.lower(), t in letters(k))))
+
+
+def strings(rng: random.Random, keywords: list[str]) -> Iterator[Shape]:
+    """A string anywhere in the keyword, and a kind of character: said short with its noun."""
+    for n in (2, 3):
+        w = rng.choice([w.lower() for w in keywords if w.isalpha() and len(w) > 5])
+        t = w[1:1 + n]
+        yield Shape("Does {s} contain the substring '" + t + "'?",
+                    ("{s} contains the substring '" + t + "'", "{s} has the letters '" + t + "' together"),
+                    (f"The substring '{t}'?", f"The letters '{t}' together?", f"The letter combination '{t}'?",
+                     f"Contains the substring '{t}'?"), _substring(t))
+    def special(k: str) -> bool | None:  # a hyphen is one ("x-ray"), a space in one reading
+        return True if any(not c.isalnum() and c != " " for c in k) else (None if " " in k else False)
+
+    yield Shape("Does {s} contain special characters?", ("{s} contains special characters",
+                                                         "{s} has any special characters"),
+                ("Special characters?", "Any special characters?", "Has special characters?"), special)
+    yield Shape("Does {s} have no special characters?", ("{s} has no special characters",),
+                ("No special characters?", "No special character?"), _neg(special))
+
+    def punct(k: str) -> bool:
+        return any(not c.isalnum() and c != " " for c in k)
+
+    yield Shape("Does {s} contain punctuation?", ("{s} contains punctuation", "{s} has punctuation"),
+                ("Any punctuation?", "Punctuation?"), punct)
+    yield Shape("Does {s} have no punctuation?", ("{s} has no punctuation",), ("No punctuation?",), _neg(punct))
+
+
 def _distinct(k: str) -> bool | None:
     return _agree(iter(len(set(s)) == len(s) for s in (letters(k), "".join(c for c in k.lower() if c.isalpha()))))
 
@@ -335,7 +365,7 @@ def categories(rng: random.Random) -> Iterator[Shape]:
 
 
 CLASSES = ("edge_letters", "edge_strings", "contained", "letter_classes", "counts", "words", "order", "naming",
-           "categories", "vowels_versus", "same_ends", "suffixes", "repeats")
+           "categories", "vowels_versus", "same_ends", "suffixes", "repeats", "strings")
 
 
 @pytest.fixture(scope="module")
@@ -351,7 +381,8 @@ def _shapes(name: str, rng: random.Random, keywords: list[str]) -> list[Shape]:
             "same_ends": same_ends, "repeats": repeats}
     if name in made:
         return list(made[name](rng))
-    return list({"edge_strings": edge_strings, "naming": naming, "suffixes": suffixes}[name](rng, keywords))
+    return list({"edge_strings": edge_strings, "naming": naming, "suffixes": suffixes, "strings": strings}[name](
+        rng, keywords))
 
 
 @pytest.mark.parametrize("name", CLASSES)
@@ -392,6 +423,7 @@ TRAPS = (
     "~6 letters?", "\u22486 letters?", "=6 letters?", "> 6?", "First letter > M?", "<> 6 letters?",
     "Is it on the right?", "Does it turn right?", "It is right?", "Is it correct?",
     "Alphabetically, before 'm' in French?", "In French, before 'm'?", "Alphabetically, first letter B?",
+    "The letters 'th'?", "The digit 2?", "An apostrophe?", "The substring 'an' in French?",
 )
 
 
