@@ -234,6 +234,8 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
         if found is None and prefix == "is it " and not _ONE_CHARACTER.search(q):  # "one of paris, kyoto or dhaka"
             found = naming.in_list(prefix + q, known, prefix + raw)  # ("any of 'u' or 'c'" asks for letters)
+            if found is None and q.startswith("neither "):  # "neither paris nor kyoto": names only
+                found = naming.identity(prefix + q, prefix + raw, known)
         if found is not None:
             return found
     denied = re.fullmatch(r"(?P<not>not\s+)?(?P<cat>.+)", q)

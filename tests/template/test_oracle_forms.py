@@ -352,6 +352,13 @@ def naming(rng: random.Random, keywords: list[str]) -> Iterator[Shape]:
     yield Shape("Is {s} " + f"{a}, {b} or {c}?", ("{s} is " + f"{a}, {b} or {c}", "{s} is one of " + f"{a}, {b} or {c}"),
                 (f"One of {a}, {b} or {c}?",), one_of)
 
+    def neither(k: str) -> bool | None:
+        found = [_is(n)(k) for n in (a, b)]
+        return False if True in found else (True if all(f is False for f in found) else None)
+
+    yield Shape("Is {s} " + f"neither {a} nor {b}?", ("{s} is " + f"neither {a} nor {b}",),
+                (f"Neither {a} nor {b}?", f"Neither {a.lower()} nor {b.lower()}?"), neither)
+
 
 def _category_is(cat: str) -> Truth:
     return lambda k: (category(k) == cat) if category(k) else None
@@ -424,6 +431,7 @@ TRAPS = (
     "Is it on the right?", "Does it turn right?", "It is right?", "Is it correct?",
     "Alphabetically, before 'm' in French?", "In French, before 'm'?", "Alphabetically, first letter B?",
     "The letters 'th'?", "The digit 2?", "An apostrophe?", "The substring 'an' in French?",
+    "Neither a fruit nor a tool?", "Neither Paris nor London in French?", "Neither nice nor china?",
 )
 
 
