@@ -194,6 +194,10 @@ _TOPIC_COLON = re.compile(
 _ONE_CHARACTER = re.compile(r"(?<![a-z0-9'])['\"]?[a-z0-9]['\"]?(?![a-z0-9'])")
 
 
+#: A half of the alphabet said alone ("First half of the alphabet?").
+_HALF = re.compile(r"(?:the\s+)?(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet")
+
+
 #: An order said first in a short question: "Alphabetically, before 'm'?", "In alphabetical order,
 #: after 'mango'?" (read with the order said after it: "before 'm' alphabetically").
 _ORDER_FIRST = re.compile(r"(?P<lead>" + order.ORDER + r")\s*,\s*(?P<rest>(?:before|after|between)\s.+)")
@@ -217,6 +221,9 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
     colon = _colon(q, raw)
     if colon is not None:
         return _elliptic(*colon, known)
+    if _HALF.fullmatch(q) and len(raw) == len(q):  # "first half of the alphabet": "is it in the first half ..."
+        said = "is it in " + ("" if q.startswith("the ") else "the ")
+        return _spelling(said + q)
     ordered = _ORDER_FIRST.fullmatch(q)
     if ordered is not None and len(raw) == len(q):  # "alphabetically, before 'm'": "before 'm' alphabetically"
         order_said, rest = ordered.group("lead"), ordered.start("rest")

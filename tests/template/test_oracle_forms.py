@@ -215,7 +215,10 @@ def letter_classes(rng: random.Random) -> Iterator[Shape]:
                 ("Ends with a vowel?", "Last letter a vowel?", "Ends in a vowel?", "Last letter: a vowel?"),
                 on(-1, vowel))
     yield Shape("Is {s} in the first half of the alphabet?", ("{s} is in the first half of the alphabet",),
-                ("In the first half of the alphabet?",), on(0, lambda x: "a" <= x <= "m"))
+                ("In the first half of the alphabet?", "First half of the alphabet?", "The first half of the alphabet?"),
+                on(0, lambda x: "a" <= x <= "m"))
+    yield Shape("Is {s} in the second half of the alphabet?", ("{s} is in the second half of the alphabet",),
+                ("In the second half of the alphabet?", "Second half of the alphabet?"), on(0, lambda x: "n" <= x <= "z"))
 
 
 _CMP: tuple[tuple[str, str, Callable[[int, int], bool]], ...] = (
@@ -432,6 +435,7 @@ TRAPS = (
     "Alphabetically, before 'm' in French?", "In French, before 'm'?", "Alphabetically, first letter B?",
     "The letters 'th'?", "The digit 2?", "An apostrophe?", "The substring 'an' in French?",
     "Neither a fruit nor a tool?", "Neither Paris nor London in French?", "Neither nice nor china?",
+    "First half of the dictionary?", "First half of the alphabet in French?",
 )
 
 
