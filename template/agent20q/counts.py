@@ -9,6 +9,9 @@ word", "multiple words", "two separate words", "more than 3 vowels", "two conson
 in digits or words up to "thirty"; a prefix and a suffix that disagree, "more than 5 letters or
 fewer", make no question):
 
+* "does SUBJ [not] have more|fewer vowels than consonants" (or the other way), "... as many vowels as
+  consonants", "... the same number of vowels and consonants", "are there more vowels than consonants
+  [in SUBJ]" ("y" a vowel and not: both readings must agree; "More vowels than consonants?");
 * "is SUBJ [not] ONE|MANY [rather than|, not|(not ...)|instead of MANY|ONE]": ONE is "a
   single word", "one word", "just one word", "a one-word name"; MANY is "a phrase",
   "multiple words", "more than a single word", "two or more words", "a multi-word name"
@@ -249,7 +252,46 @@ _A_NOUN_WITH = (
     r"|consisting\s+of)\s+"
 )
 
+#: Vowels compared with consonants: "more vowels than consonants", "fewer consonants than vowels",
+#: "as many vowels as consonants", "the same number of vowels and consonants" (group ``rel``: how).
+_VS = r"(?P<a>vowels|consonants)\s+than\s+(?P<b>vowels|consonants)"
+_VS_EQUAL = (
+    r"(?P<same>as\s+many\s+(?P<a2>vowels|consonants)\s+as|(?:the\s+same\s+number|an\s+equal\s+number|equal\s+numbers)"
+    r"\s+of\s+(?P<a3>vowels|consonants)\s+(?:and|as)(?:\s+of)?)\s+(?P<b2>vowels|consonants)"
+)
+_VERSUS = r"(?:(?P<rel>more|fewer|less)\s+" + _VS + r"|" + _VS_EQUAL + r")"
+
+
+def _vowels_versus(m: re.Match[str]) -> Test | None:
+    """The keyword's vowels compared with its consonants, in both readings of "y" (a vowel, or
+    a consonant), which must agree; letters only (a digit is neither)."""
+    g = m.groupdict()
+    a, b = g.get("a") or g.get("a2") or g.get("a3"), g.get("b") or g.get("b2")
+    if a == b:
+        return None  # "more vowels than vowels": no question
+    rel = g.get("rel") or "same"
+
+    def run(s: Subject) -> bool | None:
+        low = s.keyword.lower()
+        alpha = sum(c.isalpha() for c in low)
+        said = []
+        for vowels in (sum(c in "aeiou" for c in low), sum(c in "aeiouy" for c in low)):
+            have = {"vowels": vowels, "consonants": alpha - vowels}
+            x, y = have[a or ""], have[b or ""]
+            said.append(x > y if rel == "more" else x < y if rel in ("fewer", "less") else x == y)
+        return agree(said)
+
+    return run
+
+
 TEMPLATES: tuple[Template, ...] = (
+    # "does it have more vowels than consonants", "are there as many vowels as consonants in it"
+    template("length", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|use)\s+" + _VERSUS
+             + r"(?:\s+in\s+it)?", _vowels_versus),
+    template("length", r"(?:are|is)\s+there\s+(?P<neg>not\s+)?" + _VERSUS + r"(?:\s+in\s+" + SUBJ + r")?",
+             _vowels_versus),
+    template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:an?\s+)?(?:word|name|term)\s+with\s+" + _VERSUS,
+             _vowels_versus),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _MADE + r"\s+)?(?P<spec>" + _WORD_SIDE + r")(?:"
              + contrast(_WORD_SIDE) + r")?", _one_or_many),
     template("length", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _A_NOUN_WITH + r"(?P<spec>" + COUNT + r")(?P<qual>"

@@ -22,7 +22,8 @@ part is a closed class:
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
   ", right", ", correct", ", is that right", ", am I right", ", true", ", yeah", ", if I'm not
-  mistaken", also after " - " or "?" ("It starts with B? Right?"), and an opinion after it
+  mistaken", also after " - " or "?" ("It starts with B? Right?"), "right" and "correct" also with no
+  comma ("It starts with B right?"), and an opinion after it
   (", I think", ", I believe", ", I'd say") (the answer is the statement's truth, negated or
   not: "It doesn't start with A, right?" asks whether that is right), ", doesn't it" / ",
   isn't it" / ", aren't we" / ", no" / ", don't you think" (only after a statement without a
@@ -41,8 +42,9 @@ part is a closed class:
   perhaps Paris?"), a marker before a statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
   in it?", "Any E's?", "No E?", "Two or more A's?", "Both I and C?", "Ending in a B?", "Got an E
-  in it?", "A place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
-  keyword starts with B?") stands for
+  in it?", "A place?", "Not a place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
+  keyword starts with B?", "The last two letters are 'ge'?", "Last two letters 'ge'?", "B first?", "There's an E
+  in it?"; and a topic, a colon, its value: "First letter: B?", "Number of letters: 6?") stands for
   the statements :func:`statements` lists (made questions by the oracle) or for itself after
   one of :data:`ELLIPSIS_PREFIXES`; the oracle reads each with its templates, which must
   still match whole.
@@ -169,7 +171,8 @@ _AUX_TAGS = (
 )
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
-    + alt(_CONFIRM) + r")|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION) + r")|\s*(?:,|\s-+)\s*(?P<aux>"
+    + alt(_CONFIRM) + r")|(?<=[a-z0-9'\"])\s+(?P<confirm2>right|correct)|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION)
+    + r")|\s*(?:,|\s-+)\s*(?P<aux>"
     + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]+])\s*,?\s+(?P<whether>or\s+not))$"
 )
 _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't\b")
@@ -285,20 +288,25 @@ def strip_tags(q: str) -> Tagged | None:
     return Tagged(text, len(q) - len(text))
 
 
-_PRONOUN_IS = re.compile(r"^(it|this|that)'s\b", re.IGNORECASE)
+_PRONOUN_IS = re.compile(r"^(it|this|that|there)'s\b", re.IGNORECASE)
 #: Prefixes that restore an elliptic question, tried in order (a template must then read the
 #: whole result): a position ("first letter B"), a letter looked for where ("any Z in it"),
 #: a size ("one word", "fewer than 6 letters").  "does it have" restores a size only: "A
 #: vowel?" after "Starts with B?" asks about the first letter, not about any letter.
-ELLIPSIS_PREFIXES = ("is ", "is there ", "is it ", "does it have ", "does it have an ")
+ELLIPSIS_PREFIXES = ("is ", "are ", "is there ", "is it ", "does it have ", "does it have an ")
 SIZE_ONLY = frozenset({"does it have ", "does it have an "})
 #: What opens an elliptic question about letters anywhere in the keyword, which "does it have"
 #: restores ("Any E's?", "No E?", "Two or more A's?", "More than one N?", "Multiple 'u's?", "Both I
 #: and C?", "All of P, J and Q?"): a quantity or a set, never one letter ("A vowel?" may ask about
-#: the first letter after "Starts with B?").
+#: the first letter after "Starts with B?"), or a string or kind of character no one position holds.
 ANYWHERE = re.compile(
     r"(?:any|no|both|all|either|neither|none|multiple|several|many|more\s+than|at\s+least|at\s+most|fewer\s+than"
     r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
+    # a string or a kind of character no one position holds: "The substring 'an'?", "The letters 'th'
+    # together?", "Special characters?"
+    r"|(?:the\s+)?(?:sub-?string|letters\s+(?:'[^']+'|\"[^\"]+\")\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each"
+    r"\s+other|side\s+by\s+side)|letter\s+(?:combination|sequence|string|pair|group|cluster)\s"
+    r"|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters\s|special\s+characters\b|punctuation\b)"
 )
 
 
@@ -324,12 +332,20 @@ _THIRD_PERSON = {"starting": "starts", "beginning": "begins", "ending": "ends", 
                  "lacking": "lacks", "consisting": "consists", "got": "has", "kicking": "kicks", "wrapping": "wraps"}
 
 
+#: A subject said without its article, as in a note: "Keyword starts with B?", "Secret word has 6
+#: letters?", "Answer is a place?" ("the" restored).
+_BARE_SUBJECT = re.compile(r"(?:(?:secret|hidden|mystery|target)\s+)?(?:key\s?-?word|word|answer)\s")
+
+
 def statements(q: str, raw: str = "") -> tuple[tuple[str, str], ...]:
     """The statements a question without its auxiliary may be, lowered and as written (``raw``,
-    when given): ``q`` itself ("the keyword starts with b", "it's a place") and ``q`` with its
-    subject "it" restored ("starts with b", "ending in b", "got an e")."""
+    when given): ``q`` itself ("the keyword starts with b", "it's a place"), ``q`` with its
+    subject "it" restored ("starts with b", "ending in b", "got an e") and ``q`` with the article
+    of its subject restored ("keyword starts with b")."""
     q = _PRONOUN_IS.sub(r"\1 is", q)
     raw = _PRONOUN_IS.sub(r"\1 is", raw) if raw else q
+    if _BARE_SUBJECT.match(q) and len(raw) == len(q):  # "keyword starts with b": "the keyword starts with b"
+        return ((q, raw), ("the " + q, "the " + raw))
     verb = _PARTICIPLE.match(q)
     if verb is not None and len(raw) == len(q):  # "ending in b": "it ends in b"
         said = _THIRD_PERSON[verb.group("verb")]

@@ -18,7 +18,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'"; "X or an earlier letter" / "X or a later one" (X included); the first or last N
+  'mount'", a suffix with its hyphen after the verb of the end ("ends in -ing"; a prefix's
+  trailing hyphen is lost with the question's punctuation, "starts with un-" is not read);
+  "X or an earlier letter" / "X or a later one" (X included); the first or last N
   letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
   'pho'", "is 'ip' the last two letters of SUBJ" (a suffix or prefix of exactly N letters, read
   as "does it end with 'ip'"; a string of another length, or not all letters, is not read);
@@ -72,6 +74,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   "would you find SUBJ under D [in REFERENCE]", "In a dictionary, would ...": the first
   letter; open for a keyword an index may file under another word ("mount fuji": "Fuji,
   Mount"; "the", "lake", "el").
+* the first letter and the last compared: "does SUBJ [not] start and end with the same letter|different
+  letters", "are the first and last letters [of SUBJ] the same", "is the first letter the same as the
+  last", "Same first and last letter?".
 
 Letters are the keyword's letters and digits in lower case (spaces and punctuation skipped);
 the readings of :func:`.phrases.letter_sequences` must agree, and "y" is neither a vowel nor
@@ -392,6 +397,10 @@ _STRING = (
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
+#: A prefix or a suffix written with its hyphen: "ends in -ing", "starts with un-" (only after the verb
+#: of its own edge: "starts with -ing" is no question).
+_AFFIX = r"(?:the\s+(?:suffix|prefix|ending)\s+)?(?:-(?P<suffix>[a-z]{2,20})|(?P<prefix>[a-z]{2,20})-)"
+_AFFIX_RE = re.compile(_AFFIX)
 
 
 def _quoted_text(span: str) -> str:
@@ -412,6 +421,12 @@ def _edge(m: re.Match[str]) -> Test | None:
     start = m.group("end") is None
     if _double_negative(m):
         return None
+    affix = _AFFIX_RE.fullmatch(spec)
+    if affix is not None:
+        text = affix.group("prefix") if start else affix.group("suffix")
+        if text is None:
+            return None  # "starts with -ing"
+        return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -632,7 +647,10 @@ _NONE = (
     r"|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r"|no\s+(?:vowels?|consonants?))"
 )
 _ANY_ONE = r"(?:any|some)\s+" + Q1 + r"(?:'?s)?"
-_NO_MARK = r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?)"
+_NO_MARK = (
+    r"no\s+(?:spaces?|blanks?|whitespace|hyphens?|dashes?|digits?|numerals?|numbers?|apostrophes?|punctuation(?:\s+marks?)?"
+    r"|special\s+characters?|symbols?)"
+)
 #: "all the vowels", "every vowel", "all five vowels": a, e, i, o, u (and "y", in one reading).
 _ALL_VOWELS = (
     r"(?:all|each|every\s+one)\s+(?:of\s+)?(?:the\s+)?(?P<five>five\s+)?vowels(?:\s*\(\s*a,?\s+e,?\s+i,?\s+o,?\s+(?:and|or)?\s*u"
@@ -644,7 +662,7 @@ _MARKS = {
 }
 _PUNCT = (
     r"(?:an?|any)\s+(?:apostrophes?|punctuation(?:\s+marks?)?|special\s+characters?|symbols?|non-?\s?letter\s+"
-    r"characters?)|punctuation"
+    r"characters?)|punctuation(?:\s+marks)?|special\s+characters|symbols|apostrophes|non-?\s?letter\s+characters"
 )
 
 
@@ -908,7 +926,7 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
-             r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+             r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + EDGE_SPEC + r")\s+" + _AT_EDGE + _OF_IT, _edge),
     template("letter", r"(?:does|do)\s+(?P<subj>" + SUBJ + r")\s+(?P<neg>not\s+)?(?:have|has|feature|contain)\s+"
@@ -920,13 +938,19 @@ _EDGE_TEMPLATES: tuple[Template, ...] = (
 )
 
 #: The first or last N letters of the keyword: "the last two letters of SUBJ", "its first three
-#: letters" (group ``end``: the last; ``n``: how many).
+#: letters", "last two letters" (said short: "Last two letters 'ge'?") (group ``end``: the last;
+#: ``n``: how many).
 _EDGE_N = (
-    r"(?:the\s+" + _VERY + r"(?:first|opening|initial|(?P<end>last|final|closing|ending))\s+(?P<n>" + N + r")\s+"
+    r"(?:(?:the\s+)?" + _VERY + r"(?:first|opening|initial|(?P<end>last|final|closing|ending))\s+(?P<n>" + N + r")\s+"
     r"(?:letters|characters|chars)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+" + _VERY
     + r"(?:first|opening|initial|(?P<end2>last|final|closing|ending))\s+(?P<n2>" + N + r")\s+(?:letters|characters"
     r"|chars))"
 )
+
+
+#: What a short question may name before a colon and its value ("First letter: B?", "Last two
+#: letters: 'ge'?"): a position, or the first or last N letters.
+TOPIC = r"(?:" + POSN + r"|" + _EDGE_N + r")"
 
 
 def _edge_n(m: re.Match[str]) -> Test | None:
@@ -955,11 +979,43 @@ _EDGE_N_TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:are|is)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?" + _EDGE_N, _edge_n),
 )
 
+#: The first letter and the last compared: "does it start and end with the same letter", "are the
+#: first and last letters of it the same", "is the first letter the same as the last (one)",
+#: "Same first and last letter?" (group ``differ``: "different").
+_SAME = r"(?:(?:the\s+)?same|identical|(?P<differ>different))"
+_FIRST_LAST = r"(?:the\s+)?first\s+and\s+(?:the\s+)?last\s+(?:letters?|characters?)"
+
+
+def _same_ends(m: re.Match[str]) -> Test | None:
+    differ = m.groupdict().get("differ") is not None
+
+    def run(s: Subject) -> bool | None:
+        said = [None if not seq else (seq[0] == seq[-1]) != differ for seq in letter_sequences(s.keyword)]
+        return agree(said)
+
+    return run
+
+
+_SAME_TEMPLATES: tuple[Template, ...] = (
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:start|begin)\s+and\s+end\s+(?:with|in|on)\s+"
+             r"(?:the\s+same|(?P<differ>different))\s+(?:letters?|characters?)", _same_ends),
+    template("letter", r"(?:are|is)\s+(?:" + _FIRST_LAST + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+first\s+and\s+last\s+(?:letters?|characters?))\s+(?P<neg>not\s+)?(?:the\s+same|identical|equal"
+             r"|(?P<differ>different))", _same_ends),
+    template("letter", r"is\s+(?:the\s+first\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+first\s+(?:letter|character))\s+(?P<neg>not\s+)?(?:the\s+same\s+as|identical\s+to|equal\s+to)\s+"
+             r"(?:the|its)\s+last(?:\s+(?:one|letter|character))?", _same_ends),
+    # "Same first and last letter?" (after "does it have"), "does it have the same first and last letter"
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?:the\s+)?" + _SAME + r"\s+first\s+and"
+             r"\s+last\s+(?:letters?|characters?)", _same_ends),
+)
+
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
 #: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
 #: after "does it have".  No one position holds a letter twice or two letters, so they ask what
 #: the keyword contains (a single letter or a class, "A vowel?", may ask about a position).
 HOW_MANY_TEMPLATES: tuple[Template, ...] = (
+    *_SAME_TEMPLATES,
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
@@ -968,7 +1024,7 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
 
 TEMPLATES: tuple[Template, ...] = (
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _START_VERB + r"\s+with"
-             r"|(?P<end>" + _END_VERB + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r")", _edge),
+             r"|(?P<end>" + _END_VERB + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     *_EDGE_TEMPLATES,
     *_EDGE_N_TEMPLATES,
     template("letter", r"is\s+(?P<pos>" + POSN + r")\s+(?P<neg>not\s+)?(?P<spec>" + _POS_SPEC + r")", _pos_spec_is),
@@ -976,6 +1032,11 @@ TEMPLATES: tuple[Template, ...] = (
              _position_verb),
     template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?P<pos>" + POSN + r")",
              _letter_is_position),
+    # "is B first", "is E last", "is 'b' the first" ("B first?", "B as the first letter?"): not a bare
+    # "a" or "i", which are words ("A first?"), nor a participle ("is b leading" may say more)
+    template("letter", r"is\s+(?P<spec>(?!(?:a|i)\s)" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:as\s+)?(?P<pos>(?:the\s+|its"
+             r"\s+)?" + _VERY + r"(?!(?:starting|beginning|ending|closing|trailing|leading|opening)\b)" + _ORD
+             + r"(?:\s+" + _PNOUN + r")?)", _letter_is_position),
     template("letter", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?the\s+(?:letter|character)\s+(?:that\s+|"
              r"which\s+)?" + SUBJ + r"\s+(?:(?:starts|begins|opens)\s+with|(?P<end>ends|finishes)\s+(?:with|in))",
              _edge),

@@ -34,14 +34,33 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import NamedTuple
 
+from .ordinary_names import ORDINARY_NAMES
 from .phrases import NAMED_CORE, NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
 from .words import game_normalize, keyword_guessed
 
 #: (kind, test) of a question these shapes read.
 Rule_ = tuple[str, Test]
+
+
+class Names(frozenset[str]):
+    """The normalised names (:func:`.words.game_normalize`) of a list's keywords and alts, and
+    ``places``: those of its places, which name one place in lower case too ("is it warsaw?")
+    unless they are ordinary words as well (:data:`.ordinary_names.ORDINARY_NAMES`)."""
+
+    places: frozenset[str]
+
+    def __new__(cls, names: Iterable[str], places: Iterable[str] = ()) -> Names:
+        made = super().__new__(cls, names)
+        made.places = frozenset(places) - ORDINARY_NAMES
+        return made
+
+
+def _place_name(name: str, known: Container[str]) -> bool:
+    """``name`` is a listed place's name that is no ordinary word ("warsaw", not "nice")."""
+    return isinstance(known, Names) and game_normalize(name) in known.places
 
 _NOUN = r"(?:key\s?-?word|word|answer|thing|object|item|place|location|term|name|solution)"
 _NAMED = NAMED_CORE
@@ -562,9 +581,11 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> 
     asked_category = category_of(bare) if not whole_quote else None
     by_name = _NAME_OF.fullmatch(" ".join(bare.split())) is not None  # "the name of a place", "a place name"
     x_words = set(bare.split())
-    # another keyword of the list, named specifically: several words, a capitalised name, or
-    # any listed name after "the keyword is ..." with no article
-    specific = game_normalize(bare) in known and (len(x_words) > 1 or proper or (named and not has_article))
+    # another keyword of the list, named specifically: several words, a capitalised name, a
+    # listed place's name that is no ordinary word ("warsaw", not "nice"), or any listed name
+    # after "the keyword is ..." with no article
+    specific = game_normalize(bare) in known and (len(x_words) > 1 or proper or (named and not has_article)
+                                                  or _place_name(bare, known))
 
     def test(s: Subject) -> bool | None:
         if keyword_guessed(bare, s.keyword, s.alts) or keyword_guessed(x.strip("\"'"), s.keyword, s.alts):

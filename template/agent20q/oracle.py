@@ -53,12 +53,13 @@ without spaces, a letter count with or without digits) the rule leaves that keyw
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable
 from typing import NamedTuple
 
 from . import counts, discourse, letters, naming, order
+from .naming import Names
 from .phrases import SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
-from .words import game_normalize
+from .words import Candidate, game_normalize
 
 __all__ = ["HANDSHAKE", "PROTOCOL_KINDS", "Decision", "Rule", "Subject", "alpha_question", "decide", "known_names",
            "parse", "verdict"]
@@ -94,8 +95,8 @@ _TRUTH = re.compile(
     r"(?P<clause>.+)"
 )
 _STATEMENT = re.compile(
-    r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|does\s+not|doesn't|do\s+not|don't|has|starts|begins|ends|contains|"
-    r"includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
+    r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
+    r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
     r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
 )
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
@@ -110,11 +111,15 @@ def _question_of(statement: str, raw: str = "") -> str | None:
     subj, verb, rest = m.group("subj"), " ".join(m.group("verb").split()), m.group("rest")
     if len(raw) == len(statement):
         subj, rest = raw[m.start("subj") : m.end("subj")], raw[m.start("rest") : m.end("rest")]
-    if verb in ("is", "is not", "isn't"):
-        return f"is {subj} {'not ' if verb != 'is' else ''}{rest}"
+    if verb in ("is", "is not", "isn't", "are", "are not", "aren't"):  # "the last two letters are 'ge'"
+        aux = "is" if verb.startswith("is") else "are"
+        return f"{aux} {subj} {'not ' if verb != aux else ''}{rest}"
+    if verb == "spell":  # "the first two letters spell 'ba'"
+        return f"do {subj} spell {rest}"
     if verb in ("does not", "doesn't", "do not", "don't"):
         return f"does {subj} not {rest}"
-    base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match"}.get(verb, verb[:-1])
+    base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match", "starts and ends": "start and end",
+            "begins and ends": "begin and end"}.get(verb, verb[:-1])
     return f"does {subj} {base} {rest}"
 
 
@@ -174,10 +179,55 @@ def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:
     return (found[0], negate(found[1])) if flips % 2 else found
 
 
+#: A short question said as a topic, a colon and its value: "First letter: B?", "Last two letters:
+#: 'ge'?", "Number of letters: 6?", "Vowels: 3?", or a comparison ("Length > 6?") (read as "the first
+#: letter is b", "the number of vowels is 3", "the length is > 6"); the topic is one the grammar
+#: reads, so nothing else can hide before the colon.
+_TOPIC_COLON = re.compile(
+    r"(?P<topic>" + letters.TOPIC + r"|(?:the\s+|its\s+)?(?:number\s+of\s+(?:letters|characters|vowels|consonants"
+    r"|words)|(?:letter|character|vowel|consonant|word)\s+count|length)|(?P<unit>letters|characters|vowels"
+    r"|consonants|words))(?:\s*:\s*|\s+(?=(?:[<>]=?|[\u2264\u2265])\s))(?P<value>[^:]+)"
+)
+
+
+#: One character standing alone ("'u'", "c"): a list with one is about letters, not names.
+_ONE_CHARACTER = re.compile(r"(?<![a-z0-9'])['\"]?[a-z0-9]['\"]?(?![a-z0-9'])")
+
+
+#: A half of the alphabet said alone ("First half of the alphabet?").
+_HALF = re.compile(r"(?:the\s+)?(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet")
+
+
+#: An order said first in a short question: "Alphabetically, before 'm'?", "In alphabetical order,
+#: after 'mango'?" (read with the order said after it: "before 'm' alphabetically").
+_ORDER_FIRST = re.compile(r"(?P<lead>" + order.ORDER + r")\s*,\s*(?P<rest>(?:before|after|between)\s.+)")
+
+
+def _colon(q: str, raw: str) -> tuple[str, str] | None:
+    """"first letter: b" -> "first letter is b" (and ``raw`` the same way); None: no such shape."""
+    m = _TOPIC_COLON.fullmatch(q)
+    if m is None or len(raw) != len(q):
+        return None
+    topic = f"the number of {m.group('unit')}" if m.group("unit") else m.group("topic")
+    return f"{topic} is {m.group('value')}", f"{topic} is {raw[m.start('value'):]}"
+
+
 def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
     """A question without its auxiliary: a statement ("the keyword starts with b", "it's a
     place"), a predicate ("starts with b"), a position, a letter or a size ("first letter b",
-    "any z in it", "fewer than 6 letters", :data:`.discourse.ELLIPSIS_PREFIXES`)."""
+    "any z in it", "fewer than 6 letters", :data:`.discourse.ELLIPSIS_PREFIXES`), a topic and
+    its value ("first letter: b"), a list ("one of paris, kyoto or dhaka"), a category denied
+    ("not a place")."""
+    colon = _colon(q, raw)
+    if colon is not None:
+        return _elliptic(*colon, known)
+    if _HALF.fullmatch(q) and len(raw) == len(q):  # "first half of the alphabet": "is it in the first half ..."
+        said = "is it in " + ("" if q.startswith("the ") else "the ")
+        return _spelling(said + q)
+    ordered = _ORDER_FIRST.fullmatch(q)
+    if ordered is not None and len(raw) == len(q):  # "alphabetically, before 'm'": "before 'm' alphabetically"
+        order_said, rest = ordered.group("lead"), ordered.start("rest")
+        return _elliptic(f"{q[rest:]} {order_said}", f"{raw[rest:]} {order_said}", known)
     for said, said_raw in discourse.statements(q, raw):
         asked_raw = _question_of(said, said_raw)
         asked = asked_raw.lower() if asked_raw is not None else None
@@ -189,9 +239,14 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
             found = match_templates(counts.TEMPLATES + letters.HOW_MANY_TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
             found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
+        if found is None and prefix == "is it " and not _ONE_CHARACTER.search(q):  # "one of paris, kyoto or dhaka"
+            found = naming.in_list(prefix + q, known, prefix + raw)  # ("any of 'u' or 'c'" asks for letters)
+            if found is None and q.startswith("neither "):  # "neither paris nor kyoto": names only
+                found = naming.identity(prefix + q, prefix + raw, known)
         if found is not None:
             return found
-    if naming.category_of(q) is not None:  # "a place?"
+    denied = re.fullmatch(r"(?P<not>not\s+)?(?P<cat>.+)", q)
+    if denied is not None and naming.category_of(denied.group("cat")) is not None:  # "a place?", "not a place?"
         return naming.identity("is it " + q, "is it " + raw, known)
     return None
 
@@ -281,11 +336,15 @@ def alpha_question(word: str) -> str:
     return ALPHA_QUESTION.replace("{word}", word)
 
 
-def known_names(candidates: Sequence[tuple[str, tuple[str, ...]]]) -> frozenset[str]:
-    """Normalised keywords and alts of a list (for :func:`parse`)."""
+def known_names(candidates: Iterable[tuple[str, tuple[str, ...]] | Candidate]) -> Names:
+    """Normalised keywords and alts of a list (for :func:`parse`); of :class:`.words.Candidate`
+    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw")."""
     names: set[str] = set()
-    for keyword, alts in candidates:
-        names.add(game_normalize(keyword))
-        names.update(game_normalize(a) for a in alts)
+    places: set[str] = set()
+    for row in candidates:
+        said = {game_normalize(row[0])} | {game_normalize(a) for a in row[1]}
+        names.update(said)
+        if isinstance(row, Candidate) and "place" in row.categories:
+            places.update(said)
     names.discard("")
-    return frozenset(names)
+    return Names(names, places - {""})

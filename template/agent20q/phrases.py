@@ -102,8 +102,13 @@ def normalise(question: str) -> tuple[str, str]:
     whole = re.fullmatch(r"\"(.+?)[?.!\s]*\"|'([^']+?)[?.!\s]*'", q)
     if whole:  # the whole question in quotes
         q = (whole.group(1) or whole.group(2)).rstrip(" ?.!").strip()
-    # symbols around the question ("🤔", "**", "->"): nothing a template reads
-    q = re.sub(r"^[^\w\"'(\[{#]+|[^\w\"')\]}+]+$", "", q).strip()
+    # symbols around the question ("🤔", "**", "->"): nothing a template reads; but a comparison
+    # before a number says one (">6 letters?", "~6 letters?": kept, and a template reads it or none)
+    lead = re.match(r"[^\w\"'(\[{#]+", q)
+    if lead and not (re.search(r"[<>=~\u2248\u2264\u2265]\s*$", lead.group(0)) and q[lead.end():][:1].isdigit()):
+        q = q[lead.end():]
+    q = re.sub(r"[^\w\"')\]}+]+$", "", q).strip()
+    q = re.sub(r"\s*(?<![<>=])([<>]=?|[\u2264\u2265])\s*(?=\d)", r" \1 ", q).strip()  # "> 6": as "more than 6"
     q = re.sub(r"([\"'])\s+([a-z0-9])\s*\1", r"\1\2\1", q, flags=re.IGNORECASE)
     return q, q.lower()
 
@@ -277,13 +282,15 @@ N = r"(?:\d{1,3}|" + alt(NUMBERS) + r")"
 N_CAP = re.compile(r"(?<![a-z0-9])(\d{1,3}|" + alt(NUMBERS) + r")(?![a-z0-9])")
 
 #: Comparisons before the number ("more than 5") and after it ("5 or more").
-_GT = ("more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
+_GT = (">", "more than", "greater than", "over", "above", "in excess of", "upwards of", "longer than", "bigger than",
        "larger than")
-_GE = ("at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of", "minimum",
+_GE = (">=", "\u2265", "at least", "no fewer than", "no less than", "not fewer than", "not less than", "a minimum of",
+       "minimum", "min",
        "greater than or equal to", "more than or equal to", "equal to or greater than", "equal to or more than",
        "no shorter than", "not shorter than", "no smaller than", "not smaller than")
-_LT = ("fewer than", "less than", "under", "below", "shorter than", "smaller than", "lower than")
-_LE = ("at most", "no more than", "not more than", "a maximum of", "maximum", "up to", "no longer than",
+_LT = ("<", "fewer than", "less than", "under", "below", "shorter than", "smaller than", "lower than")
+_LE = ("<=", "\u2264", "at most", "no more than", "not more than", "a maximum of", "maximum", "max", "up to",
+       "no longer than",
        "not longer than", "less than or equal to", "fewer than or equal to", "equal to or less than",
        "equal to or fewer than", "no greater than", "not greater than", "no bigger than", "no larger than")
 _EQ = ("exactly", "only", "just", "precisely")
@@ -293,7 +300,7 @@ _LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lo
              "at the most", "at a maximum", "tops")
 _PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" for w in _LT},
                **{w: "le" for w in _LE}, **{w: "eq" for w in _EQ}}
-_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}}
+_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}, "exactly": "eq", "precisely": "eq"}
 _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
 #: ", inclusive", "(exclusive)" after a range.

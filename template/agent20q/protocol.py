@@ -61,7 +61,7 @@ class Tracker:
 
     def __init__(self, candidates: Sequence[Candidate]) -> None:
         self.candidates = tuple(candidates)
-        self.known = known_names([(c.keyword, c.alts) for c in self.candidates])
+        self.known = known_names(self.candidates)
         self._subjects = [
             tuple(Subject(c.keyword, c.alts, cat) for cat in (c.categories or ("",))) for c in self.candidates
         ]

@@ -1180,7 +1180,7 @@ def test_a_clause_more_is_declined(mod: Any, keywords: list[str], name: str) -> 
         # spelling by description, sizes: one clause more
         "Is it a word that starts with D and ends with K?",
         "Is it a word that starts with a vowel sound?",
-        "Does the keyword have more vowels than consonants?",
+        "Does the keyword have more vowels than the word 'apple'?",  # vowels against consonants: test_oracle_forms.py
         "Is the number of letters in the keyword a prime number?",
         "Does the keyword have more letters than the word 'apple'?",
         "Does the keyword exceed 8 letters and start with A?",
