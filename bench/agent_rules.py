@@ -89,7 +89,7 @@ def score_rules(rows: Sequence[Row], mod: Any = None) -> dict[str, KindScore]:
     For ``open`` rows "right" and "wrong" count the ones code answered at all (it should not)."""
     mod = mod or _agent_module()
     cands = {c.key: c for c in mod.load_candidates(str(TEMPLATE))}
-    known = mod.oracle.known_names([(c.keyword, c.alts) for c in cands.values()])
+    known = mod.oracle.known_names(cands.values())  # as the agent builds it (places read in lower case)
     tally: dict[str, Counter[str]] = {}
     for row in rows:
         alts = cands[row.keyword.lower()].alts if row.keyword.lower() in cands else ()

@@ -32,7 +32,7 @@ class World(NamedTuple):
     every phrasing is checked on."""
 
     mod: Any
-    known: frozenset[str]
+    known: Any  # agent20q.naming.Names: the names, and ``places`` (those read in lower case too)
     keywords: list[str]
 
 
@@ -40,7 +40,7 @@ def make_world(step: int, extra: Iterable[str]) -> World:
     """Every ``step``-th keyword of the public list, then ``extra`` (edge cases, listed or not)."""
     mod = import_agent_module(None)
     cands = mod.load_candidates(str(TEMPLATE))
-    known = frozenset(mod.oracle.known_names([(c.keyword, c.alts) for c in cands]))
+    known = mod.oracle.known_names(cands)  # as the agent builds it
     return World(mod, known, [c.keyword for c in cands[::step]] + list(extra))
 
 

@@ -272,9 +272,13 @@ def test_set4_traps_stay_declined(world: World, question: str) -> None:
         ("Is your keyword among a fruit, whistle and smartwatch?", {}),
         # the first capital opens the question, and a listed noun may name a class
         ("Furniture or Vegetable?", {"furniture": "yes"}),
-        ("Warsaw, Hamburg or Chile?", {}),
-        # a lower-case listed name may be a class for some keywords of the list ("china", "turkey")
-        ("is it warsaw?", {}),
+        # ... unless every item is a listed place's name that is no ordinary word ("Warsaw, Hamburg or
+        # Chile?" is read: test_oracle_lowercase_names.py); "Turkey" and "Nice" may be ordinary words
+        ("Turkey, Nice or Chile?", {"chile": "yes"}),
+        # a lower-case listed name may be a class for some keywords of the list ("china", "turkey"); a
+        # listed place's name that is no ordinary word is read ("is it warsaw?": the same file)
+        ("is it nice?", {}),
+        ("is it turkey?", {}),
         # "an object": not every thing of the game is one ("Analogy"): no for a place, open for a thing
         ("Is it an object, not a place?", {"*place": "no"}),
     ],

@@ -57,7 +57,8 @@ NAMED = ("Telescope", "Screwdriver", "Hairspray", "Bike path", "Glass table", "j
 def world() -> World:
     listed = {c.keyword.lower() for c in import_agent_module(None).load_candidates(str(TEMPLATE))}
     assert [n for n in NAMED if n.lower() not in listed] == []
-    return make_world(29, [*NAMED, "Mouse", "Stadium", "Wall Street", "x-ray", "k2", "Luggage", "Suitcase", "Sofa"])
+    return make_world(29, [*NAMED, "Mouse", "Stadium", "Wall Street", "x-ray", "k2", "Luggage", "Suitcase", "Sofa",
+                           "china", "turkey"])
 
 
 def _check(world: World, phrasings: list[tuple[str, Truth]]) -> int:
@@ -227,21 +228,23 @@ GUESS_FRAMES: tuple[tuple[str, str, str], ...] = (
 _QUOTES = ("'{}'", '"{}"', "\u2018{}\u2019", "\u201c{}\u201d", "`{}`")
 
 
-def _specific(form: str, kind: str, name: str, capitals: bool) -> bool:
+def _specific(form: str, kind: str, name: str, capitals: bool, places: frozenset[str]) -> bool:
     """Is a listed ``name`` said specifically (a "no" for another keyword)?  In capitals the case
-    says nothing."""
-    if (form == "quoted" and kind != "bare") or " " in name or kind == "named":
+    says nothing; a listed place's name that is no ordinary word ("jamaica", ``places``) names that
+    place however it is written."""
+    if (form == "quoted" and kind != "bare") or " " in name or kind == "named" or name.lower() in places:
         return True
     return kind == "lead" and form == "title" and not capitals
 
 
-def guesses(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+def guesses(rng: random.Random, places: frozenset[str]) -> Iterator[tuple[str, Truth]]:
     for (frame, form, kind), name in itertools.product(GUESS_FRAMES, NAMED):
         said = {"title": _title(name), "lower": name.lower(), "quoted": rng.choice(_QUOTES).format(name)}[form]
         # a whole question in quotes is a question ("'Telescope'?" is "Telescope?")
-        yield frame.format(x=said), guessed(name, _specific(form, kind, name, False), form == "quoted" and kind != "bare")
+        quoted = form == "quoted" and kind != "bare"
+        yield frame.format(x=said), guessed(name, _specific(form, kind, name, False, places), quoted)
         if form != "quoted":
-            yield frame.format(x=said).upper(), guessed(name, _specific(form, kind, name, True))
+            yield frame.format(x=said).upper(), guessed(name, _specific(form, kind, name, True, places))
     yield "Maybe Ouagadougou, Burkina Faso?", guessed("ouagadougou burkina faso", True)
     yield "Sevilla, Spain?", guessed("sevilla spain", True)
 
@@ -260,7 +263,7 @@ def name_lists() -> Iterator[tuple[str, Truth]]:
 
 
 def test_guesses(world: World) -> None:
-    phrasings = list(guesses(random.Random("guesses")))
+    phrasings = list(guesses(random.Random("guesses"), world.known.places))
     assert len(phrasings) > 300
     assert _check(world, phrasings) > 10_000
 
@@ -274,7 +277,9 @@ def test_lists_of_names(world: World) -> None:
     [
         # a word capitalised only because it opens the question may ask for a class or a property
         ("Reptile?", "reptile"), ("Furniture?", "furniture"), ("Furniture or Vegetable?", "furniture vegetable"),
-        ("REPTILE?", "reptile"), ("Jamaica?", "jamaica"), ("Screwdriver?", "screwdriver"),
+        ("REPTILE?", "reptile"), ("Screwdriver?", "screwdriver"),
+        # a listed place's name that may be an ordinary word ("Jamaica?" is read: test_guesses)
+        ("China?", "china"), ("Turkey?", "turkey"), ("is it nice?", "nice"),
         ("Edible?", ""), ("Electronic?", ""), ("Bigger than a car?", ""), ("Made of metal?", ""),
         ("A screwdriver?", ""), ("The Nile?", ""), ("Accra?", ""), ("Table Mountain?", ""), ("Asian?", ""),
         ("Could it be Accra", ""),  # a capitalised word that is no listed keyword: open (it may be no name)
@@ -282,7 +287,7 @@ def test_lists_of_names(world: World) -> None:
         ("Are you thinking of Telescope, Mouse or Table Mountain", "telescope mouse"),
         ("How about furniture?", "furniture"),  # lower case after "how about": a class or a guess
         ("Is the place nice?", ""),
-        ("based on that, is the place canada/colombia ?", "canada colombia"),  # lower-case words: names or not?
+        ("based on that, is the place china/turkey ?", "china turkey"),  # lower-case words: names or not?
         ("I think furniture?", "furniture"), ("I'd say luggage", "luggage"), ("I bet it's furniture", "furniture"),
         ("My guess is a tool", ""), ("Is it your word?", ""),
         ("Is this the answer?", ""),
