@@ -22,8 +22,8 @@ part is a closed class:
 * tags (:data:`TAGS`): ", then", "by any chance", ", perhaps", ", please", "we're looking
   for", "you're thinking of"; and the confirmation tags that make a statement a question:
   ", right", ", correct", ", is that right", ", am I right", ", true", ", yeah", ", if I'm not
-  mistaken", also after " - " or "?" ("It starts with B? Right?"), "right" and "correct" also with no
-  comma ("It starts with B right?"), and an opinion after it
+  mistaken", also after " - ", "?" or "." ("It starts with B? Right?", "My guess: Paris. Correct?"),
+  "right" and "correct" also with no comma ("It starts with B right?"), and an opinion after it
   (", I think", ", I believe", ", I'd say") (the answer is the statement's truth, negated or
   not: "It doesn't start with A, right?" asks whether that is right), ", doesn't it" / ",
   isn't it" / ", aren't we" / ", no" / ", don't you think" (only after a statement without a
@@ -33,7 +33,8 @@ part is a closed class:
   another sentence, and unread);
 * embedding: a statement asked as a question ("Can you tell me if it starts with B?", "I'd
   like to know whether ...", "Would you say ...", "Do you think ...", "Is it fair to say that
-  ...", "Am I right in thinking that ...") or said as an opinion or a guess ("I think it's a
+  ...", "Am I right in thinking that ...", "Can you confirm (that) ...", "Would I be correct in
+  saying ...", "Is it correct to say ...") or said as an opinion or a guess ("I think it's a
   place", "My guess is Paris - am I right?", "I'm guessing Paris"): :data:`EMBEDDING`, the
   answer is the statement's truth; "I don't think ...", "I doubt ...", whose "yes" may mean
   either, are none of them;
@@ -170,7 +171,7 @@ _AUX_TAGS = (
     "haven't we", "don't you think", "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
 )
 TAGS = re.compile(
-    r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?]|\s-+)\s*(?P<confirm>"
+    r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?.]|\s-+)\s*(?P<confirm>"
     + alt(_CONFIRM) + r")|(?<=[a-z0-9'\"])\s+(?P<confirm2>right|correct)|\s*(?:,|\s-+)\s*(?P<opinion>" + alt(_OPINION)
     + r")|\s*(?:,|\s-+)\s*(?P<aux>"
     + alt(_AUX_TAGS) + r")|(?<=[a-z0-9'\")\]+])\s*,?\s+(?P<whether>or\s+not))$"
@@ -186,9 +187,14 @@ EMBEDDING = re.compile(
     r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me|confirm|say|let\s+me\s+know)|(?:please\s+)?"
     r"(?:tell\s+me|confirm|let\s+me\s+know)|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
     r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know)\s+(?:if|whether)(?:\s+or\s+not)?"
-    r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that|(?:would|is)\s+it\s+be\s+(?:fair|safe|accurate)\s+to\s+say"
-    r"(?:\s+that)?|is\s+it\s+(?:fair|safe|accurate)\s+to\s+say(?:\s+that)?|am\s+i\s+(?:right|correct)\s+(?:that|"
-    r"in\s+thinking\s+that|to\s+think\s+that)"
+    r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that"
+    # "Would it be fair to say ...", "Is it correct to say that ..."
+    r"|(?:would\s+it\s+be|is\s+it)\s+(?:fair|safe|accurate|right|correct|true)\s+to\s+(?:say|think)(?:\s+that)?"
+    # "Can you confirm (that) ...", "Please confirm that ..." (a statement follows: "confirm if" is above)
+    r"|(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+)?confirm(?:\s+for\s+me)?(?:\s+that)?(?!\s+(?:if|whether)\b)"
+    # "Am I right that ...", "Would I be correct in saying (that) ...", "Am I right to think ..."
+    r"|(?:am\s+i|would\s+i\s+be)\s+(?:right|correct)\s+(?:that|(?:in\s+)?(?:saying|thinking|assuming|guessing)"
+    r"(?:\s+that)?|to\s+(?:say|think|assume)(?:\s+that)?)"
     r"|(?P<guess>(?P<explicit>i(?:'m|\s+am)\s+guessing|i(?:'d|\s+would)\s+guess|i(?:'ll|\s+will)\s+(?:guess|go\s+with)"
     r"|i(?:'m|\s+am)\s+going\s+to\s+(?:guess|go\s+with)|my\s+(?:(?:first|next|final|new|best)\s+)?guess\s+(?:is|would"
     r"\s+be)|(?:let\s+me\s+guess|(?:my\s+)?(?:(?:first|next|final|new|best)\s+)?guess|(?:my\s+)?final\s+answer)"

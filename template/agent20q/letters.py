@@ -31,7 +31,7 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   first half of the alphabet / precede 'n' / belong to {a, b}", "is 'a' [not] the first letter
   of SUBJ", "does SUBJ [not] have 'a' as its [very] first letter";
 * contains: "does SUBJ [not] contain|include|have|use SPEC [in it|anywhere]", "does SUBJ
-  lack|exclude SPEC", "is there [no] SPEC in SUBJ", "is the letter 'x' [not] (present|
+  lack|exclude SPEC", "is there [no] SPEC in SUBJ|in there", "is the letter 'x' [not] (present|
   found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
   "can 'x' be found in SUBJ", "can you find 'x' inside SUBJ", "is 'x' absent from SUBJ", "is
   SUBJ [not] spelled with SPEC", "is SUBJ free of|missing SPEC", "does SUBJ have no spaces",
@@ -642,7 +642,7 @@ _N_LETTER = (
 )
 _N_LETTER_RE = re.compile(_N_LETTER)
 _NONE = (
-    r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"|none\s+of\s+(?:the\s+)?(?:following\s+)?"
+    r"(?:no\s+(?:letter\s+|character\s+)?" + Q1 + r"(?:'?s)?|none\s+of\s+(?:the\s+)?(?:following\s+)?"
     r"(?:letters\s+|characters\s+)?:?\s*(?:" + LIST_OR + r"|" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")"
     r"|neither\s+(?:an?\s+)?" + _L + r"\s+nor\s+(?:an?\s+)?" + _L + r"|no\s+(?:vowels?|consonants?))"
 )
@@ -673,6 +673,7 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(r"no\s+consonants?", spec):
         return _class_in(consonant), True
     if re.fullmatch(_NONE, spec):
+        spec = re.sub(r"^(no\s+(?:letter\s+|character\s+)?" + Q1 + r")'?s$", r"\1", spec)  # "no a's": "no a"
         return _any_of(named_letters(re.sub(r"^(?:no|none\s+of|neither)\b", "", spec), article=True)), True
     if re.fullmatch(_NO_MARK, spec):  # "no spaces": not "any spaces"
         found = _contain_spec("any " + spec[2:].strip())
@@ -1049,8 +1050,8 @@ TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
              + _DOUBLE_ONE + r"|"
-             + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?" + _IN_NAMED,
-             _contains_found),
+             + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?(?:" + _IN_NAMED
+             + r"|in\s+there)", _contains_found),  # "is there a P in there": in the word
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
              + _IN_NAMED, _contains_found),
     # "are none of the letters S or F in your keyword", "is neither A nor E found in it" (no "not": a double negative)

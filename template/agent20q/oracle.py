@@ -251,6 +251,17 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
     return None
 
 
+def _guess_inside(q: str, cut: int) -> int:
+    """``cut`` (the lead-in's length), or less where a guess said with a colon starts inside it:
+    "Ok, my guess: Paris" is the marker "Ok, " and the guess "my guess: Paris", not a marker
+    "my guess:" before a bare "Paris"."""
+    for word in re.finditer(r"(?<![a-z0-9'])[a-z]", q[:cut]):
+        embedding, guess = discourse.embedded(q[word.start():])
+        if guess and word.start() + embedding >= cut:
+            return word.start()
+    return cut
+
+
 def _unwrap(question: str) -> tuple[str, str] | None:
     """(raw, lowered) of ``question`` without the talk around it (lead-ins, tags, a lead-in
     or trailing clause that changes nothing); None when what is left is no question."""
@@ -259,6 +270,7 @@ def _unwrap(question: str) -> tuple[str, str] | None:
         raw = q  # all in capitals: the case tells nothing (no name is "proper" by it)
     for _ in range(6):
         cut = discourse.strip_lead(q) or (m.end() if (m := _LEAD.match(q)) else 0)
+        cut = _guess_inside(q, cut)
         embedding, guess = discourse.embedded(q)
         if not cut or cut < embedding or (guess and cut == embedding):
             break  # "my guess is Paris", "my guess: Paris": a guess, no marker "my guess"

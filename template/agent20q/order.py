@@ -14,7 +14,7 @@ model):
 * "is SUBJ [not] [ORDER] before|after|earlier than|later than W [ORDER]";
 * "is|does SUBJ [not] [come|fall|lie] [ORDER] between W and W [ORDER]" (strictly between);
 * "does 'W' [not] come before|after SUBJ [ORDER]", "does 'W' precede|follow SUBJ [ORDER]",
-  "is 'W' [not] [ORDER] before|after SUBJ [ORDER]" (W quoted);
+  "is 'W' [not] [ORDER] before|after SUBJ [ORDER]" (W quoted, and may be named: "the word 'W'");
 * "is|does SUBJ [not] [fall|come|lie] in the first|second half of the alphabet": its first
   letter in a-m (n-z), which is the keyword before (after) "n"; "of the dictionary" is not read
   (a dictionary's pages do not split at "n").
@@ -41,7 +41,8 @@ _TOKEN = r"(?!(?:" + "|".join(_NOT_W.split()) + r")(?![a-z0-9\-]))[a-z0-9][a-z0-
 #: "the word 'mango'", "the letter m": W named by its kind.
 _W_KIND = r"(?:the\s+(?:word|letter|name|term|string)\s+)?"
 _W = _W_KIND + r"(?:\"[^\"]{1,60}\"|'[^']{1,60}'|" + _TOKEN + r"(?:\s+" + _TOKEN + r"){0,4})"
-_WQ = r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
+#: W before the keyword ("is 'sun' after it", "is the word 'needle' before the answer"): quoted.
+_WQ = _W_KIND + r"(?:\"[^\"]{1,60}\"|'[^']{1,60}')"
 #: How an order from A to Z is said after "sorted": "alphabetically", "in alphabetical order", "A to Z",
 #: "from A to Z" ("Z to A", the reverse, is none of them: the question stays unread).
 _A_TO_Z = (
