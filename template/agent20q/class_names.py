@@ -4,7 +4,7 @@ checked by hand and against WordNet).
 A listed thing's name said alone ("Telescope?", "Pliers??", "Telescope or Pliers?", "How about
 pliers?") is a guess of that thing, and "no" for every other keyword, unless the name may also be
 read as a question about a kind the keyword belongs to, or about what it is made of, what it is
-like, what it has or where it is found: "Furniture?" (a sofa is furniture), "Bread?" (a baguette),
+like, what it has or where it is found: "Furniture?" (a sofa is furniture), "Cutlery?" (a fork),
 "Zinc?" (made of zinc?), "Pop?" (pop music?), "Touchscreen?" (has it one?), "Stadium?" (found in
 one?).  The names below keep their bare guess with the model for every keyword but their own.
 
