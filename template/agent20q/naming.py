@@ -37,6 +37,7 @@ import re
 from collections.abc import Container, Iterable
 from typing import NamedTuple
 
+from .class_names import CLASS_NAMES
 from .ordinary_names import ORDINARY_NAMES
 from .phrases import NAMED_CORE, NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
 from .words import game_normalize, keyword_guessed
@@ -48,19 +49,32 @@ Rule_ = tuple[str, Test]
 class Names(frozenset[str]):
     """The normalised names (:func:`.words.game_normalize`) of a list's keywords and alts, and
     ``places``: those of its places, which name one place in lower case too ("is it warsaw?")
-    unless they are ordinary words as well (:data:`.ordinary_names.ORDINARY_NAMES`)."""
+    unless they are ordinary words as well (:data:`.ordinary_names.ORDINARY_NAMES`); ``things``:
+    those of its things that name no class, material, property or site
+    (:data:`.class_names.CLASS_NAMES`), which name one thing when said alone ("Telescope?")."""
 
     places: frozenset[str]
+    things: frozenset[str]
 
-    def __new__(cls, names: Iterable[str], places: Iterable[str] = ()) -> Names:
+    def __new__(cls, names: Iterable[str], places: Iterable[str] = (), things: Iterable[str] = ()) -> Names:
         made = super().__new__(cls, names)
         made.places = frozenset(places) - ORDINARY_NAMES
+        made.things = frozenset(things) - CLASS_NAMES
         return made
 
 
 def _place_name(name: str, known: Container[str]) -> bool:
     """``name`` is a listed place's name that is no ordinary word ("warsaw", not "nice")."""
     return isinstance(known, Names) and game_normalize(name) in known.places
+
+
+def _thing_name(name: str, known: Container[str]) -> bool:
+    """``name`` (or its plural the game's way) is a listed thing's name that names no class, material,
+    property or site ("telescope", "pliers"; not "furniture", "zinc", "stadium"), nor a listed place."""
+    if not isinstance(known, Names):
+        return False
+    forms = [f for f in _forms(game_normalize(name)) if f in known]
+    return bool(forms) and all(f in known.things and f not in CLASS_NAMES and f not in known.places for f in forms)
 
 _NOUN = r"(?:key\s?-?word|word|answer|thing|object|item|place|location|term|name|solution)"
 _NAMED = NAMED_CORE
@@ -440,10 +454,11 @@ _NOT_NAME_END = re.compile(
 _NEITHER = re.compile(r"neither\s+(.+?)\s+nor\s+(.+)", re.IGNORECASE)
 
 
-def identity(q: str, raw: str, known: Container[str], guess: bool = False) -> Rule_ | None:
+def identity(q: str, raw: str, known: Container[str], guess: bool = False, alone: bool = False) -> Rule_ | None:
     """"Is it X?" and its shapes (see the module); with ``guess``, X is said as a guess ("My guess is
     screwdriver", not "I think furniture"): a listed name is then specific in any case, as after "Is the
-    keyword ..."."""
+    keyword ..."; with ``alone``, X was said alone (:func:`bare`): a listed thing's name that names no
+    class is then specific in any case ("Telescope?", not "Furniture?")."""
     for shape in _IDENTITY:
         m = shape.fullmatch(q)
         if m:
@@ -462,8 +477,8 @@ def identity(q: str, raw: str, known: Container[str], guess: bool = False) -> Ru
         if negated or said is None:
             return None
         x, original, negated = f"{neither.group(1)} or {neither.group(2)}", f"{said.group(1)} or {said.group(2)}", True
-    test = _names_test(x, original, named, known, negated) or (None if neither else _identity_test(
-        x, _proper(original), named, known))
+    test = _names_test(x, original, named, known, negated, alone) or (None if neither else _identity_test(
+        x, _proper(original), named, known, alone))
     if test is None:
         return None
     kind = "category" if category_of(x) is not None and not _whole_quote(x) else "identity"
@@ -482,7 +497,10 @@ def bare(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     'tablet'?", "Keyword: 'Train Door'?", "Paris or Kyoto?": read as "is it X" when every item is a
     name (quoted, every word capitalised, or a listed keyword or alt).  A word capitalised only
     because it opens the question says nothing ("Reptile?", "Edible?" may ask for a class or a
-    property): alone it is a name only when listed, and then only its own keyword gets an answer."""
+    property): alone it is a name only when listed, and then only its own keyword gets an answer, unless
+    it is a listed place's name that is no ordinary word ("Jamaica?") or a listed thing's name that names
+    no class, material, property or site ("Telescope?", "Pliers??", not "Furniture?", "Zinc?":
+    :data:`.class_names.CLASS_NAMES`): those are "no" for every other keyword."""
     lead = _BARE_LEAD.match(q)
     cut = lead.end() if lead else 0
     x, said = q[cut:].strip(), raw[cut:].strip() if len(raw) == len(q) else q[cut:].strip()
@@ -498,7 +516,7 @@ def bare(q: str, raw: str, known: Container[str]) -> Rule_ | None:
             return None
     if lead is None:  # "Jamaica?", "Furniture or Vegetable?": the first capital opens the question
         said = said[:1].lower() + said[1:]
-    return identity("is it " + x, "is it " + said, known)
+    return identity("is it " + x, "is it " + said, known, alone=True)
 
 
 def _proper(original: str) -> bool:
@@ -506,11 +524,15 @@ def _proper(original: str) -> bool:
     return re.match(r"[\"']?[A-Z]", original.strip()) is not None
 
 
+def _forms(n: str) -> tuple[str, ...]:
+    """A normalised name and the singulars it may be a plural of, the game's way ("tennisballs")."""
+    plurals = (n[:-1] if n.endswith("s") else "", n[:-2] if n.endswith("es") else "") if len(n) >= 4 else ()
+    return (n, *(p for p in plurals if p))
+
+
 def _listed(name: str, known: Container[str]) -> bool:
     """``name`` is a listed keyword or alt, or its plural the game's way ("tennis balls")."""
-    n = game_normalize(name)
-    plurals = (n[:-1] if n.endswith("s") else "", n[:-2] if n.endswith("es") else "")
-    return n in known or (len(n) >= 4 and any(p in known for p in plurals if p))
+    return any(f in known for f in _forms(game_normalize(name)))
 
 
 _NAME_SEP = re.compile(r"\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*", re.IGNORECASE)
@@ -534,7 +556,8 @@ def _match_only(items: list[str]) -> Test:
     return test
 
 
-def _names_test(x: str, original: str, named: bool, known: Container[str], negated: bool = False) -> Test | None:
+def _names_test(x: str, original: str, named: bool, known: Container[str], negated: bool = False,
+                alone: bool = False) -> Test | None:
     """"Is it Paris, London, Tokyo or Cairo?": yes when one of the names is the keyword, no
     when each is another keyword named specifically; None (not such a list) when an item is
     no name (a category, a lower-case word not in the list: "hot or cold", "in Japan or
@@ -553,7 +576,7 @@ def _names_test(x: str, original: str, named: bool, known: Container[str], negat
         if category_of(bare) is not None or not (_name_text(orig) or _listed(bare, known)):
             # no list of names: a yes when one is the keyword ("not (a or b)": "(not a) or b"?)
             return None if negated else _match_only(items)
-        item_test = _identity_test(item, _proper(orig), named, known)
+        item_test = _identity_test(item, _proper(orig), named, known, alone)
         if item_test is None:
             return None
         tests.append(item_test)
@@ -570,7 +593,7 @@ def _whole_quote(x: str) -> bool:
     return len(quoted) == 1 and x.strip("\"'").strip() == (quoted[0][0] or quoted[0][1]).strip()
 
 
-def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> Test | None:
+def _identity_test(x: str, proper: bool, named: bool, known: Container[str], alone: bool = False) -> Test | None:
     if not x or len(x.split()) > 8:
         return None
     whole_quote = _whole_quote(x)
@@ -583,9 +606,13 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str]) -> 
     x_words = set(bare.split())
     # another keyword of the list, named specifically: several words, a capitalised name, a
     # listed place's name that is no ordinary word ("warsaw", not "nice"), or any listed name
-    # after "the keyword is ..." with no article
+    # after "the keyword is ..." with no article; said alone, a listed thing's name that names no class
+    # ("Telescope?"), and not a listed name that may, unless its capital says it is a name ("Free Weights?":
+    # a class, not "How about Free Weights?")
     specific = game_normalize(bare) in known and (len(x_words) > 1 or proper or (named and not has_article)
                                                   or _place_name(bare, known))
+    if alone and not has_article:
+        specific = _thing_name(bare, known) or (specific and (proper or game_normalize(bare) not in CLASS_NAMES))
 
     def test(s: Subject) -> bool | None:
         if keyword_guessed(bare, s.keyword, s.alts) or keyword_guessed(x.strip("\"'"), s.keyword, s.alts):

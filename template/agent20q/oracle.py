@@ -350,13 +350,17 @@ def alpha_question(word: str) -> str:
 
 def known_names(candidates: Iterable[tuple[str, tuple[str, ...]] | Candidate]) -> Names:
     """Normalised keywords and alts of a list (for :func:`parse`); of :class:`.words.Candidate`
-    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw")."""
+    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw") and
+    which name things (one said alone is then a guess of that thing: "Telescope?")."""
     names: set[str] = set()
     places: set[str] = set()
+    things: set[str] = set()
     for row in candidates:
         said = {game_normalize(row[0])} | {game_normalize(a) for a in row[1]}
         names.update(said)
         if isinstance(row, Candidate) and "place" in row.categories:
             places.update(said)
+        if isinstance(row, Candidate) and "things" in row.categories:
+            things.update(said)
     names.discard("")
-    return Names(names, places - {""})
+    return Names(names, places - {""}, things - {""})

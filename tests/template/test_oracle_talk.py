@@ -12,7 +12,10 @@ after a negated statement, a name that may be a class, a reversed order) are che
 
 from __future__ import annotations
 
+import functools
+import importlib
 import itertools
+import json
 import random
 from collections.abc import Iterator
 
@@ -57,8 +60,8 @@ NAMED = ("Telescope", "Screwdriver", "Hairspray", "Bike path", "Glass table", "j
 def world() -> World:
     listed = {c.keyword.lower() for c in import_agent_module(None).load_candidates(str(TEMPLATE))}
     assert [n for n in NAMED if n.lower() not in listed] == []
-    return make_world(29, [*NAMED, "Mouse", "Stadium", "Wall Street", "x-ray", "k2", "Luggage", "Suitcase", "Sofa",
-                           "china", "turkey"])
+    return make_world(29, [*NAMED, "Mouse", "Stadium", "Zinc", "Free Weights", "Mobile phone", "Pliers", "Wall Street",
+                           "x-ray", "k2", "Luggage", "Suitcase", "Sofa", "china", "turkey"])
 
 
 def _check(world: World, phrasings: list[tuple[str, Truth]]) -> int:
@@ -226,13 +229,34 @@ GUESS_FRAMES: tuple[tuple[str, str, str], ...] = (
     ("I think {x}?", "lower", "lead"), ("I'd say {x}", "title", "lead"), ("I bet it's {x}!", "lower", "lead"),
 )
 _QUOTES = ("'{}'", '"{}"', "\u2018{}\u2019", "\u201c{}\u201d", "`{}`")
+#: Frames that say the name alone after a lead ("How about X?"), as "X?" says it alone.
+BARE_LEADS = ("How about", "how about", "What about", "Maybe", "Perhaps", "Keyword:")
 
 
-def _specific(form: str, kind: str, name: str, capitals: bool, places: frozenset[str]) -> bool:
+def _class_names() -> frozenset[str]:
+    """The data module's names, lower case without spaces (the list the tests pin on)."""
+    mod = importlib.import_module("agent20q.class_names")  # on the path: import_agent_module
+    return frozenset(mod.CLASS_NAMES)
+
+
+@functools.cache
+def sure_things() -> frozenset[str]:
+    """One-word thing names and alts of the public list that name no class (not in the data module's
+    list, nor a place), lower case: said alone, each names that thing."""
+    data = json.loads((TEMPLATE / "agent20q" / "keywords.json").read_text(encoding="utf-8"))
+    places = {n.lower() for row in data["categories"]["place"] for n in row}
+    things = {n.lower() for row in data["categories"]["things"] for n in row if len(n.split()) == 1}
+    return frozenset(n for n in things - places if n.replace("-", "") not in _class_names())
+
+
+def _specific(frame: str, form: str, kind: str, name: str, capitals: bool, places: frozenset[str]) -> bool:
     """Is a listed ``name`` said specifically (a "no" for another keyword)?  In capitals the case
     says nothing; a listed place's name that is no ordinary word ("jamaica", ``places``) names that
-    place however it is written."""
+    place however it is written; so does a listed thing's name that names no class (``sure_things``)
+    said alone ("Telescope?", "How about telescope?"), in any case."""
     if (form == "quoted" and kind != "bare") or " " in name or kind == "named" or name.lower() in places:
+        return True
+    if (kind == "bare" or frame.startswith(BARE_LEADS)) and name.lower() in sure_things():
         return True
     return kind == "lead" and form == "title" and not capitals
 
@@ -242,9 +266,9 @@ def guesses(rng: random.Random, places: frozenset[str]) -> Iterator[tuple[str, T
         said = {"title": _title(name), "lower": name.lower(), "quoted": rng.choice(_QUOTES).format(name)}[form]
         # a whole question in quotes is a question ("'Telescope'?" is "Telescope?")
         quoted = form == "quoted" and kind != "bare"
-        yield frame.format(x=said), guessed(name, _specific(form, kind, name, False, places), quoted)
+        yield frame.format(x=said), guessed(name, _specific(frame, form, kind, name, False, places), quoted)
         if form != "quoted":
-            yield frame.format(x=said).upper(), guessed(name, _specific(form, kind, name, True, places))
+            yield frame.format(x=said).upper(), guessed(name, _specific(frame, form, kind, name, True, places))
     yield "Maybe Ouagadougou, Burkina Faso?", guessed("ouagadougou burkina faso", True)
     yield "Sevilla, Spain?", guessed("sevilla spain", True)
 
@@ -254,7 +278,8 @@ def name_lists() -> Iterator[tuple[str, Truth]]:
     for items in itertools.permutations(("Telescope", "Bike path", "Glass table", "Name tag"), 3):
         a, b, c = items
         every = (True, True, True)
-        yield f"{a}, {b} or {c}?", among(items, (" " in a, True, True))  # the first capital opens it
+        # the first capital opens it: a one-word name is specific when it names no class
+        yield f"{a}, {b} or {c}?", among(items, (" " in a or a.lower() in sure_things(), True, True))
         yield f"Is your keyword {a}/{b}/{c}?", among(items, every)
         yield f"Is the answer '{a}'/\"{b}\"/\u201c{c}\u201d", among(items, every)
         yield f"Are you thinking of {a}, {b} or {c}", among(items, every)
@@ -277,7 +302,9 @@ def test_lists_of_names(world: World) -> None:
     [
         # a word capitalised only because it opens the question may ask for a class or a property
         ("Reptile?", "reptile"), ("Furniture?", "furniture"), ("Furniture or Vegetable?", "furniture vegetable"),
-        ("REPTILE?", "reptile"), ("Screwdriver?", "screwdriver"),
+        ("REPTILE?", "reptile"), ("Zinc?", "zinc"), ("STADIUM??", "stadium"), ("Free weights?", "free_weights"),
+        ("Mobile phone or furniture?", "mobile_phone furniture"), ("Telescope or furniture?", "telescope furniture"),
+        ("How about furniture or pliers?", "furniture pliers"),
         # a listed place's name that may be an ordinary word ("Jamaica?" is read: test_guesses)
         ("China?", "china"), ("Turkey?", "turkey"), ("is it nice?", "nice"),
         ("Edible?", ""), ("Electronic?", ""), ("Bigger than a car?", ""), ("Made of metal?", ""),
@@ -300,7 +327,7 @@ def test_names_that_may_be_no_names(world: World, question: str, sure_for: str) 
     rule = mod.parse(question, known)
     answered = [] if rule is None else [
         (k, v) for k in keywords if (v := mod.oracle.verdict(rule, mod.Subject(k, (), category(k)))) is not None]
-    assert answered == [(k, "yes") for k in keywords if k.lower() in sure_for.split()], answered
+    assert answered == [(k, "yes") for k in keywords if k.lower().replace(" ", "_") in sure_for.split()], answered
 
 
 # ------------------------------------------------------ ellipsis: letters anywhere, participles
