@@ -20,7 +20,8 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
   'mount'", a suffix with its hyphen after the verb of the end ("ends in -ing"; a prefix's
   trailing hyphen is lost with the question's punctuation, "starts with un-" is not read);
-  "X or an earlier letter" / "X or a later one" (X included); the first or last N
+  "X or an earlier letter" / "X or a later one" / "X or a letter before it (in the alphabet)" (X
+  included); the first or last N
   letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
   'pho'", "is 'ip' the last two letters of SUBJ" (a suffix or prefix of exactly N letters, read
   as "does it end with 'ip'"; a string of another length, or not all letters, is not read);
@@ -34,7 +35,8 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   lack|exclude SPEC", "is there [no] SPEC in SUBJ|in there", "is the letter 'x' [not] (present|
   found)? in SUBJ", "are both t and u in SUBJ", "does the letter 'x' [not] appear in SUBJ",
   "can 'x' be found in SUBJ", "can you find 'x' inside SUBJ", "is 'x' absent from SUBJ", "is
-  SUBJ [not] spelled with SPEC", "is SUBJ free of|missing SPEC", "does SUBJ have no spaces",
+  SUBJ [not] spelled with SPEC", "is SUBJ written|spelled without SPEC", "is SUBJ free of|missing
+  SPEC", "does SUBJ have no spaces",
   "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
   is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
   ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
@@ -158,10 +160,15 @@ _ORDER = (
     r"(?:(?:that|which)\s+)?(?:(?:comes?|appears?|is|falls?)\s+)?(?:alphabetically\s+)?" + alt(_ORDER_WORDS) + r"\s+"
     + _L + _ALPHA_IN + r"?"
 )
-#: "B or earlier", "X or an earlier letter", "M or a later one" (the letter itself included).
+#: "B or earlier", "X or an earlier letter", "M or a later one", "Y or a letter before it (in the
+#: alphabet)" (the letter itself included).
+_BEFORE_IT = (
+    r"(?:an?|any)\s+(?:letter|one)\s+(?:(?P<it_lt>before|earlier\s+than|preceding|ahead\s+of)|after|later\s+than"
+    r"|following)\s+(?:it|that|this)(?:\s+one|\s+letter)?"
+)
 _OR_ORDER = (
     _L + r"\s+or\s+(?:(?:earlier|before|lower|later|after|higher)|(?:an?|any)\s+(?:earlier|lower|later|higher)\s+"
-    r"(?:letter|one))" + _ALPHA_IN + r"?"
+    r"(?:letter|one)|" + _BEFORE_IT.replace("(?P<it_lt>", "(?:") + r")" + _ALPHA_IN + r"?"
 )
 _OTHER_WORDS = r"(?:other\s+than|except(?:\s+for)?|but|besides|apart\s+from)\s+"
 #: "other than B", "other than an I", "other than a vowel".
@@ -208,11 +215,15 @@ def _listed_vowels(span: str) -> CharTest:
 
 def _order_test(span: str) -> CharTest:
     # "h or a later letter": the "a" is an article, not a second letter
-    said = re.sub(r"\s+or\s+(?:an?|any)\s+(?:earlier|lower|later|higher)\s+(?:letter|one)\b.*$", "", span)
+    it = re.search(r"\s+or\s+" + _BEFORE_IT, span)  # "y or a letter before it": y, or one before y
+    said = span[: it.start()] if it else span
+    said = re.sub(r"\s+or\s+(?:an?|any)\s+(?:earlier|lower|later|higher)\s+(?:letter|one)\b.*$", "", said)
     (pivot,) = named_letters(
         re.sub(r"^.*?\b(?:than|to|before|after|preceding|following|including)\s+", "", said), count=1
     )
-    if re.search(r"\bor\s+(?:(?:an?|any)\s+)?(?:earlier|before|lower)\b", span):
+    if it:
+        op = "le" if it.group("it_lt") else "ge"
+    elif re.search(r"\bor\s+(?:(?:an?|any)\s+)?(?:earlier|before|lower)\b", span):
         op = "le"
     elif re.search(r"\bor\s+(?:(?:an?|any)\s+)?(?:later|after|higher)\b", span):
         op = "ge"
@@ -653,8 +664,8 @@ _NO_MARK = (
 )
 #: "all the vowels", "every vowel", "all five vowels": a, e, i, o, u (and "y", in one reading).
 _ALL_VOWELS = (
-    r"(?:all|each|every\s+one)\s+(?:of\s+)?(?:the\s+)?(?P<five>five\s+)?vowels(?:\s*\(\s*a,?\s+e,?\s+i,?\s+o,?\s+(?:and|or)?\s*u"
-    r"\s*\))?|every\s+vowel"
+    r"(?:(?:all|each|every\s+one)\s+(?:of\s+)?(?:the\s+)?(?P<five>five\s+)?vowels|every\s+(?:single\s+)?vowel)"
+    r"(?:\s*\(\s*a,?\s+e,?\s+i,?\s+o,?\s+(?:and|or)?\s*u\s*\))?"
 )
 #: Marks that are no letter, digit or space: "an apostrophe", "any punctuation", "a special character".
 _MARKS = {
@@ -791,6 +802,21 @@ def _contains(m: re.Match[str]) -> Test | None:
     if negated and (m.groupdict().get("neg") or m.groupdict().get("neg2")):
         return None  # "does it not contain neither a nor b", "is it free of no e": a double negative, or one?
     return negate(test) if negated else test
+
+
+#: Marks said bare after "without" ("written without spaces").
+_BARE_MARKS = r"(?:spaces|blanks|whitespace|hyphens|dashes|digits|numerals|numbers)"
+
+
+def _without(m: re.Match[str]) -> Test | None:
+    """What "is it written without SPEC" asks not to be there (the template's ``neg2`` negates):
+    "without spaces" is "without any spaces"; "without no spaces" and "not written without spaces"
+    (double negatives) are not read."""
+    spec = m.group("spec")
+    found = _contain_spec("any " + spec if re.fullmatch(_BARE_MARKS, spec) else spec)
+    if found is None or found[1] or m.group("neg"):
+        return None  # "not written without": a double negative
+    return found[0]
 
 
 _IN = r"(?:anywhere\s+|somewhere\s+)?(?:in|within|inside|part\s+of)\s+" + SUBJ
@@ -1047,6 +1073,9 @@ TEMPLATES: tuple[Template, ...] = (
              r"(?P<spec>" + CONTAIN_SPEC + r")" + _TAIL, _contains),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
              + CONTAIN_SPEC + r")", _contains),
+    # "is the keyword written without any spaces", "is it spelled without an E": it has none
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written|typed)\s+(?P<neg2>without)\s+"
+             r"(?P<spec>" + CONTAIN_SPEC + r"|" + _BARE_MARKS + r")", _without),
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
              + _DOUBLE_ONE + r"|"

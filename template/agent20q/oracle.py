@@ -58,7 +58,7 @@ from typing import NamedTuple
 
 from . import counts, discourse, letters, naming, order
 from .naming import Names
-from .phrases import SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
+from .phrases import NAMED_CORE, SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
 from .words import Candidate, game_normalize
 
 __all__ = ["HANDSHAKE", "PROTOCOL_KINDS", "Decision", "Rule", "Subject", "alpha_question", "decide", "known_names",
@@ -94,8 +94,11 @@ _TRUTH = re.compile(
     r"|is\s+it\s+(?P<false>false|untrue|wrong|incorrect|inaccurate))\s+(?:to\s+say\s+that\s+|to\s+say\s+|that\s+)?"
     r"(?P<clause>.+)"
 )
+#: A statement: its subject (a named keyword with what it is sought as first, "the word we are looking
+#: for", whose "are" is no verb of the statement), its verb and the rest.
 _STATEMENT = re.compile(
-    r"(?P<subj>.+?)\s+(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
+    r"(?P<subj>" + NAMED_CORE + r"|.+?)\s+"
+    r"(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
     r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
     r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
 )
