@@ -408,10 +408,40 @@ _STRING = (
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
-#: A prefix or a suffix written with its hyphen: "ends in -ing", "starts with un-" (only after the verb
-#: of its own edge: "starts with -ing" is no question).
-_AFFIX = r"(?:the\s+(?:suffix|prefix|ending)\s+)?(?:-(?P<suffix>[a-z]{2,20})|(?P<prefix>[a-z]{2,20})-)"
+#: A prefix or a suffix: written with its hyphen, quoted or not ("ends in -ing", "starts with un-",
+#: "starts with 'un-'", "ends with the suffix '-ing'"), or named so ("the prefix re", "the suffix ing",
+#: "the letters th"; quoted, "the suffix 'ing'", too).  The hyphen and the noun say which end the
+#: string is at: said at the other end ("starts with -ing", "ends with the prefix un") it is no
+#: question (:func:`_affix`).
+_AFFIX_NOUN = r"(?:the\s+(?:suffix|prefix|ending|letters)\s+)"
+_AFFIX = (
+    r"(?:" + _AFFIX_NOUN + r"?(?:'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-[a-z0-9]{1,20}|[a-z0-9]{1,20}-)"
+    r"|" + _AFFIX_NOUN + r"[a-z0-9]{2,20})"
+)
 _AFFIX_RE = re.compile(_AFFIX)
+
+
+def _affix(spec: str, start: bool) -> str | None:
+    """The string an affix ``spec`` names at the start (``start``) or at the end; None where what
+    it says is at the other end ("starts with -ing", "begins with the suffix 'ing'"), at both ("'-un-'"),
+    or nothing is said of an end (a quoted string with no hyphen and no noun is :data:`_STRING`)."""
+    m = re.fullmatch(r"(?:the\s+(?P<noun>suffix|prefix|ending|letters)\s+)?['\"]?(?P<text>.+?)['\"]?", spec)
+    if m is None:
+        return None
+    noun, text = m.group("noun"), m.group("text")
+    sides = set()
+    if noun in ("suffix", "ending"):
+        sides.add("end")
+    if noun == "prefix":
+        sides.add("start")
+    if text.startswith("-"):
+        sides.add("end")
+    if text.endswith("-"):
+        sides.add("start")
+    text = text.strip("-")
+    if not text.isalnum() or len(sides) > 1 or sides == {"start" if not start else "end"}:
+        return None
+    return text
 
 
 def _quoted_text(span: str) -> str:
@@ -432,11 +462,12 @@ def _edge(m: re.Match[str]) -> Test | None:
     start = m.group("end") is None
     if _double_negative(m):
         return None
-    affix = _AFFIX_RE.fullmatch(spec)
-    if affix is not None:
-        text = affix.group("prefix") if start else affix.group("suffix")
+    if (_AFFIX_RE.fullmatch(spec) is not None and ("-" in spec or spec.startswith("the "))) or re.fullmatch(
+        r"the\s+(?:suffix|prefix|ending)\s+.+", spec
+    ):
+        text = _affix(spec, start)
         if text is None:
-            return None  # "starts with -ing"
+            return None  # "starts with -ing", "ends with the prefix 'un'"
         return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
@@ -448,6 +479,15 @@ def _edge(m: re.Match[str]) -> Test | None:
         return lambda s: agree(t.endswith(text) for t in texts(s.keyword, text))
     test = char_test(spec)
     return None if test is None else _at(0 if start else -1, _unit(spec), test)
+
+
+def _has_affix(m: re.Match[str]) -> Test | None:
+    """"does it have the prefix 'un'", "does it have the suffix -ing": the string at that end."""
+    start = m.group("kind") == "prefix"
+    text = _affix(f"the {m.group('kind')} {m.group('body')}", start)
+    if text is None:
+        return None
+    return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
 
 
 def _letter_is_position(m: re.Match[str]) -> Test | None:
@@ -720,6 +760,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
     if re.fullmatch(r"(?:no\s+)?" + _STRING, spec):
         text = _quoted_text(spec)
+        if text.startswith("-") or text.endswith("-"):
+            return None  # "does it contain 'un-'": the prefix, or those characters?
         return (lambda s: agree(text in t for t in texts(s.keyword, text))), spec.startswith("no")
     if re.fullmatch(ALL_LIST, spec):
         if not letters_counted(spec):
@@ -952,6 +994,10 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
+    # "does it have the prefix 'un'", "does it use the suffix -ing" ("Prefix 're'?" after "does it have")
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|use|carry|take|feature|contain)\s+"
+             r"(?:(?:the|a)\s+)?(?P<kind>prefix|suffix|ending)\s+(?P<body>'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\""
+             r"|-?[a-z0-9]{1,20}-?)", _has_affix),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
              r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"

@@ -107,7 +107,9 @@ def normalise(question: str) -> tuple[str, str]:
     lead = re.match(r"[^\w\"'(\[{#]+", q)
     if lead and not (re.search(r"[<>=~\u2248\u2264\u2265]\s*$", lead.group(0)) and q[lead.end():][:1].isdigit()):
         q = q[lead.end():]
-    q = re.sub(r"[^\w\"')\]}+]+$", "", q).strip()
+    # a prefix said with its hyphen at the end ("Starts with un-?") keeps it: the hyphen says which end
+    affix = re.search(r"\b(?:with|in|on|prefix|letters)\s+[a-z0-9]{1,20}-$", q, flags=re.IGNORECASE)
+    q = re.sub(r"[^\w\"')\]}+]+$", "", q).strip() + ("-" if affix else "")
     q = re.sub(r"\s*(?<![<>=])([<>]=?|[\u2264\u2265])\s*(?=\d)", r" \1 ", q).strip()  # "> 6": as "more than 6"
     q = re.sub(r"([\"'])\s+([a-z0-9])\s*\1", r"\1\2\1", q, flags=re.IGNORECASE)
     return q, q.lower()
