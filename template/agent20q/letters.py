@@ -654,6 +654,19 @@ def _twice_in_a_row(c: str) -> Test:
     return lambda s: agree(c * 2 in t for t in texts(s.keyword, c * 2))
 
 
+def _run_of(spec: str) -> Test | None:
+    """A letter ``spec`` (:data:`_RUN`) says is there two or three times in a row."""
+    times = 3 if re.search(r"\b(?:three|3|thrice)\b", spec) else 2
+    core = re.sub(r"^(?:two|2|three|3)\s+", "", re.sub(r"\s+(?:twice|two\s+times|thrice|three\s+times)\s.*$", "", spec))
+    core = re.sub(r"^(?:consecutive|adjacent)\s+", "", re.sub(r"\s+" + _IN_A_ROW + r"$", "", core))
+    one = re.fullmatch(r"(?:(?:the\s+)?(?:letter|character)s?\s+)?(?:'([a-z0-9])'|\"([a-z0-9])\"|([a-z0-9]))(?:'?s)?", core)
+    if one is None:
+        raise Unparsed(spec)
+    c = one.group(1) or one.group(2) or one.group(3)
+    run = c * times
+    return lambda s: agree(run in t for t in texts(s.keyword, run))
+
+
 def _doubled(m: re.Match[str]) -> Test | None:
     (c,) = named_letters(m.group("spec"), article=True, count=1)
     return _twice_in_a_row(c)
@@ -676,10 +689,23 @@ _IN_A_ROW = (
     r"(?:in\s+a\s+row|next\s+to\s+(?:each\s+other|one\s+another)|side\s+by\s+side|back\s+to\s+back|consecutively)"
 )
 _DOUBLE = (
-    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
+    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters?|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
     + r"|(?:two|2)\s+(?:identical\s+letters|of\s+the\s+same\s+letters?|same\s+letters)\s+" + _IN_A_ROW
     + r"|(?:any\s+)?(?:consecutive|adjacent)\s+(?:identical|repeated|matching)\s+letters"
 )
+#: A letter said twice (or three times) in a row: "two E's in a row", "the letter L twice in a row",
+#: "L twice in a row", "three S's back to back" (group ``run``); any letter: "a letter twice in a row",
+#: "any letter that appears twice in a row" (the double letter of :data:`_DOUBLE`).
+_RUN = (
+    r"(?:(?:two|2|three|3)\s+(?:(?:letter|character)s?\s+)?" + Q1 + r"(?:'?s)?|(?:(?:the\s+)?(?:letter|character)\s+)?"
+    + Q1 + r"\s+(?:twice|two\s+times|thrice|three\s+times))\s+" + _IN_A_ROW
+    + r"|(?:two|2|three|3)\s+(?:consecutive|adjacent)\s+(?:(?:letter|character)s?\s+)?" + Q1 + r"(?:'?s)?"
+)
+_ANY_RUN = (
+    r"(?:an?|any|some)\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:appears|occurs|is\s+repeated|repeats|shows\s+up)"
+    r"\s+)?twice\s+" + _IN_A_ROW
+)
+_NO_DOUBLE = r"no\s+(?:double|doubled|repeated\s+adjacent)\s+letters?"
 #: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
 _DOUBLE_ONE = r"(?:an?\s+)?double\s+(?:(?:the\s+)?letter\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])(?:'?s)?"
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
@@ -752,6 +778,13 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     for pattern, test in simple:
         if re.fullmatch(pattern, spec):
             return test, False
+    if re.fullmatch(_RUN, spec):
+        found_run = _run_of(spec)
+        return None if found_run is None else (found_run, False)
+    if re.fullmatch(_ANY_RUN, spec):
+        return _double, False
+    if re.fullmatch(_NO_DOUBLE, spec):
+        return _double, True
     if re.fullmatch(_DOUBLE_ONE, spec):
         (c,) = named_letters(re.sub(r"^(?:an?\s+)?double\s+", "", spec), count=1)
         return None if c == "u" else (_twice_in_a_row(c), False)
@@ -793,7 +826,8 @@ def _marks(spec: str) -> Test:
 
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
-    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _VOWEL_IN
+    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _RUN
+    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _VOWEL_IN
     + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
@@ -936,6 +970,10 @@ def _some_letter(bounds: Sequence[tuple[int, int | None]]) -> Test:
     return run
 
 
+def _double_any(m: re.Match[str]) -> Test | None:
+    return _double
+
+
 def _repeated_any(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     if groups.get("often") and not (groups.get("mult") or groups.get("mult2")):
@@ -955,6 +993,9 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"(?:\s+" + _IN + r")?", _repeated_one),
     template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature)"
              r"\s+(?P<mult>" + _MULT + r")", _repeated_one),
+    # "does E appear twice in a row (in the keyword)"
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|come)"
+             r"\s+(?:twice|two\s+times)\s+" + _IN_A_ROW + r"(?:\s+" + _IN + r")?", _doubled),
     # any letter: "does the keyword have a repeated letter", "does any letter appear more than once"
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use|feature)\s+"
              r"(?:any\s+|an?\s+|some\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN + _TAIL, _repeated_any),
@@ -966,6 +1007,11 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeat|recur|"
              r"(?P<often>appear|occur|show\s+up)(?:\s+(?P<mult>" + _MULT + r"))?)(?:\s+" + _IN + r")?(?:\s+(?P<mult2>"
              + _MULT + r"))?", _repeated_any),
+    # "does any letter appear twice in a row", "does a letter repeat back to back", "is any letter doubled"
+    template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:(?:appear|occur|show"
+             r"\s+up|come)\s+twice|repeat(?:\s+itself)?)\s+" + _IN_A_ROW + r"(?:\s+" + _IN + r")?", _double_any),
+    template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)(?:\s+" + _IN + r")?\s+(?P<neg>not\s+)?doubled"
+             r"(?:\s+" + _IN + r")?", _double_any),
     template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
              + _MULT + r"))(?:\s+" + _IN + r")?", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain)\s+(?P<neg2>no)\s+"
@@ -1091,7 +1137,10 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
     *_SAME_TEMPLATES,
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
-    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
+    # "is there a double L", "are there two E's in a row", "is there a letter twice in a row"
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE + r"|(?:an?\s+|any\s+)?"
+             r"(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _RUN + r"|" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
              + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
 )
 
