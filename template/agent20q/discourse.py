@@ -310,7 +310,8 @@ ANYWHERE = re.compile(
     r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
     # a string or a kind of character no one position holds: "The substring 'an'?", "The letters 'th'
     # together?", "Special characters?"
-    r"|(?:the\s+|a\s+)?(?:prefix|suffix)\s|(?:an?\s+)?double\s"
+    r"|(?:the\s+|a\s+)?(?:prefix|suffix)\s|(?:an?\s+)?double\s|letters\s+(?:only|and\s+spaces\s+only)\b"
+    r"|nothing\s+but\s+letters\b"
     r"|(?:the\s+)?(?:sub-?string|letters\s+(?:'[^']+'|\"[^\"]+\")\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each"
     r"\s+other|side\s+by\s+side)|letter\s+(?:combination|sequence|string|pair|group|cluster)\s"
     r"|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters\s|special\s+characters\b|punctuation\b)"

@@ -716,6 +716,7 @@ _N_LETTER = (
     r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:instances?|occurrences?|cop(?:y|ies))\s+of\s+"
     r"(?:the\s+)?)?"
     r"(?:(?:letter|character)s?\s+)?(?:'(?P<nq1>[a-z0-9])'|\"(?P<nq2>[a-z0-9])\"|(?P<nq3>[a-z0-9]))(?:'?s)?"
+    r"(?P<nonly>\s+(?:only|and\s+no\s+more|exactly))?"
 )
 _N_LETTER_RE = re.compile(_N_LETTER)
 _NONE = (
@@ -761,6 +762,10 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = _N_LETTER_RE.fullmatch(spec)
     if m:
         mult, letter = m.group("nmult"), m.group("nq1") or m.group("nq2") or m.group("nq3")
+        if m.group("nonly"):  # "one e only", "two a's exactly": exactly that many
+            if not re.fullmatch(N, mult):
+                return None  # "more than one e only": which?
+            return _count_check(letter, count_test(mult)), False
         if re.fullmatch(CMP_SAID, mult):  # "two or more a's": the comparison said
             return _count_check(letter, count_test(mult)), False
         return _count_of(letter, _mult_bounds(mult)), False
@@ -837,13 +842,31 @@ def _hyphenated(m: re.Match[str]) -> Test | None:
     return lambda s: "-" in s.keyword
 
 
-_ONLY_LETTERS = r"(?:only\s+letters|letters\s+only|nothing\s+but\s+letters)"
+_MARK_NOUN = (
+    r"(?:spaces?|blanks?|whitespace|digits?|numbers?|numerals?|hyphens?|dashes?|punctuation(?:\s+marks?)?|symbols?"
+    r"|apostrophes?|special\s+characters?)"
+)
+#: "letters only", "only letters", "nothing but letters", with what it has not said after it ("only
+#: letters, no digits or spaces", "letters only (no spaces)"), or "letters and spaces only".
+_ONLY_LETTERS = (
+    r"(?P<only>(?:(?:only|just)\s+letters|letters\s+only|nothing\s+but\s+letters)(?:\s*(?:[,;(]|\s-+|\s+and|\s+with"
+    r"|\s+but)\s*(?:and\s+|with\s+|but\s+)?no\s+" + _MARK_NOUN + r"(?:\s*(?:,|\s+or|\s+and|\s+nor)\s*(?:no\s+)?"
+    + _MARK_NOUN + r")*\s*\)?)?|(?P<spaced>(?:only|just)\s+letters\s+and\s+spaces|letters\s+and\s+spaces\s+only))"
+)
 
 
 def _letters_only(m: re.Match[str]) -> Test | None:
+    """Letters only: no digit or mark; a space is none in one reading, unless the question says
+    "no spaces" (then it is one) or "letters and spaces only" (then it is allowed)."""
+    spaced = m.group("spaced") is not None
+    no_space = re.search(r"\bno\s+(?:[a-z ,]+\s)?(?:spaces?|blanks?|whitespace)\b", m.group("only")) is not None
+
     def test(s: Subject) -> bool | None:
         low = s.keyword.lower().strip()
-        return agree((all(c.isalpha() for c in low.replace(" ", "")), all(c.isalpha() for c in low)))
+        without, strict = all(c.isalpha() for c in low.replace(" ", "")), all(c.isalpha() for c in low)
+        if spaced:
+            return without
+        return strict if no_space else agree((without, strict))
 
     return test
 
@@ -1002,8 +1025,8 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use)\s+(?:any|an?|one)"
              r"\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:(?P<often>" + _HOW_OFTEN + r")|is\s+repeated|repeats)"
              r"(?:\s+(?P<mult>" + _MULT + r"))?|(?P<mult2>" + _MULT + r"))", _repeated_any),
-    template("contains", r"(?:is|are)\s+there\s+(?P<neg>not\s+)?(?:any\s+|an?\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN
-             + r"\s+" + _IN, _repeated_any),
+    template("contains", r"(?:is|are)\s+there\s+(?:(?P<neg>not\s+)|(?P<neg2>no\s+))?(?:any\s+|an?\s+)?" + _REP_ADJ
+             + r"\s+" + _LETTER_NOUN + r"(?:\s+" + _IN + r")?", _repeated_any),
     template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeat|recur|"
              r"(?P<often>appear|occur|show\s+up)(?:\s+(?P<mult>" + _MULT + r"))?)(?:\s+" + _IN + r")?(?:\s+(?P<mult2>"
              + _MULT + r"))?", _repeated_any),
@@ -1020,7 +1043,14 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"are\s+(?:all\s+(?:of\s+)?)?(?:the\s+|its\s+|" + POSS + r"\s+)?(?:letters|characters)"
              r"(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?:all\s+)?(?P<neg>not\s+)?(?:all\s+)?(?P<distinct>different|unique"
              r"|distinct)(?:\s+from\s+(?:each\s+other|one\s+another))?", _repeated_any),
-    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)\s+(?:of|in)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
+    # "does every letter appear only once", "is each letter (of it) used just once": all letters different
+    template("contains", r"(?:does|do)\s+(?:every|each)\s+(?:single\s+)?(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ
+             + r")?\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature|get\s+used)\s+(?:only|just|exactly)\s+once"
+             r"(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
+    template("contains", r"is\s+(?:every|each)\s+(?:single\s+)?(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ
+             + r")?\s+(?P<neg>not\s+)?(?:used|found|present|there|written)\s+(?:only|just|exactly)\s+once(?:\s+"
+             + _IN + r")?(?P<distinct>)", _repeated_any),
+    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?P<neg>not\s+)?"
              r"(?P<distinct>different|unique|distinct)", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|consist\s+of|use)\s+(?:all\s+|only\s+)"
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
@@ -1193,6 +1223,8 @@ TEMPLATES: tuple[Template, ...] = (
              r"\s+)?of|contain|have|use)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:made\s+up\s+of|made\s+of|composed\s+of|written"
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
+    # "is it letters only", "is the keyword only letters, no digits or spaces"
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:all\s+)?" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
     # "does an L appear anywhere in the word" (the article before one letter: "an L")
