@@ -1159,6 +1159,65 @@ _SAME_TEMPLATES: tuple[Template, ...] = (
              r"\s+last\s+(?:letters?|characters?)", _same_ends),
 )
 
+# ----------------------------------------------------------------- the only vowels
+#
+# "Is E the only vowel?": the vowels of the keyword are E's, and it has one; "Are all its vowels
+# A's?": every vowel it has is an A (a keyword with no vowel leaves that open: all of none?).
+# Vowels are a, e, i, o, u, and in the other reading "y" too (both readings must agree); the
+# letters named must be vowels ("Is Y the only vowel?" is not read).
+
+#: "the only vowel", "its only vowels", "the only vowel in the keyword".
+_ONLY_VOWEL = (
+    r"(?:(?:the|" + POSS + r")\s+only\s+vowels?(?:\s+(?:in|of)\s+" + SUBJ + r")?)"
+)
+#: The vowels named: "E", "the letter e", "A and E".
+_VOWELS_NAMED = r"(?:" + LIST_AND + r"|" + LETTER1 + r")"
+#: "all its vowels", "all of the vowels in it", "the keyword's vowels" (with "all" said after: "are its vowels all A's").
+_ALL_VOWELS_OF = (
+    r"(?:all\s+(?:of\s+)?(?:the|" + POSS + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?|(?:the|" + POSS
+    + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?\s+all)"
+)
+
+
+def _vowels_are(spec: str, every: bool) -> Test | None:
+    """The keyword's vowels are the letters ``spec`` names (``every``: each vowel it has is one of
+    them, open for a keyword with none; else: they are exactly those letters)."""
+    chosen = frozenset(named_letters(re.sub(r"'?s$", "", spec), article=True))
+    if not chosen <= frozenset("aeiou"):
+        return None  # "is y the only vowel": which vowels?
+
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for vowels in ("aeiou", "aeiouy"):
+            present = {c for c in s.letters if c in vowels}
+            out.append((present <= chosen if present else None) if every else present == chosen)
+        return agree(out)
+
+    return run
+
+
+def _only_vowels(m: re.Match[str]) -> Test | None:
+    groups = m.groupdict()
+    return _vowels_are(groups.get("spec") or groups.get("spec2") or "", groups.get("every") is not None)
+
+
+ONLY_VOWEL_TEMPLATES: tuple[Template, ...] = (
+    # "is E the only vowel (in it)", "is A its only vowel", "are A and E the only vowels"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _VOWELS_NAMED + r")\s+(?P<neg>not\s+)?" + _ONLY_VOWEL,
+             _only_vowels),
+    # "is the only vowel E", "is its only vowel an A"
+    template("contains", r"(?:is|are)\s+" + _ONLY_VOWEL + r"\s+(?P<neg>not\s+)?(?P<spec>" + _VOWELS_NAMED + r")",
+             _only_vowels),
+    # "are all its vowels A's", "are all of the vowels in the keyword E", "are its vowels all O's"
+    template("contains", r"are\s+(?P<every>" + _ALL_VOWELS_OF + r")\s+(?P<neg>not\s+)?(?P<spec>" + LETTER1
+             + r")(?:'?s)?", _only_vowels),
+    # "does it have only E as (a|its) vowel", "does it have E as its only vowel"
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?:only\s+(?P<spec>" + _VOWELS_NAMED
+             + r")\s+as\s+(?:an?|its)\s+vowels?|(?P<spec2>" + _VOWELS_NAMED + r")\s+as\s+its\s+only\s+vowels?)",
+             _only_vowels),
+)
+
+
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
 #: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
 #: after "does it have".  No one position holds a letter twice or two letters, so they ask what
@@ -1242,6 +1301,7 @@ TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:is|are)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?(?:an?\s+)?(?:substring|sub-string"
              r"|part|piece|segment)\s+(?:of|in)\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
+    *ONLY_VOWEL_TEMPLATES,
     *_REPEAT_TEMPLATES,
     *HOW_MANY_TEMPLATES,
 )
