@@ -100,7 +100,13 @@ _STATEMENT = re.compile(
     r"(?P<subj>" + NAMED_CORE + r"|.+?)\s+"
     r"(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
     r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
-    r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
+    r"equals|matches|avoids|excludes|kicks|wraps|refers|represents|denotes|designates|fits)\s+(?P<rest>.+)"
+)
+#: A statement with a modal: "you can find it on a map", "it could be found on a map", "you'd classify
+#: it as a place", "it would start with B" (asked as "can you find it on a map" ...).
+_MODAL_STATEMENT = re.compile(
+    r"(?P<subj>" + NAMED_CORE + r"|you|one|we|i|people|someone|anyone|it|this|that)(?:\s+(?P<modal>can|could|would"
+    r"|might|may|will)|(?P<d>'d))\s+(?!not\b)(?P<rest>.+)"
 )
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
 
@@ -110,7 +116,7 @@ def _question_of(statement: str, raw: str = "") -> str | None:
     With ``raw`` (``statement`` as written) the question keeps its case: see :func:`_raw_question_of`."""
     m = _STATEMENT.fullmatch(statement)
     if m is None:
-        return None
+        return _modal_question_of(statement, raw)
     subj, verb, rest = m.group("subj"), " ".join(m.group("verb").split()), m.group("rest")
     if len(raw) == len(statement):
         subj, rest = raw[m.start("subj") : m.end("subj")], raw[m.start("rest") : m.end("rest")]
@@ -124,6 +130,20 @@ def _question_of(statement: str, raw: str = "") -> str | None:
     base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match", "starts and ends": "start and end",
             "begins and ends": "begin and end"}.get(verb, verb[:-1])
     return f"does {subj} {base} {rest}"
+
+
+def _modal_question_of(statement: str, raw: str = "") -> str | None:
+    """"you can find it on a map" -> "can you find it on a map"; "it would start with b" -> "does it
+    start with b" (as "would it start with b" reads, :data:`.discourse.MODAL_DOES`); None if no such
+    statement.  A negated one ("you can't find it on a map?") is none: "yes" and "no" may both agree
+    with it."""
+    m = _MODAL_STATEMENT.fullmatch(statement)
+    if m is None:
+        return None
+    said = raw if len(raw) == len(statement) else statement
+    asked = f"{m.group('modal') or 'would'} {said[m.start('subj'):m.end('subj')]} {said[m.start('rest'):]}"
+    does = discourse.MODAL_DOES.match(asked.lower())
+    return "does " + asked[does.end():] if does else asked
 
 
 #: "Is it a word that starts with D?", "Is the keyword a name containing a Z?": the keyword
