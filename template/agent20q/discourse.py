@@ -168,7 +168,8 @@ _OPINION = (
 _AUX_TAGS = (
     "doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it", "aren't we",
     "are we not", "aren't you", "isn't that", "isn't this", "doesn't that", "doesn't this", "wouldn't it", "won't it",
-    "haven't we", "can't you", "couldn't you", "can't it", "couldn't it", "wouldn't you", "don't you think", "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
+    "haven't we", "can't you", "couldn't you", "can't it", "couldn't it", "wouldn't you", "don't you think",
+    "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
 )
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?.]|\s-+)\s*(?P<confirm>"

@@ -421,6 +421,11 @@ _AFFIX = (
 _AFFIX_RE = re.compile(_AFFIX)
 
 
+def _string_at(text: str, start: bool) -> Test:
+    """``text`` at the start (or the end) of the keyword as written and of its letters run together."""
+    return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
+
+
 def _affix(spec: str, start: bool) -> str | None:
     """The string an affix ``spec`` names at the start (``start``) or at the end; None where what
     it says is at the other end ("starts with -ing", "begins with the suffix 'ing'"), at both ("'-un-'"),
@@ -466,9 +471,7 @@ def _edge(m: re.Match[str]) -> Test | None:
         r"the\s+(?:suffix|prefix|ending)\s+.+", spec
     ):
         text = _affix(spec, start)
-        if text is None:
-            return None  # "starts with -ing", "ends with the prefix 'un'"
-        return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
+        return None if text is None else _string_at(text, start)  # None: "starts with -ing"
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -485,9 +488,7 @@ def _has_affix(m: re.Match[str]) -> Test | None:
     """"does it have the prefix 'un'", "does it have the suffix -ing": the string at that end."""
     start = m.group("kind") == "prefix"
     text = _affix(f"the {m.group('kind')} {m.group('body')}", start)
-    if text is None:
-        return None
-    return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
+    return None if text is None else _string_at(text, start)
 
 
 def _letter_is_position(m: re.Match[str]) -> Test | None:
@@ -659,7 +660,9 @@ def _run_of(spec: str) -> Test | None:
     times = 3 if re.search(r"\b(?:three|3|thrice)\b", spec) else 2
     core = re.sub(r"^(?:two|2|three|3)\s+", "", re.sub(r"\s+(?:twice|two\s+times|thrice|three\s+times)\s.*$", "", spec))
     core = re.sub(r"^(?:consecutive|adjacent)\s+", "", re.sub(r"\s+" + _IN_A_ROW + r"$", "", core))
-    one = re.fullmatch(r"(?:(?:the\s+)?(?:letter|character)s?\s+)?(?:'([a-z0-9])'|\"([a-z0-9])\"|([a-z0-9]))(?:'?s)?", core)
+    one = re.fullmatch(
+        r"(?:(?:the\s+)?(?:letter|character)s?\s+)?(?:'([a-z0-9])'|\"([a-z0-9])\"|([a-z0-9]))(?:'?s)?", core
+    )
     if one is None:
         raise Unparsed(spec)
     c = one.group(1) or one.group(2) or one.group(3)
@@ -1050,7 +1053,8 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"is\s+(?:every|each)\s+(?:single\s+)?(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ
              + r")?\s+(?P<neg>not\s+)?(?:used|found|present|there|written)\s+(?:only|just|exactly)\s+once(?:\s+"
              + _IN + r")?(?P<distinct>)", _repeated_any),
-    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?P<neg>not\s+)?"
+    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+"
+             r"(?P<neg>not\s+)?"
              r"(?P<distinct>different|unique|distinct)", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|consist\s+of|use)\s+(?:all\s+|only\s+)"
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
@@ -1172,7 +1176,8 @@ _ONLY_VOWEL = (
 )
 #: The vowels named: "E", "the letter e", "A and E".
 _VOWELS_NAMED = r"(?:" + LIST_AND + r"|" + LETTER1 + r")"
-#: "all its vowels", "all of the vowels in it", "the keyword's vowels" (with "all" said after: "are its vowels all A's").
+#: "all its vowels", "all of the vowels in it", "the keyword's vowels" (with "all" said after: "are its
+#: vowels all A's").
 _ALL_VOWELS_OF = (
     r"(?:all\s+(?:of\s+)?(?:the|" + POSS + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?|(?:the|" + POSS
     + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?\s+all)"
@@ -1227,9 +1232,10 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
     # "is there a double L", "are there two E's in a row", "is there a letter twice in a row"
-    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE + r"|(?:an?\s+|any\s+)?"
-             r"(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
-    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _RUN + r"|" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE
+             + r"|(?:an?\s+|any\s+)?(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _RUN + r"|" + _N_LETTER + r"|" + LETTER1
+             + r"\s+" + _MULT
              + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
 )
 
@@ -1262,7 +1268,7 @@ TEMPLATES: tuple[Template, ...] = (
              r"(?P<spec>" + CONTAIN_SPEC + r"|" + _BARE_MARKS + r")", _without),
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
-             + _DOUBLE_ONE + r"|"
+             + _DOUBLE_ONE + r"|" + _RUN + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|"
              + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?(?:" + _IN_NAMED
              + r"|in\s+there)", _contains_found),  # "is there a P in there": in the word
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"

@@ -59,9 +59,9 @@ ORDER = (
     r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
     + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
     r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z
-    + r"|(?:when|if)\s+alphabeti[sz]ed|(?:when|if|once)\s+sorted(?![a-z])|(?:sorted|ordered|arranged|listed)\s+" + _A_TO_Z
-    + r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically|lexicographically"
-    r"|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
+    + r"|(?:when|if)\s+alphabeti[sz]ed|(?:when|if|once)\s+sorted(?![a-z])|(?:sorted|ordered|arranged|listed)\s+"
+    + _A_TO_Z + r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically"
+    r"|lexicographically|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
 )
 _LEAD = r"(?:(?P<lead>" + ORDER + r")\s*,\s*)?"
 _VERB = (
