@@ -486,8 +486,9 @@ def _edge(m: re.Match[str]) -> Test | None:
 
 def _has_affix(m: re.Match[str]) -> Test | None:
     """"does it have the prefix 'un'", "does it have the suffix -ing": the string at that end."""
-    start = m.group("kind") == "prefix"
-    text = _affix(f"the {m.group('kind')} {m.group('body')}", start)
+    kind = m.groupdict().get("kind") or m.groupdict().get("kind2") or ""
+    start = kind == "prefix"
+    text = _affix(f"the {kind} {m.group('body')}", start)
     return None if text is None else _string_at(text, start)
 
 
@@ -741,6 +742,12 @@ _ALL_VOWELS = (
 _MARKS = {
     "apostrophe": "'\u2019", "punctuation": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2019",
 }
+#: Marks said one or another: "any digits or spaces", "a hyphen, a space or an apostrophe".
+_MARK_ONE = (
+    r"(?:an?\s+|any\s+)?(?:spaces?|blanks?|hyphens?|dashes?|digits?|numerals?|numbers?|apostrophes?"
+    r"|punctuation(?:\s+marks?)?|special\s+characters?|symbols?)"
+)
+_MARKS_OR = _MARK_ONE + r"(?:\s*,\s*" + _MARK_ONE + r")*\s*,?\s+or\s+" + _MARK_ONE
 _PUNCT = (
     r"(?:an?|any)\s+(?:apostrophes?|punctuation(?:\s+marks?)?|special\s+characters?|symbols?|non-?\s?letter\s+"
     r"characters?)|punctuation(?:\s+marks)?|special\s+characters|symbols|apostrophes|non-?\s?letter\s+characters"
@@ -778,6 +785,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return _all_of_sets(sets), False
     if re.fullmatch(_PUNCT, spec):
         return _marks(spec), False
+    if re.fullmatch(_MARKS_OR, spec):  # "any digits or spaces": one of them
+        found_or = _marks_or(spec)
+        return None if found_or is None else (found_or, False)
     simple: tuple[tuple[str, Test], ...] = (
         (_SPACE, lambda s: " " in s.lower), (_HYPHEN, lambda s: "-" in s.lower),
         (_DIGIT, lambda s: any(c.isdigit() for c in s.lower)), (_DOUBLE, _double),
@@ -816,6 +826,22 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     return None
 
 
+def _marks_or(spec: str) -> Test | None:
+    """One of the marks a :data:`_MARKS_OR` span names ("any digits or spaces"): yes where one is
+    there for sure, no where none is, else open."""
+    items = [re.sub(r"^(?:an?|any)\s+", "", x) for x in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", spec)]
+    said = [_contain_spec("any " + x) for x in items]
+    tests = [x[0] for x in said if x is not None and not x[1]]
+    if len(tests) != len(said):
+        return None
+
+    def run(s: Subject) -> bool | None:
+        found = [t(s) for t in tests]
+        return True if True in found else (None if None in found else False)
+
+    return run
+
+
 def _all_of_sets(sets: Sequence[str]) -> Test:
     """Every letter of one of ``sets`` in the keyword (each set a reading; all must agree)."""
     return lambda s: agree(all(c in seq for c in v) for v in sets for seq in letter_sequences(s.keyword))
@@ -835,7 +861,7 @@ def _marks(spec: str) -> Test:
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
     + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _RUN
-    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _VOWEL_IN
+    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _MARKS_OR + r"|" + _VOWEL_IN
     + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
@@ -852,7 +878,8 @@ _MARK_NOUN = (
 #: "letters only", "only letters", "nothing but letters", with what it has not said after it ("only
 #: letters, no digits or spaces", "letters only (no spaces)"), or "letters and spaces only".
 _ONLY_LETTERS = (
-    r"(?P<only>(?:(?:only|just)\s+letters|letters\s+only|nothing\s+but\s+letters)(?:\s*(?:[,;(]|\s-+|\s+and|\s+with"
+    r"(?P<only>(?:(?:only|just|all|entirely|purely|solely)\s+(?:letters|alphabetic(?:al)?\s+characters)"
+    r"|(?:letters|alphabetic(?:al)?\s+characters)\s+only|nothing\s+but\s+letters|(?:all|entirely|purely)\s+alphabetic(?:al)?)(?:\s*(?:[,;(]|\s-+|\s+and|\s+with"
     r"|\s+but)\s*(?:and\s+|with\s+|but\s+)?no\s+" + _MARK_NOUN + r"(?:\s*(?:,|\s+or|\s+and|\s+nor)\s*(?:no\s+)?"
     + _MARK_NOUN + r")*\s*\)?)?|(?P<spaced>(?:only|just)\s+letters\s+and\s+spaces|letters\s+and\s+spaces\s+only))"
 )
@@ -1074,6 +1101,11 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
+    # "is 'un' a prefix of it", "is -ing its suffix", "is 'ing' the ending of the keyword"
+    template("letter", r"is\s+(?P<body>'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-?[a-z0-9]{1,20}-?)\s+"
+             r"(?P<neg>not\s+)?"
+             r"(?:(?:an?|the)\s+(?P<kind>prefix|suffix|ending)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+(?P<kind2>prefix|suffix|ending))", _has_affix),
     # "does it have the prefix 'un'", "does it use the suffix -ing" ("Prefix 're'?" after "does it have")
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|use|carry|take|feature|contain)\s+"
              r"(?:(?:the|a)\s+)?(?P<kind>prefix|suffix|ending)\s+(?P<body>'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\""
@@ -1172,7 +1204,8 @@ _SAME_TEMPLATES: tuple[Template, ...] = (
 
 #: "the only vowel", "its only vowels", "the only vowel in the keyword".
 _ONLY_VOWEL = (
-    r"(?:(?:the|" + POSS + r")\s+only\s+vowels?(?:\s+(?:in|of)\s+" + SUBJ + r")?)"
+    r"(?:(?:the|" + POSS + r")\s+(?:only|sole|one\s+and\s+only)\s+vowels?(?:\s+(?:in|of)\s+" + SUBJ
+    + r"|\s+(?:that\s+)?" + SUBJ + r"\s+(?:has|contains|uses))?)"
 )
 #: The vowels named: "E", "the letter e", "A and E".
 _VOWELS_NAMED = r"(?:" + LIST_AND + r"|" + LETTER1 + r")"
@@ -1201,6 +1234,19 @@ def _vowels_are(spec: str, every: bool) -> Test | None:
     return run
 
 
+def _same_vowels(m: re.Match[str]) -> Test | None:
+    """All the keyword's vowels are one letter ("y" a vowel in one reading; open with none)."""
+
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for vowels in ("aeiou", "aeiouy"):
+            present = {c for c in s.letters if c in vowels}
+            out.append(len(present) == 1 if present else None)
+        return agree(out)
+
+    return run
+
+
 def _only_vowels(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     return _vowels_are(groups.get("spec") or groups.get("spec2") or "", groups.get("every") is not None)
@@ -1216,6 +1262,9 @@ ONLY_VOWEL_TEMPLATES: tuple[Template, ...] = (
     # "are all its vowels A's", "are all of the vowels in the keyword E", "are its vowels all O's"
     template("contains", r"are\s+(?P<every>" + _ALL_VOWELS_OF + r")\s+(?P<neg>not\s+)?(?P<spec>" + LETTER1
              + r")(?:'?s)?", _only_vowels),
+    # "are all the vowels (in it) the same (letter)": one vowel, said as often as it is (open with none)
+    template("contains", r"are\s+(?P<every>" + _ALL_VOWELS_OF.replace(r"\s+all)", r")") + r")\s+(?P<neg>not\s+)?"
+             r"(?:the\s+same(?:\s+letter)?|identical)", _same_vowels),
     # "does it have only E as (a|its) vowel", "does it have E as its only vowel"
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?:only\s+(?P<spec>" + _VOWELS_NAMED
              + r")\s+as\s+(?:an?|its)\s+vowels?|(?P<spec2>" + _VOWELS_NAMED + r")\s+as\s+its\s+only\s+vowels?)",
@@ -1234,6 +1283,10 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
     # "is there a double L", "are there two E's in a row", "is there a letter twice in a row"
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE
              + r"|(?:an?\s+|any\s+)?(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
+    # "are there any apostrophes", "is there any digit or space" (where else, but in the keyword?  Not "a
+    # digit", which may be a position's after "Starts with B?": "A digit?")
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>(?=any\s)(?:" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|"
+             + _PUNCT + r"|" + _MARKS_OR + r"))", _contains),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _RUN + r"|" + _N_LETTER + r"|" + LETTER1
              + r"\s+" + _MULT
              + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),

@@ -59,7 +59,7 @@ ORDER = (
     r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
     + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
     r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z
-    + r"|(?:when|if)\s+alphabeti[sz]ed|(?:when|if|once)\s+sorted(?![a-z])|(?:sorted|ordered|arranged|listed)\s+"
+    + r"|(?:when|if)\s+alphabeti[sz]ed|(?:sorted|ordered|arranged|listed)\s+"
     + _A_TO_Z + r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically"
     r"|lexicographically|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
 )

@@ -86,6 +86,9 @@ def affixes(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Prefix {quote_text(p, i)}?", starts(p)
         yield f"Suffix -{s}?", ends(s)
         yield f"{subj[0].upper() + subj[1:]} starts with {p}-, right?", starts(p)
+        yield f"Is {quote_text(p, i)} a prefix of {subj}?", starts(p)
+        yield f"Is -{s} the suffix of {subj}?", ends(s)
+        yield f"Is {quote_text(s, i)} not a suffix of {subj}?", _neg(ends(s))
 
 
 # ------------------------------------------------------------------- letters in a row
@@ -148,6 +151,14 @@ def vowels_are(chosen: str, every: bool = False) -> Truth:
     return truth
 
 
+def same_vowels(k: str) -> bool | None:
+    out = []
+    for vs in ("aeiou", "aeiouy"):
+        present = {c for c in letters(k) if c in vs}
+        out.append(len(present) == 1 if present else None)
+    return _agree(iter(out))
+
+
 def counts_and_vowels(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """"One E only?", "Is E the only vowel?", "Are all its vowels A's?"."""
     numbers = ((1, "one"), (2, "two"), (1, "1"), (3, "three"), (2, "2"))
@@ -172,6 +183,10 @@ def counts_and_vowels(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         if w != v:
             yield f"Are {v.upper()} and {w.upper()} the only vowels in {subj}?", vowels_are(v + w)
         yield f"Does {subj} have {vbare} as its only vowel?", vowels_are(v)
+        yield f"Is {vq} the sole vowel of {subj}?", vowels_are(v)
+        yield f"Is {vq} the one and only vowel {subj} has?" if subj != "it" else f"Is {vq} the only vowel it has?", \
+            vowels_are(v)
+        yield f"Are all the vowels in {subj} the same?", same_vowels
 
 
 # ------------------------------------------------------------- every letter once
@@ -225,11 +240,18 @@ def only_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does {subj} contain a digit?", lambda k: any(c.isdigit() for c in k)
         yield f"Does {subj} contain a hyphen?", lambda k: "-" in k
         yield f"Does {subj} contain an apostrophe?", lambda k: "'" in k
+        yield f"Does {subj} contain any digits or spaces?", lambda k: any(c.isdigit() or c == " " for c in k.strip())
+        yield f"Does {subj} have a hyphen, a space or an apostrophe?", lambda k: any(c in "-' " for c in k.strip())
+        yield f"Is {subj} entirely letters?", letters_only
+        yield f"Is {subj} all alphabetic characters?", letters_only
     for short, truth in (("Letters only?", letters_only), ("Only letters?", letters_only),
                          ("Only letters, no digits or spaces?", letters_no_space),
                          ("Only letters and no spaces?", letters_no_space),
                          ("Letters and spaces only?", letters_and_spaces), ("Any digits?", lambda k: any(
-                             c.isdigit() for c in k))):
+                             c.isdigit() for c in k)), ("Is there any digit?", lambda k: any(c.isdigit() for c in k)),
+                         ("Are there any apostrophes?", lambda k: "'" in k),
+                         ("Are there any spaces or hyphens?", lambda k: any(c in " -" for c in k.strip())),
+                         ("Only alphabetic characters?", letters_only)):
         yield short, truth
 
 
@@ -254,8 +276,8 @@ def sorted_order(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Sorted before {q}?", before(w)
         yield f"Sorted after {q}?", after(w)
         yield f"Sorted alphabetically, does {subj} come before {q}?", before(w)
-        yield f"When sorted, does {subj} come after {q}?", after(w)
-        yield f"Does {subj} come before {q} when sorted?", before(w)
+        yield f"Sorted alphabetically, is {subj} after {q}?", after(w)
+        yield f"Does {subj} come before {q} when sorted alphabetically?", before(w)
         yield f"Sorted A-Z, before {q}?", before(w)
         yield f"In a dictionary, would {subj} come before {q}?", before(w)
         yield f"Is {subj} earlier in the alphabet than {q}?", before(w)
@@ -334,9 +356,13 @@ def test_a_quoted_prefix_with_its_hyphen_is_the_prefix(world: World) -> None:
         "It is a place, can't you?",  # the tag does not fit
         "You could visit it?",  # an event too
         "When sorted by length, does it come before 'mango'?",
+        "When sorted, does it come before 'mango'?",  # sorted how? (test_oracle_talk.py keeps it a trap)
         "Sorted Z to A, before 'mango'?",
         "Is it listed before 'mango'?",  # listed where?
         "Does it start with 'un-' and end with '-ing'?",
+        "Are there digits and spaces?",  # both, or either?
+        "Does it have a double vowel?",  # the same vowel twice, or two vowels?
+        "Is 'ing' a suffix or a prefix of it?",
     ],
 )
 def test_letter_run_traps_stay_declined(world: World, question: str) -> None:
