@@ -228,6 +228,13 @@ def letters_and_spaces(k: str) -> bool | None:
     return all(c.isalpha() or c == " " for c in k.lower().strip())
 
 
+def digit_or_special(k: str) -> bool | None:
+    """A digit, or a special character (a space is one in one reading)."""
+    low = k.lower().strip()
+    return _agree(iter((any(c.isdigit() or (not c.isalnum() and c != " ") for c in low),
+                        any(c.isdigit() or not c.isalnum() for c in low))))
+
+
 def only_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for subj in SUBJECTS:
         yield f"Is {subj} letters only?", letters_only
@@ -243,6 +250,7 @@ def only_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does {subj} contain any digits or spaces?", lambda k: any(c.isdigit() or c == " " for c in k.strip())
         yield f"Does {subj} have a hyphen, a space or an apostrophe?", lambda k: any(c in "-' " for c in k.strip())
         yield f"Is {subj} entirely letters?", letters_only
+        yield f"Does {subj} contain a digit or a special character?", digit_or_special
         yield f"Is {subj} all alphabetic characters?", letters_only
     for short, truth in (("Letters only?", letters_only), ("Only letters?", letters_only),
                          ("Only letters, no digits or spaces?", letters_no_space),
@@ -353,6 +361,8 @@ def test_a_quoted_prefix_with_its_hyphen_is_the_prefix(world: World) -> None:
         "A single E?",  # "not a single E": none
         "You can't find it on a map?",  # a negated statement: yes and no may both agree with it
         "It can't be found on a map?",
+        "You can not find it on a map?",
+        "It could not be found on a map?",
         "It is a place, can't you?",  # the tag does not fit
         "You could visit it?",  # an event too
         "When sorted by length, does it come before 'mango'?",
