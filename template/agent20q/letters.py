@@ -671,6 +671,22 @@ def _run_of(spec: str) -> Test | None:
     return lambda s: agree(run in t for t in texts(s.keyword, run))
 
 
+def _class_run(spec: str) -> Test:
+    """N vowels (consonants) next to each other, in the keyword as written and in its letters run
+    together; "y" a vowel in one reading and a consonant in the other."""
+    n = number(spec.split()[0])
+    test = vowel if "vowel" in spec else consonant
+
+    def found(text: str) -> bool | None:
+        marks = [test(c) for c in text]
+        windows = [marks[i : i + n] for i in range(len(marks) - n + 1)]
+        if any(all(x is True for x in w) for w in windows):
+            return True
+        return None if any(all(x is not False for x in w) for w in windows) else False
+
+    return lambda s: agree(found(t) for t in texts(s.keyword, "xx"))
+
+
 def _doubled(m: re.Match[str]) -> Test | None:
     (c,) = named_letters(m.group("spec"), article=True, count=1)
     return _twice_in_a_row(c)
@@ -708,6 +724,12 @@ _RUN = (
 _ANY_RUN = (
     r"(?:an?|any|some)\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:appears|occurs|is\s+repeated|repeats|shows\s+up)"
     r"\s+)?twice\s+" + _IN_A_ROW
+)
+#: Vowels or consonants next to each other: "two vowels in a row", "three consecutive consonants" (not
+#: "a double vowel": the same vowel twice, or two vowels?).
+_CLASS_RUN = (
+    r"(?:two|2|three|3|four|4)\s+(?:(?:consecutive|adjacent)\s+(?:vowels|consonants)(?:\s+" + _IN_A_ROW
+    + r")?|(?:vowels|consonants)\s+" + _IN_A_ROW + r")"
 )
 _NO_DOUBLE = r"no\s+(?:double|doubled|repeated\s+adjacent)\s+letters?"
 #: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
@@ -803,6 +825,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return _double, False
     if re.fullmatch(_NO_DOUBLE, spec):
         return _double, True
+    if re.fullmatch(_CLASS_RUN, spec):
+        return _class_run(spec), False
     if re.fullmatch(_DOUBLE_ONE, spec):
         (c,) = named_letters(re.sub(r"^(?:an?\s+)?double\s+", "", spec), count=1)
         return None if c == "u" else (_twice_in_a_row(c), False)
@@ -861,7 +885,7 @@ def _marks(spec: str) -> Test:
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
     + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _RUN
-    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _MARKS_OR + r"|" + _VOWEL_IN
+    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _CLASS_RUN + r"|" + _MARKS_OR + r"|" + _VOWEL_IN
     + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
@@ -1281,8 +1305,8 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
     # "is there a double L", "are there two E's in a row", "is there a letter twice in a row"
-    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE
-             + r"|(?:an?\s+|any\s+)?(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE + r"|"
+             + _CLASS_RUN + r"|(?:an?\s+|any\s+)?(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
     # "are there any apostrophes", "is there any digit or space" (where else, but in the keyword?  Not "a
     # digit", which may be a position's after "Starts with B?": "A digit?")
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>(?=any\s)(?:" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|"
@@ -1321,7 +1345,7 @@ TEMPLATES: tuple[Template, ...] = (
              r"(?P<spec>" + CONTAIN_SPEC + r"|" + _BARE_MARKS + r")", _without),
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
-             + _DOUBLE_ONE + r"|" + _RUN + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|"
+             + _DOUBLE_ONE + r"|" + _RUN + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _CLASS_RUN + r"|"
              + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?(?:" + _IN_NAMED
              + r"|in\s+there)", _contains_found),  # "is there a P in there": in the word
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"

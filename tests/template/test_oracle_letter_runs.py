@@ -102,6 +102,21 @@ def double_any(k: str) -> bool | None:
     return _agree(re.search(r"([a-z0-9])\1", t) is not None for t in _texts(k))
 
 
+def class_run(cls: str, n: int) -> Truth:
+    """``n`` vowels (consonants) next to each other, as written and letters run together; "y" a vowel
+    in one reading and a consonant in the other (then every reading must agree)."""
+
+    def truth(k: str) -> bool | None:
+        out = []
+        for t in _texts(k):
+            for vs in ("aeiou", "aeiouy"):
+                marks = [(c in vs) if cls == "vowels" else (c.isalpha() and c not in vs) for c in t]
+                out.append(any(all(marks[i : i + n]) for i in range(len(marks) - n + 1)))
+        return _agree(iter(out))
+
+    return truth
+
+
 def letter_runs(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """A letter twice (three times) in a row, and any letter so."""
     for i, (subj, c) in enumerate(zip(itertools.cycle(SUBJECTS), "eolsfprtnmcg" * 2, strict=False)):
@@ -123,6 +138,11 @@ def letter_runs(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does any letter appear twice in a row in {subj}?", double_any
         yield f"Is any letter doubled in {subj}?", double_any
         yield f"Does {subj} have no double letters?", _neg(double_any)
+    for subj, n, cls in zip(SUBJECTS, (2, 3, 2, 3, 2, 4, 3, 2), ("vowels", "consonants") * 4, strict=False):
+        said = {2: "two", 3: "three", 4: "4"}[n]
+        yield f"Does {subj} have {said} {cls} in a row?", class_run(cls, n)
+        yield f"Does {subj} contain {said} consecutive {cls}?", class_run(cls, n)
+        yield f"{said.capitalize()} {cls} next to each other?", class_run(cls, n)
     for short, truth in (("Any letter twice in a row?", double_any), ("Double letter?", double_any),
                          ("A double letter?", double_any), ("Is there a letter twice in a row?", double_any),
                          ("Is any letter doubled?", double_any), ("No double letters?", _neg(double_any)),
