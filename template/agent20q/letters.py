@@ -577,10 +577,10 @@ _MULT_WORDS = {
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
     "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
     "three times": (3, 3), "thrice": (3, 3), "twice or more": (2, None), "two times or more": (2, None),
-    "once or more": (1, None),
+    "once or more": (1, None), "once only": (1, 1), "twice only": (2, 2),
 }
 _MULT = (
-    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
+    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?(?:\s+only)?"
     r"|" + N + r"\s+or\s+more\s+times|(?:at\s+least|more\s+than)\s+(?:once|twice)|several\s+times)"
 )
 
@@ -591,18 +591,20 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
     text = " ".join(span.split())
     if text in _MULT_WORDS:
         lo, hi = _MULT_WORDS[text]
-        if hi is not None and not text.startswith(("exactly", "only", "just", "at most", "no more")):
+        exact = text.startswith(("exactly", "only", "just", "at most", "no more")) or text.endswith("only")
+        if hi is not None and not exact:
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
     if text == "multiple":
         return ((2, None),)
     if text == "several times":  # two or more, or three or more
         return ((2, None), (3, None))
-    m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
+    m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?(\s+only)?",
+                     text)
     assert m is not None
     words = {"once": 1, "twice": 2}
     n = words[m.group(2)] if m.group(2) in words else number(m.group(2))
-    how = m.group(1) or ("at least" if m.group(3) else None)
+    how = m.group(1) or ("at least" if m.group(3) else None) or ("only" if m.group(4) else None)
     if how in ("exactly", "only", "just"):
         return ((n, n),)
     if how == "at least":
@@ -739,8 +741,8 @@ _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 #: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
 #: "2+ e's", "multiple 'u's" ("several" may be two or more than two: not read).
 _N_LETTER = (
-    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:instances?|occurrences?|cop(?:y|ies))\s+of\s+"
-    r"(?:the\s+)?)?"
+    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple|one\s+and\s+only\s+one)\s+(?:(?:instances?|occurrences?"
+    r"|cop(?:y|ies))\s+of\s+(?:the\s+)?)?"
     r"(?:(?:letter|character)s?\s+)?(?:'(?P<nq1>[a-z0-9])'|\"(?P<nq2>[a-z0-9])\"|(?P<nq3>[a-z0-9]))(?:'?s)?"
     r"(?P<nonly>\s+(?:only|and\s+no\s+more|exactly))?"
 )
@@ -794,6 +796,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = _N_LETTER_RE.fullmatch(spec)
     if m:
         mult, letter = m.group("nmult"), m.group("nq1") or m.group("nq2") or m.group("nq3")
+        if mult.startswith("one and only"):  # "one and only one e"
+            return _count_check(letter, lambda v: v == 1), False
         if m.group("nonly"):  # "one e only", "two a's exactly": exactly that many
             if not re.fullmatch(N, mult):
                 return None  # "more than one e only": which?

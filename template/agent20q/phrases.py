@@ -302,7 +302,8 @@ _LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lo
              "at the most", "at a maximum", "tops")
 _PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" for w in _LT},
                **{w: "le" for w in _LE}, **{w: "eq" for w in _EQ}}
-_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}, "exactly": "eq", "precisely": "eq"}
+_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}, "exactly": "eq", "precisely": "eq",
+               "only": "eq"}
 _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
 #: ", inclusive", "(exclusive)" after a range.

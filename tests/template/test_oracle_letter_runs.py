@@ -157,6 +157,10 @@ def exactly(c: str, n: int) -> Truth:
     return lambda k: _agree(seq.count(c) == n for seq in _readings(k))
 
 
+def vowel_count(n: int) -> Truth:
+    return lambda k: _agree(sum(c in vs for c in k.lower()) == n for vs in ("aeiou", "aeiouy"))
+
+
 def vowels_are(chosen: str, every: bool = False) -> Truth:
     """The keyword's vowels are ``chosen`` (``every``: each of them is one; open with none), "y"
     a vowel in one reading."""
@@ -188,6 +192,10 @@ def counts_and_vowels(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         plural = bare if n == 1 else (f"{bare}'s" if bare.isalpha() else f"{bare}s")
         yield f"Does {subj} have {said} {plural} only?", exactly(c, n)
         yield f"{said.capitalize()} {plural} only?", exactly(c, n)
+        yield f"Does {quote(c, i + 3)} appear {['once', 'twice', 'once', 'three times', 'twice'][i % 5]} only in {subj}?", \
+            exactly(c, n)
+        yield f"Does {subj} have {said} {'vowel' if n == 1 else 'vowels'} only?", vowel_count(n)
+        yield f"Does {subj} have one and only one {quote(c, i).replace('the letter ', '')}?", exactly(c, 1)
         vq = quote(v, i + 1)
         yield f"Is {vq} the only vowel in {subj}?", vowels_are(v)
         yield f"Is {vq} the only vowel?", vowels_are(v)
