@@ -1051,6 +1051,13 @@ def _some_letter(bounds: Sequence[tuple[int, int | None]]) -> Test:
     return run
 
 
+#: "every letter", "each single letter of it", "all the letters in the keyword", "all its letters".
+_EVERY_LETTER = (
+    r"(?:(?:every|each)\s+(?:single\s+)?(?:letter|character)|all\s+(?:of\s+)?(?:the\s+|its\s+|" + POSS
+    + r"\s+)?(?:letters|characters))(?:\s+(?:of|in)\s+" + SUBJ + r")?"
+)
+
+
 def _double_any(m: re.Match[str]) -> Test | None:
     return _double
 
@@ -1093,7 +1100,8 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"\s+up|come)\s+twice|repeat(?:\s+itself)?)\s+" + _IN_A_ROW + r"(?:\s+" + _IN + r")?", _double_any),
     template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)(?:\s+" + _IN + r")?\s+(?P<neg>not\s+)?doubled"
              r"(?:\s+" + _IN + r")?", _double_any),
-    template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
+    template("contains", r"(?:is\s+(?:any|a|one)\s+(?:letter|character)|are\s+any\s+(?:letters|characters))\s+"
+             r"(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
              + _MULT + r"))(?:\s+" + _IN + r")?", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain)\s+(?P<neg2>no)\s+"
              + _REP_ADJ + r"\s+" + _LETTER_NOUN, _repeated_any),
@@ -1101,13 +1109,12 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"are\s+(?:all\s+(?:of\s+)?)?(?:the\s+|its\s+|" + POSS + r"\s+)?(?:letters|characters)"
              r"(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?:all\s+)?(?P<neg>not\s+)?(?:all\s+)?(?P<distinct>different|unique"
              r"|distinct)(?:\s+from\s+(?:each\s+other|one\s+another))?", _repeated_any),
-    # "does every letter appear only once", "is each letter (of it) used just once": all letters different
-    template("contains", r"(?:does|do)\s+(?:every|each)\s+(?:single\s+)?(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ
-             + r")?\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature|get\s+used)\s+(?:only|just|exactly)\s+once"
-             r"(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
-    template("contains", r"is\s+(?:every|each)\s+(?:single\s+)?(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ
-             + r")?\s+(?P<neg>not\s+)?(?:used|found|present|there|written)\s+(?:only|just|exactly)\s+once(?:\s+"
-             + _IN + r")?(?P<distinct>)", _repeated_any),
+    # "does every letter appear only once", "do all the letters appear just once", "is each letter (of it) used
+    # just once": all letters different ("does every letter not appear only once": none, or not all? not read)
+    template("contains", r"(?:does|do)\s+" + _EVERY_LETTER + r"\s+(?:appear|occur|show\s+up|feature|get\s+used)\s+"
+             r"(?:only|just|exactly)\s+once(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
+    template("contains", r"(?:is|are)\s+" + _EVERY_LETTER + r"\s+(?:used|found|present|there|written)\s+"
+             r"(?:only|just|exactly)\s+once(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
     template("contains", r"is\s+(?:each|every)\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+"
              r"(?P<neg>not\s+)?"
              r"(?P<distinct>different|unique|distinct)", _repeated_any),

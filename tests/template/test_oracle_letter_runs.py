@@ -229,7 +229,8 @@ def every_letter_once(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         for once in ("only once", "just once", "exactly once"):
             yield f"Does every letter of {subj} appear {once}?", all_different
             yield f"Is each letter in {subj} used {once}?", all_different
-        yield f"Does every letter in {subj} not appear only once?", _neg(all_different)
+        yield f"Do all the letters of {subj} appear only once?", all_different
+        yield f"Are all the letters in {subj} used just once?", all_different
         yield f"Are there no repeated letters in {subj}?", all_different
         yield f"Are there repeated letters in {subj}?", _neg(all_different)
         yield f"Is every letter of {subj} different?", all_different
@@ -237,6 +238,7 @@ def every_letter_once(rng: random.Random) -> Iterator[tuple[str, Truth]]:
                   "Is each letter unique?", "No repeated letters?", "Are there no repeated letters?"):
         yield short, all_different
     yield "Is any letter repeated?", _neg(all_different)
+    yield "Are any letters repeated?", _neg(all_different)
 
 
 # -------------------------------------------------------------------- letters only
@@ -399,6 +401,8 @@ def test_a_quoted_prefix_with_its_hyphen_is_the_prefix(world: World) -> None:
         "Is it listed before 'mango'?",  # listed where?
         "Does it start with 'un-' and end with '-ing'?",
         "Are there digits and spaces?",  # both, or either?
+        "Does every letter not appear only once?",  # none, or not all?
+        "Do all letters not appear just once?",
         "Does it have a double vowel?",  # the same vowel twice, or two vowels?
         "Is 'ing' a suffix or a prefix of it?",
     ],
