@@ -419,6 +419,8 @@ _AFFIX = (
     r"|" + _AFFIX_NOUN + r"[a-z0-9]{2,20})"
 )
 _AFFIX_RE = re.compile(_AFFIX)
+#: A prefix or suffix said after its noun: "'un'", "-ing", "un-", "ing".
+_AFFIX_BODY = r"'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-?[a-z0-9]{1,20}-?"
 
 
 def _string_at(text: str, start: bool) -> Test:
@@ -1137,14 +1139,16 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
     # "is 'un' a prefix of it", "is -ing its suffix", "is 'ing' the ending of the keyword"
-    template("letter", r"is\s+(?P<body>'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-?[a-z0-9]{1,20}-?)\s+"
+    template("letter", r"is\s+(?P<body>" + _AFFIX_BODY + r")\s+"
              r"(?P<neg>not\s+)?"
              r"(?:(?:an?|the)\s+(?P<kind>prefix|suffix|ending)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
              + r"\s+(?P<kind2>prefix|suffix|ending))", _has_affix),
+    # "is its prefix 'un'", "is the suffix of the keyword -ing"
+    template("letter", r"is\s+(?:the\s+(?P<kind>prefix|suffix|ending)(?:\s+of\s+" + SUBJ + r")?|" + POSS
+             + r"\s+(?P<kind2>prefix|suffix|ending))\s+(?P<neg>not\s+)?(?P<body>" + _AFFIX_BODY + r")", _has_affix),
     # "does it have the prefix 'un'", "does it use the suffix -ing" ("Prefix 're'?" after "does it have")
     template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|use|carry|take|feature|contain)\s+"
-             r"(?:(?:the|a)\s+)?(?P<kind>prefix|suffix|ending)\s+(?P<body>'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\""
-             r"|-?[a-z0-9]{1,20}-?)", _has_affix),
+             r"(?:(?:the|a)\s+)?(?P<kind>prefix|suffix|ending)\s+(?P<body>" + _AFFIX_BODY + r")", _has_affix),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
              r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"

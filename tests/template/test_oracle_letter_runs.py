@@ -88,6 +88,8 @@ def affixes(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"{subj[0].upper() + subj[1:]} starts with {p}-, right?", starts(p)
         yield f"Is {quote_text(p, i)} a prefix of {subj}?", starts(p)
         yield f"Is -{s} the suffix of {subj}?", ends(s)
+        yield f"Is the prefix of {subj} {quote_text(p, i)}?", starts(p)
+        yield f"Is its suffix -{s}?", ends(s)
         yield f"Is {quote_text(s, i)} not a suffix of {subj}?", _neg(ends(s))
 
 
