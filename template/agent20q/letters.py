@@ -908,10 +908,11 @@ _MARK_NOUN = (
 #: "letters only", "only letters", "nothing but letters", with what it has not said after it ("only
 #: letters, no digits or spaces", "letters only (no spaces)"), or "letters and spaces only".
 _ONLY_LETTERS = (
-    r"(?P<only>(?:(?:only|just|all|entirely|purely|solely)\s+(?:letters|alphabetic(?:al)?\s+characters)"
-    r"|(?:letters|alphabetic(?:al)?\s+characters)\s+only|nothing\s+but\s+letters|(?:all|entirely|purely)\s+alphabetic(?:al)?)(?:\s*(?:[,;(]|\s-+|\s+and|\s+with"
-    r"|\s+but)\s*(?:and\s+|with\s+|but\s+)?no\s+" + _MARK_NOUN + r"(?:\s*(?:,|\s+or|\s+and|\s+nor)\s*(?:no\s+)?"
-    + _MARK_NOUN + r")*\s*\)?)?|(?P<spaced>(?:only|just)\s+letters\s+and\s+spaces|letters\s+and\s+spaces\s+only))"
+    r"(?P<only>(?:(?:only|just|entirely|purely|solely)\s+(?:letters|alphabetic(?:al)?\s+characters)"
+    r"|(?:letters|alphabetic(?:al)?\s+characters)\s+only|nothing\s+but\s+letters|(?:entirely|purely)\s+alphabetic(?:al)?)"
+    r"(?:\s*(?:[,;(]|\s-+|\s+and|\s+with|\s+but)\s*(?:and\s+|with\s+|but\s+)?no\s+" + _MARK_NOUN
+    + r"(?:\s*(?:,|\s+or|\s+and|\s+nor)\s*(?:no\s+)?" + _MARK_NOUN + r")*\s*\)?)?|(?P<spaced>(?:only|just)\s+letters\s+"
+    r"and\s+spaces|letters\s+and\s+spaces\s+only))"
 )
 
 
@@ -919,7 +920,8 @@ def _letters_only(m: re.Match[str]) -> Test | None:
     """Letters only: no digit or mark; a space is none in one reading, unless the question says
     "no spaces" (then it is one) or "letters and spaces only" (then it is allowed)."""
     spaced = m.group("spaced") is not None
-    no_space = re.search(r"\bno\s+(?:[a-z ,]+\s)?(?:spaces?|blanks?|whitespace)\b", m.group("only")) is not None
+    said = m.group("only") or ""
+    no_space = re.search(r"\bno\s+(?:[a-z ,]+\s)?(?:spaces?|blanks?|whitespace)\b", said) is not None
 
     def test(s: Subject) -> bool | None:
         low = s.keyword.lower().strip()
@@ -1381,7 +1383,9 @@ TEMPLATES: tuple[Template, ...] = (
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:made\s+up\s+of|made\s+of|composed\s+of|written"
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
     # "is it letters only", "is the keyword only letters, no digits or spaces"
-    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:all\s+)?" + _ONLY_LETTERS, _letters_only),
+    # ("is it all letters": "does it have all letters" may ask for the whole alphabet, and is not read)
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:all\s+(?:letters|alphabetic(?:al)?(?:\s+"
+             r"characters)?)|" + _ONLY_LETTERS + r")", _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
     # "does an L appear anywhere in the word" (the article before one letter: "an L")

@@ -403,6 +403,9 @@ def test_a_quoted_prefix_with_its_hyphen_is_the_prefix(world: World) -> None:
         "Is it listed before 'mango'?",  # listed where?
         "Does it start with 'un-' and end with '-ing'?",
         "Are there digits and spaces?",  # both, or either?
+        "Does it have all letters?",  # all of the alphabet?
+        "Does it contain all alphabetic characters?",
+        "Is it alphabetic?",  # in alphabetical order?
         "Does every letter not appear only once?",  # none, or not all?
         "Do all letters not appear just once?",
         "Does it have a double vowel?",  # the same vowel twice, or two vowels?
