@@ -18,8 +18,10 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'", a suffix with its hyphen after the verb of the end ("ends in -ing"; a prefix's
-  trailing hyphen is lost with the question's punctuation, "starts with un-" is not read);
+  'mount'", a prefix or suffix said with its hyphen, quoted or not, or with its noun ("starts with
+  un-", "starts with 'un-'", "ends in -ing", "the prefix re", "the suffix 'ing'"; said at the other
+  end, "starts with -ing", not read), and "does SUBJ have the prefix X", "is 'un' a prefix of SUBJ",
+  "is its suffix -ing";
   "X or an earlier letter" / "X or a later one" / "X or a letter before it (in the alphabet)" (X
   included); the first or last N
   letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
@@ -38,7 +40,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   SUBJ [not] spelled with SPEC", "is SUBJ written|spelled without SPEC", "is SUBJ free of|missing
   SPEC", "does SUBJ have no spaces",
   "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
-  is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
+  is none in one reading; "only letters, no digits or spaces": then it is one; "letters and spaces
+  only"; "is it all letters", but not "does it have all letters", the alphabet?), marks joined by
+  "or" ("any digits or spaces"); SPEC: a letter (with "more than once", "twice", "at least 3 times"
   ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
   'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" alone is
   not read, "several times" is two or more in one reading and three or more in the other), any
@@ -66,7 +70,13 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
   SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
   repeated letters"); next to each other is "a double letter" / "twice in a row" / "two of the same letter next
-  to each other" / "side by side".  How many of
+  to each other" / "side by side" ("two E's in a row", "L twice in a row", "Double L?", "any letter
+  twice in a row", "is any letter doubled", "no double letters"; "two vowels in a row", "three
+  consecutive consonants"; "a double U" is a W and "a double vowel" two readings: not read); every
+  letter once ("does every letter appear only once", "are all its letters used just once"; with
+  "not", none or not all?, not read); how many of one letter said with "only" ("one E only",
+  "once only": exactly); the only vowels ("is E the only vowel", "is the only vowel E", "are A and
+  E the only vowels", "are all its vowels A's" (open with none), "are all the vowels the same").  How many of
   a letter, and all of a set, said alone ("Two or more A's?", "More than one N?", "Both I and
   C?", "All of p, j and q?", "is there more than one A"): :data:`HOW_MANY_TEMPLATES`, which
   the oracle reads after "does it have" (no one position holds two letters);
