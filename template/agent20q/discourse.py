@@ -168,7 +168,8 @@ _OPINION = (
 _AUX_TAGS = (
     "doesn't it", "does it not", "isn't it", "is it not", "don't they", "aren't they", "hasn't it", "aren't we",
     "are we not", "aren't you", "isn't that", "isn't this", "doesn't that", "doesn't this", "wouldn't it", "won't it",
-    "haven't we", "don't you think", "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
+    "haven't we", "can't you", "couldn't you", "can't it", "couldn't it", "wouldn't you", "don't you think",
+    "wouldn't you say", "wouldn't you agree", "don't you agree", "no",
 )
 TAGS = re.compile(
     r"(?:\s*,?\s*(?P<soft>" + alt(_SOFT_TAGS) + r")|\s+(?P<sought>" + _SOUGHT + r")|\s*(?:[,;:?.]|\s-+)\s*(?P<confirm>"
@@ -288,6 +289,10 @@ def strip_tags(q: str) -> Tagged | None:
             break
         if m.group("aux"):
             aux = True
+            modal = re.match(r"(ca|could|would)n't\s+(?:you|it)$", m.group("aux"))
+            said = {"ca": "can"}.get(modal.group(1), modal.group(1)) if modal else ""
+            if said and not re.search(r"\b" + said + r"\b", text[: m.start()]):
+                return None  # "It is a place, can't you?": the tag does not fit
         text = text[: m.start()].rstrip(" ,")
     if aux and (re.match(_AUX + r"\b", text) or _NEGATED.search(text)):
         return None  # "Is it a place, isn't it?", "It doesn't start with A, does it?"
@@ -310,6 +315,8 @@ ANYWHERE = re.compile(
     r"|less\s+than|exactly|only|just|(?:one|two|three|four|five|[1-5])\s+or\s+more)\s"
     # a string or a kind of character no one position holds: "The substring 'an'?", "The letters 'th'
     # together?", "Special characters?"
+    r"|(?:the\s+|a\s+)?(?:prefix|suffix)\s|(?:an?\s+)?double\s|letters\s+(?:only|and\s+spaces\s+only)\b"
+    r"|nothing\s+but\s+letters\b"
     r"|(?:the\s+)?(?:sub-?string|letters\s+(?:'[^']+'|\"[^\"]+\")\s+(?:together|in\s+a\s+row|consecutively|next\s+to\s+each"
     r"\s+other|side\s+by\s+side)|letter\s+(?:combination|sequence|string|pair|group|cluster)\s"
     r"|(?:combination|sequence|string|pair|group|cluster)\s+of\s+letters\s|special\s+characters\b|punctuation\b)"

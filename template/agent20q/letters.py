@@ -18,8 +18,10 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   B or C", "neither A nor B"; said after a "not", "does it not start with none of ...", a
   double negative or one, and not read; at a position past the keyword's end, open), at one
   position a bare list "A, J" too, a quoted string (a prefix or suffix: "'air'") or "the word
-  'mount'", a suffix with its hyphen after the verb of the end ("ends in -ing"; a prefix's
-  trailing hyphen is lost with the question's punctuation, "starts with un-" is not read);
+  'mount'", a prefix or suffix said with its hyphen, quoted or not, or with its noun ("starts with
+  un-", "starts with 'un-'", "ends in -ing", "the prefix re", "the suffix 'ing'"; said at the other
+  end, "starts with -ing", not read), and "does SUBJ have the prefix X", "is 'un' a prefix of SUBJ",
+  "is its suffix -ing";
   "X or an earlier letter" / "X or a later one" / "X or a letter before it (in the alphabet)" (X
   included); the first or last N
   letters: "are the last two letters of SUBJ [not] 'ip'", "do its first three letters spell
@@ -38,7 +40,9 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   SUBJ [not] spelled with SPEC", "is SUBJ written|spelled without SPEC", "is SUBJ free of|missing
   SPEC", "does SUBJ have no spaces",
   "is there no space in SUBJ", "does SUBJ consist of letters only" (no digit or mark; a space
-  is none in one reading); SPEC: a letter (with "more than once", "twice", "at least 3 times"
+  is none in one reading; "only letters, no digits or spaces": then it is one; "letters and spaces
+  only"; "is it all letters", but not "does it have all letters", the alphabet?), marks joined by
+  "or" ("any digits or spaces"); SPEC: a letter (with "more than once", "twice", "at least 3 times"
   ...), how many of a letter ("two e's", "two or more A's", "more than one N", "at most one
   'a'", "2+ e's", "multiple 'u's", "more than one instance of the letter O"; "several" alone is
   not read, "several times" is two or more in one reading and three or more in the other), any
@@ -66,7 +70,13 @@ negates; SUBJ is the keyword, "it", "its name" ...):
   have no repeated letters", "are all the letters in SUBJ different|unique|distinct", "does
   SUBJ have all unique letters".  "Repeated" is anywhere in the keyword (as in "a word with no
   repeated letters"); next to each other is "a double letter" / "twice in a row" / "two of the same letter next
-  to each other" / "side by side".  How many of
+  to each other" / "side by side" ("two E's in a row", "L twice in a row", "Double L?", "any letter
+  twice in a row", "is any letter doubled", "no double letters"; "two vowels in a row", "three
+  consecutive consonants"; "a double U" is a W and "a double vowel" two readings: not read); every
+  letter once ("does every letter appear only once", "are all its letters used just once"; with
+  "not", none or not all?, not read); how many of one letter said with "only" ("one E only",
+  "once only": exactly); the only vowels ("is E the only vowel", "is the only vowel E", "are A and
+  E the only vowels", "are all its vowels A's" (open with none), "are all the vowels the same").  How many of
   a letter, and all of a set, said alone ("Two or more A's?", "More than one N?", "Both I and
   C?", "All of p, j and q?", "is there more than one A"): :data:`HOW_MANY_TEMPLATES`, which
   the oracle reads after "does it have" (no one position holds two letters);
@@ -408,10 +418,47 @@ _STRING = (
 )
 _WORD = r"the\s+word\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\"|[a-z0-9]+)"
 EDGE_SPEC = r"(?:" + CHAR_SPEC + r"|" + _STRING + r"|" + _WORD + r")"
-#: A prefix or a suffix written with its hyphen: "ends in -ing", "starts with un-" (only after the verb
-#: of its own edge: "starts with -ing" is no question).
-_AFFIX = r"(?:the\s+(?:suffix|prefix|ending)\s+)?(?:-(?P<suffix>[a-z]{2,20})|(?P<prefix>[a-z]{2,20})-)"
+#: A prefix or a suffix: written with its hyphen, quoted or not ("ends in -ing", "starts with un-",
+#: "starts with 'un-'", "ends with the suffix '-ing'"), or named so ("the prefix re", "the suffix ing",
+#: "the letters th"; quoted, "the suffix 'ing'", too).  The hyphen and the noun say which end the
+#: string is at: said at the other end ("starts with -ing", "ends with the prefix un") it is no
+#: question (:func:`_affix`).
+_AFFIX_NOUN = r"(?:the\s+(?:suffix|prefix|ending|letters)\s+)"
+_AFFIX = (
+    r"(?:" + _AFFIX_NOUN + r"?(?:'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-[a-z0-9]{1,20}|[a-z0-9]{1,20}-)"
+    r"|" + _AFFIX_NOUN + r"[a-z0-9]{2,20})"
+)
 _AFFIX_RE = re.compile(_AFFIX)
+#: A prefix or suffix said after its noun: "'un'", "-ing", "un-", "ing".
+_AFFIX_BODY = r"'-?[a-z0-9]{1,20}-?'|\"-?[a-z0-9]{1,20}-?\"|-?[a-z0-9]{1,20}-?"
+
+
+def _string_at(text: str, start: bool) -> Test:
+    """``text`` at the start (or the end) of the keyword as written and of its letters run together."""
+    return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
+
+
+def _affix(spec: str, start: bool) -> str | None:
+    """The string an affix ``spec`` names at the start (``start``) or at the end; None where what
+    it says is at the other end ("starts with -ing", "begins with the suffix 'ing'"), at both ("'-un-'"),
+    or nothing is said of an end (a quoted string with no hyphen and no noun is :data:`_STRING`)."""
+    m = re.fullmatch(r"(?:the\s+(?P<noun>suffix|prefix|ending|letters)\s+)?['\"]?(?P<text>.+?)['\"]?", spec)
+    if m is None:
+        return None
+    noun, text = m.group("noun"), m.group("text")
+    sides = set()
+    if noun in ("suffix", "ending"):
+        sides.add("end")
+    if noun == "prefix":
+        sides.add("start")
+    if text.startswith("-"):
+        sides.add("end")
+    if text.endswith("-"):
+        sides.add("start")
+    text = text.strip("-")
+    if not text.isalnum() or len(sides) > 1 or sides == {"start" if not start else "end"}:
+        return None
+    return text
 
 
 def _quoted_text(span: str) -> str:
@@ -432,12 +479,11 @@ def _edge(m: re.Match[str]) -> Test | None:
     start = m.group("end") is None
     if _double_negative(m):
         return None
-    affix = _AFFIX_RE.fullmatch(spec)
-    if affix is not None:
-        text = affix.group("prefix") if start else affix.group("suffix")
-        if text is None:
-            return None  # "starts with -ing"
-        return lambda s: agree((t.startswith(text) if start else t.endswith(text)) for t in texts(s.keyword, text))
+    if (_AFFIX_RE.fullmatch(spec) is not None and ("-" in spec or spec.startswith("the "))) or re.fullmatch(
+        r"the\s+(?:suffix|prefix|ending)\s+.+", spec
+    ):
+        text = _affix(spec, start)
+        return None if text is None else _string_at(text, start)  # None: "starts with -ing"
     if re.fullmatch(_WORD, spec):
         word = _quoted_text(spec)
         return lambda s: agree((ws[0] if start else ws[-1]) == word if ws else False for ws in word_lists(s.keyword))
@@ -448,6 +494,14 @@ def _edge(m: re.Match[str]) -> Test | None:
         return lambda s: agree(t.endswith(text) for t in texts(s.keyword, text))
     test = char_test(spec)
     return None if test is None else _at(0 if start else -1, _unit(spec), test)
+
+
+def _has_affix(m: re.Match[str]) -> Test | None:
+    """"does it have the prefix 'un'", "does it have the suffix -ing": the string at that end."""
+    kind = m.groupdict().get("kind") or m.groupdict().get("kind2") or ""
+    start = kind == "prefix"
+    text = _affix(f"the {kind} {m.group('body')}", start)
+    return None if text is None else _string_at(text, start)
 
 
 def _letter_is_position(m: re.Match[str]) -> Test | None:
@@ -535,10 +589,10 @@ _MULT_WORDS = {
     "at least once": (1, None), "exactly once": (1, 1), "only once": (1, 1), "just once": (1, 1),
     "exactly twice": (2, 2), "at most once": (0, 1), "no more than once": (0, 1), "once": (1, 1), "twice": (2, 2),
     "three times": (3, 3), "thrice": (3, 3), "twice or more": (2, None), "two times or more": (2, None),
-    "once or more": (1, None),
+    "once or more": (1, None), "once only": (1, 1), "twice only": (2, 2),
 }
 _MULT = (
-    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?"
+    r"(?:" + alt(_MULT_WORDS) + r"|(?:(?:exactly|at\s+least|more\s+than|only|just)\s+)?" + N + r"\s+times?(?:\s+only)?"
     r"|" + N + r"\s+or\s+more\s+times|(?:at\s+least|more\s+than)\s+(?:once|twice)|several\s+times)"
 )
 
@@ -549,18 +603,20 @@ def _mult_bounds(span: str) -> tuple[tuple[int, int | None], ...]:
     text = " ".join(span.split())
     if text in _MULT_WORDS:
         lo, hi = _MULT_WORDS[text]
-        if hi is not None and not text.startswith(("exactly", "only", "just", "at most", "no more")):
+        exact = text.startswith(("exactly", "only", "just", "at most", "no more")) or text.endswith("only")
+        if hi is not None and not exact:
             return ((lo, hi), (lo, None))
         return ((lo, hi),)
     if text == "multiple":
         return ((2, None),)
     if text == "several times":  # two or more, or three or more
         return ((2, None), (3, None))
-    m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?", text)
+    m = re.fullmatch(r"(?:(exactly|only|just|at least|more than)\s+)?(\w+)(?:\s+or\s+(more))?(?:\s+times?)?(\s+only)?",
+                     text)
     assert m is not None
     words = {"once": 1, "twice": 2}
     n = words[m.group(2)] if m.group(2) in words else number(m.group(2))
-    how = m.group(1) or ("at least" if m.group(3) else None)
+    how = m.group(1) or ("at least" if m.group(3) else None) or ("only" if m.group(4) else None)
     if how in ("exactly", "only", "just"):
         return ((n, n),)
     if how == "at least":
@@ -614,6 +670,37 @@ def _twice_in_a_row(c: str) -> Test:
     return lambda s: agree(c * 2 in t for t in texts(s.keyword, c * 2))
 
 
+def _run_of(spec: str) -> Test | None:
+    """A letter ``spec`` (:data:`_RUN`) says is there two or three times in a row."""
+    times = 3 if re.search(r"\b(?:three|3|thrice)\b", spec) else 2
+    core = re.sub(r"^(?:two|2|three|3)\s+", "", re.sub(r"\s+(?:twice|two\s+times|thrice|three\s+times)\s.*$", "", spec))
+    core = re.sub(r"^(?:consecutive|adjacent)\s+", "", re.sub(r"\s+" + _IN_A_ROW + r"$", "", core))
+    one = re.fullmatch(
+        r"(?:(?:the\s+)?(?:letter|character)s?\s+)?(?:'([a-z0-9])'|\"([a-z0-9])\"|([a-z0-9]))(?:'?s)?", core
+    )
+    if one is None:
+        raise Unparsed(spec)
+    c = one.group(1) or one.group(2) or one.group(3)
+    run = c * times
+    return lambda s: agree(run in t for t in texts(s.keyword, run))
+
+
+def _class_run(spec: str) -> Test:
+    """N vowels (consonants) next to each other, in the keyword as written and in its letters run
+    together; "y" a vowel in one reading and a consonant in the other."""
+    n = number(spec.split()[0])
+    test = vowel if "vowel" in spec else consonant
+
+    def found(text: str) -> bool | None:
+        marks = [test(c) for c in text]
+        windows = [marks[i : i + n] for i in range(len(marks) - n + 1)]
+        if any(all(x is True for x in w) for w in windows):
+            return True
+        return None if any(all(x is not False for x in w) for w in windows) else False
+
+    return lambda s: agree(found(t) for t in texts(s.keyword, "xx"))
+
+
 def _doubled(m: re.Match[str]) -> Test | None:
     (c,) = named_letters(m.group("spec"), article=True, count=1)
     return _twice_in_a_row(c)
@@ -636,10 +723,29 @@ _IN_A_ROW = (
     r"(?:in\s+a\s+row|next\s+to\s+(?:each\s+other|one\s+another)|side\s+by\s+side|back\s+to\s+back|consecutively)"
 )
 _DOUBLE = (
-    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
+    r"(?:an?|any)\s+(?:double|doubled)\s+letters?|double\s+letters?|the\s+same\s+letter\s+twice\s+" + _IN_A_ROW
     + r"|(?:two|2)\s+(?:identical\s+letters|of\s+the\s+same\s+letters?|same\s+letters)\s+" + _IN_A_ROW
     + r"|(?:any\s+)?(?:consecutive|adjacent)\s+(?:identical|repeated|matching)\s+letters"
 )
+#: A letter said twice (or three times) in a row: "two E's in a row", "the letter L twice in a row",
+#: "L twice in a row", "three S's back to back" (group ``run``); any letter: "a letter twice in a row",
+#: "any letter that appears twice in a row" (the double letter of :data:`_DOUBLE`).
+_RUN = (
+    r"(?:(?:two|2|three|3)\s+(?:(?:letter|character)s?\s+)?" + Q1 + r"(?:'?s)?|(?:(?:the\s+)?(?:letter|character)\s+)?"
+    + Q1 + r"\s+(?:twice|two\s+times|thrice|three\s+times))\s+" + _IN_A_ROW
+    + r"|(?:two|2|three|3)\s+(?:consecutive|adjacent)\s+(?:(?:letter|character)s?\s+)?" + Q1 + r"(?:'?s)?"
+)
+_ANY_RUN = (
+    r"(?:an?|any|some)\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:appears|occurs|is\s+repeated|repeats|shows\s+up)"
+    r"\s+)?twice\s+" + _IN_A_ROW
+)
+#: Vowels or consonants next to each other: "two vowels in a row", "three consecutive consonants" (not
+#: "a double vowel": the same vowel twice, or two vowels?).
+_CLASS_RUN = (
+    r"(?:two|2|three|3|four|4)\s+(?:(?:consecutive|adjacent)\s+(?:vowels|consonants)(?:\s+" + _IN_A_ROW
+    + r")?|(?:vowels|consonants)\s+" + _IN_A_ROW + r")"
+)
+_NO_DOUBLE = r"no\s+(?:double|doubled|repeated\s+adjacent)\s+letters?"
 #: One letter twice in a row: "a double O", "a double 'l'" ("a double U" is a W: not read).
 _DOUBLE_ONE = r"(?:an?\s+)?double\s+(?:(?:the\s+)?letter\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])(?:'?s)?"
 _VOWEL_IN = r"(?:an?|any)\s+vowels?"
@@ -647,9 +753,10 @@ _CONSONANT_IN = r"(?:an?|any)\s+consonants?"
 #: How many of one letter: "two e's", "more than one N", "two or more A's", "at most one 'a'",
 #: "2+ e's", "multiple 'u's" ("several" may be two or more than two: not read).
 _N_LETTER = (
-    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple)\s+(?:(?:instances?|occurrences?|cop(?:y|ies))\s+of\s+"
-    r"(?:the\s+)?)?"
+    r"(?P<nmult>" + CMP_SAID + r"|" + N + r"|multiple|one\s+and\s+only\s+one)\s+(?:(?:instances?|occurrences?"
+    r"|cop(?:y|ies))\s+of\s+(?:the\s+)?)?"
     r"(?:(?:letter|character)s?\s+)?(?:'(?P<nq1>[a-z0-9])'|\"(?P<nq2>[a-z0-9])\"|(?P<nq3>[a-z0-9]))(?:'?s)?"
+    r"(?P<nonly>\s+(?:only|and\s+no\s+more|exactly))?"
 )
 _N_LETTER_RE = re.compile(_N_LETTER)
 _NONE = (
@@ -671,6 +778,12 @@ _ALL_VOWELS = (
 _MARKS = {
     "apostrophe": "'\u2019", "punctuation": "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u2019",
 }
+#: Marks said one or another: "any digits or spaces", "a hyphen, a space or an apostrophe".
+_MARK_ONE = (
+    r"(?:an?\s+|any\s+)?(?:spaces?|blanks?|hyphens?|dashes?|digits?|numerals?|numbers?|apostrophes?"
+    r"|punctuation(?:\s+marks?)?|special\s+characters?|symbols?)"
+)
+_MARKS_OR = _MARK_ONE + r"(?:\s*,\s*" + _MARK_ONE + r")*\s*,?\s+or\s+" + _MARK_ONE
 _PUNCT = (
     r"(?:an?|any)\s+(?:apostrophes?|punctuation(?:\s+marks?)?|special\s+characters?|symbols?|non-?\s?letter\s+"
     r"characters?)|punctuation(?:\s+marks)?|special\s+characters|symbols|apostrophes|non-?\s?letter\s+characters"
@@ -695,6 +808,12 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     m = _N_LETTER_RE.fullmatch(spec)
     if m:
         mult, letter = m.group("nmult"), m.group("nq1") or m.group("nq2") or m.group("nq3")
+        if mult.startswith("one and only"):  # "one and only one e"
+            return _count_check(letter, lambda v: v == 1), False
+        if m.group("nonly"):  # "one e only", "two a's exactly": exactly that many
+            if not re.fullmatch(N, mult):
+                return None  # "more than one e only": which?
+            return _count_check(letter, count_test(mult)), False
         if re.fullmatch(CMP_SAID, mult):  # "two or more a's": the comparison said
             return _count_check(letter, count_test(mult)), False
         return _count_of(letter, _mult_bounds(mult)), False
@@ -704,6 +823,9 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return _all_of_sets(sets), False
     if re.fullmatch(_PUNCT, spec):
         return _marks(spec), False
+    if re.fullmatch(_MARKS_OR, spec):  # "any digits or spaces": one of them
+        found_or = _marks_or(spec)
+        return None if found_or is None else (found_or, False)
     simple: tuple[tuple[str, Test], ...] = (
         (_SPACE, lambda s: " " in s.lower), (_HYPHEN, lambda s: "-" in s.lower),
         (_DIGIT, lambda s: any(c.isdigit() for c in s.lower)), (_DOUBLE, _double),
@@ -712,6 +834,15 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     for pattern, test in simple:
         if re.fullmatch(pattern, spec):
             return test, False
+    if re.fullmatch(_RUN, spec):
+        found_run = _run_of(spec)
+        return None if found_run is None else (found_run, False)
+    if re.fullmatch(_ANY_RUN, spec):
+        return _double, False
+    if re.fullmatch(_NO_DOUBLE, spec):
+        return _double, True
+    if re.fullmatch(_CLASS_RUN, spec):
+        return _class_run(spec), False
     if re.fullmatch(_DOUBLE_ONE, spec):
         (c,) = named_letters(re.sub(r"^(?:an?\s+)?double\s+", "", spec), count=1)
         return None if c == "u" else (_twice_in_a_row(c), False)
@@ -720,6 +851,8 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
         return (lambda s: agree(word in ws for ws in word_lists(s.keyword))), False
     if re.fullmatch(r"(?:no\s+)?" + _STRING, spec):
         text = _quoted_text(spec)
+        if text.startswith("-") or text.endswith("-"):
+            return None  # "does it contain 'un-'": the prefix, or those characters?
         return (lambda s: agree(text in t for t in texts(s.keyword, text))), spec.startswith("no")
     if re.fullmatch(ALL_LIST, spec):
         if not letters_counted(spec):
@@ -731,6 +864,22 @@ def _contain_spec(spec: str) -> tuple[Test, bool] | None:
     if re.fullmatch(LETTER1 + r"|" + ANY_LIST, spec):
         return _any_of(named_letters(spec, article=True)), False
     return None
+
+
+def _marks_or(spec: str) -> Test | None:
+    """One of the marks a :data:`_MARKS_OR` span names ("any digits or spaces"): yes where one is
+    there for sure, no where none is, else open."""
+    items = [re.sub(r"^(?:an?|any)\s+", "", x) for x in re.split(r"\s*,\s*(?:or\s+)?|\s+or\s+", spec)]
+    said = [_contain_spec("any " + x) for x in items]
+    tests = [x[0] for x in said if x is not None and not x[1]]
+    if len(tests) != len(said):
+        return None
+
+    def run(s: Subject) -> bool | None:
+        found = [t(s) for t in tests]
+        return True if True in found else (None if None in found else False)
+
+    return run
 
 
 def _all_of_sets(sets: Sequence[str]) -> Test:
@@ -751,7 +900,8 @@ def _marks(spec: str) -> Test:
 
 CONTAIN_SPEC = (
     r"(?:" + _ALL_VOWELS + r"|" + _PUNCT + r"|" + _NONE + r"|" + LETTER1 + r"\s+" + _MULT + r"|" + _N_LETTER + r"|"
-    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _VOWEL_IN
+    + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _NO_MARK + r"|" + _DOUBLE + r"|" + _DOUBLE_ONE + r"|" + _RUN
+    + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _CLASS_RUN + r"|" + _MARKS_OR + r"|" + _VOWEL_IN
     + r"|" + _CONSONANT_IN + r"|" + _WORD + r"|" + _STRING + r"|"
     + ALL_LIST + r"|" + LETTER1 + r"|" + ANY_LIST + r"|" + _ANY_ONE + r")"
 )
@@ -761,13 +911,34 @@ def _hyphenated(m: re.Match[str]) -> Test | None:
     return lambda s: "-" in s.keyword
 
 
-_ONLY_LETTERS = r"(?:only\s+letters|letters\s+only|nothing\s+but\s+letters)"
+_MARK_NOUN = (
+    r"(?:spaces?|blanks?|whitespace|digits?|numbers?|numerals?|hyphens?|dashes?|punctuation(?:\s+marks?)?|symbols?"
+    r"|apostrophes?|special\s+characters?)"
+)
+#: "letters only", "only letters", "nothing but letters", with what it has not said after it ("only
+#: letters, no digits or spaces", "letters only (no spaces)"), or "letters and spaces only".
+_ONLY_LETTERS = (
+    r"(?P<only>(?:(?:only|just|entirely|purely|solely)\s+(?:letters|alphabetic(?:al)?\s+characters)"
+    r"|(?:letters|alphabetic(?:al)?\s+characters)\s+only|nothing\s+but\s+letters|(?:entirely|purely)\s+alphabetic(?:al)?)"
+    r"(?:\s*(?:[,;(]|\s-+|\s+and|\s+with|\s+but)\s*(?:and\s+|with\s+|but\s+)?no\s+" + _MARK_NOUN
+    + r"(?:\s*(?:,|\s+or|\s+and|\s+nor)\s*(?:no\s+)?" + _MARK_NOUN + r")*\s*\)?)?|(?P<spaced>(?:only|just)\s+letters\s+"
+    r"and\s+spaces|letters\s+and\s+spaces\s+only))"
+)
 
 
 def _letters_only(m: re.Match[str]) -> Test | None:
+    """Letters only: no digit or mark; a space is none in one reading, unless the question says
+    "no spaces" (then it is one) or "letters and spaces only" (then it is allowed)."""
+    spaced = m.group("spaced") is not None
+    said = m.group("only") or ""
+    no_space = re.search(r"\bno\s+(?:[a-z ,]+\s)?(?:spaces?|blanks?|whitespace)\b", said) is not None
+
     def test(s: Subject) -> bool | None:
         low = s.keyword.lower().strip()
-        return agree((all(c.isalpha() for c in low.replace(" ", "")), all(c.isalpha() for c in low)))
+        without, strict = all(c.isalpha() for c in low.replace(" ", "")), all(c.isalpha() for c in low)
+        if spaced:
+            return without
+        return strict if no_space else agree((without, strict))
 
     return test
 
@@ -894,6 +1065,17 @@ def _some_letter(bounds: Sequence[tuple[int, int | None]]) -> Test:
     return run
 
 
+#: "every letter", "each single letter of it", "all the letters in the keyword", "all its letters".
+_EVERY_LETTER = (
+    r"(?:(?:every|each)\s+(?:single\s+)?(?:letter|character)|all\s+(?:of\s+)?(?:the\s+|its\s+|" + POSS
+    + r"\s+)?(?:letters|characters))(?:\s+(?:of|in)\s+" + SUBJ + r")?"
+)
+
+
+def _double_any(m: re.Match[str]) -> Test | None:
+    return _double
+
+
 def _repeated_any(m: re.Match[str]) -> Test | None:
     groups = m.groupdict()
     if groups.get("often") and not (groups.get("mult") or groups.get("mult2")):
@@ -913,18 +1095,27 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
              r"(?:\s+" + _IN + r")?", _repeated_one),
     template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|feature)"
              r"\s+(?P<mult>" + _MULT + r")", _repeated_one),
+    # "does E appear twice in a row (in the keyword)"
+    template("contains", r"(?:does|do)\s+(?P<spec>" + _ONE + r")\s+(?P<neg>not\s+)?(?:appear|occur|show\s+up|come)"
+             r"\s+(?:twice|two\s+times)\s+" + _IN_A_ROW + r"(?:\s+" + _IN + r")?", _doubled),
     # any letter: "does the keyword have a repeated letter", "does any letter appear more than once"
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use|feature)\s+"
              r"(?:any\s+|an?\s+|some\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN + _TAIL, _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain|include|use)\s+(?:any|an?|one)"
              r"\s+(?:letter|character)\s+(?:(?:that|which)\s+(?:(?P<often>" + _HOW_OFTEN + r")|is\s+repeated|repeats)"
              r"(?:\s+(?P<mult>" + _MULT + r"))?|(?P<mult2>" + _MULT + r"))", _repeated_any),
-    template("contains", r"(?:is|are)\s+there\s+(?P<neg>not\s+)?(?:any\s+|an?\s+)?" + _REP_ADJ + r"\s+" + _LETTER_NOUN
-             + r"\s+" + _IN, _repeated_any),
+    template("contains", r"(?:is|are)\s+there\s+(?:(?P<neg>not\s+)|(?P<neg2>no\s+))?(?:any\s+|an?\s+)?" + _REP_ADJ
+             + r"\s+" + _LETTER_NOUN + r"(?:\s+" + _IN + r")?", _repeated_any),
     template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeat|recur|"
              r"(?P<often>appear|occur|show\s+up)(?:\s+(?P<mult>" + _MULT + r"))?)(?:\s+" + _IN + r")?(?:\s+(?P<mult2>"
              + _MULT + r"))?", _repeated_any),
-    template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
+    # "does any letter appear twice in a row", "does a letter repeat back to back", "is any letter doubled"
+    template("contains", r"(?:does|do)\s+(?:any|a|one)\s+(?:letter|character)\s+(?P<neg>not\s+)?(?:(?:appear|occur|show"
+             r"\s+up|come)\s+twice|repeat(?:\s+itself)?)\s+" + _IN_A_ROW + r"(?:\s+" + _IN + r")?", _double_any),
+    template("contains", r"is\s+(?:any|a|one)\s+(?:letter|character)(?:\s+" + _IN + r")?\s+(?P<neg>not\s+)?doubled"
+             r"(?:\s+" + _IN + r")?", _double_any),
+    template("contains", r"(?:is\s+(?:any|a|one)\s+(?:letter|character)|are\s+any\s+(?:letters|characters))\s+"
+             r"(?P<neg>not\s+)?(?:repeated|used\s+(?P<mult>"
              + _MULT + r"))(?:\s+" + _IN + r")?", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|contain)\s+(?P<neg2>no)\s+"
              + _REP_ADJ + r"\s+" + _LETTER_NOUN, _repeated_any),
@@ -932,7 +1123,14 @@ _REPEAT_TEMPLATES: tuple[Template, ...] = (
     template("contains", r"are\s+(?:all\s+(?:of\s+)?)?(?:the\s+|its\s+|" + POSS + r"\s+)?(?:letters|characters)"
              r"(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+(?:all\s+)?(?P<neg>not\s+)?(?:all\s+)?(?P<distinct>different|unique"
              r"|distinct)(?:\s+from\s+(?:each\s+other|one\s+another))?", _repeated_any),
-    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)\s+(?:of|in)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
+    # "does every letter appear only once", "do all the letters appear just once", "is each letter (of it) used
+    # just once": all letters different ("does every letter not appear only once": none, or not all? not read)
+    template("contains", r"(?:does|do)\s+" + _EVERY_LETTER + r"\s+(?:appear|occur|show\s+up|feature|get\s+used)\s+"
+             r"(?:only|just|exactly)\s+once(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
+    template("contains", r"(?:is|are)\s+" + _EVERY_LETTER + r"\s+(?:used|found|present|there|written)\s+"
+             r"(?:only|just|exactly)\s+once(?:\s+" + _IN + r")?(?P<distinct>)", _repeated_any),
+    template("contains", r"is\s+(?:each|every)\s+(?:letter|character)(?:\s+(?:of|in)\s+" + SUBJ + r")?\s+"
+             r"(?P<neg>not\s+)?"
              r"(?P<distinct>different|unique|distinct)", _repeated_any),
     template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|consist\s+of|use)\s+(?:all\s+|only\s+)"
              r"(?P<distinct>unique|distinct|different)\s+(?:letters|characters)", _repeated_any),
@@ -952,6 +1150,17 @@ _OF_IT = r"(?:\s+of\s+it)?"
 #: spelled with 'r' at the start", "does it have a Z at the end", "is there a vowel at the
 #: start of the keyword", "is 'r' at the start of the word".
 _EDGE_TEMPLATES: tuple[Template, ...] = (
+    # "is 'un' a prefix of it", "is -ing its suffix", "is 'ing' the ending of the keyword"
+    template("letter", r"is\s+(?P<body>" + _AFFIX_BODY + r")\s+"
+             r"(?P<neg>not\s+)?"
+             r"(?:(?:an?|the)\s+(?P<kind>prefix|suffix|ending)(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS
+             + r"\s+(?P<kind2>prefix|suffix|ending))", _has_affix),
+    # "is its prefix 'un'", "is the suffix of the keyword -ing"
+    template("letter", r"is\s+(?:the\s+(?P<kind>prefix|suffix|ending)(?:\s+of\s+" + SUBJ + r")?|" + POSS
+             + r"\s+(?P<kind2>prefix|suffix|ending))\s+(?P<neg>not\s+)?(?P<body>" + _AFFIX_BODY + r")", _has_affix),
+    # "does it have the prefix 'un'", "does it use the suffix -ing" ("Prefix 're'?" after "does it have")
+    template("letter", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:have|has|use|carry|take|feature|contain)\s+"
+             r"(?:(?:the|a)\s+)?(?P<kind>prefix|suffix|ending)\s+(?P<body>" + _AFFIX_BODY + r")", _has_affix),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:" + _STARTING + r"\s+with"
              r"|(?P<end>" + _ENDING + r")\s+(?:with|in|on))\s+(?P<spec>" + EDGE_SPEC + r"|" + _AFFIX + r")", _edge),
     template("letter", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:spelled|spelt|written)\s+with\s+(?P<spec>"
@@ -1037,6 +1246,83 @@ _SAME_TEMPLATES: tuple[Template, ...] = (
              r"\s+last\s+(?:letters?|characters?)", _same_ends),
 )
 
+# ----------------------------------------------------------------- the only vowels
+#
+# "Is E the only vowel?": the vowels of the keyword are E's, and it has one; "Are all its vowels
+# A's?": every vowel it has is an A (a keyword with no vowel leaves that open: all of none?).
+# Vowels are a, e, i, o, u, and in the other reading "y" too (both readings must agree); the
+# letters named must be vowels ("Is Y the only vowel?" is not read).
+
+#: "the only vowel", "its only vowels", "the only vowel in the keyword".
+_ONLY_VOWEL = (
+    r"(?:(?:the|" + POSS + r")\s+(?:only|sole|one\s+and\s+only)\s+vowels?(?:\s+(?:in|of)\s+" + SUBJ
+    + r"|\s+(?:that\s+)?" + SUBJ + r"\s+(?:has|contains|uses))?)"
+)
+#: The vowels named: "E", "the letter e", "A and E".
+_VOWELS_NAMED = r"(?:" + LIST_AND + r"|" + LETTER1 + r")"
+#: "all its vowels", "all of the vowels in it", "the keyword's vowels" (with "all" said after: "are its
+#: vowels all A's").
+_ALL_VOWELS_OF = (
+    r"(?:all\s+(?:of\s+)?(?:the|" + POSS + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?|(?:the|" + POSS
+    + r")\s+vowels(?:\s+(?:in|of)\s+" + SUBJ + r")?\s+all)"
+)
+
+
+def _vowels_are(spec: str, every: bool) -> Test | None:
+    """The keyword's vowels are the letters ``spec`` names (``every``: each vowel it has is one of
+    them, open for a keyword with none; else: they are exactly those letters)."""
+    chosen = frozenset(named_letters(re.sub(r"'?s$", "", spec), article=True))
+    if not chosen <= frozenset("aeiou"):
+        return None  # "is y the only vowel": which vowels?
+
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for vowels in ("aeiou", "aeiouy"):
+            present = {c for c in s.letters if c in vowels}
+            out.append((present <= chosen if present else None) if every else present == chosen)
+        return agree(out)
+
+    return run
+
+
+def _same_vowels(m: re.Match[str]) -> Test | None:
+    """All the keyword's vowels are one letter ("y" a vowel in one reading; open with none)."""
+
+    def run(s: Subject) -> bool | None:
+        out: list[bool | None] = []
+        for vowels in ("aeiou", "aeiouy"):
+            present = {c for c in s.letters if c in vowels}
+            out.append(len(present) == 1 if present else None)
+        return agree(out)
+
+    return run
+
+
+def _only_vowels(m: re.Match[str]) -> Test | None:
+    groups = m.groupdict()
+    return _vowels_are(groups.get("spec") or groups.get("spec2") or "", groups.get("every") is not None)
+
+
+ONLY_VOWEL_TEMPLATES: tuple[Template, ...] = (
+    # "is E the only vowel (in it)", "is A its only vowel", "are A and E the only vowels"
+    template("contains", r"(?:is|are)\s+(?P<spec>" + _VOWELS_NAMED + r")\s+(?P<neg>not\s+)?" + _ONLY_VOWEL,
+             _only_vowels),
+    # "is the only vowel E", "is its only vowel an A"
+    template("contains", r"(?:is|are)\s+" + _ONLY_VOWEL + r"\s+(?P<neg>not\s+)?(?P<spec>" + _VOWELS_NAMED + r")",
+             _only_vowels),
+    # "are all its vowels A's", "are all of the vowels in the keyword E", "are its vowels all O's"
+    template("contains", r"are\s+(?P<every>" + _ALL_VOWELS_OF + r")\s+(?P<neg>not\s+)?(?P<spec>" + LETTER1
+             + r")(?:'?s)?", _only_vowels),
+    # "are all the vowels (in it) the same (letter)": one vowel, said as often as it is (open with none)
+    template("contains", r"are\s+(?P<every>" + _ALL_VOWELS_OF.replace(r"\s+all)", r")") + r")\s+(?P<neg>not\s+)?"
+             r"(?:the\s+same(?:\s+letter)?|identical)", _same_vowels),
+    # "does it have only E as (a|its) vowel", "does it have E as its only vowel"
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?have\s+(?:only\s+(?P<spec>" + _VOWELS_NAMED
+             + r")\s+as\s+(?:an?|its)\s+vowels?|(?P<spec2>" + _VOWELS_NAMED + r")\s+as\s+its\s+only\s+vowels?)",
+             _only_vowels),
+)
+
+
 #: How often a letter occurs, or all of a set, said without a verb ("Two or more A's?", "More
 #: than one N?", "Multiple 'u's?", "Both I and C?", "All of p, j and q?"): the oracle reads them
 #: after "does it have".  No one position holds a letter twice or two letters, so they ask what
@@ -1045,7 +1331,15 @@ HOW_MANY_TEMPLATES: tuple[Template, ...] = (
     *_SAME_TEMPLATES,
     # "is there more than one A", "are there two or more E's" (where else, but in the keyword?)
     template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _N_LETTER + r")", _contains),
-    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _N_LETTER + r"|" + LETTER1 + r"\s+" + _MULT
+    # "is there a double L", "are there two E's in a row", "is there a letter twice in a row"
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>" + _RUN + r"|" + _ANY_RUN + r"|" + _DOUBLE_ONE + r"|"
+             + _CLASS_RUN + r"|(?:an?\s+|any\s+)?(?:double|doubled)\s+letters?|" + _NO_DOUBLE + r")", _contains),
+    # "are there any apostrophes", "is there any digit or space" (where else, but in the keyword?  Not "a
+    # digit", which may be a position's after "Starts with B?": "A digit?")
+    template("contains", r"(?:is|are)\s+there\s+(?P<spec>(?=any\s)(?:" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|"
+             + _PUNCT + r"|" + _MARKS_OR + r"))", _contains),
+    template("contains", r"(?:does|do)\s+" + SUBJ + r"\s+have\s+(?P<spec>" + _RUN + r"|" + _N_LETTER + r"|" + LETTER1
+             + r"\s+" + _MULT
              + r"|(?=(?:both|all|each|every\s+one)\s)" + ALL_LIST + r")" + _TAIL, _contains),
 )
 
@@ -1078,7 +1372,7 @@ TEMPLATES: tuple[Template, ...] = (
              r"(?P<spec>" + CONTAIN_SPEC + r"|" + _BARE_MARKS + r")", _without),
     template("contains", r"(?:is|are)\s+there\s+(?:any\s+|an?\s+)?(?P<spec>" + _FOUND_SPEC + r"|" + _NONE + r"|"
              + _N_LETTER + r"|" + _VOWEL_IN + r"|" + _SPACE + r"|" + _HYPHEN + r"|" + _DIGIT + r"|" + _DOUBLE + r"|"
-             + _DOUBLE_ONE + r"|"
+             + _DOUBLE_ONE + r"|" + _RUN + r"|" + _ANY_RUN + r"|" + _NO_DOUBLE + r"|" + _CLASS_RUN + r"|"
              + _NO_MARK + r"|no\s+" + _STRING + r")(?:'?s)?\s+(?P<mult>" + _MULT + r"\s+)?(?:" + _IN_NAMED
              + r"|in\s+there)", _contains_found),  # "is there a P in there": in the word
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?(?:" + _FOUND + r"\s+)?"
@@ -1098,6 +1392,10 @@ TEMPLATES: tuple[Template, ...] = (
              r"\s+)?of|contain|have|use)\s+" + _ONLY_LETTERS, _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:made\s+up\s+of|made\s+of|composed\s+of|written"
              r"\s+with)\s+" + _ONLY_LETTERS, _letters_only),
+    # "is it letters only", "is the keyword only letters, no digits or spaces"
+    # ("is it all letters": "does it have all letters" may ask for the whole alphabet, and is not read)
+    template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?:all\s+(?:letters|alphabetic(?:al)?(?:\s+"
+             r"characters)?)|" + _ONLY_LETTERS + r")", _letters_only),
     template("contains", r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?(?P<neg2>free\s+of|devoid\s+of|without|missing|lacking)"
              r"\s+(?P<spec>" + CONTAIN_SPEC + r")", _contains),
     # "does an L appear anywhere in the word" (the article before one letter: "an L")
@@ -1115,6 +1413,7 @@ TEMPLATES: tuple[Template, ...] = (
     template("contains", r"(?:is|are)\s+(?P<spec>" + _STRING + r")\s+(?P<neg>not\s+)?(?:an?\s+)?(?:substring|sub-string"
              r"|part|piece|segment)\s+(?:of|in)\s+" + SUBJ, _contains),
     *_FILED_TEMPLATES,
+    *ONLY_VOWEL_TEMPLATES,
     *_REPEAT_TEMPLATES,
     *HOW_MANY_TEMPLATES,
 )

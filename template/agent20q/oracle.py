@@ -100,7 +100,13 @@ _STATEMENT = re.compile(
     r"(?P<subj>" + NAMED_CORE + r"|.+?)\s+"
     r"(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
     r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
-    r"equals|matches|avoids|excludes|kicks|wraps)\s+(?P<rest>.+)"
+    r"equals|matches|avoids|excludes|kicks|wraps|refers|represents|denotes|designates|fits|names)\s+(?P<rest>.+)"
+)
+#: A statement with a modal: "you can find it on a map", "it could be found on a map", "you'd classify
+#: it as a place", "it would start with B" (asked as "can you find it on a map" ...).
+_MODAL_STATEMENT = re.compile(
+    r"(?P<subj>" + NAMED_CORE + r"|you|one|we|i|people|someone|anyone|it|this|that)(?:\s+(?P<modal>can|could|would"
+    r"|might|may|will)|(?P<d>'d))\s+(?!not\b)(?P<rest>.+)"
 )
 _LETTER_CONTEXT = re.compile(r"\b(?:letters?|characters?|vowels?|consonants?|alphabet\w*|spell\w*)\b")
 
@@ -124,6 +130,27 @@ def _question_of(statement: str, raw: str = "") -> str | None:
     base = {"has": "have", "goes": "go", "finishes": "finish", "matches": "match", "starts and ends": "start and end",
             "begins and ends": "begin and end"}.get(verb, verb[:-1])
     return f"does {subj} {base} {rest}"
+
+
+def _questions_of(statement: str, raw: str = "") -> tuple[str, ...]:
+    """The questions ``statement`` may be: with its verb (:func:`_question_of`), or with a modal
+    (:func:`_modal_question_of`: "you can find it on a map", whose "are" in "the word we are looking
+    for" is no verb of the statement)."""
+    return tuple(q for q in (_question_of(statement, raw), _modal_question_of(statement, raw)) if q is not None)
+
+
+def _modal_question_of(statement: str, raw: str = "") -> str | None:
+    """"you can find it on a map" -> "can you find it on a map"; "it would start with b" -> "does it
+    start with b" (as "would it start with b" reads, :data:`.discourse.MODAL_DOES`); None if no such
+    statement.  A negated one ("you can't find it on a map?") is none: "yes" and "no" may both agree
+    with it."""
+    m = _MODAL_STATEMENT.fullmatch(statement)
+    if m is None:
+        return None
+    said = raw if len(raw) == len(statement) else statement
+    asked = f"{m.group('modal') or 'would'} {said[m.start('subj'):m.end('subj')]} {said[m.start('rest'):]}"
+    does = discourse.MODAL_DOES.match(asked.lower())
+    return "does " + asked[does.end():] if does else asked
 
 
 #: "Is it a word that starts with D?", "Is the keyword a name containing a Z?": the keyword
@@ -172,10 +199,7 @@ def _statement(q: str, known: Container[str]) -> tuple[str, Test] | None:
     m = _TRUTH.fullmatch(q)
     if m is None:
         return None
-    asked = _question_of(m.group("clause"))
-    if asked is None:
-        return None
-    found = _core(asked, asked, known)
+    found = next((f for asked in _questions_of(m.group("clause")) if (f := _core(asked, asked, known))), None)
     if found is None:
         return None
     flips = sum(1 for k in ("neg", "neg2", "false", "false2") if m.group(k))
@@ -232,11 +256,10 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         order_said, rest = ordered.group("lead"), ordered.start("rest")
         return _elliptic(f"{q[rest:]} {order_said}", f"{raw[rest:]} {order_said}", known)
     for said, said_raw in discourse.statements(q, raw):
-        asked_raw = _question_of(said, said_raw)
-        asked = asked_raw.lower() if asked_raw is not None else None
-        found = _core(asked, asked_raw or asked, known) if asked is not None else None
-        if found is not None:
-            return found
+        for asked_raw in _questions_of(said, said_raw):
+            found = _core(asked_raw.lower(), asked_raw, known)
+            if found is not None:
+                return found
     for prefix in discourse.ELLIPSIS_PREFIXES:
         if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):  # a size, or how many of a letter
             found = match_templates(counts.TEMPLATES + letters.HOW_MANY_TEMPLATES, prefix + q)

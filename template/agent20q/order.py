@@ -59,9 +59,9 @@ ORDER = (
     r"|arranged|alphabeti[sz]ed|put)\s+" + _A_TO_Z
     + r"|(?:when|if)\s+(?:you|we|one)\s+(?:sorted|sort|ordered|order|listed|list|arranged|arrange|put|alphabeti[sz]ed"
     r"|alphabeti[sz]e)\s+(?:" + _SORTED + r"\s+)?" + _A_TO_Z
-    + r"|(?:when|if)\s+alphabeti[sz]ed"
-    r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically|lexicographically"
-    r"|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
+    + r"|(?:when|if)\s+alphabeti[sz]ed|(?:sorted|ordered|arranged|listed)\s+"
+    + _A_TO_Z + r"|(?:when\s+|if\s+)?(?:compared|comparing(?:\s+(?:them|" + _SORTED + r"))?)\s+(?:alphabetically"
+    r"|lexicographically|in\s+(?:alphabetical|dictionary)\s+order|(?:letter\s+by\s+letter\s+)?as\s+(?:words|strings)))"
 )
 _LEAD = r"(?:(?P<lead>" + ORDER + r")\s*,\s*)?"
 _VERB = (
@@ -146,7 +146,7 @@ TEMPLATES: tuple[Template, ...] = (
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
              + r"(?P<rel>precede|follow)\s+(?P<w>" + _W + r")" + _CTX2, _relation),
     template("alphabetical", _LEAD + r"is\s+" + SUBJ + r"\s+(?P<neg>not\s+)?" + _CTX
-             + r"(?:(?:listed|sorted|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2,
+             + r"(?:(?P<sort>sorted)\s+|(?:listed|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+(?P<w>" + _W + r")" + _CTX2,
              _relation),
     template("alphabetical", _LEAD + r"(?:is|does|do|would)\s+" + SUBJ + r"\s+(?P<neg>not\s+)?"
              r"(?:(?:come|fall|lie|sit|be)\s+)?" + _CTX + r"between\s+(?P<lo>" + _W + r")\s+and\s+(?P<hi>" + _W + r")"
@@ -156,5 +156,5 @@ TEMPLATES: tuple[Template, ...] = (
     template("alphabetical", _LEAD + r"(?:does|do|would|will)\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?"
              + _CTX + r"(?P<rel>precede|follow)\s+" + SUBJ + _CTX2, _relation),
     template("alphabetical", _LEAD + r"is\s+(?P<inverted>(?P<w>" + _WQ + r"))\s+(?P<neg>not\s+)?" + _CTX
-             + r"(?:(?:listed|sorted|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
+             + r"(?:(?P<sort>sorted)\s+|(?:listed|placed)\s+)?" + _rel(_IS_BEFORE) + r"\s+" + SUBJ + _CTX2, _relation),
 )

@@ -107,7 +107,9 @@ def normalise(question: str) -> tuple[str, str]:
     lead = re.match(r"[^\w\"'(\[{#]+", q)
     if lead and not (re.search(r"[<>=~\u2248\u2264\u2265]\s*$", lead.group(0)) and q[lead.end():][:1].isdigit()):
         q = q[lead.end():]
-    q = re.sub(r"[^\w\"')\]}+]+$", "", q).strip()
+    # a prefix said with its hyphen at the end ("Starts with un-?") keeps it: the hyphen says which end
+    affix = re.search(r"\b(?:with|in|on|prefix|letters)\s+[a-z0-9]{1,20}-$", q, flags=re.IGNORECASE)
+    q = re.sub(r"[^\w\"')\]}+]+$", "", q).strip() + ("-" if affix else "")
     q = re.sub(r"\s*(?<![<>=])([<>]=?|[\u2264\u2265])\s*(?=\d)", r" \1 ", q).strip()  # "> 6": as "more than 6"
     q = re.sub(r"([\"'])\s+([a-z0-9])\s*\1", r"\1\2\1", q, flags=re.IGNORECASE)
     return q, q.lower()
@@ -300,7 +302,8 @@ _LE_AFTER = ("or fewer", "or less", "or shorter", "or below", "or under", "or lo
              "at the most", "at a maximum", "tops")
 _PREFIX_OPS = {**{w: "gt" for w in _GT}, **{w: "ge" for w in _GE}, **{w: "lt" for w in _LT},
                **{w: "le" for w in _LE}, **{w: "eq" for w in _EQ}}
-_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}, "exactly": "eq", "precisely": "eq"}
+_SUFFIX_OPS = {**{w: "ge" for w in _GE_AFTER}, **{w: "le" for w in _LE_AFTER}, "exactly": "eq", "precisely": "eq",
+               "only": "eq"}
 _PREFIX = alt(_PREFIX_OPS)
 _SUFFIX = alt(_SUFFIX_OPS)
 #: ", inclusive", "(exclusive)" after a range.

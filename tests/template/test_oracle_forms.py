@@ -429,7 +429,7 @@ TRAPS = (
     "Doesn't start with B?", "It doesn't start with B, does it?", "Not a place or a thing?",
     "Does it start and end with the same sound?", "Does it start and end with the same letter in each word?",
     "More vowels than vowels?", "More vowels than consonants in the first word?", "Same first and last word?",
-    "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Starts with un-?",
+    "Does it start with -ing?", "Does it end with un-?", "Ends in -ing or -ed?", "Ends with un-?",
     "~6 letters?", "\u22486 letters?", "=6 letters?", "> 6?", "First letter > M?", "<> 6 letters?",
     "Is it on the right?", "Does it turn right?", "It is right?", "Is it correct?",
     "Alphabetically, before 'm' in French?", "In French, before 'm'?", "Alphabetically, first letter B?",
