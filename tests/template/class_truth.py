@@ -26,22 +26,20 @@ def norm(text: str) -> str:
 
 
 @functools.cache
-def _data() -> tuple[Any, Any, dict[str, set[str]]]:
+def _data() -> tuple[Any, Any, dict[str, dict[str, set[str]]]]:
     members = importlib.import_module("agent20q.class_members")  # on the path: import_agent_module
     physical = importlib.import_module("agent20q.physical_things")
     rows = json.loads((TEMPLATE / "agent20q" / "keywords.json").read_text(encoding="utf-8"))["categories"]
-    names: dict[str, set[str]] = {}  # normalised keyword -> its normalised names, per category
+    names: dict[str, dict[str, set[str]]] = {}  # normalised keyword -> category -> its normalised names
     for cat, entries in rows.items():
         for row in entries:
-            names.setdefault(f"{cat}:{norm(row[0])}", set()).update(norm(n) for n in row)
+            names.setdefault(norm(row[0]), {}).setdefault(cat, set()).update(norm(n) for n in row)
     return members, physical, names
 
 
 def _names(k: str, category: str = "") -> set[str] | None:
-    """The normalised keyword and alts of ``k`` on the public list (None: not on it)."""
-    _, _, names = _data()
-    found = [v for key, v in names.items() if key.split(":", 1)[1] == norm(k) and (not category
-                                                                                     or key.startswith(category))]
+    """The normalised keyword and alts of ``k`` on the public list, in ``category`` if said (None: not on it)."""
+    found = [v for cat, v in _data()[2].get(norm(k), {}).items() if not category or cat == category]
     return set().union(*found) if found else None
 
 
