@@ -13,21 +13,28 @@
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
   ...", "Is X your word?" or "My guess is ..."), and is not a part of this one; else open (the
-  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle");
+  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle"); a listed name
+  of kinds (:mod:`.class_members`: "Furniture", "Free Weights", "Piano") read as a guess but not said to
+  be the keyword nor quoted ("Is it Furniture?", "Piano?", "Is it Furniture or Piano?") may also ask for
+  the kind: "no" only for a keyword of the public list that may be of none of its kinds ("Rabbit"),
+  open for a member ("Sofa") and for a keyword off the list;
 * ``in_list``: "Is the keyword one of the following: a, b, c?", "Is it any of these: ...",
   "Is it one of Paris, Kyoto or Dhaka?" (no word says it is a list: every item must be a name),
   "Is it not in this list: ...", "Here is an important list of N potential keywords: ....
   Is the keyword one of ...?": yes when an item matches; no when none does (open when an
   item is a description, "a fruit", "european capitals", "Asia's capitals", not a listed
   keyword; then a yes needs an item as long as the last one: "one of Paris, Kyoto in French" is
-  no list of names);
+  no list of names; open, as above, where a name of kinds may hold the keyword, unless the list is said
+  to hold the keyword or its words: "Is the keyword one of ...");
 * ``category``: "Is it a place / thing / location / person?", "Is the category place?",
   "Is the keyword in the 'things' category?", "Does it belong to the place category?", "Is
   it classified as a thing?", "Is it a thing rather than a place?", "Is it a place (not a
   thing)?": the game's category; and the category described (:func:`described_category`):
   "Is it a place you could find on a map?", "... somewhere you can visit", "... a real
   place", "Can you find it on a map?", "Is it an object or thing, not a place?", "Is it a
-  physical thing rather than a location?" (see there for what each side may say).
+  physical thing rather than a location?", "Is it a tangible object?", "... a physical thing rather
+  than an idea?" (see there for what each side may say; a physical side is yes for a thing of the public
+  list that is surely a physical object, :mod:`.physical_things`).
 """
 
 from __future__ import annotations
@@ -191,8 +198,11 @@ def category(q: str, known: Container[str] = frozenset()) -> Rule_ | None:
 # rather than a location") is true when the keyword fits the first side and not the second.
 # A side that narrows a category ("a physical thing", "an object": not every thing of the game
 # is one, "Gravity", "Analogy") is false for a keyword of the other category and open for one
-# of its own.  Described places are open for a thing of the game that names a site ("Stadium",
-# "Tennis court", "Wall Street", "Volcano": everyday you can visit it, or find it on a map).
+# of its own, except a physical side ("a physical thing", "a tangible object", "tangible"), yes for
+# a thing of the public list surely physical (:mod:`.physical_things`), alone or against a location or
+# an idea ("rather than an idea": open for a place).  Described places are open for a thing of the game
+# that names a site ("Stadium", "Tennis court", "Wall Street", "Volcano": everyday you can visit it, or
+# find it on a map).
 
 _WHO = r"(?:you|one|people|someone|anyone|i|we|a\s+person)"
 _MODAL = r"(?:can|could|would|might|may)"
@@ -557,7 +567,9 @@ def bare(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     property): alone it is a name only when listed, and then only its own keyword gets an answer, unless
     it is a listed place's name that is no ordinary word ("Jamaica?") or a listed thing's name that names
     no class, material, property or site ("Telescope?", "Pliers??", not "Furniture?", "Zinc?":
-    :data:`.class_names.CLASS_NAMES`): those are "no" for every other keyword."""
+    :data:`.class_names.CLASS_NAMES`): those are "no" for every other keyword; a name of kinds
+    ("Piano?", "Furniture?": :mod:`.class_members`) is "no" for a listed keyword that may be of none of
+    its kinds."""
     lead = _BARE_LEAD.match(q)
     cut = lead.end() if lead else 0
     x, said = q[cut:].strip(), raw[cut:].strip() if len(raw) == len(q) else q[cut:].strip()
