@@ -6,7 +6,9 @@ pliers?") is a guess of that thing, and "no" for every other keyword, unless the
 read as a question about a kind the keyword belongs to, or about what it is made of, what it is
 like, what it has or where it is found: "Furniture?" (a sofa is furniture), "Cutlery?" (a fork),
 "Zinc?" (made of zinc?), "Pop?" (pop music?), "Touchscreen?" (has it one?), "Stadium?" (found in
-one?).  The names below keep their bare guess with the model for every keyword but their own.
+one?).  The names below keep their bare guess with the model for every keyword but their own, unless
+they name kinds only: then a keyword of the public list that may be of none of those kinds gets its
+"no" (:mod:`.class_members`: "Piano?" of a DVD; "Furniture?" of a sofa stays the model's).
 
 How this list was checked: every one-word thing name and alt of ``keywords.json`` (251 of them)
 was looked up in WordNet 3.0 (Debian's ``wordnet-base``, read by a throw-away script, never at

@@ -13,21 +13,28 @@
   quoted, or names another keyword of the list specifically (several words, a capitalised
   name: "Is it Japan?", not "Is it a vegetable?"; or any listed name after "Is the keyword
   ...", "Is X your word?" or "My guess is ..."), and is not a part of this one; else open (the
-  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle");
+  model); a list may be joined by slashes with or without spaces ("Fog Machine/Icicle"); a listed name
+  of kinds (:mod:`.class_members`: "Furniture", "Free Weights", "Piano") read as a guess but not said to
+  be the keyword nor quoted ("Is it Furniture?", "Piano?", "Is it Furniture or Piano?") may also ask for
+  the kind: "no" only for a keyword of the public list that may be of none of its kinds ("Rabbit"),
+  open for a member ("Sofa") and for a keyword off the list;
 * ``in_list``: "Is the keyword one of the following: a, b, c?", "Is it any of these: ...",
   "Is it one of Paris, Kyoto or Dhaka?" (no word says it is a list: every item must be a name),
   "Is it not in this list: ...", "Here is an important list of N potential keywords: ....
   Is the keyword one of ...?": yes when an item matches; no when none does (open when an
   item is a description, "a fruit", "european capitals", "Asia's capitals", not a listed
   keyword; then a yes needs an item as long as the last one: "one of Paris, Kyoto in French" is
-  no list of names);
+  no list of names; open, as above, where a name of kinds may hold the keyword, unless the list is said
+  to hold the keyword or its words: "Is the keyword one of ...");
 * ``category``: "Is it a place / thing / location / person?", "Is the category place?",
   "Is the keyword in the 'things' category?", "Does it belong to the place category?", "Is
   it classified as a thing?", "Is it a thing rather than a place?", "Is it a place (not a
   thing)?": the game's category; and the category described (:func:`described_category`):
   "Is it a place you could find on a map?", "... somewhere you can visit", "... a real
   place", "Can you find it on a map?", "Is it an object or thing, not a place?", "Is it a
-  physical thing rather than a location?" (see there for what each side may say).
+  physical thing rather than a location?", "Is it a tangible object?", "... a physical thing rather
+  than an idea?" (see there for what each side may say; a physical side is yes for a thing of the public
+  list that is surely a physical object, :mod:`.physical_things`).
 """
 
 from __future__ import annotations
@@ -37,9 +44,11 @@ import re
 from collections.abc import Container, Iterable
 from typing import NamedTuple
 
+from .class_members import CHECKED_LIST_SHA256, MEMBERS
 from .class_names import CLASS_NAMES
 from .ordinary_names import ORDINARY_NAMES
 from .phrases import NAMED_CORE, NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
+from .physical_things import NOT_SURELY_PHYSICAL
 from .words import game_normalize, keyword_guessed
 
 #: (kind, test) of a question these shapes read.
@@ -51,16 +60,43 @@ class Names(frozenset[str]):
     ``places``: those of its places, which name one place in lower case too ("is it warsaw?")
     unless they are ordinary words as well (:data:`.ordinary_names.ORDINARY_NAMES`); ``things``:
     those of its things that name no class, material, property or site
-    (:data:`.class_names.CLASS_NAMES`), which name one thing when said alone ("Telescope?")."""
+    (:data:`.class_names.CLASS_NAMES`), which name one thing when said alone ("Telescope?");
+    ``all_things``: those of all its things; ``public``: the list is the public list that the data
+    modules were checked on (:data:`.class_members.CHECKED_LIST_SHA256`), so what they say of a
+    keyword of it holds."""
 
     places: frozenset[str]
     things: frozenset[str]
+    all_things: frozenset[str]
+    public: bool
 
-    def __new__(cls, names: Iterable[str], places: Iterable[str] = (), things: Iterable[str] = ()) -> Names:
+    def __new__(cls, names: Iterable[str], places: Iterable[str] = (), things: Iterable[str] = (),
+                fingerprint: str = "") -> Names:
         made = super().__new__(cls, names)
         made.places = frozenset(places) - ORDINARY_NAMES
-        made.things = frozenset(things) - CLASS_NAMES
+        made.all_things = frozenset(things)
+        made.things = made.all_things - CLASS_NAMES
+        made.public = fingerprint == CHECKED_LIST_SHA256
         return made
+
+
+def _on_public_list(s: Subject, known: Container[str]) -> bool:
+    """``s`` is a keyword of the public list the data modules were checked on (else nothing is known of it)."""
+    return isinstance(known, Names) and known.public and game_normalize(s.keyword) in known
+
+
+def _kind_name(name: str) -> str | None:
+    """The class name of kinds (:data:`.class_members.MEMBERS`) ``name`` is, or its plural; None: none."""
+    return next((f for f in _forms(game_normalize(name)) if f in MEMBERS), None)
+
+
+def _may_be_of_kind(kind: str, asked: str, s: Subject, known: Container[str]) -> bool:
+    """The keyword may be of the kind ``kind`` (said as ``asked``): a member, words that overlap the name's
+    ("Bike path" for "Bike"), or a keyword off the public list; "no" is then no answer of either reading."""
+    x_words, kw_words = set(_bare(asked).lower().split()), set(s.lower.split())
+    if x_words <= kw_words or kw_words <= x_words or not _on_public_list(s, known):
+        return True
+    return bool({game_normalize(s.keyword), *(game_normalize(a) for a in s.alts)} & MEMBERS[kind])
 
 
 def _place_name(name: str, known: Container[str]) -> bool:
@@ -140,7 +176,7 @@ _CATEGORY_SHAPES = (
 )
 
 
-def category(q: str) -> Rule_ | None:
+def category(q: str, known: Container[str] = frozenset()) -> Rule_ | None:
     for shape in _CATEGORY_SHAPES:
         m = shape.fullmatch(q)
         if m:
@@ -150,7 +186,7 @@ def category(q: str) -> Rule_ | None:
             test = _named_category_test(name) if m.groupdict().get("refer") else _category_test(name)
             flips = bool(m.group("neg")) + bool(m.groupdict().get("other"))
             return "category", negate(test) if flips % 2 else test
-    return described_category(q)
+    return described_category(q, known)
 
 
 # ------------------------------------------------------------ the category, described
@@ -162,8 +198,11 @@ def category(q: str) -> Rule_ | None:
 # rather than a location") is true when the keyword fits the first side and not the second.
 # A side that narrows a category ("a physical thing", "an object": not every thing of the game
 # is one, "Gravity", "Analogy") is false for a keyword of the other category and open for one
-# of its own.  Described places are open for a thing of the game that names a site ("Stadium",
-# "Tennis court", "Wall Street", "Volcano": everyday you can visit it, or find it on a map).
+# of its own, except a physical side ("a physical thing", "a tangible object", "tangible"), yes for
+# a thing of the public list surely physical (:mod:`.physical_things`), alone or against a location or
+# an idea ("rather than an idea": open for a place).  Described places are open for a thing of the game
+# that names a site ("Stadium", "Tennis court", "Wall Street", "Volcano": everyday you can visit it, or
+# find it on a map).
 
 _WHO = r"(?:you|one|people|someone|anyone|i|we|a\s+person)"
 _MODAL = r"(?:can|could|would|might|may)"
@@ -195,12 +234,16 @@ _DESC_PLACE = (
 _THING_OR = (
     r"(?:an?\s+)?(?:object|item)\s*(?:or|/)\s*(?:an?\s+)?thing|(?:an?\s+)?thing\s*(?:or|/)\s*(?:an?\s+)?(?:object|item)"
 )
-#: "a physical thing", "an object", "a tangible object": not every thing of the game.
-_THING_NARROW = (
-    r"(?:an?\s+)?(?:physical|tangible|concrete|material|solid)\s+(?:thing|object|item)|an?\s+(?:object|item)"
-)
+#: "a physical thing", "a tangible object", "a material object", "tangible": yes for a listed thing that is
+#: surely a physical object (:data:`.physical_things.NOT_SURELY_PHYSICAL`), open for the other things.
+_PHYSICAL = r"(?:an?\s+)?(?:physical|tangible|material)\s+(?:thing|object|item)|tangible"
+#: "an object", "a solid object": not every thing of the game, and no list says which.
+_THING_NARROW = r"(?:an?\s+)?(?:concrete|solid)\s+(?:thing|object|item)|an?\s+(?:object|item)"
+#: "an idea", "a concept", "something abstract": only as the other side of a physical one.
+_ABSTRACT = r"(?:an?\s+)?(?:abstract\s+)?(?:idea|concept|notion)|(?:something\s+)?(?:abstract|intangible)"
 _SIDES = (
-    ("described", _DESC_PLACE), ("thing_or", _THING_OR), ("narrow", _THING_NARROW), ("word", _CAT),
+    ("described", _DESC_PLACE), ("thing_or", _THING_OR), ("physical", _PHYSICAL), ("narrow", _THING_NARROW),
+    ("abstract", _ABSTRACT), ("word", _CAT),
 )
 _SIDE = r"(?:" + "|".join(p for _, p in _SIDES) + r")"
 _SIDE_RES = tuple((name, re.compile(p)) for name, p in _SIDES)
@@ -220,7 +263,9 @@ _DESCRIBED_SHAPES = (
 
 class _Side(NamedTuple):
     category: str
-    kind: str  # "described", "thing_or", "narrow" (not every keyword of the category fits it), "word"
+    # "described", "thing_or", "physical" (the things surely physical), "narrow" (not every keyword of the
+    # category fits it), "abstract" (no category), "word"
+    kind: str
 
 
 def _side(span: str) -> _Side | None:
@@ -230,7 +275,7 @@ def _side(span: str) -> _Side | None:
             if name == "word":
                 found = category_of(span)
                 return _Side(found, name) if found is not None else None
-            return _Side("place" if name == "described" else "things", name)
+            return _Side({"described": "place", "abstract": "abstract"}.get(name, "things"), name)
     return None
 
 
@@ -254,15 +299,24 @@ def names_a_site(keyword: str) -> bool:
     return bool(words) and (words[-1] in SITE_NOUNS or words[-1].rstrip("s") in SITE_NOUNS)
 
 
-def _fits(side: _Side, s: Subject) -> bool | None:
+def _physical(s: Subject, known: Container[str]) -> bool | None:
+    """Yes for a thing of the public list that is surely a physical object; None: nothing said."""
+    said = {game_normalize(s.keyword), *(game_normalize(a) for a in s.alts)}
+    listed = _on_public_list(s, known) and isinstance(known, Names) and game_normalize(s.keyword) in known.all_things
+    return True if listed and not said & NOT_SURELY_PHYSICAL else None
+
+
+def _fits(side: _Side, s: Subject, known: Container[str]) -> bool | None:
     if not s.category:
         return None
     if not _category_matches(side.category, s.category):
         return None if side.kind == "described" and names_a_site(s.keyword) else False
+    if side.kind == "physical":
+        return _physical(s, known)
     return None if side.kind == "narrow" else True
 
 
-def described_category(q: str) -> Rule_ | None:
+def described_category(q: str, known: Container[str] = frozenset()) -> Rule_ | None:
     """The category asked by a description or a contrast (see above); None: no such question."""
     for shape in _DESCRIBED_SHAPES:
         m = shape.fullmatch(q)
@@ -274,19 +328,28 @@ def described_category(q: str) -> Rule_ | None:
         second = _side(other_span) if other_span else None
         if first is None or (other_span and (second is None or second.category == first.category)):
             return None  # "a place rather than a location": no contrast, no question
-        if second is None and first.kind not in ("described", "thing_or"):
+        if first.kind == "abstract" or (second is not None and second.kind == "abstract" and first.kind != "physical"):
+            return None  # "is it an idea", "a place rather than an idea": not read
+        if second is None and first.kind not in ("described", "thing_or", "physical"):
             return None  # "is it a place": identity reads it; "is it an object": not the category
-        test = _contrast(first, second)
+        if first.kind == "physical" and (second is None or second.kind == "abstract"):
+            test = _physical_test(known)  # "a physical thing (rather than an idea)": open for a place
+        else:
+            test = _contrast(first, second, known)
         return "category", negate(test) if groups.get("neg") else test
     return None
 
 
-def _contrast(first: _Side, second: _Side | None) -> Test:
+def _physical_test(known: Container[str]) -> Test:
+    return lambda s: _physical(s, known) if s.category and _category_matches("things", s.category) else None
+
+
+def _contrast(first: _Side, second: _Side | None, known: Container[str]) -> Test:
     def test(s: Subject) -> bool | None:
-        a = _fits(first, s)
+        a = _fits(first, s, known)
         if second is None or a is False:
             return a
-        b = _fits(second, s)
+        b = _fits(second, s, known)
         if b is True:
             return False
         return a if b is False else None
@@ -410,6 +473,10 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
     # ... or a description of several words ("european capitals", "Asia's capitals")
     common = not words and any(not _title(it, raw) and game_normalize(it) not in known and not _quoted(it, raw)
                                and not re.match(r"(?:a|an)\s", it) for it in names)
+    # names of kinds ("one of Furniture, Piano"), unless the list is said to be of keywords or words: no
+    # "no" for a keyword that may be of one of the kinds (:func:`_may_be_of_kind`)
+    explicit = words or subject is None or re.match(r"(?:is|could|would|might)\s+(?:it|this|that)\b", q) is None
+    kinds = [] if explicit else [(k, n) for n in names if not _quoted(n, raw) and (k := _kind_name(_bare(n)))]
 
     def test(s: Subject) -> bool | None:
         for it in items:
@@ -423,7 +490,7 @@ def in_list(q: str, known: Container[str], raw: str = "") -> Rule_ | None:
                 return True
         if common or (semantic and not all(game_normalize(_bare(it)) in known for it in names)):
             return None
-        return False
+        return None if any(_may_be_of_kind(k, n, s, known) for k, n in kinds) else False
 
     return "in_list", negate(test) if subject is not None and subject.group("neg") else test
 
@@ -500,7 +567,9 @@ def bare(q: str, raw: str, known: Container[str]) -> Rule_ | None:
     property): alone it is a name only when listed, and then only its own keyword gets an answer, unless
     it is a listed place's name that is no ordinary word ("Jamaica?") or a listed thing's name that names
     no class, material, property or site ("Telescope?", "Pliers??", not "Furniture?", "Zinc?":
-    :data:`.class_names.CLASS_NAMES`): those are "no" for every other keyword."""
+    :data:`.class_names.CLASS_NAMES`): those are "no" for every other keyword; a name of kinds
+    ("Piano?", "Furniture?": :mod:`.class_members`) is "no" for a listed keyword that may be of none of
+    its kinds."""
     lead = _BARE_LEAD.match(q)
     cut = lead.end() if lead else 0
     x, said = q[cut:].strip(), raw[cut:].strip() if len(raw) == len(q) else q[cut:].strip()
@@ -611,8 +680,12 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str], alo
     # a class, not "How about Free Weights?")
     specific = game_normalize(bare) in known and (len(x_words) > 1 or proper or (named and not has_article)
                                                   or _place_name(bare, known))
+    # a name of kinds ("Furniture", "Free Weights") read as a guess, not said to be the keyword: "no" only
+    # where the kind's reading says no as well (:func:`_may_be_of_kind`)
+    kind = None if named else _kind_name(bare)
     if alone and not has_article:
-        specific = _thing_name(bare, known) or (specific and (proper or game_normalize(bare) not in CLASS_NAMES))
+        specific = (_thing_name(bare, known) or kind is not None
+                    or (specific and (proper or game_normalize(bare) not in CLASS_NAMES)))
 
     def test(s: Subject) -> bool | None:
         if keyword_guessed(bare, s.keyword, s.alts) or keyword_guessed(x.strip("\"'"), s.keyword, s.alts):
@@ -624,6 +697,8 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str], alo
         if whole_quote:
             return False
         if specific:
+            if kind is not None:
+                return None if _may_be_of_kind(kind, bare, s, known) else False
             kw_words = set(s.lower.split())
             if x_words <= kw_words or kw_words <= x_words:
                 return None  # "bike" of "mountain bike": leave it to the model

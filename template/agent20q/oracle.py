@@ -57,6 +57,7 @@ from collections.abc import Container, Iterable
 from typing import NamedTuple
 
 from . import counts, discourse, letters, naming, order
+from .class_members import list_fingerprint
 from .naming import Names
 from .phrases import NAMED_CORE, SUBJ, Subject, Template, Test, Unparsed, match_templates, negate, normalise
 from .words import Candidate, game_normalize
@@ -188,7 +189,7 @@ def _core(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
             return found
         if _LETTER_CONTEXT.search(q):
             return None  # about letters, but no shape reads it whole: the model
-        found = naming.category(q)
+        found = naming.category(q, known)
         if found is not None:
             return found
     return naming.in_list(q, known, raw) or naming.identity(q, raw, known)
@@ -264,7 +265,7 @@ def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | Non
         if prefix in discourse.SIZE_ONLY and not discourse.ANYWHERE.match(q):  # a size, or how many of a letter
             found = match_templates(counts.TEMPLATES + letters.HOW_MANY_TEMPLATES, prefix + q)
         else:  # "any e's", "no e", "any repeated letters": letters looked for anywhere
-            found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q)
+            found = _spelling(prefix + q) or _relative(prefix + q) or naming.category(prefix + q, known)
         if found is None and prefix == "is it " and not _ONE_CHARACTER.search(q):  # "one of paris, kyoto or dhaka"
             found = naming.in_list(prefix + q, known, prefix + raw)  # ("any of 'u' or 'c'" asks for letters)
             if found is None and q.startswith("neither "):  # "neither paris nor kyoto": names only
@@ -376,12 +377,16 @@ def alpha_question(word: str) -> str:
 
 def known_names(candidates: Iterable[tuple[str, tuple[str, ...]] | Candidate]) -> Names:
     """Normalised keywords and alts of a list (for :func:`parse`); of :class:`.words.Candidate`
-    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw") and
-    which name things (one said alone is then a guess of that thing: "Telescope?")."""
+    rows, also which of them name places (a lower-case guess of one is then read: "is it warsaw"),
+    which name things (one said alone is then a guess of that thing: "Telescope?") and whether the list
+    is the public list the data modules were checked on (:class:`.naming.Names`)."""
     names: set[str] = set()
     places: set[str] = set()
     things: set[str] = set()
+    keywords: list[str] = []
     for row in candidates:
+        if isinstance(row, Candidate):
+            keywords.append(row.keyword)
         said = {game_normalize(row[0])} | {game_normalize(a) for a in row[1]}
         names.update(said)
         if isinstance(row, Candidate) and "place" in row.categories:
@@ -389,4 +394,4 @@ def known_names(candidates: Iterable[tuple[str, tuple[str, ...]] | Candidate]) -
         if isinstance(row, Candidate) and "things" in row.categories:
             things.update(said)
     names.discard("")
-    return Names(names, places - {""}, things - {""})
+    return Names(names, places - {""}, things - {""}, list_fingerprint(keywords) if keywords else "")

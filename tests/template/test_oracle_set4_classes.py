@@ -220,9 +220,9 @@ def listed_with_articles(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     for items in itertools.permutations(names, 3):
         a, b, c = (n.lower() for n in items)
         every = (True, True, True)
-        yield f"Is your keyword among a {a}, {b} and {c}?", among(items, every)
-        yield f"Is it one of a {a}, a {b} or a {c}?", among(items, every)
-        yield f"Hmm, okay. Is the keyword among an {a}, a {b}, or {c}?", among(items, every)
+        yield f"Is your keyword among a {a}, {b} and {c}?", among(items, every, named=True)
+        yield f"Is it one of a {a}, a {b} or a {c}?", among(items, every)  # names of kinds: class_truth
+        yield f"Hmm, okay. Is the keyword among an {a}, a {b}, or {c}?", among(items, every, named=True)
 
 
 def place_named(rng: random.Random) -> Iterator[tuple[str, Truth]]:
@@ -270,8 +270,9 @@ def test_set4_traps_stay_declined(world: World, question: str) -> None:
     [
         # a class in the list: not a list of names, never a no
         ("Is your keyword among a fruit, whistle and smartwatch?", {}),
-        # the first capital opens the question, and a listed noun may name a class
-        ("Furniture or Vegetable?", {"furniture": "yes"}),
+        # the first capital opens the question, and a listed noun may name a material ("Zinc or Gravity?"; names
+        # of kinds: test_oracle_talk.py's test_names_of_kinds_said_alone)
+        ("Zinc or Gravity?", {}),
         # ... unless every item is a listed place's name that is no ordinary word ("Warsaw, Hamburg or
         # Chile?" is read: test_oracle_lowercase_names.py); "Turkey" and "Nice" may be ordinary words
         ("Turkey, Nice or Chile?", {"chile": "yes"}),

@@ -90,7 +90,9 @@ def guesses_confirmed(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             if frame.startswith("I think") and name in ("Restaurants", "Telescope"):
                 continue  # an opinion: a listed thing's name in capitals may be a class ("I THINK IT'S FURNITURE")
             # a quoted name is a literal guess ("'Hanoi'" is not "hanoi vietnam"); a bare one not
-            yield frame.format(x=name), guessed(name, True, quoted='"' in frame)
+            # "My guess is X", "I'm guessing X": said to be the keyword ("I think it's X": an opinion, X may be a
+            # name of kinds read as a guess: class_truth.kind_guess)
+            yield frame.format(x=name), guessed(name, True, quoted='"' in frame, named=not frame.startswith("I think"))
 
 
 def no_plural(rng: random.Random) -> Iterator[tuple[str, Truth]]:

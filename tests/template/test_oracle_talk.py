@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 from factories.agents import TEMPLATE, import_agent_module
+from class_truth import kind_guess, kind_of
 from oracle_checks import World, make_world
 from test_oracle_classes import (
     SUBJECTS,
@@ -174,24 +175,30 @@ def _words(name: str) -> set[str]:
     return set(name.lower().split())
 
 
-def guessed(name: str, specific: bool, quoted: bool = False) -> Truth:
+def guessed(name: str, specific: bool, quoted: bool = False, named: bool = False) -> Truth:
     """The keyword is ``name``: yes; another: no when the name is said specifically, else open; open
     too where the words of one are among the other's ("Bike path" and "Bike": a part of a name),
-    unless the name is quoted (a literal guess: "'jamaica'" is not "kingston jamaica")."""
+    unless the name is quoted (a literal guess: "'jamaica'" is not "kingston jamaica"); a name of kinds
+    ("Furniture") not quoted nor said to be the keyword: no only where the kind says no as well
+    (:func:`class_truth.kind_guess`)."""
+    kind = not (quoted or named) and kind_of(name) is not None
 
     def truth(k: str) -> bool | None:
         if k.lower() == name.lower():
             return True
         if not quoted and (_words(k) <= _words(name) or _words(name) <= _words(k)):
             return None
+        if specific and kind:
+            return kind_guess(name, k)
         return False if specific else None
 
     return truth
 
 
-def among(items: tuple[str, ...], specific: tuple[bool, ...]) -> Truth:
-    """A list of names: yes when one is the keyword, no when every one is another said specifically."""
-    tests = [guessed(item, sure) for item, sure in zip(items, specific, strict=True)]
+def among(items: tuple[str, ...], specific: tuple[bool, ...], named: bool = False) -> Truth:
+    """A list of names: yes when one is the keyword, no when every one is another said specifically
+    (``named``: the list is said to hold the keyword, "Is your keyword among ...": see :func:`guessed`)."""
+    tests = [guessed(item, sure, named=named) for item, sure in zip(items, specific, strict=True)]
 
     def truth(k: str) -> bool | None:
         found = [t(k) for t in tests]
@@ -256,8 +263,8 @@ def _specific(frame: str, form: str, kind: str, name: str, capitals: bool, place
     said alone ("Telescope?", "How about telescope?"), in any case."""
     if (form == "quoted" and kind != "bare") or " " in name or kind == "named" or name.lower() in places:
         return True
-    if (kind == "bare" or frame.startswith(BARE_LEADS)) and name.lower() in sure_things():
-        return True
+    if (kind == "bare" or frame.startswith(BARE_LEADS)) and (name.lower() in sure_things() or kind_of(name)):
+        return True  # a thing's name that names no class, or a name of kinds (no where the kind says no)
     return kind == "lead" and form == "title" and not capitals
 
 
@@ -266,9 +273,11 @@ def guesses(rng: random.Random, places: frozenset[str]) -> Iterator[tuple[str, T
         said = {"title": _title(name), "lower": name.lower(), "quoted": rng.choice(_QUOTES).format(name)}[form]
         # a whole question in quotes is a question ("'Telescope'?" is "Telescope?")
         quoted = form == "quoted" and kind != "bare"
-        yield frame.format(x=said), guessed(name, _specific(frame, form, kind, name, False, places), quoted)
+        named = kind == "named"
+        yield frame.format(x=said), guessed(name, _specific(frame, form, kind, name, False, places), quoted, named)
         if form != "quoted":
-            yield frame.format(x=said).upper(), guessed(name, _specific(frame, form, kind, name, True, places))
+            yield frame.format(x=said).upper(), guessed(name, _specific(frame, form, kind, name, True, places),
+                                                        named=named)
     yield "Maybe Ouagadougou, Burkina Faso?", guessed("ouagadougou burkina faso", True)
     yield "Sevilla, Spain?", guessed("sevilla spain", True)
 
@@ -298,13 +307,39 @@ def test_lists_of_names(world: World) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Reptile?", ["Reptile"]), ("Furniture?", ["Furniture"]), ("Furniture or Vegetable?", ["Furniture", "Vegetable"]),
+        ("REPTILE?", ["Reptile"]), ("Free weights?", ["Free Weights"]), ("Mobile phone or furniture?",
+                                                                        ["Mobile phone", "Furniture"]),
+        ("Telescope or furniture?", ["Telescope", "Furniture"]), ("How about furniture or pliers?", ["Furniture", "Pliers"]),
+        ("How about furniture?", ["Furniture"]),  # lower case after "how about": a class or a guess
+    ],
+)
+def test_names_of_kinds_said_alone(world: World, question: str, names: list[str]) -> None:
+    """A name of kinds said alone (issue 23): yes for its own keyword, no for a listed keyword that may be
+    of none of the kinds (a thing's name that names no class: no for every other keyword), else open."""
+    mod, known, keywords = world
+    keywords = [*keywords, *names, "Sofa", "Komodo dragon", "Armchair", "Grand piano"]
+    tests = [guessed(n, True) for n in names]
+    rule = mod.parse(question, known)
+    assert rule is not None
+    wrong = []
+    for k in keywords:
+        found = [t(k) for t in tests]
+        want = True if True in found else (False if all(f is False for f in found) else None)
+        got = mod.oracle.verdict(rule, mod.Subject(k, (), category(k)))
+        if got != (None if want is None else ("yes" if want else "no")):
+            wrong.append((k, want, got))
+    assert wrong == [], wrong[:10]
+
+
+@pytest.mark.parametrize(
     ("question", "sure_for"),
     [
-        # a word capitalised only because it opens the question may ask for a class or a property
-        ("Reptile?", "reptile"), ("Furniture?", "furniture"), ("Furniture or Vegetable?", "furniture vegetable"),
-        ("REPTILE?", "reptile"), ("Zinc?", "zinc"), ("STADIUM??", "stadium"), ("Free weights?", "free_weights"),
-        ("Mobile phone or furniture?", "mobile_phone furniture"), ("Telescope or furniture?", "telescope furniture"),
-        ("How about furniture or pliers?", "furniture pliers"),
+        # a word capitalised only because it opens the question may ask for a material, a property, a
+        # feature or a site (names of kinds: test_names_of_kinds_said_alone)
+        ("Zinc?", "zinc"), ("STADIUM??", "stadium"), ("GPS?", "gps"), ("Gravity or zinc?", "gravity zinc"),
         # a listed place's name that may be an ordinary word ("Jamaica?" is read: test_guesses)
         ("China?", "china"), ("Turkey?", "turkey"), ("is it nice?", "nice"),
         ("Edible?", ""), ("Electronic?", ""), ("Bigger than a car?", ""), ("Made of metal?", ""),
@@ -312,7 +347,6 @@ def test_lists_of_names(world: World) -> None:
         ("Could it be Accra", ""),  # a capitalised word that is no listed keyword: open (it may be no name)
         ("IT'S AMMAN - RIGHT?", ""),
         ("Are you thinking of Telescope, Mouse or Table Mountain", "telescope mouse"),
-        ("How about furniture?", "furniture"),  # lower case after "how about": a class or a guess
         ("Is the place nice?", ""),
         ("based on that, is the place china/turkey ?", "china turkey"),  # lower-case words: names or not?
         ("I think furniture?", "furniture"), ("I'd say luggage", "luggage"), ("I bet it's furniture", "furniture"),
@@ -364,7 +398,7 @@ def test_elliptic_questions_about_letters_anywhere(world: World) -> None:
 
 
 def category_said(rng: random.Random) -> Iterator[tuple[str, Truth]]:
-    place, thing, narrow = is_a("place"), is_a("thing"), is_a("narrow")
+    place, thing, narrow = is_a("place"), is_a("thing"), is_a("physical")
     for lead, subj in itertools.product(LEADS, ("it", "the word", "the keyword", "your keyword", "the answer")):
         tag = rng.choice(CONFIRM_TAGS)
         yield f"{lead}Is {subj} a location rather than a thing?", and_not(place, thing)
