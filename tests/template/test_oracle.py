@@ -59,29 +59,12 @@ def test_labelled_set_is_large_and_covers_both_categories() -> None:
     assert all(r[4] in ("yes", "no") for r in rows)
 
 
-#: Rows labelled "open" that code now answers by class, each right (issue 23): a listed thing's name of kinds
-#: said alone, "no" for a keyword that may be none of them (agent20q/class_members.py), and "a physical
-#: thing rather than a location" of a thing surely physical (agent20q/physical_things.py).  The file is
-#: the lead's to relabel; until then these rows are rule-shaped here.
-NOW_RULE_SHAPED = frozenset({
-    ("DVD", "Piano?"), ("Staircase", "Flashlight?"), ("Tongue Depressor", "Parachute?"),
-    ("Space probe", "Alright, is it a physical thing rather than a location?"),
-    ("Tool Belt", "Hmm, is it a physical thing rather than a location?"),
-    ("Dog crate", "Please answer yes or no: Is it a physical thing rather than a location?"),
-    ("Guitar String", "RIGHT. IS IT A PHYSICAL THING RATHER THAN A LOCATION?"),
-    ("Storage bin", "Is it a physical thing rather than a location?"),
-    ("Eucalyptus", "Q11: Is it a physical thing rather than a location?"),
-})
-
-
 def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known: frozenset[str]) -> None:
     per_kind: dict[str, list[bool]] = collections.defaultdict(list)
     decided_open = []
     for kind, keyword, category, question, answer in labelled_rows():
         d = mod.decide(question, _subject(mod, keyword, category), known)
-        if kind == "open" and (keyword, question) in NOW_RULE_SHAPED:
-            kind = "now_rule_shaped"
-        elif kind == "open":
+        if kind == "open":
             if d is not None:
                 decided_open.append((keyword, question, d))
             continue
@@ -89,7 +72,6 @@ def test_rule_shaped_rows_all_right_open_rows_left_to_the_model(mod: Any, known:
     table = {k: f"{sum(v)}/{len(v)} = {100 * sum(v) / len(v):.0f} %" for k, v in sorted(per_kind.items())}
     print("rule-shaped accuracy per kind:", json.dumps(table, indent=1))
     assert all(all(v) for v in per_kind.values()), table
-    assert len(per_kind["now_rule_shaped"]) == len(NOW_RULE_SHAPED)
     assert decided_open == []
 
 
@@ -373,7 +355,7 @@ def test_candidate_list_is_the_games_keywords_py(game_folder: Path) -> None:
 
 def test_rule_scorer_on_the_in_sample_file(mod: Any) -> None:
     """bench/agent_rules.py's scorer: every rule-shaped kind 100 % right, none answered wrong,
-    no open row answered by code but those of :data:`NOW_RULE_SHAPED`, right."""
+    no open row answered by code."""
     from bench import agent_rules
 
     rows = agent_rules.read_rows(agent_rules.IN_SAMPLE)
@@ -381,8 +363,8 @@ def test_rule_scorer_on_the_in_sample_file(mod: Any) -> None:
     scores = agent_rules.score_rules(rows, mod)
     assert {"letter_set", "negation", "letter_count", "first_letter", "open"} <= set(scores)
     for kind, s in scores.items():
-        if kind == "open":  # but the rows code now answers by class, each right (NOW_RULE_SHAPED)
-            assert s.right == len(NOW_RULE_SHAPED) and s.wrong == 0 and s.declined == s.n - s.right, s
+        if kind == "open":
+            assert s.right == s.wrong == 0 and s.declined == s.n, s
         else:
             assert s.wrong == 0 and s.declined == 0 and s.right == s.n, (kind, s)
 
