@@ -25,11 +25,13 @@ question to the model); the places it gave ("chile" as a vegetable, "ankara turk
 every class name's list was read by hand against the 579 things of the list and the members WordNet
 misses were added (``_BY_HAND``: 938 pairs more; when in doubt in: "Card" may be a greeting card or a
 lottery ticket, "Mobile phone" a smartphone, "Tablet" a medication, every food a snack, every plant
-vegetation, a keyword that is itself a class of them — "Furniture" for "Cabinet" — too).  The 13 listed
-rooms, buildings and the RV may have a fitting, a device or a supply in them ("Stove?" asked of an RV:
-has it one?), so they are members of the 78 class names of such things (``_ROOMS``, ``_FITTINGS``).
-2,099 pairs in all, by class keyword; 16 class keywords have no member but themselves ("Piano",
-"Rabbit", "Parachute" ...: no listed keyword is a kind of one).  Keywords whose words overlap the
+vegetation, a keyword that is itself a class of them — "Furniture" for "Cabinet" — too): 2,099 pairs in
+all with the rooms below, by class keyword; 16 class keywords have no member but themselves ("Piano",
+"Rabbit", "Parachute" ...: no listed keyword is a kind of one).  The 13 listed rooms, buildings and the RV
+(:data:`ROOMS`) may have a fitting, a device or a supply in them: a name of such a thing said alone
+("Stove?" asked of an RV: has it one?) may ask that, so a room is open for the 78 class names of such
+things (:data:`FITTINGS`) when the name is said alone, and no member of their kinds otherwise ("Is it
+one of Microscope, Parachute or Briefcase?" of Press Box: no).  Keywords whose words overlap the
 name's ("Bike path" for "Bike") are left open by the reader itself.  153 class names of kinds (141
 keywords, with their alts), 77 not.
 
@@ -368,10 +370,8 @@ def _split(text: str) -> frozenset[str]:
 
 
 def _members() -> dict[str, frozenset[str]]:
-    """Class name (each normalised name of its keyword) -> normalised members."""
-    rooms = _split(_ROOMS)
-    by_keyword = {kw: _split(_WORDNET.get(kw, "")) | _split(hand) | (rooms if kw in _FITTINGS else frozenset())
-                  for kw, hand in _BY_HAND.items()}
+    """Class name (each normalised name of its keyword) -> normalised members of its kinds."""
+    by_keyword = {kw: _split(_WORDNET.get(kw, "")) | _split(hand) for kw, hand in _BY_HAND.items()}
     return {n: by_keyword[kw] for kw, n in _NAMES}
 
 
@@ -426,6 +426,11 @@ _NAMES = (
 
 #: Class name of kinds (normalised) -> the normalised listed keywords that may be one of its kinds.
 MEMBERS: dict[str, frozenset[str]] = _members()
+#: The listed rooms, buildings and the RV (normalised): said alone, a name of :data:`FITTINGS` may ask
+#: whether they have one.
+ROOMS: frozenset[str] = _split(_ROOMS)
+#: The class names (normalised) of fittings, devices and supplies a room may have.
+FITTINGS: frozenset[str] = frozenset(n for kw, n in _NAMES if kw in _FITTINGS)
 
 
 def list_fingerprint(keywords: Iterable[str]) -> str:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Container, Iterable
 from typing import NamedTuple
 
-from .class_members import CHECKED_LIST_SHA256, MEMBERS
+from .class_members import CHECKED_LIST_SHA256, FITTINGS, MEMBERS, ROOMS
 from .class_names import CLASS_NAMES
 from .ordinary_names import ORDINARY_NAMES
 from .phrases import NAMED_CORE, NAMED_SUBJECT, Subject, Test, contrast, contrasted, negate
@@ -90,13 +90,15 @@ def _kind_name(name: str) -> str | None:
     return next((f for f in _forms(game_normalize(name)) if f in MEMBERS), None)
 
 
-def _may_be_of_kind(kind: str, asked: str, s: Subject, known: Container[str]) -> bool:
+def _may_be_of_kind(kind: str, asked: str, s: Subject, known: Container[str], alone: bool = False) -> bool:
     """The keyword may be of the kind ``kind`` (said as ``asked``): a member, words that overlap the name's
-    ("Bike path" for "Bike"), or a keyword off the public list; "no" is then no answer of either reading."""
+    ("Bike path" for "Bike"), or a keyword off the public list; "no" is then no answer of either reading.
+    Said alone, a fitting's name may also ask whether a room has one ("Stove?" of an RV)."""
     x_words, kw_words = set(_bare(asked).lower().split()), set(s.lower.split())
     if x_words <= kw_words or kw_words <= x_words or not _on_public_list(s, known):
         return True
-    return bool({game_normalize(s.keyword), *(game_normalize(a) for a in s.alts)} & MEMBERS[kind])
+    said = {game_normalize(s.keyword), *(game_normalize(a) for a in s.alts)}
+    return bool(said & MEMBERS[kind]) or (alone and kind in FITTINGS and bool(said & ROOMS))
 
 
 def _place_name(name: str, known: Container[str]) -> bool:
@@ -698,7 +700,7 @@ def _identity_test(x: str, proper: bool, named: bool, known: Container[str], alo
             return False
         if specific:
             if kind is not None:
-                return None if _may_be_of_kind(kind, bare, s, known) else False
+                return None if _may_be_of_kind(kind, bare, s, known, alone) else False
             kw_words = set(s.lower.split())
             if x_words <= kw_words or kw_words <= x_words:
                 return None  # "bike" of "mountain bike": leave it to the model

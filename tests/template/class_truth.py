@@ -51,15 +51,18 @@ def kind_of(name: str) -> str | None:
                  if f and f in members), None)
 
 
-def kind_guess(name: str, k: str) -> bool | None:
+def kind_guess(name: str, k: str, alone: bool = False) -> bool | None:
     """"Is it <name>?" read as a guess of a name of kinds, for the keyword ``k`` (not ``name`` itself): no
-    where ``k`` is on the public list and may be no member and no word overlaps; else open."""
+    where ``k`` is on the public list and may be no member and no word overlaps; else open.  Said alone
+    ("Stove?"), a fitting's name may ask whether a listed room has one: open for the rooms too."""
     kind = kind_of(name)
     assert kind is not None, name
     said, words = _names(k), set(name.lower().split())
     if said is None or words <= set(k.lower().split()) or set(k.lower().split()) <= words:
         return None
-    return None if said & _data()[0].MEMBERS[kind] else False
+    members = _data()[0]
+    housed = alone and kind in members.FITTINGS and bool(said & members.ROOMS)
+    return None if said & members.MEMBERS[kind] or housed else False
 
 
 def physical(k: str) -> bool | None:
