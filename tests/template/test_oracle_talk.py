@@ -175,12 +175,13 @@ def _words(name: str) -> set[str]:
     return set(name.lower().split())
 
 
-def guessed(name: str, specific: bool, quoted: bool = False, named: bool = False) -> Truth:
+def guessed(name: str, specific: bool, quoted: bool = False, named: bool = False, alone: bool = False) -> Truth:
     """The keyword is ``name``: yes; another: no when the name is said specifically, else open; open
     too where the words of one are among the other's ("Bike path" and "Bike": a part of a name),
     unless the name is quoted (a literal guess: "'jamaica'" is not "kingston jamaica"); a name of kinds
     ("Furniture") not quoted nor said to be the keyword: no only where the kind says no as well
-    (:func:`class_truth.kind_guess`)."""
+    (:func:`class_truth.kind_guess`; ``alone``: said alone, where a fitting's name may ask whether a room
+    has one)."""
     kind = not (quoted or named) and kind_of(name) is not None
 
     def truth(k: str) -> bool | None:
@@ -189,7 +190,7 @@ def guessed(name: str, specific: bool, quoted: bool = False, named: bool = False
         if not quoted and (_words(k) <= _words(name) or _words(name) <= _words(k)):
             return None
         if specific and kind:
-            return kind_guess(name, k)
+            return kind_guess(name, k, alone)
         return False if specific else None
 
     return truth
@@ -274,10 +275,12 @@ def guesses(rng: random.Random, places: frozenset[str]) -> Iterator[tuple[str, T
         # a whole question in quotes is a question ("'Telescope'?" is "Telescope?")
         quoted = form == "quoted" and kind != "bare"
         named = kind == "named"
-        yield frame.format(x=said), guessed(name, _specific(frame, form, kind, name, False, places), quoted, named)
+        alone = kind == "bare" or frame.startswith(BARE_LEADS)
+        yield frame.format(x=said), guessed(name, _specific(frame, form, kind, name, False, places), quoted, named,
+                                            alone)
         if form != "quoted":
             yield frame.format(x=said).upper(), guessed(name, _specific(frame, form, kind, name, True, places),
-                                                        named=named)
+                                                        named=named, alone=alone)
     yield "Maybe Ouagadougou, Burkina Faso?", guessed("ouagadougou burkina faso", True)
     yield "Sevilla, Spain?", guessed("sevilla spain", True)
 
@@ -321,7 +324,7 @@ def test_names_of_kinds_said_alone(world: World, question: str, names: list[str]
     of none of the kinds (a thing's name that names no class: no for every other keyword), else open."""
     mod, known, keywords = world
     keywords = [*keywords, *names, "Sofa", "Komodo dragon", "Armchair", "Grand piano"]
-    tests = [guessed(n, True) for n in names]
+    tests = [guessed(n, True, alone=True) for n in names]
     rule = mod.parse(question, known)
     assert rule is not None
     wrong = []

@@ -157,7 +157,7 @@ def test_names_that_may_name_a_class_stay_open(things: Things) -> None:
                 got = _answer(things, question, cand, rule)
                 if got is None or any(_truth(n, cand) for n in asked):
                     continue
-                if not kind or got != "no" or kind_guess(name, cand.keyword) is not False:
+                if not kind or got != "no" or kind_guess(name, cand.keyword, alone=True) is not False:
                     answered.append((question, cand.keyword, got))
     assert answered == [], answered[:10]
     assert kinds > 100
