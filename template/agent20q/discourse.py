@@ -40,7 +40,9 @@ part is a closed class:
   either, are none of them;
 * normal forms: a modal before a verb of spelling ("Would it start with B?": "does"), "has
   it got" ("does it have"), a hedge inside ("Does it maybe start with B?", "Is the keyword
-  perhaps Paris?"), a marker before a statement ("So it starts with B?");
+  perhaps Paris?"), "happen to" ("Does the last letter happen to be R?": "is the last letter R",
+  "Would it happen to start with B?", "The last letter happens to be R?"), a marker before a
+  statement ("So it starts with B?");
 * ellipsis: a question without its auxiliary ("Starts with B?", "First letter B?", "Any Z
   in it?", "Any E's?", "No E?", "Two or more A's?", "Both I and C?", "Ending in a B?", "Got an E
   in it?", "A place?", "Not a place?", "One word?", "Fewer than 6 letters?", "Even number of letters?", "The
@@ -232,6 +234,15 @@ MODAL_DOES = re.compile(
 #: perhaps Paris?" (not inside quotes).
 HEDGE = re.compile(r"(?<=[a-z0-9])\s+(?:maybe|possibly|perhaps|by\s+any\s+chance|by\s+chance)(?=\s+[a-z0-9'\"])")
 _QUOTED = re.compile(r"(?<![a-z])'[^']*'(?![a-z])|\"[^\"]*\"")
+#: "Does the last letter happen to be R?" ("is the last letter r"), "Would it happen to start with B?"
+#: ("does it start with b"): the subject is any words before "happen to", none of them quoted.
+HAPPEN = re.compile(r"(?P<aux>does|do|would|could|might|will)\s+(?P<subj>[a-z0-9 ]{1,80}?)\s+happen\s+to\s+"
+                    r"(?P<verb>be|[a-z]+)\b")
+#: The statement form: "The last letter happens to be R?", "It happens to start with B?" (the verbs of
+#: spelling and order, said in the third person).
+HAPPENS = re.compile(r"(?<=[a-z0-9])\s+happens\s+to\s+(?P<verb>be|start|begin|end|contain|include|have|come|fall"
+                     r"|consist|precede|appear|finish|use|lack)\b")
+_THIRD = {"be": "is", "have": "has", "finish": "finishes", "precede": "precedes"}
 
 
 def normal_forms(q: str, raw: str) -> tuple[str, str]:
@@ -242,6 +253,19 @@ def normal_forms(q: str, raw: str) -> tuple[str, str]:
     if got is not None:  # "has it got an e": "does it have an e"
         q = f"does {got.group('subj')} have {q[got.end():]}"
         raw = f"does {raw[got.start('subj'):got.end('subj')]} have {raw[got.end():]}"
+    happen = HAPPEN.match(q)
+    if happen is not None:  # "does the last letter happen to be r": "is the last letter r"
+        aux, verb = happen.group("aux"), happen.group("verb")
+        lead = ("are" if aux == "do" else "is") if verb == "be" else ("do" if aux == "do" else "does")
+        subj, said = q[happen.start("subj") : happen.end("subj")], raw[happen.start("subj") : happen.end("subj")]
+        tail = "" if verb == "be" else " " + verb
+        q = f"{lead} {subj}{tail}{q[happen.end():]}"
+        raw = f"{lead} {said}{tail}{raw[happen.end():]}"
+    happens = HAPPENS.search(q)
+    if happens is not None and not any(a <= happens.start() < b for a, b in (m.span() for m in _QUOTED.finditer(q))):
+        verb = happens.group("verb")  # "the last letter happens to be r": "the last letter is r"
+        said = " " + _THIRD.get(verb, verb + "s")
+        q, raw = q[: happens.start()] + said + q[happens.end():], raw[: happens.start()] + said + raw[happens.end():]
     modal = MODAL_DOES.match(q)
     if modal is not None:  # "would it start with b": "does it start with b"
         q, raw = "does " + q[modal.end():], "does " + raw[modal.end():]

@@ -139,9 +139,12 @@ from .phrases import (
 _L = r"(?:the\s+letter\s+)?" + Q1
 _ALPHA_IN = r"(?:\s+(?:in\s+the\s+alphabet|alphabetically|in\s+alphabetical\s+order))"
 _INCL = r"(?:\s*,?\s*\(?\s*(?:inclusive|inclusively|both\s+included|exclusive|exclusively|not\s+inclusive)\s*\)?)"
+#: The half said with its letters, in brackets or after a comma: "(A-M)", ", A to M", ": N through Z".
+_HALF_SAID = r"\s*(?:-|to|through|thru)\s*"
 _HALF = (
     r"(?:in|from|within)\s+the\s+(?:first|second|last|latter|former)\s+half\s+of\s+the\s+alphabet"
-    r"(?:\s*\(\s*" + _L + r"\s*(?:-|to|through)\s*" + _L + r"\s*\))?"
+    r"(?:\s*\(\s*" + _L + _HALF_SAID + _L + r"\s*\)|\s*[,:;]\s*(?:i\.?e\.?,?\s*|that\s+is,?\s+|so\s+)?"
+    + _L + _HALF_SAID + _L + r")?"
 )
 #: "among the first 13 letters of the alphabet", "one of the last ten letters of the alphabet".
 _FIRST_N = (
@@ -248,11 +251,16 @@ def _order_test(span: str) -> CharTest:
 
 
 def _half_test(span: str) -> CharTest:
-    bounds = letters_of(span[span.index("(") :]) if "(" in span else ()
-    if len(bounds) == 2:
-        return in_range(bounds[0], bounds[1])
+    """A half of the alphabet, A to M or N to Z; where the letters said with it ("the first half (A-N)")
+    disagree with that on a letter, the two readings leave it open."""
     first = re.search(r"\b(?:first|former)\s+half", span) is not None
-    return in_range("a", "m") if first else in_range("n", "z")
+    half = in_range("a", "m") if first else in_range("n", "z")
+    said = re.search(r"alphabet(.+)$", span)
+    bounds = letters_of(said.group(1)) if said else ()
+    if len(bounds) != 2:
+        return half
+    stated = in_range(bounds[0], bounds[1])
+    return lambda c: stated(c) if stated(c) == half(c) else None
 
 
 def _first_n_test(span: str) -> CharTest:

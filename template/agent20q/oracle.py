@@ -96,9 +96,10 @@ _TRUTH = re.compile(
     r"(?P<clause>.+)"
 )
 #: A statement: its subject (a named keyword with what it is sought as first, "the word we are looking
-#: for", whose "are" is no verb of the statement), its verb and the rest.
+#: for", whose "are" is no verb of the statement, or a part of one: "the initial letter of the word you
+#: are thinking of", "the number of letters in the word we are looking for"), its verb and the rest.
 _STATEMENT = re.compile(
-    r"(?P<subj>" + NAMED_CORE + r"|.+?)\s+"
+    r"(?P<subj>(?:[a-z0-9' ]+?\s+(?:of|in)\s+)?" + NAMED_CORE + r"|.+?)\s+"
     r"(?P<verb>is\s+not|isn't|is|are\s+not|aren't|are|spell|does\s+not|doesn't|do\s+not|don't|has"
     r"|starts\s+and\s+ends|begins\s+and\s+ends|starts|begins|ends|contains|includes|comes|precedes|follows|consists|falls|appears|lacks|goes|sorts|lies|exceeds|belongs|uses|finishes|opens|"
     r"equals|matches|avoids|excludes|kicks|wraps|refers|represents|denotes|designates|fits|names)\s+(?P<rest>.+)"

@@ -205,8 +205,12 @@ ANY_LIST = r"(?:" + ONE_OF + r"?(?:" + LIST_OR + r"|" + LIST_BRACKET + r")|" + O
 ANY_LIST += LIST_AND + r")|(?:any|one)(?:\s+one)?\s+of\s+(?:the\s+)?(?:letters|characters)\s+" + LIST_BARE + r")"
 #: A set of letters that are all meant: "the letters a and e", "both a and e", "all of the letters a, b, c".
 _SET_NOUN = r"(?:letters|characters|vowels|consonants)"
-ALL_LIST = r"(?:(?:the\s+)?" + _SET_NOUN + r"\s+" + LIST_AND + r"|" + ALL_OF + r"(?:" + LIST_AND + r"|"
-ALL_LIST += LIST_BARE + r"|" + LIST_BRACKET + r")|" + LIST_AND + r")"
+#: "both" or "all" said after an "and" list: "the letters L and H, both of them", "L, H and A (all three)".
+_POST_ALL = (r"\s*,?\s*\(?\s*(?:both|all(?:\s+(?:two|three|four|five|six|[2-6]))?)(?:\s+of\s+them)?"
+             r"\s*\)?")
+ALL_LIST = r"(?:(?:(?:the\s+)?" + _SET_NOUN + r"\s+)?" + LIST_AND + _POST_ALL + r"|(?:the\s+)?" + _SET_NOUN
+ALL_LIST += r"\s+" + LIST_AND + r"|" + ALL_OF + r"(?:" + LIST_AND + r"|" + LIST_BARE + r"|" + LIST_BRACKET + r")|"
+ALL_LIST += LIST_AND + r")"
 
 
 def letters_of(span: str, article: bool = False) -> tuple[str, ...]:
@@ -244,7 +248,13 @@ def named_letters(span: str, article: bool = False, count: int | None = None) ->
 
 
 def letters_counted(span: str) -> bool:
-    """Does a number in a list span ("all three letters a, b and e") count its letters?"""
+    """Does a number in a list span ("all three letters a, b and e", "a, b and e, all three", "a and b,
+    both of them") count its letters?"""
+    post = re.search(_POST_ALL + r"$", span)
+    if post is not None and post.group().strip(" ,()"):
+        said = re.search(r"\b(both|two|three|four|five|six|[2-6])\b", post.group())
+        return said is None or number("two" if said.group(1) == "both" else said.group(1)) == len(
+            letters_of(span[: post.start()], article=True))
     said = re.search(r"\b(two|three|four|five|six|[2-6])\s+(?:letters|characters|vowels|consonants)\b", span)
     return said is None or number(said.group(1)) == len(letters_of(span[said.end():], article=True))
 
