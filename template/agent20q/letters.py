@@ -151,12 +151,12 @@ _FIRST_N = (
     r"(?:in|among|within|from|one\s+of)\s+the\s+(?P<fl>first|last)\s+(?P<n>" + N + r")\s+letters\s+of\s+the\s+"
     r"(?:english\s+)?alphabet"
 )
-#: "a-m", "a to m", "a through m", "a..m".
+#: "a-m", "a to m", "a through m", "a..m" (after "in", "among", "from": "a letter from A-M").
 _TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
 _BETWEEN = (
     r"(?:(?:somewhere|anywhere)\s+)?(?:alphabetically\s+)?(?:(?:between|from)\s+" + _L
     + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
-    r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|(?:in|within|among|from)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+" + _L + _TO + _L + r"\s+range" + _INCL + r"?"
     r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
