@@ -65,7 +65,8 @@ _MARKERS = (
     "awesome", "interesting", "wonderful", "fantastic", "fine", "sure", "got it", "i see", "understood", "noted",
     "ah", "oh", "aha", "wow", "hmm", "hm", "hmmm", "yes", "no", "yeah", "nope", "thanks", "thank you", "thanks a lot",
     "thank you very much", "so", "well", "now", "then", "and", "also", "next", "next question", "one more",
-    "one more question", "another question", "quick question", "question", "my next question", "my question",
+    "one more question", "one more thing", "another question", "quick question", "question", "my next question",
+    "my question",
     "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
     "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
     "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
@@ -183,14 +184,17 @@ _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't
 
 
 #: What turns a statement into the question of its truth: "Can you tell me if it starts with
-#: A?", "I'd like to know whether ...", "Would you say ...", "Do you think ...", and a guess said
+#: A?", "I'd like to know whether ...", "May I ask if ...", "Would you mind telling me if ...", "I'm
+#: curious whether ...", "Would you say ...", "Do you think ...", and a guess said
 #: as an opinion ("I think it's Paris", "My guess is Paris"; the ``guess`` group: what follows
 #: may also be a bare name).  A negated opinion ("I don't think ...") is none of them.
 EMBEDDING = re.compile(
     r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me|confirm|say|let\s+me\s+know)|(?:please\s+)?"
     r"(?:tell\s+me|confirm|let\s+me\s+know)|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
     r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know|(?:would|do)\s+you\s+happen\s+to\s+know"
-    r"|(?:do\s+you\s+have\s+)?any\s+idea)\s+(?:if|whether)(?:\s+or\s+not)?"
+    r"|(?:do\s+you\s+have\s+)?any\s+idea|(?:(?:would|do)\s+you\s+)?mind\s+telling\s+me|(?:may|can|could)\s+i\s+ask"
+    r"|i(?:'d|\s+would)\s+love\s+to\s+know|i(?:'m|\s+am)\s+curious|(?:just\s+)?wondering)\s+(?:if|whether)"
+    r"(?:\s+or\s+not)?"
     # "Any chance it starts with B?", "Is there any chance (that) the keyword starts with B?"
     r"|(?:is\s+there\s+)?(?:any|a)\s+chance(?:\s+that)?"
     r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that"

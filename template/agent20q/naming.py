@@ -220,12 +220,13 @@ _PLACE_CLAUSE = (
     r"|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
 )
 _PLACE_ADJ = r"(?:real|actual|physical|geographic|geographical|real-world)"
-#: What follows "something" when every place of the game fits it: found on a map only ("something
-#: you can go to" may be an event, "a concert").
+#: What follows "something" when every place of the game fits it: found on a map only ("something that
+#: appears on a map"; "something you can go to" may be an event, "a concert").
 _MAP_CLAUSE = (
     r"(?:(?:that|which)\s+)?(?:" + _WHO_MAY + r"\s+" + _FIND + r"(?:\s+it)?\s+"
     + _ON_MAP + r"|(?:can|could)\s+be\s+(?:found|located|seen|shown)\s+" + _ON_MAP + r"|(?:is|are)\s+(?:found|located"
-    r"|shown|marked)\s+" + _ON_MAP + r")|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
+    r"|shown|marked)\s+" + _ON_MAP + r"|(?:appears|shows\s+up)\s+" + _ON_MAP + r")|(?:found|located|shown|marked)\s+"
+    + _ON_MAP + r"|" + _ON_MAP
 )
 _DESC_PLACE = (
     r"(?:an?\s+)?(?:" + _PLACE_ADJ + r"\s+)?(?:place|location)\s+(?:" + _PLACE_CLAUSE + r")"

@@ -193,7 +193,7 @@ ONE_OF = (
     r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of(?:\s+|\s*(?=:))" + _OF_SET
     + r"|(?:the\s+)?(?:letters|characters)\s*:?\s*|either\s+"
     r"|(?:in|among|within|to)\s+" + _THE_SET + r"|(?:any|a|one)\s+(?:letter|character)\s+(?:from|in|of)\s+" + _THE_SET
-    + r"|among\s+(?:the\s+letters\s+)?)"
+    + r"|(?:(?:any|a|one)\s+(?:letter|character)\s+)?among\s+(?:the\s+letters\s+)?)"
 )
 #: "all three letters": the number must be the list's (see :func:`letters_counted`).
 _HOW_MANY = r"(?:(?:two|three|four|five|six|2|3|4|5|6)\s+)?"

@@ -7,7 +7,9 @@ chance" ("Any chance it starts with B?", "Is there any chance the keyword starts
 happen to know if", "any idea whether"; "the thing on your card" and "the spelling" as subjects; a
 possessive before "happen to" ("Does the secret word's last letter happen to be A?"); "a letter from
 A-M"; and the category said by a map ("Does it appear on a map?", "Would it show up on maps?", "Can be
-found on a map?") or by "considered" ("Is it considered a place?").
+found on a map?", "something that appears on a map") or by "considered" ("Is it considered a place?");
+polite frames that embed a statement ("May I ask if ...", "Would you mind telling me whether ...", "I'm
+curious whether ...") and "One more thing - " before a question; "a letter among K, L, M".
 
 The truth of each phrasing is a plain string expression on the keyword (test_oracle_classes.py),
 never the oracle's code; the traps that change a reading stay declined.
@@ -28,6 +30,7 @@ from test_oracle_classes import (
     has,
     is_a,
     letter_between,
+    letter_in,
     letter_is,
 )
 
@@ -147,7 +150,43 @@ def on_a_map(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"{modal} be located on maps?", is_a("described")
 
 
-CLASSES = {"fillers": fillers, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
+#: Polite frames that embed a statement: "May I ask if it starts with B?".
+POLITE = ("May I ask if", "Can I ask whether", "Mind telling me if", "Would you mind telling me whether",
+          "Do you mind telling me if", "I'd love to know if", "I would love to know whether", "I'm curious whether",
+          "I am curious if", "Just wondering if", "Wondering whether")
+
+
+def polite(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"May I ask if it starts with B?" is "does it start with B?"; "One more thing - " is a marker."""
+    for i, frame in enumerate(POLITE):
+        subj = SUBJECTS[i % len(SUBJECTS)]
+        c = rng.choice("abcdeilmnorstu")
+        x = quote(c, i)
+        yield f"{frame} {subj} starts with {x}?", letter_is(0, c)
+        yield f"{frame} {subj} doesn't end in {x}?", _neg(letter_is(-1, c))
+        yield f"{frame} {subj} contains {x}?", has(c)
+        yield f"{frame} it's a place?", is_a("place")
+        yield f"One more thing - does {subj} contain {x}?", has(c)
+        yield f"One more thing: is the first letter {x}?", letter_is(0, c)
+
+
+def letter_among(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"a letter among K, L, M" is one of them."""
+    for i, subj in enumerate(SUBJECTS):
+        chosen = rng.sample("abcdeghiklmnoprstu", 3)
+        said = ", ".join(quote(c, i) for c in chosen)
+        yield f"Does {subj} start with a letter among {said}?", letter_in(0, chosen)
+        yield f"Does {subj} end with any letter among the letters {said}?", letter_in(-1, chosen)
+
+
+def something_on_a_map(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"something that appears on a map": the described side."""
+    for subj in (s for s in SUBJECTS if s != "the spelling"):
+        for clause in ("that appears on a map", "which shows up on maps", "that appears on the map"):
+            yield f"Is {subj} something {clause}?", is_a("described")
+
+
+CLASSES = {"fillers": fillers, "polite": polite, "letter_among": letter_among, "something_on_a_map": something_on_a_map, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
            "happen_possessive": happen_possessive, "letter_from_range": letter_from_range, "on_a_map": on_a_map}
 
 
@@ -184,6 +223,10 @@ def test_filler_classes_answered_right(world: World, name: str) -> None:
         "Is the thing on your card big?",
         "Does the spelling change in British English?",
         "Isn't there any chance it starts with B?",  # a negative question
+        "May I ask if it is big?",
+        "Sorry if I asked already, but does it start with B?",  # "if": a condition
+        "Is it something that appears on a map of Asia?",
+        "Does it start with a letter among the vowels or K?",
     ],
 )
 def test_filler_traps_stay_declined(world: World, question: str) -> None:
