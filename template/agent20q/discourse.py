@@ -110,7 +110,7 @@ TALK_WORDS = frozenset("""
     amazing brilliant helpful useful informative clear noted understood gotcha got see know knowing to
     fair enough hmm hm hmmm ah aha oh ooh wow indeed
     now then next also and but well all
-    try trying tried another different new angle approach direction tack tactic strategy route
+    try trying tried another different new angle approach direction tack tactic strategy route something else
     move moving on continue continuing keep going go here goes
     question questions guess guesses ask asking one more think thinking about narrow narrows narrowing narrowed
     down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard

@@ -9,7 +9,8 @@ possessive before "happen to" ("Does the secret word's last letter happen to be 
 A-M"; and the category said by a map ("Does it appear on a map?", "Would it show up on maps?", "Can be
 found on a map?", "something that appears on a map") or by "considered" ("Is it considered a place?");
 polite frames that embed a statement ("May I ask if ...", "Would you mind telling me whether ...", "I'm
-curious whether ...") and "One more thing - " before a question; "a letter among K, L, M".
+curious whether ...") and "One more thing - " or "Let's try something different. " before a question; "a
+letter among K, L, M".
 
 The truth of each phrasing is a plain string expression on the keyword (test_oracle_classes.py),
 never the oracle's code; the traps that change a reading stay declined.
@@ -170,6 +171,22 @@ def polite(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"One more thing: is the first letter {x}?", letter_is(0, c)
 
 
+#: Lead-in sentences of talk with "something" / "else": they change nothing.
+SOMETHING = ("Let's try something different. ", "Let me try something else: ", "Something else - ",
+             "OK, let's try something new. ", "Let me ask something else. ")
+
+
+def talk_something(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"Let's try something different. Does it start with B?" is "does it start with B?"."""
+    for i, lead in enumerate(SOMETHING * 2):
+        subj = SUBJECTS[i % len(SUBJECTS)]
+        c = rng.choice("abcdeilmnorstu")
+        x = quote(c, i)
+        yield f"{lead}Does {subj} start with {x}?", letter_is(0, c)
+        yield f"{lead}Is it a place?", is_a("place")
+        yield f"{lead}Does {subj} contain {x}?", has(c)
+
+
 def letter_among(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """"a letter among K, L, M" is one of them."""
     for i, subj in enumerate(SUBJECTS):
@@ -186,7 +203,7 @@ def something_on_a_map(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             yield f"Is {subj} something {clause}?", is_a("described")
 
 
-CLASSES = {"fillers": fillers, "polite": polite, "letter_among": letter_among, "something_on_a_map": something_on_a_map, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
+CLASSES = {"fillers": fillers, "polite": polite, "talk_something": talk_something, "letter_among": letter_among, "something_on_a_map": something_on_a_map, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
            "happen_possessive": happen_possessive, "letter_from_range": letter_from_range, "on_a_map": on_a_map}
 
 
@@ -227,6 +244,8 @@ def test_filler_classes_answered_right(world: World, name: str) -> None:
         "Sorry if I asked already, but does it start with B?",  # "if": a condition
         "Is it something that appears on a map of Asia?",
         "Does it start with a letter among the vowels or K?",
+        "Something with an E. Does it start with B?",  # a word that may set a condition
+        "Let's try something: count the spaces. How many letters?",
     ],
 )
 def test_filler_traps_stay_declined(world: World, question: str) -> None:
