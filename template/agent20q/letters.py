@@ -1412,6 +1412,9 @@ TEMPLATES: tuple[Template, ...] = (
              + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains_found),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
+    # "is R one of its letters", "is the letter R among the keyword's letters"
+    template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of|among)\s+" + POSS
+             + r"\s+(?:letters|characters)", _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
     # "is the letter O doubled (in the keyword)"

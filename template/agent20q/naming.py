@@ -231,6 +231,7 @@ _MAP_CLAUSE = (
 _DESC_PLACE = (
     r"(?:an?\s+)?(?:" + _PLACE_ADJ + r"\s+)?(?:place|location)\s+(?:" + _PLACE_CLAUSE + r")"
     r"|an?\s+" + _PLACE_ADJ + r"\s+(?:place|location)|somewhere\s+(?:" + _PLACE_CLAUSE + r")"
+    r"|(?:an?\s+)?(?:place|location)\s*(?:or|/)\s*(?:an?\s+)?(?:place|location)"
     r"|something\s+(?:" + _MAP_CLAUSE + r")"
 )
 #: "an object or thing", "a thing or an object", "a thing/object": any thing of the game.

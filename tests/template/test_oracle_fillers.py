@@ -10,7 +10,7 @@ A-M"; and the category said by a map ("Does it appear on a map?", "Would it show
 found on a map?", "something that appears on a map") or by "considered" ("Is it considered a place?");
 polite frames that embed a statement ("May I ask if ...", "Would you mind telling me whether ...", "I'm
 curious whether ...") and "One more thing - " or "Let's try something different. " before a question; "a
-letter among K, L, M".
+letter among K, L, M"; "Is R one of its letters?"; "a place or location".
 
 The truth of each phrasing is a plain string expression on the keyword (test_oracle_classes.py),
 never the oracle's code; the traps that change a reading stay declined.
@@ -196,6 +196,23 @@ def letter_among(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Does {subj} end with any letter among the letters {said}?", letter_in(-1, chosen)
 
 
+def among_its_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"Is R one of its letters?", "Is the letter R among the keyword's letters?": it contains R."""
+    for i, poss in enumerate(("its", "the keyword's", "the secret word's", "your word's", "the mystery word's") * 2):
+        c = rng.choice("abcdeilmnorstuz")
+        x = quote(c, i)
+        yield f"Is {x} one of {poss} letters?", has(c)
+        yield f"Is {x} among {poss} characters?", has(c)
+        yield f"Is {x} not one of {poss} letters?", _neg(has(c))
+
+
+def place_or_location(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"a place or location" names one side: the described place (open for a site of the things)."""
+    for subj in (s for s in SUBJECTS if s != "the spelling"):
+        for said in ("a place or location", "a place or a location", "a location or place", "a location/place"):
+            yield f"Is {subj} {said}?", is_a("described")
+
+
 def something_on_a_map(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """"something that appears on a map": the described side."""
     for subj in (s for s in SUBJECTS if s != "the spelling"):
@@ -203,8 +220,11 @@ def something_on_a_map(rng: random.Random) -> Iterator[tuple[str, Truth]]:
             yield f"Is {subj} something {clause}?", is_a("described")
 
 
-CLASSES = {"fillers": fillers, "polite": polite, "talk_something": talk_something, "letter_among": letter_among, "something_on_a_map": something_on_a_map, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
-           "happen_possessive": happen_possessive, "letter_from_range": letter_from_range, "on_a_map": on_a_map}
+CLASSES = {"fillers": fillers, "at_all": at_all, "exactly_letter": exactly_letter, "any_chance": any_chance,
+           "happen_possessive": happen_possessive, "letter_from_range": letter_from_range, "on_a_map": on_a_map,
+           "polite": polite, "talk_something": talk_something, "letter_among": letter_among,
+           "something_on_a_map": something_on_a_map, "among_its_letters": among_its_letters,
+           "place_or_location": place_or_location}
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +265,9 @@ def test_filler_classes_answered_right(world: World, name: str) -> None:
         "Is it something that appears on a map of Asia?",
         "Does it start with a letter among the vowels or K?",
         "Something with an E. Does it start with B?",  # a word that may set a condition
+        "Is it a place or a thing?",  # which one: no yes/no
+        "Is E one of its letters twice?",
+        "Are E and R among its letters?",  # both, or either?
         "Let's try something: count the spaces. How many letters?",
     ],
 )
