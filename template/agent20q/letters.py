@@ -369,7 +369,8 @@ _AT_POSITION = (
 _VERY = r"(?:very\s+)?"
 POSN = (
     r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
-    + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
+    + _VERY + _ORD + r"\s+" + _PNOUN + r"|the\s+initial(?:\s+of\s+" + SUBJ + r")?|initial\s+of\s+" + SUBJ + r"|" + POSS
+    + r"\s+initial"
     r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
     r"|(?:" + _PNOUN + r"|position)\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+"
     + SUBJ + r")?|(?:the\s+)?" + _PNOUN + r"\s+(?:in|at)\s+the\s+" + _ORD + r"\s+(?:position|place|spot|slot)"

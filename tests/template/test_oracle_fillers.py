@@ -10,7 +10,7 @@ A-M"; and the category said by a map ("Does it appear on a map?", "Would it show
 found on a map?", "something that appears on a map") or by "considered" ("Is it considered a place?");
 polite frames that embed a statement ("May I ask if ...", "Would you mind telling me whether ...", "I'm
 curious whether ...") and "One more thing - " or "Let's try something different. " before a question; "a
-letter among K, L, M"; "Is R one of its letters?"; "a place or location".
+letter among K, L, M"; "Is R one of its letters?"; "a place or location"; "the initial" alone as the first letter.
 
 The truth of each phrasing is a plain string expression on the keyword (test_oracle_classes.py),
 never the oracle's code; the traps that change a reading stay declined.
@@ -206,6 +206,22 @@ def among_its_letters(rng: random.Random) -> Iterator[tuple[str, Truth]]:
         yield f"Is {x} not one of {poss} letters?", _neg(has(c))
 
 
+def the_initial(rng: random.Random) -> Iterator[tuple[str, Truth]]:
+    """"the initial" alone is the first letter: "Is the initial T?", "The initial is T?"."""
+    for i in range(16):
+        c, lo = rng.choice("abcdeilmnorstu"), rng.choice("abcdefgh")
+        x = quote(c, i)
+        yield f"Is the initial {x}?", letter_is(0, c)
+        yield f"The initial is {x}, right?", letter_is(0, c)
+        yield f"Is the initial between {lo.upper()} and M?", letter_between(0, lo, "m")
+        yield "Is the initial a vowel?", lambda k: _vowel_first(k)
+
+
+def _vowel_first(k: str) -> bool | None:
+    firsts = {k.lower()[0], next(c for c in k.lower() if c.isalpha())}
+    return None if len(firsts) > 1 or "y" in firsts else firsts.pop() in "aeiou"
+
+
 def place_or_location(rng: random.Random) -> Iterator[tuple[str, Truth]]:
     """"a place or location" names one side: the described place (open for a site of the things)."""
     for subj in (s for s in SUBJECTS if s != "the spelling"):
@@ -224,7 +240,7 @@ CLASSES = {"fillers": fillers, "at_all": at_all, "exactly_letter": exactly_lette
            "happen_possessive": happen_possessive, "letter_from_range": letter_from_range, "on_a_map": on_a_map,
            "polite": polite, "talk_something": talk_something, "letter_among": letter_among,
            "something_on_a_map": something_on_a_map, "among_its_letters": among_its_letters,
-           "place_or_location": place_or_location}
+           "place_or_location": place_or_location, "the_initial": the_initial}
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +284,7 @@ def test_filler_classes_answered_right(world: World, name: str) -> None:
         "Is it a place or a thing?",  # which one: no yes/no
         "Is E one of its letters twice?",
         "Are E and R among its letters?",  # both, or either?
+        "Are the initials AC?",  # of each word
         "Let's try something: count the spaces. How many letters?",
     ],
 )
