@@ -65,7 +65,8 @@ _MARKERS = (
     "awesome", "interesting", "wonderful", "fantastic", "fine", "sure", "got it", "i see", "understood", "noted",
     "ah", "oh", "aha", "wow", "hmm", "hm", "hmmm", "yes", "no", "yeah", "nope", "thanks", "thank you", "thanks a lot",
     "thank you very much", "so", "well", "now", "then", "and", "also", "next", "next question", "one more",
-    "one more question", "another question", "quick question", "question", "my next question", "my question",
+    "one more question", "one more thing", "another question", "quick question", "question", "my next question",
+    "my question",
     "let me ask", "let me ask you", "i'd like to know", "i would like to know", "i want to know", "i wonder",
     "please", "please tell me", "tell me", "yes or no", "true or false", "here is my question", "here's my question",
     "moving on", "let's see", "let's try", "let me think", "quick one", "another one", "last one", "next one",
@@ -109,7 +110,7 @@ TALK_WORDS = frozenset("""
     amazing brilliant helpful useful informative clear noted understood gotcha got see know knowing to
     fair enough hmm hm hmmm ah aha oh ooh wow indeed
     now then next also and but well all
-    try trying tried another different new angle approach direction tack tactic strategy route
+    try trying tried another different new angle approach direction tack tactic strategy route something else
     move moving on continue continuing keep going go here goes
     question questions guess guesses ask asking one more think thinking about narrow narrows narrowing narrowed
     down rules rule out eliminates helps help helped progress getting closer close making this tough tricky hard
@@ -152,7 +153,7 @@ def _talk(words: str) -> bool:
 #: Tags that change nothing: "..., then", "... by any chance", "... we're looking for".
 _SOFT_TAGS = (
     "then", "by any chance", "by chance", "perhaps", "maybe", "possibly", "please", "i wonder", "do you think",
-    "would you say", "if i may ask", "if you don't mind",
+    "would you say", "if i may ask", "if you don't mind", "at all",
 )
 _SOUGHT = SOUGHT
 _CONFIRM = (
@@ -183,13 +184,19 @@ _NEGATED = re.compile(r"\b(?:not|no|never|none|neither|nor|lacks?|without)\b|n't
 
 
 #: What turns a statement into the question of its truth: "Can you tell me if it starts with
-#: A?", "I'd like to know whether ...", "Would you say ...", "Do you think ...", and a guess said
+#: A?", "I'd like to know whether ...", "May I ask if ...", "Would you mind telling me if ...", "I'm
+#: curious whether ...", "Would you say ...", "Do you think ...", and a guess said
 #: as an opinion ("I think it's Paris", "My guess is Paris"; the ``guess`` group: what follows
 #: may also be a bare name).  A negated opinion ("I don't think ...") is none of them.
 EMBEDDING = re.compile(
     r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me|confirm|say|let\s+me\s+know)|(?:please\s+)?"
     r"(?:tell\s+me|confirm|let\s+me\s+know)|i(?:'d|\s+would)\s+like\s+to\s+know|i\s+(?:want|need)\s+to\s+know|"
-    r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know)\s+(?:if|whether)(?:\s+or\s+not)?"
+    r"i(?:'m|\s+am|\s+was)\s+wondering|i\s+wonder|do\s+you\s+know|(?:would|do)\s+you\s+happen\s+to\s+know"
+    r"|(?:do\s+you\s+have\s+)?any\s+idea|(?:(?:would|do)\s+you\s+)?mind\s+telling\s+me|(?:may|can|could)\s+i\s+ask"
+    r"|i(?:'d|\s+would)\s+love\s+to\s+know|i(?:'m|\s+am)\s+curious|(?:just\s+)?wondering)\s+(?:if|whether)"
+    r"(?:\s+or\s+not)?"
+    # "Any chance it starts with B?", "Is there any chance (that) the keyword starts with B?"
+    r"|(?:is\s+there\s+)?(?:any|a)\s+chance(?:\s+that)?"
     r"|(?:would|do)\s+you\s+(?:say|think|agree)(?:\s+that)?|is\s+it\s+possible\s+that|(?:could|can)\s+it\s+be\s+that"
     # "Would it be fair to say ...", "Is it correct to say that ..."
     r"|(?:would\s+it\s+be|is\s+it)\s+(?:fair|safe|accurate|right|correct|true)\s+to\s+(?:say|think)(?:\s+that)?"
@@ -231,12 +238,22 @@ MODAL_DOES = re.compile(
     r"(?:not\s+)?(?:start|begin|end|contain|include|have|use|consist|exceed|lack|feature|finish|kick|wrap)\b)"
 )
 #: Hedges inside a question that change nothing: "Does it maybe start with B?", "Is the keyword
-#: perhaps Paris?" (not inside quotes).
-HEDGE = re.compile(r"(?<=[a-z0-9])\s+(?:maybe|possibly|perhaps|by\s+any\s+chance|by\s+chance)(?=\s+[a-z0-9'\"])")
+#: perhaps Paris?", and the fillers of emphasis "Does it actually start with B?", "Is the last letter
+#: really A?", "Does it in fact contain an R?" (not inside quotes).
+HEDGE = re.compile(r"(?<=[a-z0-9])\s+(?:maybe|possibly|perhaps|by\s+any\s+chance|by\s+chance|actually|really|in\s+fact"
+                   r"|indeed|truly)(?=\s+[a-z0-9'\"])")
+#: "Is the first letter exactly B?": "exactly" before one letter that ends the question, after a letter
+#: named by its place, changes nothing (before a number it is a count: "exactly 5 letters"; "Does it contain
+#: exactly A?" may count the A's).
+EXACTLY = re.compile(r"(?<=[a-z])\s+(?:exactly|precisely)(?=\s+(?:the\s+letter\s+|an?\s+)?(?:'[a-z]'|\"[a-z]\"|[a-z])"
+                     r"(?![a-z0-9'\"])(?!\s+(?:and|or|,))\s*$)")
 _QUOTED = re.compile(r"(?<![a-z])'[^']*'(?![a-z])|\"[^\"]*\"")
 #: "Does the last letter happen to be R?" ("is the last letter r"), "Would it happen to start with B?"
-#: ("does it start with b"): the subject is any words before "happen to", none of them quoted.
-HAPPEN = re.compile(r"(?P<aux>does|do|would|could|might|will)\s+(?P<subj>[a-z0-9 ]{1,80}?)\s+happen\s+to\s+"
+#: ("does it start with b"): the subject is any words before "happen to", none of them quoted (a possessive
+#: "'s" is no quote: "Does the secret word's last letter happen to be E?"); "would you happen to know if"
+#: embeds a statement (:data:`EMBEDDING`).
+HAPPEN = re.compile(r"(?P<aux>does|do|would|could|might|will)\s+(?!(?:you|we|i)\s+happen\b)"
+                    r"(?P<subj>(?:[a-z0-9 ]|(?<=[a-z])'s(?= )){1,80}?)\s+happen\s+to\s+"
                     r"(?P<verb>be|[a-z]+)\b")
 #: The statement form: "The last letter happens to be R?", "It happens to start with B?" (the verbs of
 #: spelling and order, said in the third person).
@@ -270,7 +287,8 @@ def normal_forms(q: str, raw: str) -> tuple[str, str]:
     if modal is not None:  # "would it start with b": "does it start with b"
         q, raw = "does " + q[modal.end():], "does " + raw[modal.end():]
     quoted = [m.span() for m in _QUOTED.finditer(q)]
-    for hedge in reversed(list(HEDGE.finditer(q))):
+    exact = [m for m in EXACTLY.finditer(q) if re.search(r"\b(?:letter|character|initial)\b", q[: m.start()])]
+    for hedge in reversed([*HEDGE.finditer(q), *exact]):
         if not any(a <= hedge.start() < b for a, b in quoted):
             q, raw = q[: hedge.start()] + q[hedge.end():], raw[: hedge.start()] + raw[hedge.end():]
     return q, raw

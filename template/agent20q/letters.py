@@ -151,12 +151,12 @@ _FIRST_N = (
     r"(?:in|among|within|from|one\s+of)\s+the\s+(?P<fl>first|last)\s+(?P<n>" + N + r")\s+letters\s+of\s+the\s+"
     r"(?:english\s+)?alphabet"
 )
-#: "a-m", "a to m", "a through m", "a..m".
+#: "a-m", "a to m", "a through m", "a..m" (after "in", "among", "from": "a letter from A-M").
 _TO = r"(?:\s*(?:-|\.\.\.?)\s*|\s+(?:to|through|thru)\s+)"
 _BETWEEN = (
     r"(?:(?:somewhere|anywhere)\s+)?(?:alphabetically\s+)?(?:(?:between|from)\s+" + _L
     + r"\s+(?:and|to|through|thru)\s+" + _L + _ALPHA_IN + r"?" + _INCL + r"?"
-    r"|(?:in|within|among)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
+    r"|(?:in|within|among|from)\s+(?:the\s+range\s+(?:of\s+)?|the\s+letters\s+)?" + _L + _TO + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+range\s+(?:of\s+)?" + _L + r"\s+and\s+" + _L + _INCL + r"?"
     r"|(?:in|within)\s+the\s+" + _L + _TO + _L + r"\s+range" + _INCL + r"?"
     r"|(?:(?:any|one)\s+of\s+)?the\s+(?:letters|characters)\s+(?:from\s+)?" + _L + _TO + _L + _INCL + r"?"
@@ -369,7 +369,8 @@ _AT_POSITION = (
 _VERY = r"(?:very\s+)?"
 POSN = (
     r"(?:(?:the\s+)?" + _VERY + _ORD + r"\s+" + _PNOUN + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?|" + POSS + r"\s+"
-    + _VERY + _ORD + r"\s+" + _PNOUN + r"|(?:the\s+)?initial\s+of\s+" + SUBJ + r"|" + POSS + r"\s+initial"
+    + _VERY + _ORD + r"\s+" + _PNOUN + r"|the\s+initial(?:\s+of\s+" + SUBJ + r")?|initial\s+of\s+" + SUBJ + r"|" + POSS
+    + r"\s+initial"
     r"|(?:the\s+)?" + _PNOUN + r"\s+" + _AT_POSITION.replace("(?P<at>", "(?:") + r"(?:\s+(?:of|in)\s+" + SUBJ + r")?"
     r"|(?:" + _PNOUN + r"|position)\s+(?:[1-9]\d?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:of|in)\s+"
     + SUBJ + r")?|(?:the\s+)?" + _PNOUN + r"\s+(?:in|at)\s+the\s+" + _ORD + r"\s+(?:position|place|spot|slot)"
@@ -1412,6 +1413,9 @@ TEMPLATES: tuple[Template, ...] = (
              + r"(?:\s+(?P<mult2>" + _MULT + r"))?", _contains_found),
     template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of\s+the\s+letters|a\s+letter|"
              r"among\s+the\s+letters)\s+(?:in|of)\s+" + SUBJ, _contains),
+    # "is R one of its letters", "is the letter R among the keyword's letters"
+    template("contains", r"is\s+(?P<spec>" + LETTER1 + r")\s+(?P<neg>not\s+)?(?:one\s+of|among)\s+" + POSS
+             + r"\s+(?:letters|characters)", _contains),
     template("contains", r"(?:is|are)\s+(?P<spec>" + _FOUND_SPEC + r")\s+(?P<neg>not\s+)?"
              r"(?P<neg2>absent|missing)\s+(?:from|in)\s+(?P<subj>" + SUBJ + r")", _contains_found),
     # "is the letter O doubled (in the keyword)"

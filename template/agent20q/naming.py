@@ -162,8 +162,8 @@ _CATEGORY_SHAPES = (
                + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
     re.compile(r"(?:does|do)\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:belong|fall|fit)\s+(?:to|in|into|under)\s+"
                r"(?:the\s+)?(?:(?P<cat>" + _CAT + r")\s+category|category\s+(?:of\s+)?(?P<cat2>" + _CAT + r"))"),
-    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:classified|categori[sz]ed|considered|listed|counted)\s+"
-               r"(?:as|under)\s+(?P<cat>" + _CAT + r")"),
+    re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:classified|categori[sz]ed|considered|listed|counted)\s+"
+               r"(?:as|under)|considered(?:\s+to\s+be)?)\s+(?P<cat>" + _CAT + r")"),
     # "would you classify it as a place", "would you call it a thing"
     re.compile(r"(?:would|do|could|will)\s+you\s+(?P<neg>not\s+)?(?:classify|categori[sz]e|consider|call|describe|class"
                r"|count|label)\s+" + _SUBJ + r"\s+(?:as\s+)?(?P<cat>" + _CAT + r")"),
@@ -208,7 +208,7 @@ def category(q: str, known: Container[str] = frozenset()) -> Rule_ | None:
 
 _WHO = r"(?:you|one|people|someone|anyone|i|we|a\s+person)"
 _MODAL = r"(?:can|could|would|might|may)"
-_ON_MAP = r"on\s+(?:a|the)\s+map"
+_ON_MAP = r"on\s+(?:(?:a|the)\s+map|maps)"
 _FIND = r"(?:find|locate|see|spot|point\s+to|look\s+up)"
 #: What follows "a place" / "somewhere" when every place of the game fits it.
 #: "you could", "one might", "you'd".
@@ -220,16 +220,18 @@ _PLACE_CLAUSE = (
     r"|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
 )
 _PLACE_ADJ = r"(?:real|actual|physical|geographic|geographical|real-world)"
-#: What follows "something" when every place of the game fits it: found on a map only ("something
-#: you can go to" may be an event, "a concert").
+#: What follows "something" when every place of the game fits it: found on a map only ("something that
+#: appears on a map"; "something you can go to" may be an event, "a concert").
 _MAP_CLAUSE = (
     r"(?:(?:that|which)\s+)?(?:" + _WHO_MAY + r"\s+" + _FIND + r"(?:\s+it)?\s+"
     + _ON_MAP + r"|(?:can|could)\s+be\s+(?:found|located|seen|shown)\s+" + _ON_MAP + r"|(?:is|are)\s+(?:found|located"
-    r"|shown|marked)\s+" + _ON_MAP + r")|(?:found|located|shown|marked)\s+" + _ON_MAP + r"|" + _ON_MAP
+    r"|shown|marked)\s+" + _ON_MAP + r"|(?:appears|shows\s+up)\s+" + _ON_MAP + r")|(?:found|located|shown|marked)\s+"
+    + _ON_MAP + r"|" + _ON_MAP
 )
 _DESC_PLACE = (
     r"(?:an?\s+)?(?:" + _PLACE_ADJ + r"\s+)?(?:place|location)\s+(?:" + _PLACE_CLAUSE + r")"
     r"|an?\s+" + _PLACE_ADJ + r"\s+(?:place|location)|somewhere\s+(?:" + _PLACE_CLAUSE + r")"
+    r"|(?:an?\s+)?(?:place|location)\s*(?:or|/)\s*(?:an?\s+)?(?:place|location)"
     r"|something\s+(?:" + _MAP_CLAUSE + r")"
 )
 #: "an object or thing", "a thing or an object", "a thing/object": any thing of the game.
@@ -260,6 +262,9 @@ _DESCRIBED_SHAPES = (
                r"marked)\s+" + _ON_MAP + r"(?P<map>)"),
     re.compile(r"is\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:(?:found|located|shown|marked)\s+)?" + _ON_MAP
                + r"(?P<map>)"),
+    # "does it appear on a map", "would it show up on maps"
+    re.compile(r"(?:" + _MODAL + r"|do|does|will)\s+" + _SUBJ + r"\s+(?P<neg>not\s+)?(?:appear|show\s+up|be\s+shown)\s+"
+               + _ON_MAP + r"(?P<map>)"),
 )
 
 

@@ -241,6 +241,10 @@ def _colon(q: str, raw: str) -> tuple[str, str] | None:
     return f"{topic} is {m.group('value')}", f"{topic} is {raw[m.start('value'):]}"
 
 
+#: "Can be found on a map?", "Would be shown on a map?": a modal and "be" without their subject.
+_MODAL_BE = re.compile(r"(?P<modal>can|could|would|will|might|may)\s+(?P<rest>be\s+.+)")
+
+
 def _elliptic(q: str, raw: str, known: Container[str]) -> tuple[str, Test] | None:
     """A question without its auxiliary: a statement ("the keyword starts with b", "it's a
     place"), a predicate ("starts with b"), a position, a letter or a size ("first letter b",
@@ -333,6 +337,10 @@ def parse(question: str, known: Container[str] = frozenset()) -> Rule | None:
     if re.match(r"(?:doesn't|isn't|don't|aren't|can't|won't|wouldn't|hasn't)\b", q):
         return None  # "Doesn't it start with A?": a confirmation or a denial, who knows
     q, raw = discourse.normal_forms(q, raw)
+    modal = _MODAL_BE.fullmatch(q)
+    if modal is not None:  # "can be found on a map": "can it be found on a map"
+        said = modal.group("modal") + " it "
+        q, raw = said + q[modal.start("rest"):], said + raw[modal.start("rest"):]
     cut, guess = discourse.embedded(q)
     explicit = discourse.explicit_guess(q)
     q, raw = q[cut:], raw[cut:]

@@ -133,7 +133,8 @@ _NOUN = (
     r"|solution)"
 )
 #: What names the keyword as the one sought, after its noun: "the keyword we're looking for",
-#: "the word you have in mind", "the thing you chose", "the word in question", "the word to guess".
+#: "the word you have in mind", "the thing you chose", "the word in question", "the word to guess",
+#: "the thing on your card".
 SOUGHT = (
     r"(?:(?:that|which)\s+)?(?:(?:you(?:'re|\s+are)|you've\s+been|you\s+were|we(?:'re|\s+are)|i(?:'m|\s+am))\s+"
     r"(?:thinking\s+(?:of|about)|looking\s+for|after|trying\s+to\s+(?:guess|find)|searching\s+for|hiding|guessing"
@@ -141,7 +142,7 @@ SOUGHT = (
     r"|picked|selected|got\s+in\s+mind)|(?:need|have|want|must)\s+to\s+guess|(?:am|are)\s+(?:trying\s+to|supposed"
     r"\s+to)\s+guess)|you\s+want\s+(?:me|us)\s+to\s+guess|in\s+question|(?:of|in|for)\s+(?:this|the)\s+(?:game|round)"
     r"|(?:that\s+|which\s+)?(?:you\s+were|you(?:'ve|\s+have)\s+been|i\s+gave\s+you|was)\s+(?:given|assigned|chosen)"
-    r"|to\s+(?:be\s+)?guess(?:ed)?)"
+    r"|to\s+(?:be\s+)?guess(?:ed)?|(?:(?:written|printed)\s+)?on\s+(?:your|the)\s+card)"
 )
 #: Adjectives of the keyword's noun: "the secret word", "the mystery keyword", "the correct answer".
 _ADJ = r"(?:(?:secret|hidden|mystery|target|chosen|selected|current|correct|right|actual|unknown)\s+)?"
@@ -152,8 +153,8 @@ _CASE = (
     r"(?:\s*\(\s*(?:in\s+)?(?:lower\s*-?\s*case|lower|all\s+lower\s*-?\s*case)\s*\)"
     r"|\s*\(\s*case[- ]insensitive\s*\)|\s*,\s*(?:in\s+)?lower\s*-?\s*case\s*,)"
 )
-#: The keyword as the subject of a question about its spelling.
-_NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling))"
+#: The keyword as the subject of a question about its spelling ("its spelling", "the spelling").
+_NAMED_CORE = r"(?:" + _CORE + r"'s\s+(?:name|spelling)|its\s+(?:name|spelling)|the\s+spelling)"
 SUBJ = (
     r"(?:(?:the\s+)?(?:name|spelling(?:\s+of\s+(?:the\s+)?name)?)\s+of\s+(?:" + _NAMED_CORE + r"|" + _CORE + r")|"
     + _NAMED_CORE + r"|" + _CORE
@@ -192,7 +193,7 @@ ONE_OF = (
     r"(?:(?:any|one|either|at\s+least\s+one)(?:\s+one)?\s+of(?:\s+|\s*(?=:))" + _OF_SET
     + r"|(?:the\s+)?(?:letters|characters)\s*:?\s*|either\s+"
     r"|(?:in|among|within|to)\s+" + _THE_SET + r"|(?:any|a|one)\s+(?:letter|character)\s+(?:from|in|of)\s+" + _THE_SET
-    + r"|among\s+(?:the\s+letters\s+)?)"
+    + r"|(?:(?:any|a|one)\s+(?:letter|character)\s+)?among\s+(?:the\s+letters\s+)?)"
 )
 #: "all three letters": the number must be the list's (see :func:`letters_counted`).
 _HOW_MANY = r"(?:(?:two|three|four|five|six|2|3|4|5|6)\s+)?"
