@@ -30,9 +30,9 @@ SETTINGS_FILE = "agent_settings.json"
 #:   process on questions with known answers, ``agent.PROBES``), "neutral" (minus its margin
 #:   for the same question about ``calibration_keyword``) or "none" (the likelier word);
 #:   yes above ``calibration_margin``: most open questions are "no" for any one keyword, and
-#:   the margin (0.285 for the default model with "probes") is the one that makes the
+#:   the margin (0.294 for the default model with "probes") is the one that makes the
 #:   yes-rate on all the in-sample open rows of ``tests/template/data/labelled_questions.tsv``
-#:   (3,117, pooled from eleven sets written eleven ways, base rates 10-34 %: no one set's rate)
+#:   (3,380, pooled from twelve sets written twelve ways, base rates 10-34 %: no one set's rate)
 #:   equal their base rate (``python -m bench.agent_rules MODEL --lib LIB --calibrate``;
 #:   another model wants its own).  ``answer_history``: the model sees its earlier
 #:   answers (off: measured, a tiny model then copies them; see tests/template).
@@ -77,7 +77,7 @@ DEFAULTS: dict[str, Any] = {
     "candidates_file": "agent20q/keywords.json",
     "answer_calibration": "probes",
     "calibration_keyword": "N/A",
-    "calibration_margin": 0.285,
+    "calibration_margin": 0.294,
     "log": True,
     "verbose": False,
 }
